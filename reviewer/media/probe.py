@@ -1,0 +1,134 @@
+"""Opening media safely and describing it: container, codecs, geometry, audio presence, camera start time."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+
+from reviewer.errors import MediaError
+from reviewer.media.frametable import FrameTable, build_frame_table, video_stream
+from reviewer.progress import NO_TASK, Task
+
+
+@contextlib.contextmanager
+def open_container(path: str | Path) -> Iterator[av.container.InputContainer]:
+    """av.open with every failure turned into a MediaError that names the file and the problem."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise MediaError(path, "file not found") from None
+    except OSError as exc:
+        raise MediaError(path, f"cannot be read ({exc.strerror})") from None
+    if path.is_dir():
+        raise MediaError(path, "is a folder, not a media file")
+    if size == 0:
+        raise MediaError(path, "file is empty (0 bytes)")
+    try:
+        container = av.open(str(path), mode="r", metadata_errors="replace")
+    except av.error.InvalidDataError:
+        raise MediaError(path, "is not a media file FFmpeg can read (invalid data)") from None
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"cannot be opened as media ({exc.strerror or exc})") from None
+    except OSError as exc:
+        raise MediaError(path, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    container: str
+    size: int
+    codec: str
+    width: int
+    height: int
+    pix_fmt: str | None
+    time_base: str  # "num/den"
+    frame_count: int
+    duration: float
+    average_fps: float
+    is_vfr: bool
+    has_audio: bool
+    audio_codec: str | None
+    audio_sample_rate: int | None
+    audio_channels: int | None
+    rotation: int
+    start_time: dt.datetime | None  # camera start (UTC) from container tags, if any
+    tags: dict[str, str]
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["start_time"] = self.start_time.isoformat() if self.start_time else None
+        return d
+
+
+def parse_time_tag(value: str | None) -> dt.datetime | None:
+    """ISO-8601 creation time as muxers write it ('2024-05-01T10:00:00.000000Z'); naive times are taken as UTC."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    t = t.astimezone(dt.timezone.utc)
+    # muxers write 1970 or 1904 epochs when nobody set a time
+    return None if t.year < 1990 else t
+
+
+def probe(path: str | Path, task: Task = NO_TASK) -> tuple[MediaInfo, FrameTable]:
+    """Describe a file and build its frame table. Raises MediaError for anything that is not usable footage."""
+    path = Path(path)
+    with open_container(path) as c:
+        vs = video_stream(c, path)
+        cc = vs.codec_context
+        if not cc.width or not cc.height:
+            raise MediaError(path, "video stream has no picture size (damaged header)")
+        audio = c.streams.audio[0] if c.streams.audio else None
+        tags = {str(k): str(v) for k, v in {**dict(c.metadata), **dict(vs.metadata)}.items()}
+        rotation = 0
+        with contextlib.suppress(Exception):
+            rotation = int(vs.side_data.get("DISPLAYMATRIX", 0) or 0) if hasattr(vs, "side_data") else 0
+        head = dict(
+            container=c.format.name,
+            size=path.stat().st_size,
+            codec=cc.name,
+            width=int(cc.width),
+            height=int(cc.height),
+            pix_fmt=cc.pix_fmt,
+            time_base=f"{vs.time_base.numerator}/{vs.time_base.denominator}",
+            has_audio=audio is not None,
+            audio_codec=audio.codec_context.name if audio is not None else None,
+            audio_sample_rate=int(audio.codec_context.sample_rate) if audio is not None else None,
+            audio_channels=int(audio.codec_context.channels) if audio is not None else None,
+            rotation=rotation,
+            start_time=parse_time_tag(tags.get("creation_time")),
+            tags=tags,
+        )
+    table = build_frame_table(path, task)
+    info = MediaInfo(
+        path=str(path),
+        frame_count=table.frame_count,
+        duration=table.duration,
+        average_fps=table.average_fps,
+        is_vfr=table.is_vfr,
+        **head,
+    )
+    return info, table
+
+
+def time_base_fraction(text: str) -> Fraction:
+    num, den = text.split("/")
+    return Fraction(int(num), int(den))
