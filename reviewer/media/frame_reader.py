@@ -21,6 +21,7 @@ from reviewer.media.frametable import FrameTable
 from reviewer.media.probe import open_container
 
 DEFAULT_CACHE_BYTES = 384 * 1024 * 1024
+SEQUENTIAL_SLACK = 12  # frames
 
 
 @dataclass(eq=False)
@@ -116,12 +117,12 @@ class FrameReader:
     def _decode_to(self, index: int) -> Frame:
         target = self.table.pts_of(index)
         seek_pts = self.table.seek_pts_for(index)
-        can_continue = (
-            self._decoded is not None
-            and self._last_pts is not None
-            and self._last_pts < target
-            and seek_pts <= self._last_pts
-        )
+        can_continue = False
+        if self._decoded is not None and self._last_pts is not None and self._last_pts < target:
+            # Keep decoding when the needed keyframe is already behind us, or when the target is only a few
+            # frames ahead: a seek flushes the decoder's reorder pipeline, which costs more than a few frames.
+            ahead = index - self.table.index_at_or_before_pts(self._last_pts)
+            can_continue = seek_pts <= self._last_pts or ahead <= SEQUENTIAL_SLACK
         if not can_continue:
             self._seek(seek_pts)
         found = self._run_until(target)

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian machine:
+#   scripts/dev.sh app    set up, then launch BWV Reviewer on the embedded default library
+#   scripts/dev.sh test   set up, then run the whole test suite
+#   scripts/dev.sh setup  set up only (Debian packages, .venv, editable install)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Qt needs these X/EGL client libraries even offscreen; ffmpeg is the tests' independent oracle (ffprobe);
+# xvfb runs the real window for screenshot checks; PostgreSQL is the central store's database.
+RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
+  libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+  libpulse0 libasound2)
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick)
+
+need_debs() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+setup_python() {
+  local py=${PYTHON:-python3}
+  if [ ! -x .venv/bin/python ]; then
+    "$py" -m venv .venv
+    .venv/bin/python -m pip install -q --upgrade pip
+  fi
+  .venv/bin/python -m pip install -q -e ".[dev]"
+}
+
+cmd=${1:-app}
+shift || true
+case "$cmd" in
+  setup)
+    need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
+    setup_python
+    ;;
+  app)
+    need_debs "${RUNTIME_DEBS[@]}"
+    setup_python
+    exec .venv/bin/reviewer "$@"
+    ;;
+  test)
+    need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
+    setup_python
+    export QT_QPA_PLATFORM=offscreen
+    exec .venv/bin/python -m pytest -q --timeout=600 "$@"
+    ;;
+  *)
+    echo "usage: scripts/dev.sh [app|test|setup]" >&2
+    exit 2
+    ;;
+esac
