@@ -1,0 +1,1 @@
+"""Annotations: bookmarks, clips, evidential marks, and the undo command stack."""

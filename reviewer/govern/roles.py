@@ -1,0 +1,59 @@
+"""Roles and the permission matrix. Enforced in the core: the UI may hide a button, but the core refuses."""
+
+from __future__ import annotations
+
+import enum
+
+from reviewer.errors import ReviewerError
+
+
+class Role(str, enum.Enum):
+    INVESTIGATOR = "investigator"
+    PROFESSIONAL_STANDARDS = "professional_standards"
+    TRAINER = "trainer"
+    SUPERVISOR = "supervisor"
+
+
+class Action(str, enum.Enum):
+    VIEW = "view"
+    BOOKMARK = "bookmark"
+    CLIP = "clip"
+    MARK_EVIDENTIAL = "mark_evidential"
+    CLEAR_EVIDENTIAL = "clear_evidential"
+    LEGAL_HOLD = "legal_hold"
+    CHANGE_RETENTION = "change_retention"
+    RUN_PURGE = "run_purge"
+    EXPORT_UNREDACTED = "export_unredacted"
+    REDACT = "redact"
+    EXPORT_REDACTED = "export_redacted"
+    SET_ROLE = "set_role"
+
+
+_ALL = set(Role)
+_NOT_TRAINER = _ALL - {Role.TRAINER}
+_SUPERVISOR = {Role.SUPERVISOR}
+
+PERMISSIONS: dict[Action, set[Role]] = {
+    Action.VIEW: _ALL,
+    Action.BOOKMARK: _ALL,
+    Action.CLIP: _ALL,
+    Action.REDACT: _ALL,
+    Action.EXPORT_REDACTED: _ALL,
+    Action.MARK_EVIDENTIAL: _NOT_TRAINER,
+    Action.EXPORT_UNREDACTED: _NOT_TRAINER,
+    Action.CLEAR_EVIDENTIAL: _SUPERVISOR,
+    Action.LEGAL_HOLD: _SUPERVISOR,
+    Action.CHANGE_RETENTION: _SUPERVISOR,
+    Action.RUN_PURGE: _SUPERVISOR,
+    Action.SET_ROLE: _SUPERVISOR,
+}
+
+
+class PermissionDenied(ReviewerError):
+    def __init__(self, user: str, role: Role, action: Action):
+        self.user, self.role, self.action = user, role, action
+        super().__init__(f"permission denied: {user} ({role.value}) may not {action.value.replace('_', ' ')}")
+
+
+def allowed(role: Role, action: Action) -> bool:
+    return role in PERMISSIONS[action]
