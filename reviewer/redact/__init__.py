@@ -1,0 +1,1 @@
+"""Redaction: mask tracks and keyframes, the one interpolate() function, and effects on decoded planes."""
