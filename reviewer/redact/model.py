@@ -181,3 +181,32 @@ class MaskSet:
     tracks: tuple[MaskTrack, ...] = ()
     blackouts: tuple[PtsRange, ...] = ()
     audio: tuple[PtsRange, ...] = ()
+
+
+def range_to_json(r: PtsRange) -> dict:
+    return {"id": r.id, "start_pts": r.start_pts, "end_pts": r.end_pts, "reason": r.reason, "mode": r.mode}
+
+
+def range_from_json(d: dict) -> PtsRange:
+    return PtsRange(int(d["start_pts"]), int(d["end_pts"]), str(d.get("reason", "other")), str(d.get("mode", "black")),
+                    str(d.get("id") or uuid.uuid4()))
+
+
+def mask_set_to_json(ms: MaskSet) -> dict:
+    return {
+        "tracks": [t.to_json() for t in ms.tracks],
+        "blackouts": [range_to_json(r) for r in ms.blackouts],
+        "audio": [range_to_json(r) for r in ms.audio],
+    }
+
+
+def mask_set_from_json(d: dict) -> MaskSet:
+    audio = tuple(range_from_json(r) for r in d.get("audio", []))
+    for r in audio:
+        if r.mode not in ("mute", "bleep"):
+            raise ValueError(f"audio redaction mode must be mute or bleep, got {r.mode!r}")
+    return MaskSet(
+        tracks=tuple(MaskTrack.from_json(t) for t in d.get("tracks", [])),
+        blackouts=tuple(range_from_json(r) for r in d.get("blackouts", [])),
+        audio=audio,
+    )

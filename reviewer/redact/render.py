@@ -12,6 +12,7 @@ from reviewer.redact.model import Effect, EffectKind, MaskSet, MaskTrack
 from reviewer.redact.planes import Planes
 
 BLACK = Effect(EffectKind.SOLID, color=(0, 0, 0))
+_STRENGTH_ORDER = {EffectKind.BLUR: 0, EffectKind.PIXELATE: 1, EffectKind.SOLID: 2}
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class Applied:
     track_id: str | None  # None for a blackout
     effect: Effect
     region: Region
+
+
+def effect_of(track: MaskTrack | None) -> Effect:
+    return BLACK if track is None else track.effect
 
 
 def regions_at(mask_set: MaskSet, pts: int, width: int, height: int) -> list[tuple[MaskTrack | None, Region]]:
@@ -35,14 +40,21 @@ def regions_at(mask_set: MaskSet, pts: int, width: int, height: int) -> list[tup
         region = rasterise(track.kind, points, width, height, track.padding, track.inverse)
         if not region.empty:
             out.append((track, region))
+    # Where masks overlap the strongest effect must win: a blur applied after a solid fill would smear the
+    # fill, so blurs go first, then pixelation, then solid fills.
+    out.sort(key=lambda tr: _STRENGTH_ORDER[tr[0].effect.kind])
     return out
 
 
-def redact(planes: Planes, mask_set: MaskSet, pts: int) -> list[Applied]:
-    """Redact `planes` (in place) as they should look at `pts`; returns what was applied."""
+def redact(planes: Planes, mask_set: MaskSet, pts: int,
+           regions: list[tuple[MaskTrack | None, Region]] | None = None) -> list[Applied]:
+    """Redact `planes` (in place) as they should look at `pts`; returns what was applied.
+    `regions` may be passed when the caller already rasterised them with regions_at() for this pts."""
     applied = []
-    for track, region in regions_at(mask_set, pts, planes.width, planes.height):
-        effect = BLACK if track is None else track.effect
+    if regions is None:
+        regions = regions_at(mask_set, pts, planes.width, planes.height)
+    for track, region in regions:
+        effect = effect_of(track)
         apply_effect(planes, region, effect)
         applied.append(Applied(None if track is None else track.id, effect, region))
     return applied

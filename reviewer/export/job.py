@@ -1,0 +1,62 @@
+"""One export, start to finish: verify the source, encode + leak-check, hash, write the manifest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewer.errors import IntegrityError
+from reviewer.export import manifest as mf
+from reviewer.export.leakcheck import LeakReport, make_checker
+from reviewer.export.pipeline import Redactor, plan, run
+from reviewer.export.settings import ExportRequest, Provenance
+from reviewer.media.source import MediaSource
+from reviewer.progress import NO_TASK, Task
+from reviewer.redact.model import MaskSet, mask_set_to_json
+from reviewer.redact.render import redact
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    output: Path
+    manifest_path: Path
+    manifest: dict
+    frames: int
+    seconds: float
+    leak: LeakReport | None
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+
+def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, provenance: Provenance,
+           task: Task = NO_TASK, expected_sha256: str | None = None, redactor: Redactor = redact) -> ExportResult:
+    out_path = Path(out_path)
+    src_sha = mf.sha256_file(source.path)
+    if expected_sha256 is not None and src_sha != expected_sha256:
+        raise IntegrityError(source.path, expected_sha256, src_sha)
+    spans, total_ticks = plan(source, request.ranges)
+    leak = LeakReport() if request.leak_check else None
+    checker = make_checker(mask_set, request, source.table.time_base, leak) if leak is not None else None
+    t = source.table
+    ranges = [{"in": a, "out": b, "in_pts": int(t.pts[a]), "out_pts": int(t.pts[b]),
+               "in_media_time": t.media_time(a), "out_media_time": t.media_time(b), "output_start_pts": base}
+              for a, b, base in spans]
+    mpath = mf.manifest_path_for(out_path)
+    written: dict = {}
+
+    def write_manifest(tmp: Path, record) -> None:
+        written.update(mf.build(
+            source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
+            recording_id=provenance.recording_id, out_path=out_path, out_sha256=mf.sha256_file(tmp),
+            out_size=tmp.stat().st_size, frames=len(record.frames), duration=float(total_ticks * t.time_base),
+            ranges=ranges, mask_json=mask_set_to_json(mask_set),
+            settings={**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"},
+            provenance=provenance, leak=leak.to_json() if leak is not None else None,
+        ))
+        mf.write(mpath, written)
+
+    record, seconds, final = run(source, mask_set, request, out_path, task, redactor, checker, write_manifest)
+    manifest = written
+    return ExportResult(final, mpath, manifest, len(record.frames), seconds, leak)

@@ -1,0 +1,137 @@
+"""The export manifest (versioned JSON) and its verification.
+
+The manifest carries a hash of its own canonical body, so an edited manifest is detected; the output's SHA-256
+and size, so a changed output is detected; and the full mask data with its hash, so the redaction that was applied
+can be re-checked. Cross-checking against the library's audit trail (which records the manifest hash at export
+time) is done by the caller when a library is at hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import av
+
+import reviewer
+from reviewer.atomic import write_text
+from reviewer.errors import ReviewerError
+
+SCHEMA = "bwv-reviewer/export-manifest"
+VERSION = 1
+
+
+def canonical(obj) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def mask_hash(mask_json: dict) -> str:
+    return hashlib.sha256(canonical(mask_json)).hexdigest()
+
+
+def manifest_path_for(out: Path) -> Path:
+    return out.with_name(out.name + ".manifest.json")
+
+
+def seal(body: dict) -> dict:
+    body = {k: v for k, v in body.items() if k != "manifest_sha256"}
+    return {**body, "manifest_sha256": hashlib.sha256(canonical(body)).hexdigest()}
+
+
+def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
+          out_sha256: str, out_size: int, frames: int, duration: float, ranges: list[dict], mask_json: dict,
+          settings: dict, provenance, leak: dict | None) -> dict:
+    return seal({
+        "schema": SCHEMA,
+        "version": VERSION,
+        "source": {"name": source_path.name, "size": source_size, "sha256": source_sha256,
+                   "recording_id": recording_id},
+        "output": {"name": out_path.name, "size": out_size, "sha256": out_sha256, "frames": frames,
+                   "duration": round(duration, 6), "container": "mp4", "video": "h264/yuv420p", "audio": "aac"},
+        "ranges": ranges,
+        "masks": {"sha256": mask_hash(mask_json), "data": mask_json},
+        "settings": settings,
+        "tool": {"name": "BWV Reviewer", "version": reviewer.__version__,
+                 "libav": {k: ".".join(map(str, v)) for k, v in av.library_versions.items()}},
+        "operator": {"user": provenance.operator, "role": provenance.role, "workstation": provenance.workstation},
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        "purpose": provenance.purpose,
+        "recipient": provenance.recipient,
+        "incident_ref": provenance.incident_ref,
+        "leak_check": leak,
+    })
+
+
+def write(path: Path, manifest: dict) -> None:
+    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+@dataclass
+class Verification:
+    output: Path
+    manifest: Path
+    problems: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.update(output=str(self.output), manifest=str(self.manifest), ok=self.ok)
+        return d
+
+
+def load(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReviewerError(f"{path}: manifest not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReviewerError(f"{path}: manifest is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ReviewerError(f"{path}: not a BWV Reviewer export manifest")
+    if data.get("version") != VERSION:
+        raise ReviewerError(f"{path}: manifest version {data.get('version')} is not supported (expected {VERSION})")
+    return data
+
+
+def verify(output: Path, manifest_file: Path | None = None) -> Verification:
+    manifest_file = manifest_file or manifest_path_for(output)
+    v = Verification(output, manifest_file)
+    m = load(manifest_file)
+    if seal(m).get("manifest_sha256") != m.get("manifest_sha256"):
+        v.problems.append("manifest has been edited: its content no longer matches its own hash")
+    else:
+        v.checks.append("manifest self-hash")
+    if mask_hash(m.get("masks", {}).get("data", {})) != m.get("masks", {}).get("sha256"):
+        v.problems.append("mask data does not match the recorded mask-set hash")
+    else:
+        v.checks.append("mask-set hash")
+    out = m.get("output", {})
+    if not output.exists():
+        v.problems.append(f"{output}: output file not found")
+        return v
+    size = output.stat().st_size
+    if size != out.get("size"):
+        v.problems.append(f"output size {size} differs from the manifest's {out.get('size')}")
+    actual = sha256_file(output)
+    if actual != out.get("sha256"):
+        v.problems.append(f"output SHA-256 {actual} differs from the manifest's {out.get('sha256')}")
+    else:
+        v.checks.append("output SHA-256")
+    if m.get("leak_check") is not None and not m["leak_check"].get("passed"):
+        v.problems.append("the manifest records a failed leak check")
+    return v

@@ -1,0 +1,217 @@
+"""The export pipeline: exact frames -> redact (the editor's own functions) -> overlays -> H.264/AAC MP4.
+
+Nothing with the final name exists until the output has been encoded, fsynced and leak-checked; a cancel, a
+failure or a full disk removes the temp file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import av
+
+from reviewer.atomic import fsync_dir
+from reviewer.errors import Cancelled, ReviewerError
+from reviewer.export import overlays as ov
+from reviewer.export.audio_redact import AudioSpan, audio_layout, span_samples
+from reviewer.export.measures import measure, visible_interiors
+from reviewer.export.settings import ExportRequest
+from reviewer.media.source import MediaSource
+from reviewer.media.timecode import camera_time, format_camera_time
+from reviewer.progress import NO_TASK, Task
+from reviewer.redact.model import MaskSet
+from reviewer.redact.planes import Planes
+from reviewer.redact.render import effect_of, redact, regions_at
+
+Redactor = Callable[..., object]
+DISK_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+class ExportError(ReviewerError):
+    pass
+
+
+@dataclass(frozen=True)
+class PlannedFrame:
+    src_index: int
+    src_pts: int
+    out_pts: int
+
+
+@dataclass
+class EncodeRecord:
+    """What the encoder wrote, and the source-side measurements the leak check compares against."""
+
+    frames: list[PlannedFrame] = field(default_factory=list)
+    source_measures: list[list[float]] = field(default_factory=list)
+    audio_rate: int | None = None
+    audio_spans_out: list[tuple[float, float, str]] = field(default_factory=list)  # output seconds
+
+
+def plan(source: MediaSource, ranges: tuple[tuple[int, int], ...]) -> tuple[list[tuple[int, int, int]], int]:
+    """[(first index, last index, out pts of first)] and the output's total pts length."""
+    t = source.table
+    spans = ranges or ((0, t.frame_count - 1),)
+    out, cursor = [], 0
+    for a, b in spans:
+        if not (0 <= a <= b < t.frame_count):
+            raise ExportError(f"{source.path}: range {a}:{b} is outside frames 0..{t.frame_count - 1}")
+        out.append((a, b, cursor))
+        cursor += int(t.pts[b]) - int(t.pts[a]) + frame_ticks(source, b)
+    return out, cursor
+
+
+def frame_ticks(source: MediaSource, i: int) -> int:
+    t = source.table
+    return int(t.pts[i + 1] - t.pts[i]) if i + 1 < t.frame_count else t.typical_frame_ticks
+
+
+def _temp_path(out: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".part.mp4", dir=out.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _disk_error(out: Path, exc: BaseException) -> ExportError | None:
+    code = getattr(exc, "errno", None)
+    if code in DISK_FULL or "No space left" in str(exc):
+        return ExportError(f"{out}: not enough disk space to write the export ({exc})")
+    return None
+
+
+def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: Path, task: Task,
+           redactor: Redactor = redact) -> EncodeRecord:
+    table = source.table
+    tb = table.time_base
+    spans, total_ticks = plan(source, request.ranges)
+    n_total = sum(b - a + 1 for a, b, _ in spans)
+    record = EncodeRecord()
+    layout = audio_layout(source.path) if (request.encoder.audio and source.info.has_audio) else None
+    exclude = ov.strips(request.overlays, source.info.width, source.info.height)
+    reader = source.reader(cache_bytes=32 * 1024 * 1024)
+    try:
+        with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+            vs = out.add_stream("libx264", rate=Fraction(round(source.info.average_fps or 30)))
+            vs.width, vs.height, vs.pix_fmt = source.info.width, source.info.height, "yuv420p"
+            vs.time_base = tb
+            vs.codec_context.time_base = tb
+            vs.options = {"preset": request.encoder.preset, "crf": str(request.encoder.crf)}
+            audio_gen, astream, apts = None, None, 0
+            if layout is not None:
+                rate, lay = layout
+                record.audio_rate = rate
+                astream = out.add_stream("aac", rate=rate)
+                astream.layout = lay
+                astream.bit_rate = request.encoder.audio_bitrate
+                audio_gen = _audio_chunks(source, mask_set, spans, rate, lay, record)
+            done = 0
+            for a, b, base in spans:
+                first_pts = int(table.pts[a])
+                for i in range(a, b + 1):
+                    if task.cancel.cancelled:
+                        raise Cancelled("export")
+                    frame = reader.frame(i)
+                    planes = Planes.from_frame(frame.video)
+                    regions = regions_at(mask_set, frame.pts, planes.width, planes.height)
+                    inners = visible_interiors([reg for _, reg in regions], exclude)
+                    record.source_measures.append([
+                        measure(effect_of(trk), planes.y, planes.u, planes.v, reg, inner)
+                        for (trk, reg), inner in zip(regions, inners)
+                    ])
+                    redactor(planes, mask_set, frame.pts, regions=regions)
+                    media_s = table.media_time(i)
+                    ov.draw(planes, request.overlays, i, format_camera_time(camera_time(source.camera_start, media_s)))
+                    vf = planes.to_frame()
+                    vf.pts = base + frame.pts - first_pts
+                    vf.time_base = tb
+                    record.frames.append(PlannedFrame(i, frame.pts, vf.pts))
+                    for p in vs.encode(vf):
+                        out.mux(p)
+                    if audio_gen is not None:
+                        # keep audio about half a second ahead of video so the muxer interleaves tightly
+                        video_s = float(vf.pts * tb)
+                        while apts / record.audio_rate < video_s + 0.5:
+                            chunk = next(audio_gen, None)
+                            if chunk is None:
+                                audio_gen = None
+                                break
+                            apts = _mux_audio(out, astream, chunk, apts, record.audio_rate, lay)
+                    done += 1
+                    if done % 8 == 0:
+                        task.report(done / n_total, f"encoding frame {done} of {n_total}")
+            for p in vs.encode(None):
+                out.mux(p)
+            if audio_gen is not None:
+                for chunk in audio_gen:
+                    apts = _mux_audio(out, astream, chunk, apts, record.audio_rate, lay)
+            if astream is not None:
+                for p in astream.encode(None):
+                    out.mux(p)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+    finally:
+        reader.close()
+    return record
+
+
+def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):
+    tb = source.table.time_base
+    red = tuple((float(r.start_pts * tb), float((r.end_pts + frame_ticks(source, source.table.index_at_or_before_pts(r.end_pts))) * tb),
+                 r.mode) for r in mask_set.audio)
+    out_cursor = 0.0
+    for a, b, base in spans:
+        start = float(source.table.pts[a] * tb)
+        end = float((int(source.table.pts[b]) + frame_ticks(source, b)) * tb)
+        for s, e, mode in red:
+            lo, hi = max(s, start), min(e, end)
+            if hi > lo:
+                record.audio_spans_out.append((out_cursor + lo - start, out_cursor + hi - start, mode))
+        yield from span_samples(source.path, AudioSpan(start, end, red), rate, layout)
+        out_cursor += end - start
+
+
+def _mux_audio(out, stream, chunk, apts: int, rate: int, layout: str) -> int:
+    frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+    frame.sample_rate = rate
+    frame.pts = apts
+    frame.time_base = Fraction(1, rate)
+    for p in stream.encode(frame):
+        out.mux(p)
+    return apts + chunk.shape[1]
+
+
+def run(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, task: Task = NO_TASK,
+        redactor: Redactor = redact, leak_checker=None,
+        before_publish: Callable[[Path, EncodeRecord], None] | None = None) -> tuple[EncodeRecord, float, Path]:
+    """Encode to a temp file beside `out_path`, leak-check it, call `before_publish` (the manifest is written
+    there, so a finished-looking output never lacks one), then rename. Returns (record, seconds, path)."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(out_path)
+    started = time.perf_counter()
+    try:
+        record = encode(source, mask_set, request, tmp, task, redactor)
+        if leak_checker is not None:
+            leak_checker(tmp, record, task)
+        elapsed = time.perf_counter() - started
+        if before_publish is not None:
+            before_publish(tmp, record)
+        os.replace(tmp, out_path)
+        fsync_dir(out_path.parent)
+    except (OSError, av.error.FFmpegError) as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise (_disk_error(out_path, exc) or ExportError(f"{out_path}: export failed ({exc})")) from exc
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return record, elapsed, out_path
