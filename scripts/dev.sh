@@ -7,11 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Qt needs these X/EGL client libraries even offscreen; ffmpeg is the tests' independent oracle (ffprobe);
-# xvfb runs the real window for screenshot checks; PostgreSQL is the central store's database.
+# xvfb runs the real window for screenshot checks; poppler-utils reads the PDF reports back; PostgreSQL is the central store's database.
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2)
-TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick)
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils)
 
 need_debs() {
   local missing=()

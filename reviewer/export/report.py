@@ -1,0 +1,100 @@
+"""The human-readable report that accompanies an export into a court bundle (PDF)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reviewer.atomic import write_bytes
+from reviewer.export.pdf import Document
+from reviewer.media.frametable import FrameTable
+from reviewer.media.timecode import format_media_time
+
+
+@dataclass(frozen=True)
+class ReportBookmark:
+    frame: int
+    title: str
+    category: str
+    note: str
+    thumbnail: np.ndarray | None  # RGB, already redacted
+
+
+def _frames(table: FrameTable, start_pts: int | None, end_pts: int | None) -> str:
+    if start_pts is None:
+        return "-"
+    a = table.index_at_or_before_pts(start_pts)
+    b = table.index_at_or_before_pts(end_pts if end_pts is not None else start_pts)
+    return f"frames {a}-{b} ({format_media_time(table.media_time(a))} - {format_media_time(table.media_time(b))})"
+
+
+def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> bytes:
+    d = Document()
+    d.text("BWV Reviewer - export report", size=16, bold=True)
+    d.text(f"Created {manifest['created_at']} by {manifest['operator']['user']} ({manifest['operator']['role']}) "
+           f"on {manifest['operator']['workstation']}", size=9)
+    d.gap()
+    d.text("Disclosure", size=12, bold=True)
+    d.text(f"Recipient: {manifest.get('recipient') or '-'}")
+    d.text(f"Purpose: {manifest.get('purpose') or '-'}")
+    d.text(f"Incident reference: {manifest.get('incident_ref') or '-'}")
+    d.gap()
+    d.text("Integrity", size=12, bold=True)
+    src, out = manifest["source"], manifest["output"]
+    d.text(f"Master: {src['name']} ({src['size']} bytes)")
+    d.text(f"Master SHA-256: {src['sha256']}", size=9)
+    d.text(f"Export: {out['name']} ({out['size']} bytes, {out['frames']} frames, {out['duration']:.3f} s)")
+    d.text(f"Export SHA-256: {out['sha256']}", size=9)
+    d.text(f"Mask set SHA-256: {manifest['masks']['sha256']}", size=9)
+    d.text(f"Manifest SHA-256: {manifest['manifest_sha256']}", size=9)
+    leak = manifest.get("leak_check")
+    if leak:
+        verdict = "PASSED" if leak["passed"] else "FAILED"
+        d.text(f"Leak check {verdict}: {leak['frames_checked']} frames, {leak['regions_checked']} regions, "
+               f"{leak['audio_ranges_checked']} audio ranges examined in the decoded output")
+    d.gap()
+    d.text("Ranges exported", size=12, bold=True)
+    for r in manifest["ranges"]:
+        d.text(f"frames {r['in']}-{r['out']} ({format_media_time(r['in_media_time'])} - "
+               f"{format_media_time(r['out_media_time'])})")
+    d.gap()
+    d.text("Redaction log", size=12, bold=True)
+    data = manifest["masks"]["data"]
+    if not (data["tracks"] or data["blackouts"] or data["audio"]):
+        d.text("No redactions were applied.")
+    for t in data["tracks"]:
+        kfs = t["keyframes"]
+        span = _frames(table, kfs[0]["pts"] if kfs else None, kfs[-1]["pts"] if kfs else None)
+        why = t["reason"] + (f" - {t['reason_text']}" if t.get("reason_text") else "")
+        eff = t["effect"]["kind"] + (" (inverse)" if t.get("inverse") else "")
+        d.text(f"{t.get('label') or t['id'][:8]}: {t['kind']} {eff}, {span}, {len(kfs)} keyframes. Reason: {why}. "
+               f"By {t.get('author') or '-'}")
+    for r in data["blackouts"]:
+        d.text(f"Full-frame blackout: {_frames(table, r['start_pts'], r['end_pts'])}. Reason: {r['reason']}")
+    for r in data["audio"]:
+        d.text(f"Audio {r['mode']}: {_frames(table, r['start_pts'], r['end_pts'])}. Reason: {r['reason']}")
+    if bookmarks:
+        d.gap()
+        d.text("Bookmarks", size=12, bold=True)
+        for b in bookmarks:
+            d.text(f"Frame {b.frame} ({format_media_time(table.media_time(b.frame))}) - {b.title} [{b.category}]",
+                   bold=True)
+            if b.note:
+                d.text(b.note, indent=10)
+            if b.thumbnail is not None:
+                d.image(b.thumbnail, 200)
+    d.gap()
+    d.text(f"Produced by {manifest['tool']['name']} {manifest['tool']['version']}. Verify with: "
+           f"reviewer verify {out['name']} --manifest {out['name']}.manifest.json", size=8)
+    return d.to_bytes()
+
+
+def write(path: Path, manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> Path:
+    write_bytes(path, render(manifest, table, bookmarks))
+    return path
+
+
+def report_path_for(out: Path) -> Path:
+    return out.with_name(out.name + ".report.pdf")
