@@ -71,6 +71,7 @@ def check_video(path: Path, record: EncodeRecord, mask_set: MaskSet, request: Ex
                 report: LeakReport, task: Task) -> None:
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
+        vs.codec_context.thread_type = "AUTO"
         exclude = ov.strips(request.overlays, vs.codec_context.width, vs.codec_context.height)
         k = 0
         for frame in c.decode(vs):

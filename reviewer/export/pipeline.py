@@ -26,6 +26,7 @@ from reviewer.export.measures import measure, visible_interiors
 from reviewer.export.settings import ExportRequest
 from reviewer.media.source import MediaSource
 from reviewer.media.timecode import camera_time, format_camera_time
+from reviewer.prefetch import Prefetch
 from reviewer.progress import NO_TASK, Task
 from reviewer.redact.model import MaskSet
 from reviewer.redact.planes import Planes
@@ -112,27 +113,14 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
                 astream.layout = lay
                 astream.bit_rate = request.encoder.audio_bitrate
                 audio_gen = _audio_chunks(source, mask_set, spans, rate, lay, record)
+            items = _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor, task)
             done = 0
-            for a, b, base in spans:
-                first_pts = int(table.pts[a])
-                for i in range(a, b + 1):
+            with Prefetch(items, depth=6, name="export-decode") as frames:
+                for vf, planned, measures in frames:
                     if task.cancel.cancelled:
                         raise Cancelled("export")
-                    frame = reader.frame(i)
-                    planes = Planes.from_frame(frame.video)
-                    regions = regions_at(mask_set, frame.pts, planes.width, planes.height)
-                    inners = visible_interiors([reg for _, reg in regions], exclude)
-                    record.source_measures.append([
-                        measure(effect_of(trk), planes.y, planes.u, planes.v, reg, inner)
-                        for (trk, reg), inner in zip(regions, inners)
-                    ])
-                    redactor(planes, mask_set, frame.pts, regions=regions)
-                    media_s = table.media_time(i)
-                    ov.draw(planes, request.overlays, i, format_camera_time(camera_time(source.camera_start, media_s)))
-                    vf = planes.to_frame()
-                    vf.pts = base + frame.pts - first_pts
-                    vf.time_base = tb
-                    record.frames.append(PlannedFrame(i, frame.pts, vf.pts))
+                    record.frames.append(planned)
+                    record.source_measures.append(measures)
                     for p in vs.encode(vf):
                         out.mux(p)
                     if audio_gen is not None:
@@ -160,6 +148,29 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
     finally:
         reader.close()
     return record
+
+
+def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor, task):
+    """Decode, measure the source, redact and overlay, in the order the encoder needs them (worker thread)."""
+    table = source.table
+    tb = table.time_base
+    for a, b, base in spans:
+        first_pts = int(table.pts[a])
+        for i in range(a, b + 1):
+            task.check("export")  # raises Cancelled, which the consumer re-raises: never a short, "finished" file
+            frame = reader.frame(i)
+            planes = Planes.from_frame(frame.video)
+            regions = regions_at(mask_set, frame.pts, planes.width, planes.height)
+            inners = visible_interiors([reg for _, reg in regions], exclude)
+            measures = [measure(effect_of(trk), planes.y, planes.u, planes.v, reg, inner)
+                        for (trk, reg), inner in zip(regions, inners)]
+            redactor(planes, mask_set, frame.pts, regions=regions)
+            camera = format_camera_time(camera_time(source.camera_start, table.media_time(i)))
+            ov.draw(planes, request.overlays, i, camera)
+            vf = planes.to_frame()
+            vf.pts = base + frame.pts - first_pts
+            vf.time_base = tb
+            yield vf, PlannedFrame(i, frame.pts, vf.pts), measures
 
 
 def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):
