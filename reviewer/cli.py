@@ -1,0 +1,215 @@
+"""`reviewer`: the desktop app with no arguments; otherwise a headless, scriptable CLI over the core.
+
+Every failure the core anticipates (a ReviewerError) ends with a non-zero exit and one line on stderr naming the
+file and the problem; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from reviewer import __version__
+from reviewer.errors import MediaError, ReviewerError
+
+EXIT_FAILED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="reviewer",
+        description="BWV Reviewer: frame-accurate review of body-worn video. With no command, opens the app.",
+    )
+    p.add_argument("--home", type=Path, help="library folder (overrides REVIEWER_HOME)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser("import", help="import files or folders; prints the new recording ids")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.add_argument("--incident", metavar="REF", help="group the new recordings under this incident reference")
+
+    ls = sub.add_parser("list", help="list recordings, newest camera start first")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.add_argument("--search", metavar="TEXT", help="words to find in officer, device, incident or file name")
+    ls.add_argument("--incident", metavar="REF", help="only this incident")
+
+    pr = sub.add_parser("probe", help="describe a file or a library recording, with its frame table",
+                        description="A FILE is described from its own container; a recording id (or a unique "
+                                    "prefix) also gives the library's metadata, after verifying the original.")
+    pr.add_argument("target", metavar="FILE_OR_ID")
+    pr.add_argument("--json", action="store_true", help="machine-readable output")
+
+    fr = sub.add_parser("frame", help="write presented frame N (0-based) as a full-resolution RGB PNG")
+    fr.add_argument("target", metavar="FILE_OR_ID")
+    fr.add_argument("index", type=int, metavar="N")
+    fr.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.home is not None:
+        # the GUI and anything else reading config.default_home() must see the same library
+        os.environ["REVIEWER_HOME"] = str(args.home.expanduser().absolute())
+    if args.command is None:
+        return launch_gui()
+    try:
+        return COMMANDS[args.command](args)
+    except ReviewerError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        return fail("interrupted", code=130)
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"reviewer: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def launch_gui() -> int:
+    # The one place the core reaches the front end, by name and only when asked to: the CLI must keep working
+    # where Qt cannot load, and the Qt-free checks (which import every core module) must never pull ui in.
+    import importlib
+
+    try:
+        gui = importlib.import_module("ui.app")
+    except ImportError as exc:
+        return fail(f"the desktop app cannot start: {exc} (is PySide6 installed with its system libraries?)")
+    return int(gui.main([sys.argv[0]]) or 0)
+
+
+def open_library():
+    from reviewer.library import Library
+
+    return Library()  # home from REVIEWER_HOME, which --home has set
+
+
+def is_file_target(target: str) -> bool:
+    """An existing path is a file; something shaped like a path that is missing is a missing file, not an id."""
+    return Path(target).exists() or any(c in target for c in "/\\.")
+
+
+# ---- commands --------------------------------------------------------------------------------------------------
+def cmd_import(args) -> int:
+    from reviewer.progress import Task
+
+    task = Task(progress=_stderr_progress) if sys.stderr.isatty() else Task()
+    with open_library() as lib:
+        report = lib.import_paths(args.paths, incident=args.incident, task=task)
+    if task.progress is not None:
+        print(file=sys.stderr)
+    for view in report.added:
+        print(view.id)
+    for path, view in report.duplicates:
+        print(f"reviewer: {path}: already in the library as {view.id} ({view.file_name}); not imported again",
+              file=sys.stderr)
+    for _path, message in report.errors:
+        print(f"reviewer: {' '.join(message.split())}", file=sys.stderr)
+    if report.cancelled:
+        return fail("import cancelled")
+    return EXIT_FAILED if report.errors else 0
+
+
+def _stderr_progress(fraction: float, label: str) -> None:
+    sys.stderr.write(f"\r{fraction * 100:5.1f}% {label[:60]:<60}")
+    sys.stderr.flush()
+
+
+def cmd_list(args) -> int:
+    with open_library() as lib:
+        views = lib.recordings(text=args.search, incident=args.incident)
+    if args.json:
+        json.dump([v.to_json() for v in views], sys.stdout, indent=2)
+        print()
+        return 0
+    from reviewer.media.timecode import format_camera_time, format_media_time
+
+    for v in views:
+        start = format_camera_time(v.camera_start) if v.camera_start else "start unknown"
+        print(f"{v.short_id}  {start:<27}  {format_media_time(v.duration)}  {v.frame_count:>7} fr  "
+              f"{v.incident_ref or '-':<14} {v.officer_id or '-':<10} {v.integrity:<10} {v.file_name}")
+    return 0
+
+
+def load_target(target: str):
+    """(MediaSource-like object, facts dict) for a file path or a library recording id."""
+    from reviewer.library.originals import sha256_file
+    from reviewer.media.source import MediaSource
+
+    if is_file_target(target):
+        path = Path(target)
+        if not path.is_file():
+            raise MediaError(path, "file not found" if not path.exists() else "is not a regular file")
+        source = MediaSource.from_file(path)
+        return source, {"sha256": sha256_file(path), "path": str(path),
+                        "start_time": _iso(source.info.start_time)}
+    with open_library() as lib:
+        opened = lib.open_recording(target)  # verifies the original's hash first
+    v = opened.view
+    return opened, {"id": v.id, "sha256": v.sha256, "path": str(opened.path), "file_name": v.file_name,
+                    "start_time": _iso(v.camera_start), "start_time_source": v.camera_start_source,
+                    "officer_id": v.officer_id, "device_id": v.device_id, "incident_ref": v.incident_ref,
+                    "integrity": v.integrity}
+
+
+def _iso(t) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def cmd_probe(args) -> int:
+    source, facts = load_target(args.target)
+    info, table = source.info, source.table
+    out = {
+        **facts,
+        "container": info.container,
+        "size": info.size,
+        "codec": info.codec,
+        "width": info.width,
+        "height": info.height,
+        "pix_fmt": info.pix_fmt,
+        "frame_count": table.frame_count,
+        "time_base": f"{table.time_base.numerator}/{table.time_base.denominator}",
+        "duration": table.duration,
+        "average_fps": table.average_fps,
+        "is_vfr": table.is_vfr,
+        "has_audio": info.has_audio,
+        "audio_codec": info.audio_codec,
+        "frame_pts": table.pts.tolist(),
+        "keyframes": table.key_indices.tolist(),
+    }
+    if args.json:
+        json.dump(out, sys.stdout)
+        print()
+        return 0
+    for key, value in out.items():
+        if key in ("frame_pts", "keyframes"):
+            value = f"{len(value)} entries (use --json for the list)"
+        print(f"{key:>18}: {value}")
+    return 0
+
+
+def cmd_frame(args) -> int:
+    import cv2
+
+    from reviewer.atomic import write_bytes
+
+    source, _facts = load_target(args.target)
+    n, count = args.index, source.table.frame_count
+    if not 0 <= n < count:
+        raise MediaError(source.path, f"frame {n} does not exist: frames are numbered 0 to {count - 1}")
+    with source.reader(cache_bytes=256 * 1024 * 1024) as reader:
+        rgb = reader.frame(n).rgb()
+    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise MediaError(args.output, "PNG encoding failed")
+    write_bytes(args.output, png.tobytes())
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "list": cmd_list, "probe": cmd_probe, "frame": cmd_frame}

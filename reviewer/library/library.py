@@ -1,0 +1,169 @@
+"""The Library facade: the one object the UI and CLI use to reach the local library."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DatabaseError
+
+from reviewer.config import Paths, default_home, workstation_id
+from reviewer.errors import IntegrityError, NotFound, ReviewerError
+from reviewer.events import Publisher
+from reviewer.library.db import open_database
+from reviewer.library.ingest import ImportReport, Ingestor, subtask
+from reviewer.library.models import Incident, Recording, utcnow
+from reviewer.library.originals import OriginalStore
+from reviewer.library.search import recordings_query
+from reviewer.library.views import RecordingView, view_of
+from reviewer.media.frametable_cache import FrameTableCache
+from reviewer.media.probe import MediaInfo, parse_time_tag, probe
+from reviewer.media.source import MediaSource
+from reviewer.progress import NO_TASK, Task
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class OpenRecording(MediaSource):
+    """A verified recording ready for review: a MediaSource (path, info, table, camera_start, reader()) plus its
+    library view. `path` is the read-only original."""
+
+    view: RecordingView = field()
+
+
+class Library:
+    def __init__(self, home: Path | None = None, actor: str | None = None):
+        self.paths = Paths(Path(home) if home is not None else default_home()).ensure()
+        try:
+            self.engine, self.sessions = open_database(self.paths.database)
+        except DatabaseError as exc:
+            raise ReviewerError(f"{self.paths.database}: library database cannot be opened ({exc.orig})") from None
+        self.store = OriginalStore(self.paths.originals)
+        self.frame_tables = FrameTableCache(self.paths.frame_tables)
+        self.actor = actor or f"{getpass.getuser()}@{workstation_id(self.paths.home)}"
+        # One writer at a time: SQLite would otherwise fail a second writer whose read snapshot went stale.
+        self._write_lock = threading.RLock()
+        self._events = Publisher()
+        self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
+                                  lambda: self.actor)
+        self.store.clean_stale_temps()
+
+    # ---- events ----------------------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[str, dict], None]) -> None:
+        """Events: ("recordings_changed", {"added": [ids]} or {"id": id}), ("integrity_failed", {"id", "path",
+        "expected", "actual"}). Callbacks run on the emitting thread (often a worker)."""
+        self._events.subscribe(callback)
+
+    def unsubscribe(self, callback: Callable[[str, dict], None]) -> None:
+        self._events.unsubscribe(callback)
+
+    # ---- import ----------------------------------------------------------------------------------------------
+    def import_paths(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
+        """Import files and folders (recursively). Per-file problems land in report.errors; a cancel stops after
+        the current file is discarded and sets report.cancelled (earlier files stay imported)."""
+        report = self._ingestor.run([Path(p) for p in paths], incident, task)
+        if report.added:
+            self._events.emit("recordings_changed", {"added": [v.id for v in report.added]})
+        return report
+
+    # ---- queries ---------------------------------------------------------------------------------------------
+    def recordings(self, text: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   incident: str | None = None) -> list[RecordingView]:
+        with self.sessions() as s:
+            return [view_of(rec, ref, self.paths) for rec, ref in s.execute(
+                recordings_query(text, since, until, incident)).all()]
+
+    def get(self, recording_id: str) -> RecordingView:
+        """By full id or a unique prefix of it."""
+        key = recording_id.strip().lower()
+        if not key:
+            raise NotFound("no recording id given")
+        with self.sessions() as s:
+            rows = s.execute(
+                recordings_query().where(Recording.id.startswith(key, autoescape=True)).limit(2)
+            ).all()
+            if not rows:
+                raise NotFound(f"no recording with id {recording_id!r} in the library at {self.paths.home}")
+            if len(rows) > 1:
+                raise NotFound(f"recording id prefix {recording_id!r} is ambiguous; give more characters")
+            rec, ref = rows[0]
+            return view_of(rec, ref, self.paths)
+
+    def incidents(self) -> list[tuple[str, int]]:
+        live = Recording.deleted_at.is_(None)
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Incident.reference, func.count(Recording.id))
+                .outerjoin(Recording, (Recording.incident_id == Incident.id) & live)
+                .where(Incident.deleted_at.is_(None))
+                .group_by(Incident.id)
+                .order_by(Incident.reference)
+            ).all()
+        return [(ref, int(n)) for ref, n in rows]
+
+    # ---- opening ---------------------------------------------------------------------------------------------
+    def open_recording(self, recording_id: str, task: Task = NO_TASK) -> OpenRecording:
+        """Verify the original against its hash, then load (or build and cache) its frame table.
+
+        Raises IntegrityError naming the original when it is missing or altered; the recording is then flagged
+        "failed" and an "integrity_failed" event is emitted.
+        """
+        view = self.get(recording_id)
+        path = view.original_path
+        if not path.is_file():
+            self._flag(view, "failed", expected=view.sha256, actual="nothing (the original is missing)")
+            raise IntegrityError(path, view.sha256, "no file (the original is missing from the store)")
+        actual = self.store.verify(view.sha256, path, subtask(task, 0.0, 0.8))
+        if actual != view.sha256:
+            self._flag(view, "failed", expected=view.sha256, actual=actual)
+            raise IntegrityError(path, view.sha256, actual)
+        view = self._flag(view, "ok")
+        table = self.frame_tables.get_or_build(view.sha256, path, subtask(task, 0.8, 0.2))
+        info = self._media_info(view, path, task)
+        task.report(1.0, "opened")
+        return OpenRecording(path=path, info=info, table=table, camera_start=view.camera_start, view=view)
+
+    def _flag(self, view: RecordingView, state: str, **details: str) -> RecordingView:
+        with self._write_lock, self.sessions.begin() as s:
+            rec = s.get(Recording, view.id)
+            if rec is None:
+                raise NotFound(f"recording {view.id} disappeared while it was being opened")
+            changed = rec.integrity != state
+            rec.integrity = state
+            rec.verified_at = utcnow()  # local bookkeeping: deliberately not a revision bump (see Tracked.touch)
+        view = dataclasses.replace(view, integrity=state, verified_at=rec.verified_at)
+        if state == "failed":
+            self._events.emit("integrity_failed", {"id": view.id, "path": str(view.original_path), **details})
+        if changed:
+            self._events.emit("recordings_changed", {"id": view.id})
+        return view
+
+    def _media_info(self, view: RecordingView, path: Path, task: Task) -> MediaInfo:
+        with self.sessions() as s:
+            raw = s.scalar(select(Recording.media_json).where(Recording.id == view.id))
+        names = {f.name for f in dataclasses.fields(MediaInfo)}
+        try:
+            data = json.loads(raw or "{}")
+            data["path"] = str(path)
+            data["start_time"] = parse_time_tag(data.get("start_time"))
+            if set(data) == names:
+                return MediaInfo(**data)
+        except (ValueError, TypeError):
+            pass
+        return probe(path, task)[0]  # stored description from an older version: describe the file again
+
+    # ---- lifetime --------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
