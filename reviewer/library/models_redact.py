@@ -1,0 +1,47 @@
+"""Redaction records: one row per mask track (its keyframes as JSON) and per blackout/audio range.
+
+A track is edited as a whole (the core's MaskTrack is immutable), so one row per track keeps a save atomic and
+gives sync one object to merge. Tombstones (deleted_at) let "redaction wins over a concurrent delete" be decided.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reviewer.library.models import Base, Tracked, new_id
+
+
+class MaskTrackRow(Tracked, Base):
+    __tablename__ = "mask_tracks"
+    __table_args__ = (Index("ix_mask_tracks_recording_id", "recording_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(String(36), ForeignKey("recordings.id", ondelete="RESTRICT"),
+                                              nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    effect_json: Mapped[str] = mapped_column(Text, nullable=False)
+    padding: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    inverse: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(String(100), nullable=False)
+    reason_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    keyframes_json: Mapped[str] = mapped_column(Text, nullable=False)
+    keyframe_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RedactionRangeRow(Tracked, Base):
+    """kind "blackout" (full-frame) or "audio" (mode mute|bleep); pts inclusive, in the video stream's time base."""
+
+    __tablename__ = "redaction_ranges"
+    __table_args__ = (Index("ix_redaction_ranges_recording_id", "recording_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(String(36), ForeignKey("recordings.id", ondelete="RESTRICT"),
+                                              nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    start_pts: Mapped[int] = mapped_column(Integer, nullable=False)
+    end_pts: Mapped[int] = mapped_column(Integer, nullable=False)
+    mode: Mapped[str] = mapped_column(String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
