@@ -46,7 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("target", metavar="FILE_OR_ID")
     fr.add_argument("index", type=int, metavar="N")
     fr.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
+    fr.add_argument("--redacted", action="store_true", help="apply the recording's masks (library ids only)")
+    fr.add_argument("--reason", metavar="TEXT", help="why the footage is being consulted (audit trail)")
+    # Other features add their commands here; each module's register(sub) sets `handler` on its parsers.
+    for module in _feature_modules():
+        module.register(sub)
     return p
+
+
+def _feature_modules() -> list:
+    import importlib
+
+    return [importlib.import_module(name) for name in FEATURE_MODULES]
+
+
+# modules with a register(subparsers) function; their parsers set_defaults(handler=fn)
+FEATURE_MODULES = ["reviewer.cli_redact"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return launch_gui()
     try:
-        return COMMANDS[args.command](args)
+        handler = getattr(args, "handler", None) or COMMANDS[args.command]
+        return handler(args)
     except ReviewerError as exc:
         return fail(str(exc))
     except OSError as exc:
@@ -204,12 +220,31 @@ def cmd_frame(args) -> int:
     if not 0 <= n < count:
         raise MediaError(source.path, f"frame {n} does not exist: frames are numbered 0 to {count - 1}")
     with source.reader(cache_bytes=256 * 1024 * 1024) as reader:
-        rgb = reader.frame(n).rgb()
+        frame = reader.frame(n)
+        rgb = frame.rgb()
+    if args.redacted:
+        rgb = redacted_rgb(source, frame)
     ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise MediaError(args.output, "PNG encoding failed")
     write_bytes(args.output, png.tobytes())
     return 0
+
+
+def redacted_rgb(source, frame):
+    """The frame with the recording's masks applied by the same code the editor preview and the export use."""
+    from reviewer.redact.planes import Planes
+    from reviewer.redact.render import redact
+    from reviewer.redact.store import MaskStore
+
+    view = getattr(source, "view", None)
+    if view is None:
+        raise ReviewerError(f"{source.path}: --redacted needs a library recording id (masks live in the library)")
+    with open_library() as lib:
+        mask_set = MaskStore(lib).load(view.id)
+    planes = Planes.from_frame(frame.video)
+    redact(planes, mask_set, frame.pts)
+    return planes.to_rgb()
 
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "probe": cmd_probe, "frame": cmd_frame}

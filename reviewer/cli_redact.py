@@ -1,0 +1,159 @@
+"""CLI commands for redaction and export: `masks list|export|import`, `export`, `verify`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from reviewer.errors import ReviewerError
+
+
+def register(sub) -> None:
+    m = sub.add_parser("masks", help="list, export or import a recording's redaction masks (JSON, docs/masks-schema.md)")
+    msub = m.add_subparsers(dest="masks_command", metavar="ACTION", required=True)
+    ml = msub.add_parser("list", help="list mask tracks and ranges")
+    ml.add_argument("id", metavar="ID")
+    ml.add_argument("--json", action="store_true")
+    ml.set_defaults(handler=cmd_masks_list)
+    me = msub.add_parser("export", help="write the masks as JSON (stdout, or -o FILE)")
+    me.add_argument("id", metavar="ID")
+    me.add_argument("-o", "--output", type=Path, metavar="FILE")
+    me.set_defaults(handler=cmd_masks_export)
+    mi = msub.add_parser("import", help="add masks from a JSON file (same schema); existing ids are updated")
+    mi.add_argument("id", metavar="ID")
+    mi.add_argument("file", type=Path, metavar="FILE")
+    mi.set_defaults(handler=cmd_masks_import)
+
+    e = sub.add_parser("export", help="export a redacted copy with manifest, report and leak check")
+    e.add_argument("id", metavar="ID")
+    e.add_argument("--out", type=Path, required=True, metavar="OUT.mp4")
+    e.add_argument("--range", action="append", default=[], metavar="IN:OUT",
+                   help="inclusive frame range; repeat for several (joined into one file unless --separate)")
+    e.add_argument("--separate", action="store_true", help="one file per range: OUT-1.mp4, OUT-2.mp4, ...")
+    e.add_argument("--purpose", default="", metavar="TEXT", help="why it is disclosed (audit trail, manifest)")
+    e.add_argument("--recipient", default="", metavar="TEXT", help="who receives it (audit trail, manifest)")
+    e.add_argument("--overlay", action="append", default=[], choices=["banner", "watermark", "timestamp"],
+                   help="burn in: 'REDACTED COPY' + incident banner, recipient watermark, per-frame time/frame")
+    e.add_argument("--no-audio", action="store_true", help="leave the audio out")
+    e.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    e.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
+    e.add_argument("--no-report", action="store_true", help="skip the PDF report")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(handler=cmd_export)
+
+    v = sub.add_parser("verify", help="re-hash an export and cross-check it against its manifest")
+    v.add_argument("output", type=Path, metavar="OUT.mp4")
+    v.add_argument("--manifest", type=Path, metavar="M")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(handler=cmd_verify)
+
+
+def _library():
+    from reviewer.library import Library
+
+    return Library()
+
+
+def cmd_masks_list(args) -> int:
+    from reviewer.redact.store import MaskStore
+
+    with _library() as lib:
+        rec = lib.get(args.id)
+        data = MaskStore(lib).export_json(rec.id)
+    if args.json:
+        print(json.dumps(data))
+        return 0
+    for t in data["tracks"]:
+        kfs = t["keyframes"]
+        print(f"{t['id'][:8]}  {t['kind']:8} {t['effect']['kind']:9} {len(kfs):5} keyframes  "
+              f"pts {kfs[0]['pts'] if kfs else '-'}..{kfs[-1]['pts'] if kfs else '-'}  {t['reason']}  {t['label']}")
+    for kind in ("blackouts", "audio"):
+        for r in data[kind]:
+            print(f"{r['id'][:8]}  {kind[:-1] if kind == 'blackouts' else 'audio':8} {r['mode']:9} "
+                  f"pts {r['start_pts']}..{r['end_pts']}  {r['reason']}")
+    return 0
+
+
+def cmd_masks_export(args) -> int:
+    from reviewer.atomic import write_text
+    from reviewer.redact.store import MaskStore
+
+    with _library() as lib:
+        data = MaskStore(lib).export_json(lib.get(args.id).id)
+    text = json.dumps(data, indent=2) + "\n"
+    if args.output:
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_masks_import(args) -> int:
+    from reviewer.redact.model import mask_set_from_json
+    from reviewer.redact.store import MaskStore
+
+    try:
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+        ms = mask_set_from_json(data)
+    except FileNotFoundError:
+        raise ReviewerError(f"{args.file}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReviewerError(f"{args.file}: not valid JSON ({exc})") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReviewerError(f"{args.file}: not a valid mask file ({exc!r}); see docs/masks-schema.md") from None
+    with _library() as lib:
+        n = MaskStore(lib).import_set(lib.get(args.id).id, ms)
+    print(f"imported {n} mask records")
+    return 0
+
+
+def _ranges(args, frame_count: int) -> list[tuple[int, int]]:
+    out = []
+    for text in args.range:
+        try:
+            a, b = (int(x) for x in text.split(":"))
+        except ValueError:
+            raise ReviewerError(f"--range {text!r}: use IN:OUT frame numbers, e.g. 120:480") from None
+        if not 0 <= a <= b < frame_count:
+            raise ReviewerError(f"--range {text}: frames are numbered 0 to {frame_count - 1} and IN <= OUT")
+        out.append((a, b))
+    return out
+
+
+def cmd_export(args) -> int:
+    from reviewer.export.service import ExportJob, run_export
+
+    with _library() as lib:
+        rec = lib.get(args.id)
+        job = ExportJob(recording_id=rec.id, out=args.out, ranges=(), separate=args.separate,
+                        purpose=args.purpose, recipient=args.recipient, overlays=tuple(args.overlay),
+                        audio=not args.no_audio, preset=args.preset, crf=args.crf, report=not args.no_report)
+        opened = lib.open_recording(rec.id)
+        job = job.with_ranges(_ranges(args, opened.table.frame_count))
+        results = run_export(lib, job, opened=opened, progress=_progress if sys.stderr.isatty() else None)
+    for r in results:
+        if args.json:
+            print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,
+                              "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"]}))
+        else:
+            print(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  leak check passed")
+    return 0
+
+
+def _progress(fraction: float, label: str) -> None:
+    print(f"\r{fraction:6.1%} {label[:60]:60}", end="", file=sys.stderr, flush=True)
+
+
+def cmd_verify(args) -> int:
+    from reviewer.export.manifest import verify
+
+    v = verify(args.output, args.manifest)
+    if args.json:
+        print(json.dumps(v.to_json()))
+    elif v.ok:
+        print(f"OK: {args.output} matches its manifest ({', '.join(v.checks)})")
+    else:
+        for p in v.problems:
+            print(f"FAILED: {args.output}: {p}", file=sys.stderr)
+    return 0 if v.ok else 1

@@ -1,0 +1,67 @@
+"""Exporting a library recording: load its masks, run the export, write the report. The CLI and the UI's export
+queue both call run_export, so there is one path from "export" to files on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from reviewer.config import workstation_id
+from reviewer.export import report
+from reviewer.export.job import ExportResult, export
+from reviewer.export.settings import EncoderSettings, ExportRequest, Overlays, Provenance
+from reviewer.progress import NO_TASK, Task
+from reviewer.redact.store import MaskStore
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    recording_id: str
+    out: Path
+    ranges: tuple[tuple[int, int], ...] = ()
+    separate: bool = False
+    purpose: str = ""
+    recipient: str = ""
+    overlays: tuple[str, ...] = ()  # "banner", "watermark", "timestamp"
+    audio: bool = True
+    preset: str = "veryfast"
+    crf: int = 18
+    report: bool = True
+
+    def with_ranges(self, ranges) -> "ExportJob":
+        return dataclasses.replace(self, ranges=tuple(tuple(r) for r in ranges))
+
+    def outputs(self) -> list[tuple[Path, tuple[tuple[int, int], ...]]]:
+        """(path, ranges) per file: one joined file, or OUT-1.mp4, OUT-2.mp4, ... with --separate."""
+        if not self.separate or len(self.ranges) <= 1:
+            return [(self.out, self.ranges)]
+        return [(self.out.with_name(f"{self.out.stem}-{n}{self.out.suffix}"), (r,))
+                for n, r in enumerate(self.ranges, start=1)]
+
+
+def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
+               progress: Callable[[float, str], None] | None = None, role: str = "investigator") -> list[ExportResult]:
+    if progress is not None and task.progress is None:
+        task = Task(progress=progress, cancel=task.cancel)
+    opened = opened or library.open_recording(job.recording_id)
+    view = opened.view
+    mask_set = MaskStore(library).load(view.id)
+    ov = Overlays(redacted_banner="banner" in job.overlays, incident_ref=view.incident_ref or "",
+                  watermark=f"For: {job.recipient}" if "watermark" in job.overlays and job.recipient else "",
+                  timestamp="timestamp" in job.overlays)
+    who = Provenance(operator=library.actor, role=role, workstation=workstation_id(library.paths.home),
+                     purpose=job.purpose, recipient=job.recipient, recording_id=view.id,
+                     incident_ref=view.incident_ref or "")
+    results = []
+    outputs = job.outputs()
+    for n, (path, ranges) in enumerate(outputs):
+        sub = Task(progress=None if task.progress is None else
+                   (lambda f, label, n=n: task.report((n + f) / len(outputs), label)), cancel=task.cancel)
+        request = ExportRequest(ranges=ranges, encoder=EncoderSettings(job.preset, job.crf, job.audio), overlays=ov)
+        res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256)
+        if job.report:
+            report.write(report.report_path_for(res.output), res.manifest, opened.table)
+        results.append(res)
+    return results

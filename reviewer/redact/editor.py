@@ -1,0 +1,171 @@
+"""The mask editor's operations as undoable commands, in the core: the UI calls these and shows undo state.
+
+Each operation computes the new track from the current one and pushes a Command whose do/undo save the whole
+track (tracks are immutable values), so undo restores exactly what was there. A drag passes a merge key, so all
+its steps become one undo entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Callable
+
+from reviewer.annotate.undo import Command, UndoStack
+from reviewer.redact.interpolate import interpolate
+from reviewer.redact.model import Effect, Keyframe, MaskSet, MaskTrack, Point, PtsRange, ShapeKind
+from reviewer.redact.store import MaskStore
+
+
+class MaskEditor:
+    def __init__(self, store: MaskStore, recording_id: str, undo: UndoStack | None = None, author: str = ""):
+        self.store = store
+        self.recording_id = recording_id
+        self.undo = undo or UndoStack()
+        self.author = author
+        self._set = store.load(recording_id)
+        self._listeners: list[Callable[[MaskSet], None]] = []
+
+    # ---- state ----------------------------------------------------------------------------------------------
+    @property
+    def mask_set(self) -> MaskSet:
+        return self._set
+
+    def track(self, track_id: str) -> MaskTrack:
+        for t in self._set.tracks:
+            if t.id == track_id:
+                return t
+        raise KeyError(track_id)
+
+    def subscribe(self, fn: Callable[[MaskSet], None]) -> None:
+        self._listeners.append(fn)
+
+    def reload(self) -> None:
+        self._set = self.store.load(self.recording_id)
+        for fn in list(self._listeners):
+            fn(self._set)
+
+    # ---- primitive commands -------------------------------------------------------------------------------
+    def _put_track(self, name: str, new: MaskTrack | None, old: MaskTrack | None, merge_key=None) -> None:
+        rid = self.recording_id
+
+        def apply(track: MaskTrack | None, other: MaskTrack | None) -> Callable[[], None]:
+            def run() -> None:
+                if track is None:
+                    self.store.delete_track(rid, other.id)
+                else:
+                    self.store.save_track(rid, track)
+                self.reload()
+            return run
+
+        self.undo.push(Command(name, apply(new, old), apply(old, new), merge_key))
+
+    def _put_range(self, name: str, kind: str, new: PtsRange | None, old: PtsRange | None) -> None:
+        rid = self.recording_id
+
+        def apply(r: PtsRange | None, other: PtsRange | None) -> Callable[[], None]:
+            def run() -> None:
+                if r is None:
+                    self.store.delete_range(rid, other.id)
+                else:
+                    self.store.save_range(rid, kind, r)
+                self.reload()
+            return run
+
+        self.undo.push(Command(name, apply(new, old), apply(old, new)))
+
+    # ---- operations -----------------------------------------------------------------------------------------
+    def add_track(self, kind: ShapeKind, pts: int, points: tuple[Point, ...], effect: Effect = Effect(),
+                  reason: str = "other", label: str = "", **extra) -> MaskTrack:
+        t = MaskTrack(kind, (Keyframe(pts, tuple(points)),), effect=effect, reason=reason, label=label,
+                      author=self.author, **extra)
+        self._put_track(f"draw {kind.value}", t, None)
+        return t
+
+    def set_geometry(self, track_id: str, pts: int, points: tuple[Point, ...], merge_key=None) -> MaskTrack:
+        """Move/resize at a frame: creates or updates that frame's keyframe."""
+        old = self.track(track_id)
+        kf = old.keyframe_at(pts)
+        new = old.with_keyframe(Keyframe(pts, tuple(points), kf.hidden if kf else False))
+        self._put_track("move mask", new, old, merge_key)
+        return new
+
+    def end_gesture(self) -> None:
+        self.undo.close_merge()
+
+    def delete_keyframe(self, track_id: str, pts: int) -> MaskTrack | None:
+        old = self.track(track_id)
+        if old.keyframe_at(pts) is None:
+            raise KeyError(f"no keyframe at pts {pts}")
+        if len(old.keyframes) == 1:
+            self.delete_track(track_id)
+            return None
+        new = old.without_keyframe(pts)
+        self._put_track("delete keyframe", new, old)
+        return new
+
+    def set_hidden(self, track_id: str, pts: int, hidden: bool) -> MaskTrack:
+        """Toggle 'subject out of view from here': makes a keyframe at pts holding the current geometry."""
+        old = self.track(track_id)
+        kf = old.keyframe_at(pts)
+        points = kf.points if kf else (interpolate(old, pts) or _nearest_points(old, pts))
+        new = old.with_keyframe(Keyframe(pts, points, hidden))
+        self._put_track("hide from here" if hidden else "show from here", new, old)
+        return new
+
+    def edit_track(self, track_id: str, **changes) -> MaskTrack:
+        old = self.track(track_id)
+        new = old.edited(**changes)
+        self._put_track("edit mask", new, old)
+        return new
+
+    def delete_track(self, track_id: str) -> None:
+        self._put_track("delete mask", None, self.track(track_id))
+
+    def duplicate_track(self, track_id: str) -> MaskTrack:
+        old = self.track(track_id)
+        new = dataclasses.replace(old, id=str(uuid.uuid4()), label=(old.label + " copy").strip())
+        self._put_track("duplicate mask", new, None)
+        return new
+
+    def split_track(self, track_id: str, pts: int) -> tuple[MaskTrack, MaskTrack]:
+        """Two tracks: up to and including pts, and from pts on (both hold the geometry at pts)."""
+        old = self.track(track_id)
+        at = interpolate(old, pts) or _nearest_points(old, pts)
+        first = old.edited(keyframes=tuple(k for k in old.keyframes if k.pts < pts) + (Keyframe(pts, at),))
+        second = dataclasses.replace(old, id=str(uuid.uuid4()),
+                                     keyframes=(Keyframe(pts, at),) + tuple(k for k in old.keyframes if k.pts > pts))
+        self.undo.push(Command("split mask", lambda: self._save_both(first, second),
+                               lambda: self._unsplit(old, second)))
+        return first, second
+
+    def _save_both(self, a: MaskTrack, b: MaskTrack) -> None:
+        self.store.save_track(self.recording_id, a)
+        self.store.save_track(self.recording_id, b)
+        self.reload()
+
+    def _unsplit(self, old: MaskTrack, second: MaskTrack) -> None:
+        self.store.delete_track(self.recording_id, second.id)
+        self.store.save_track(self.recording_id, old)
+        self.reload()
+
+    def add_keyframes(self, track_id: str, keyframes: list[Keyframe], name: str = "tracking result") -> MaskTrack:
+        """Tracking assist's result: one undo step however many keyframes it wrote."""
+        old = self.track(track_id)
+        new = old.with_keyframes(keyframes)
+        self._put_track(name, new, old)
+        return new
+
+    def add_range(self, kind: str, start_pts: int, end_pts: int, mode: str, reason: str) -> PtsRange:
+        r = PtsRange(start_pts, end_pts, reason, mode)
+        self._put_range(f"add {kind} range", kind, r, None)
+        return r
+
+    def delete_range(self, kind: str, range_id: str) -> None:
+        pool = self._set.blackouts if kind == "blackout" else self._set.audio
+        old = next(r for r in pool if r.id == range_id)
+        self._put_range(f"delete {kind} range", kind, None, old)
+
+
+def _nearest_points(track: MaskTrack, pts: int) -> tuple[Point, ...]:
+    return min(track.keyframes, key=lambda k: abs(k.pts - pts)).points
