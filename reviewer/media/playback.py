@@ -1,0 +1,252 @@
+"""Decode-ahead for the player: one thread owns one FrameReader and answers two kinds of work.
+
+- Requests (paused seeks, steps, scrub previews): only the newest pending request is served, so rapid steps
+  coalesce. Results go to a callback on the decode thread.
+- A play run: frames N, N+1, ... decoded in order through the same exact reader into a small bounded queue.
+  The presenter takes the newest frame whose media time has come (take_due); older ones are dropped, never
+  shown late. Every delivered frame names its index, so what is on screen is always known.
+
+Qt-free: the UI passes `convert` (numpy pixels -> QImage, run on the decode thread) and `on_result`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from reviewer.media.frame_reader import Frame, FrameReader
+
+PLAYER_CACHE_BYTES = 192 * 1024 * 1024
+
+
+PIXEL_FORMATS = ("rgb24", "bgra")
+
+
+@dataclass(frozen=True, eq=False)
+class Delivery:
+    generation: int
+    index: int
+    pts: int
+    media_time: float
+    pixels: np.ndarray  # H x W x 3 (rgb24) or H x W x 4 (bgra), uint8, C-contiguous
+    image: Any  # convert(pixels); the array itself when no converter is given
+    exact: bool  # False only for a scrub preview that is not the requested index
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """H x W x 3 RGB view of the picture (no copy)."""
+        return self.pixels if self.pixels.shape[2] == 3 else self.pixels[..., 2::-1]
+
+
+def frame_pixels(frame: Frame, pixel_format: str = "rgb24") -> np.ndarray:
+    """The decoded picture as packed pixels, without storing them on the cached Frame (the cache is sized for
+    YUV). rgb24 and bgra come from the same swscale conversion, so their RGB values are identical."""
+    if pixel_format == "rgb24" and frame._rgb is not None:
+        return np.ascontiguousarray(frame._rgb)
+    return np.ascontiguousarray(frame.video.to_ndarray(format=pixel_format))
+
+
+@dataclass
+class _Request:
+    generation: int
+    index: int
+    exact: bool
+
+
+@dataclass
+class _Run:
+    generation: int
+    next_index: int
+    done: bool = False
+
+
+class DecodeWorker:
+    """Owns a decode thread. Every public method is safe to call from any thread and returns at once."""
+
+    def __init__(
+        self,
+        source,
+        *,
+        convert: Callable[[np.ndarray], Any] | None = None,
+        on_result: Callable[[Delivery], None] | None = None,
+        on_error: Callable[[int, BaseException], None] | None = None,
+        queue_frames: int = 6,
+        cache_bytes: int = PLAYER_CACHE_BYTES,
+        pixel_format: str = "rgb24",
+    ):
+        if pixel_format not in PIXEL_FORMATS:
+            raise ValueError(f"pixel_format must be one of {PIXEL_FORMATS}")
+        self.pixel_format = pixel_format
+        self.table = source.table
+        self._source = source
+        self._convert = convert or (lambda pixels: pixels)
+        self._on_result = on_result or (lambda d: None)
+        self._on_error = on_error or (lambda g, e: None)
+        self._cache_bytes = cache_bytes
+        self._cond = threading.Condition()
+        self._request: _Request | None = None
+        self._run: _Run | None = None
+        self._queue: deque[Delivery] = deque()
+        self._queue_max = max(1, queue_frames)
+        self._clock_hint = -math.inf  # newest media time the presenter asked about
+        self._closing = False
+        self.skipped_late = 0  # frames decoded during play but never converted because they were already late
+        self._thread = threading.Thread(target=self._main, name="decode-worker", daemon=True)
+        self._thread.start()
+
+    # ---- requests ------------------------------------------------------------------------------------------
+    def request(self, index: int, exact: bool, generation: int) -> None:
+        """Decode `index` (exact) or something close and cheap (preview). Replaces any pending request and
+        stops a play run."""
+        with self._cond:
+            self._request = _Request(generation, int(index), bool(exact))
+            self._run = None
+            self._queue.clear()
+            self._cond.notify_all()
+
+    # ---- play runs -----------------------------------------------------------------------------------------
+    def start_run(self, first_index: int, generation: int) -> None:
+        with self._cond:
+            self._request = None
+            self._queue.clear()
+            self._clock_hint = -math.inf
+            n = self.table.frame_count
+            self._run = _Run(generation, int(first_index), done=first_index >= n)
+            self._cond.notify_all()
+
+    def stop_run(self) -> None:
+        with self._cond:
+            self._run = None
+            self._queue.clear()
+            self._cond.notify_all()
+
+    def ready_count(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+    def wait_for_frames(self, count: int, timeout: float) -> bool:
+        """Block until `count` frames are queued or the run is over (for tools and tests; the UI polls)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: len(self._queue) >= count or self._run is None or self._run.done, timeout)
+
+    def run_finished(self) -> bool:
+        """True when the current run decoded its last frame (queue may still hold frames)."""
+        with self._cond:
+            return self._run is None or self._run.done
+
+    def take_due(self, media_time: float) -> tuple[Delivery | None, bool]:
+        """The newest queued frame whose time has come (older due frames are discarded), and whether the run
+        is over with nothing left to show."""
+        with self._cond:
+            self._clock_hint = media_time
+            best = None
+            while self._queue and self._queue[0].media_time <= media_time + 1e-9:
+                best = self._queue.popleft()
+            ended = (self._run is None or self._run.done) and not self._queue
+            if best is not None:
+                self._cond.notify_all()
+            return best, ended
+
+    # ---- lifetime ------------------------------------------------------------------------------------------
+    def close(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            self._closing = True
+            self._request = None
+            self._run = None
+            self._queue.clear()
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # ---- the decode thread ---------------------------------------------------------------------------------
+    def _main(self) -> None:
+        try:
+            reader = self._source.reader(cache_bytes=self._cache_bytes)
+        except BaseException as exc:  # report, never kill the UI
+            self._on_error(-1, exc)
+            return
+        try:
+            while True:
+                with self._cond:
+                    while not self._closing and self._request is None and not self._can_produce():
+                        self._cond.wait()
+                    if self._closing:
+                        return
+                    req, self._request = self._request, None
+                    run = self._run
+                try:
+                    if req is not None:
+                        self._serve(reader, req)
+                    elif run is not None:
+                        self._produce(reader, run)
+                except BaseException as exc:
+                    gen = req.generation if req is not None else (run.generation if run else -1)
+                    with self._cond:
+                        if run is not None and self._run is run:
+                            self._run.done = True
+                    self._on_error(gen, exc)
+        finally:
+            reader.close()
+
+    def _can_produce(self) -> bool:
+        return self._run is not None and not self._run.done and len(self._queue) < self._queue_max
+
+    def _serve(self, reader: FrameReader, req: _Request) -> None:
+        frame = reader.frame(req.index) if req.exact else self._preview(reader, req.index)
+        with self._cond:
+            superseded = self._request is not None
+        if superseded and req.exact:
+            return  # a newer request is already waiting; converting this one is wasted work
+        px = frame_pixels(frame, self.pixel_format)
+        self._on_result(
+            Delivery(req.generation, frame.index, frame.pts, self.table.media_time(frame.index), px,
+                     self._convert(px), exact=req.exact or frame.index == req.index)
+        )
+
+    def _preview(self, reader: FrameReader, index: int) -> Frame:
+        """A cheap stand-in while scrubbing: the frame itself if cached, else the nearest cached frame in its
+        GOP, else its keyframe (one seek, little decoding). The caller labels it with its own index."""
+        hit = reader.peek_cached(index)
+        if hit is not None:
+            return hit
+        key = self.table.keyframe_index_at_or_before(index)
+        for d in range(1, index - key + 1):
+            for j in (index - d, index + d):
+                if 0 <= j < self.table.frame_count and j in reader.cache:
+                    hit = reader.peek_cached(j)
+                    if hit is not None:
+                        return hit
+        return reader.frame(key)
+
+    def _produce(self, reader: FrameReader, run: _Run) -> None:
+        i = run.next_index
+        frame = reader.frame(i)
+        n = self.table.frame_count
+        t = self.table.media_time(i)
+        t_next = self.table.media_time(i + 1) if i + 1 < n else math.inf
+        with self._cond:
+            late = t_next <= self._clock_hint
+        delivery = None
+        if late:
+            self.skipped_late += 1
+        else:
+            px = frame_pixels(frame, self.pixel_format)
+            delivery = Delivery(run.generation, i, frame.pts, t, px, self._convert(px), exact=True)
+        with self._cond:
+            if self._run is not run:
+                return  # stopped or restarted while decoding
+            if delivery is not None:
+                self._queue.append(delivery)
+            run.next_index = i + 1
+            run.done = run.next_index >= n
+            self._cond.notify_all()

@@ -1,0 +1,55 @@
+"""Application entry: QApplication, identity, HiDPI policy, the dark theme, the library and the main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from reviewer.config import default_home
+from ui import first_run
+from ui.settings import Settings
+from ui.theme import apply_theme
+
+ORG_NAME = "BWV Reviewer"
+APP_NAME = "BWV Reviewer"
+
+
+def create_app(argv: list[str]) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        # Fractional scale factors (125%, 150%) rendered as asked, not rounded: text and video stay crisp.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    apply_theme(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    app = create_app(argv)
+    from reviewer.library import Library  # after QApplication, so a failure can be shown in a dialog
+    from ui.main_window import MainWindow
+
+    home = default_home()  # REVIEWER_HOME, else the platform's user data folder
+    try:
+        library = Library(home)
+    except Exception as exc:  # noqa: BLE001 - the user needs the reason, not a traceback
+        QMessageBox.critical(None, "Cannot open the library", f"The library at {home} could not be opened:\n\n{exc}")
+        return 1
+    window = MainWindow(library, Settings(home / "ui-settings.ini"))
+    window.show()
+    QTimer.singleShot(0, lambda: first_run.maybe_generate_demo(window))
+    try:
+        return app.exec()
+    finally:
+        library.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Modal dialogs: go-to, shortcuts help, progress, import report."""

@@ -1,0 +1,226 @@
+"""The main window assembles: the player widgets, the panels as docks, actions and menus from ui.shortcuts, and a
+status bar. Work happens elsewhere: the player in ui.player, core calls through ui.operations, flows in dialogs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QProgressBar, QWidget
+
+from reviewer.errors import IntegrityError
+from ui.dialogs.goto_dialog import GotoDialog
+from ui.dialogs.import_dialog import choose_files, choose_folder, start_import
+from ui.dialogs.message import show_message
+from ui.dialogs.shortcuts_dialog import ShortcutsDialog
+from ui.operations import Runner
+from ui.panels.info_panel import InfoPanel
+from ui.panels.library_panel import LibraryPanel
+from ui.player.canvas import VideoCanvas
+from ui.player.controller import PlayerController
+from ui.player.transport import TransportBar
+from ui.settings import Settings
+from ui.shortcuts import MENUS, SHORTCUTS, resolve
+from ui.timeline.scrubber import TimelineScrubber
+
+APP_TITLE = "BWV Reviewer"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, library, settings: Settings, *, audio: bool = True, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.library, self.settings = library, settings
+        self.setWindowTitle(APP_TITLE)
+        self.setObjectName("mainWindow")
+        self.runner = Runner(self)
+        self.controller = PlayerController(self, audio=audio)
+        self.canvas = VideoCanvas(self.controller)
+        self.setCentralWidget(self.canvas)
+        self.transport = TransportBar(self.controller)
+        self.scrubber = TimelineScrubber(self.controller)
+        self.library_panel = LibraryPanel(library)
+        self.info = InfoPanel()
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self.actions_by_id: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_status_bar()
+        self.last_alert = None
+        self.last_import_report = None
+        self._goto: GotoDialog | None = None
+        self._help: ShortcutsDialog | None = None
+
+        self.library_panel.openRequested.connect(self.open_recording)
+        self.library_panel.importFilesRequested.connect(self.import_files)
+        self.library_panel.importFolderRequested.connect(self.import_folder)
+        self.controller.sourceClosed.connect(self.info.clear)
+        self.controller.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+        self._restore_layout()
+
+    # -- assembly -------------------------------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        A = Qt.DockWidgetArea
+        # Timeline and transport span the full width: a long ruler scrubs finer, and the transport's readout
+        # needs the room on 1366-1600 px screens.
+        self.setCorner(Qt.Corner.BottomLeftCorner, A.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, A.BottomDockWidgetArea)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        for name, title, widget, area in (
+            ("libraryDock", "Library", self.library_panel, A.LeftDockWidgetArea),
+            ("infoDock", "Recording", self.info, A.RightDockWidgetArea),
+            ("timelineDock", "Timeline", self.scrubber, A.BottomDockWidgetArea),
+            ("transportDock", "Transport", self.transport, A.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)  # saveState/restoreState find docks by objectName
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock, Qt.Orientation.Vertical)
+            self.docks[name] = dock
+        self.resizeDocks([self.docks["libraryDock"], self.docks["infoDock"]], [380, 330], Qt.Orientation.Horizontal)
+
+    def _build_actions(self) -> None:
+        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
+        for s in SHORTCUTS:
+            action = QAction(s.description, self)
+            action.setObjectName(s.action_id)
+            action.setShortcuts(s.sequences())
+            # window-wide, so keys work whichever dock has focus; text fields still get their own keys first
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(resolve(self, s))
+            self.addAction(action)
+            menus[s.menu].addAction(action)
+            self.actions_by_id[s.action_id] = action
+        self.recent_menu = QMenu("Import &Recent Folder", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        menus["File"].insertMenu(self.actions_by_id["export_frame"], self.recent_menu)
+        view = menus["View"]
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.settings.recent_folders():
+            self.recent_menu.addAction(str(folder), lambda f=folder: self.import_paths([f]))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _build_status_bar(self) -> None:
+        self.busy_label = QLabel()
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 1000)
+        self.busy_bar.setMaximumWidth(180)
+        self.busy_bar.setTextVisible(False)
+        for w in (self.busy_label, self.busy_bar):
+            w.hide()
+            self.statusBar().addPermanentWidget(w)
+        self.statusBar().showMessage("Ready. Press F1 for keyboard shortcuts.")
+
+    def _busy(self, label: str | None, fraction: float = 0.0) -> None:
+        for w in (self.busy_label, self.busy_bar):
+            w.setVisible(label is not None)
+        if label is not None:
+            self.busy_label.setText(label)
+            self.busy_bar.setValue(int(fraction * 1000))
+
+    # -- layout persistence ---------------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        elif self.screen() is not None:  # first launch: most of the screen, centred
+            avail = self.screen().availableGeometry()
+            self.resize(min(1600, int(avail.width() * 0.92)), min(1000, int(avail.height() * 0.92)))
+            self.move(avail.center() - self.rect().center())
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.library_panel.detach()
+        self.controller.shutdown()
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    # -- opening --------------------------------------------------------------------------------------------------
+    def open_recording(self, recording_id: str) -> None:
+        """Verify the original's hash and load its frame table off the UI thread, then hand it to the player."""
+        self._busy("Verifying integrity…")
+        self.runner.run(self.library.open_recording, recording_id, key="open", on_done=self._opened,
+                        on_error=self._open_failed, on_progress=lambda f, _l: self._busy("Verifying integrity…", f),
+                        on_cancelled=lambda: self._busy(None))
+
+    def _opened(self, recording) -> None:
+        self._busy(None)
+        self.controller.open(recording)
+        self.info.show_source(recording)
+        self.setWindowTitle(f"{recording.view.file_name} — {APP_TITLE}")
+        self.statusBar().showMessage(f"Opened {recording.view.file_name}: SHA-256 verified.", 8000)
+        self.canvas.setFocus()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self._busy(None)
+        if isinstance(exc, IntegrityError):
+            self.library_panel.refresh()  # the library has flagged it; show the badge
+            self.last_alert = show_message(self, "Integrity check failed", str(exc))
+        else:
+            self.last_alert = show_message(self, "Cannot open recording", str(exc))
+
+    # -- actions named in ui.shortcuts ----------------------------------------------------------------------------
+    def import_files(self) -> None:
+        self.import_paths(choose_files(self, self.settings))
+
+    def import_folder(self) -> None:
+        self.import_paths(choose_folder(self, self.settings))
+
+    def import_paths(self, paths: list[Path], incident: str | None = None):
+        if not paths:
+            return None
+        op, _dialog = start_import(self, self.runner, self.library, paths, incident, on_finished=self._imported,
+                                   status=lambda msg: self.statusBar().showMessage(msg, 10_000))
+        return op
+
+    def _imported(self, report, report_dialog) -> None:
+        self.last_import_report = report_dialog
+        self.library_panel.refresh()  # also arrives as an event; refreshing twice is cheap and never stale
+
+    def export_frame(self) -> None:
+        source = self.controller.source
+        if source is None:
+            self.statusBar().showMessage("Open a recording first.", 5000)
+            return
+        stem = Path(getattr(getattr(source, "view", None), "file_name", source.path.name)).stem
+        default = self.library.paths.exports / f"{stem}_frame{self.controller.current_index:06d}.png"
+        default.parent.mkdir(parents=True, exist_ok=True)
+        name, _ = QFileDialog.getSaveFileName(self, "Export frame", str(default), "PNG image (*.png)")
+        if not name:
+            return
+        try:
+            png, sidecar = self.controller.export_current_frame(Path(name))
+        except Exception as exc:  # noqa: BLE001 - any failure is reported, the session goes on
+            self.last_alert = show_message(self, "Frame export failed", f"{name}: {exc}")
+            return
+        self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}", 10_000)
+
+    def show_goto(self) -> None:
+        source = self.controller.source
+        if source is None:
+            self.statusBar().showMessage("Open a recording first.", 5000)
+            return
+        self._goto = GotoDialog(source.table, getattr(source, "camera_start", None), self.controller.current_index,
+                                self)
+        self._goto.accepted.connect(lambda d=self._goto: self.controller.seek(d.target_index, exact=True))
+        self._goto.open()
+
+    def show_shortcuts(self) -> None:
+        if self._help is None:
+            self._help = ShortcutsDialog(self)
+        self._help.show()
+        self._help.raise_()
+
+    def focus_search(self) -> None:
+        self.docks["libraryDock"].show()
+        self.library_panel.search.setFocus()
+        self.library_panel.search.selectAll()

@@ -1,0 +1,1 @@
+"""Dockable side panels: library and recording info."""

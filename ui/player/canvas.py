@@ -1,0 +1,191 @@
+"""The video canvas: the exact frame, scaled by nearest neighbour so every screen pixel is a real video pixel.
+
+Zoom is fit, or a fixed factor where 100% maps one video pixel to one *device* pixel (HiDPI correct). Larger
+frames pan by dragging. Overlays (redaction masks, later) paint in the same paintEvent through `overlays`: each
+is called as fn(painter, image_to_widget: QTransform, frame_index) after the picture is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QTransform
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+BACKGROUND = QColor(16, 16, 18)
+PLACEHOLDER = QColor(120, 120, 128)
+ZOOM_STEPS = (1.0, 2.0, 4.0)
+
+Overlay = Callable[[QPainter, QTransform, int], None]
+
+
+class VideoCanvas(QWidget):
+    zoomChanged = Signal(object)  # "fit" or a float factor
+
+    def __init__(self, controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.overlays: list[Overlay] = []
+        self._image: QImage | None = None
+        self._index = -1
+        self._zoom: str | float = "fit"
+        self._pan = QPointF(0.0, 0.0)  # offset of the picture centre from the widget centre, logical px
+        self._drag_from: QPointF | None = None
+        self.setObjectName("videoCanvas")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 90)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        controller.imageReady.connect(self._on_image)
+        controller.sourceClosed.connect(self._clear)
+
+    # ---- picture -------------------------------------------------------------------------------------------
+    def _on_image(self, index: int, image: QImage) -> None:
+        first = self._image is None or self._image.size() != image.size()
+        self._image, self._index = image, index
+        if first:
+            self._clamp_pan()
+        self.update()
+
+    def _clear(self) -> None:
+        self._image, self._index = None, -1
+        self.update()
+
+    @property
+    def shown_index(self) -> int:
+        """Index of the picture this widget holds (-1 when empty)."""
+        return self._index
+
+    # ---- zoom and pan --------------------------------------------------------------------------------------
+    @property
+    def zoom(self) -> str | float:
+        return self._zoom
+
+    def zoom_fit(self) -> None:
+        self._set_zoom("fit")
+
+    def set_zoom(self, factor: float) -> None:
+        self._set_zoom(float(factor))
+
+    def zoom_in(self) -> None:
+        cur = self._effective_zoom()
+        self._set_zoom(next((z for z in ZOOM_STEPS if z > cur + 1e-6), ZOOM_STEPS[-1]))
+
+    def zoom_out(self) -> None:
+        cur = self._effective_zoom()
+        smaller = [z for z in ZOOM_STEPS if z < cur - 1e-6]
+        self._set_zoom(smaller[-1] if smaller else "fit")
+
+    def _set_zoom(self, zoom: str | float) -> None:
+        if zoom != "fit" and not 0.05 <= zoom <= 32:
+            raise ValueError(f"zoom {zoom} out of range")
+        old = self._scale()
+        self._zoom = zoom
+        new = self._scale()
+        if zoom == "fit":
+            self._pan = QPointF(0.0, 0.0)
+        elif old > 0:
+            self._pan = self._pan * (new / old)  # keep the picture point at the widget centre in place
+        self._clamp_pan()
+        self.update()
+        self.zoomChanged.emit(zoom)
+
+    def _effective_zoom(self) -> float:
+        """Video pixels -> device pixels factor currently in use."""
+        return self._scale() * self.devicePixelRatioF()
+
+    def _scale(self) -> float:
+        """Logical pixels per video pixel."""
+        img = self._image
+        if img is None or img.isNull():
+            return 1.0
+        if self._zoom == "fit":
+            return min(self.width() / img.width(), self.height() / img.height())
+        return float(self._zoom) / self.devicePixelRatioF()
+
+    def _frame_rectf(self) -> QRectF:
+        img = self._image
+        if img is None:
+            return QRectF()
+        s = self._scale()
+        w, h = img.width() * s, img.height() * s
+        dpr = self.devicePixelRatioF()
+        # snap the top-left to the device-pixel grid so 100% really is one video pixel per device pixel
+        x = round((self.width() - w) / 2 * dpr + self._pan.x() * dpr) / dpr
+        y = round((self.height() - h) / 2 * dpr + self._pan.y() * dpr) / dpr
+        return QRectF(x, y, w, h)
+
+    def frame_rect(self) -> QRect:
+        """Where the video sits inside the widget, logical pixels (may extend past the edges when zoomed)."""
+        return self._frame_rectf().toRect()
+
+    def device_frame_rect(self) -> QRect:
+        """frame_rect() in the device pixels of rendered_image() (differs from it on HiDPI screens)."""
+        r, dpr = self._frame_rectf(), self.devicePixelRatioF()
+        return QRectF(r.x() * dpr, r.y() * dpr, r.width() * dpr, r.height() * dpr).toRect()
+
+    def image_to_widget(self) -> QTransform:
+        r = self._frame_rectf()
+        s = self._scale()
+        return QTransform(s, 0, 0, s, r.x(), r.y())
+
+    def _clamp_pan(self) -> None:
+        img = self._image
+        if img is None or self._zoom == "fit":
+            self._pan = QPointF(0.0, 0.0)
+            return
+        s = self._scale()
+        mx = max(0.0, (img.width() * s - self.width()) / 2)
+        my = max(0.0, (img.height() * s - self.height()) / 2)
+        self._pan = QPointF(max(-mx, min(mx, self._pan.x())), max(-my, min(my, self._pan.y())))
+
+    def resizeEvent(self, event) -> None:
+        self._clamp_pan()
+        super().resizeEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._zoom != "fit":
+            self._drag_from = event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_from is not None:
+            delta = event.position() - self._drag_from
+            self._drag_from = event.position()
+            self._pan += delta
+            self._clamp_pan()
+            self.update()
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_from is not None:
+            self._drag_from = None
+            self.unsetCursor()
+        super().mouseReleaseEvent(event)
+
+    # ---- painting ------------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), BACKGROUND)
+        img = self._image
+        if img is None or img.isNull():
+            p.setPen(PLACEHOLDER)
+            text = "No recording open" if self.controller.source is None else "Decoding…"
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+            p.end()
+            return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.drawImage(self._frame_rectf(), img, QRectF(img.rect()))
+        if self.overlays:
+            xf = self.image_to_widget()
+            for overlay in list(self.overlays):
+                p.save()
+                overlay(p, xf, self._index)
+                p.restore()
+        p.end()
+
+    def rendered_image(self) -> QImage:
+        """What the widget paints, at device resolution (for tests and snapshots)."""
+        return self.grab().toImage()
