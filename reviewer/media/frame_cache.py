@@ -49,6 +49,18 @@ class ByteBoundedLRU(Generic[K, V]):
                 _, evicted = self._items.popitem(last=False)
                 self._bytes -= evicted.nbytes
 
+    def grew(self, key: K, delta: int) -> None:
+        """An item already held got bigger (a frame converted to RGB): count it and evict to stay in budget.
+        The item itself is in use, so it becomes the most recent and is evicted last."""
+        with self._lock:
+            if key not in self._items:
+                return
+            self._items.move_to_end(key)
+            self._bytes += delta
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                _, evicted = self._items.popitem(last=False)
+                self._bytes -= evicted.nbytes
+
     def __contains__(self, key: K) -> bool:
         with self._lock:
             return key in self._items

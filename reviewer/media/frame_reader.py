@@ -32,6 +32,7 @@ class Frame:
     pts: int
     video: av.VideoFrame
     _rgb: np.ndarray | None = field(default=None, repr=False)
+    _cache: "ByteBoundedLRU | None" = field(default=None, repr=False)
 
     @property
     def width(self) -> int:
@@ -45,6 +46,8 @@ class Frame:
         """H x W x 3 uint8, converted once and kept."""
         if self._rgb is None:
             self._rgb = self.video.to_ndarray(format="rgb24")
+            if self._cache is not None:
+                self._cache.grew(self.index, self._rgb.nbytes)
         return self._rgb
 
     @property
@@ -174,7 +177,7 @@ class FrameReader:
                     idx = table.index_of_pts(pts)
                 except KeyError:
                     continue  # decoded for reference only (edit-list lead-in)
-                frame = Frame(idx, pts, vf)
+                frame = Frame(idx, pts, vf, _cache=self.cache)
                 self.cache.put(idx, frame)
                 if pts == target:
                     return frame

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from pathlib import Path
 
@@ -106,7 +107,7 @@ class FrameTable:
             return 0.0
         return float((int(self.pts[-1]) - self.first_pts + self.typical_frame_ticks) * self.time_base)
 
-    @property
+    @cached_property  # a median over every pts: 0.6 ms on an hour of footage, and asked for per repaint
     def typical_frame_ticks(self) -> int:
         if self.pts.size < 2:
             return 1

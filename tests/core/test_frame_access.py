@@ -83,3 +83,14 @@ def test_out_of_range_index_is_an_error(make_clip):
     table = build_frame_table(clip.path)
     with FrameReader(clip.path, table) as reader, pytest.raises(IndexError):
         reader.frame(table.frame_count)
+
+
+def test_rgb_conversion_counts_against_the_cache_budget(make_clip):
+    clip = make_clip("hd1080")
+    table = build_frame_table(clip.path)
+    budget = 48 * 1024 * 1024
+    with FrameReader(clip.path, table, cache_bytes=budget) as reader:
+        for i in range(0, 40):
+            reader.frame(i).rgb()  # +6 MB each after it entered the cache
+            assert reader.cache.nbytes <= budget
+        assert code(reader.frame(39)) == 39
