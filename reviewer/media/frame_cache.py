@@ -1,4 +1,8 @@
-"""A least-recently-used cache of decoded frames, bounded by bytes rather than by count."""
+"""A least-recently-used cache of decoded frames, bounded by bytes rather than by count.
+
+Each entry remembers the bytes charged for it, and eviction refunds exactly that, so an item whose size
+changes after insertion can never make the running total drift.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ V = TypeVar("V", bound=Sized)
 class ByteBoundedLRU(Generic[K, V]):
     def __init__(self, max_bytes: int):
         self.max_bytes = int(max_bytes)
-        self._items: OrderedDict[K, V] = OrderedDict()
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -27,39 +31,30 @@ class ByteBoundedLRU(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
+            entry = self._items.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return item
+            return entry[0]
 
     def put(self, key: K, value: V) -> None:
         size = value.nbytes
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= old.nbytes
+                self._bytes -= old[1]
             if size > self.max_bytes:
                 return
-            self._items[key] = value
+            self._items[key] = (value, size)
             self._bytes += size
-            while self._bytes > self.max_bytes and self._items:
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= evicted.nbytes
+            self._evict()
 
-    def grew(self, key: K, delta: int) -> None:
-        """An item already held got bigger (a frame converted to RGB): count it and evict to stay in budget.
-        The item itself is in use, so it becomes the most recent and is evicted last."""
-        with self._lock:
-            if key not in self._items:
-                return
-            self._items.move_to_end(key)
-            self._bytes += delta
-            while self._bytes > self.max_bytes and len(self._items) > 1:
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= evicted.nbytes
+    def _evict(self) -> None:
+        while self._bytes > self.max_bytes and len(self._items) > 1:
+            _, (_, size) = self._items.popitem(last=False)
+            self._bytes -= size
 
     def __contains__(self, key: K) -> bool:
         with self._lock:
@@ -71,6 +66,11 @@ class ByteBoundedLRU(Generic[K, V]):
     @property
     def nbytes(self) -> int:
         return self._bytes
+
+    def held_bytes(self) -> int:
+        """What the held items really occupy now (for tests and benchmarks)."""
+        with self._lock:
+            return sum(v.nbytes for v, _ in self._items.values())
 
     def clear(self) -> None:
         with self._lock:

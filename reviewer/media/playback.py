@@ -44,10 +44,8 @@ class Delivery:
 
 
 def frame_pixels(frame: Frame, pixel_format: str = "rgb24") -> np.ndarray:
-    """The decoded picture as packed pixels, without storing them on the cached Frame (the cache is sized for
-    YUV). rgb24 and bgra come from the same swscale conversion, so their RGB values are identical."""
-    if pixel_format == "rgb24" and frame._rgb is not None:
-        return np.ascontiguousarray(frame._rgb)
+    """The decoded picture as packed pixels (the cache keeps YUV only). rgb24 and bgra come from the same swscale
+    conversion, so their RGB values are identical."""
     return np.ascontiguousarray(frame.video.to_ndarray(format=pixel_format))
 
 
