@@ -1,0 +1,198 @@
+"""Generate demo body-worn footage locally (no downloads): two officers' recordings of one incident.
+
+Each recording is 1280x720 at 30 fps, H.264 (yuv420p, B-frames, 60-frame GOP) with AAC street audio, a burned-in
+camera banner whose clock advances with the frames, the camera start time in the MP4 `creation_time` tag, and a
+sidecar JSON (docs/sidecar.md) naming officer, device, start time and incident. Everything is seeded, so the
+same call produces the same pictures and sound on every machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from reviewer.atomic import atomic_writer, fsync_dir
+from reviewer.demo.camera import Walk, poses
+from reviewer.demo.overlay import Lens, burn_banner, rgb_to_i420
+from reviewer.demo.scene import Renderer
+from reviewer.demo.sound import RATE, SoundPlan, step_times_from_phase, synthesise
+from reviewer.demo.world import build_world
+from reviewer.errors import MediaError
+from reviewer.progress import NO_TASK, Task
+
+WIDTH, HEIGHT, FPS = 1280, 720, 30
+GOP = 60
+PRESET = "veryfast"
+DEMO_INCIDENT = "DEMO-2026-0001"
+INCIDENT_START = dt.datetime(2026, 3, 14, 14, 37, 5, tzinfo=dt.timezone.utc)
+AUDIO_CHUNK = 1024
+FILE_MODE = 0o644  # temp files start private (mkstemp); finished footage is ordinary readable files
+BT601, LIMITED = 6, 1  # AVCOL_SPC/PRI/TRC_SMPTE170M, AVCOL_RANGE_MPEG
+
+
+@dataclass(frozen=True)
+class DemoRecording:
+    file_name: str
+    officer_id: str
+    device_id: str
+    offset: float  # seconds after the incident clock's zero when this camera started
+    seconds: float
+    walk: Walk
+    siren: tuple[float, float] | None = None  # recording-local seconds
+    speech: tuple[tuple[float, float, float, float], ...] = field(default=())
+
+    @property
+    def start_time(self) -> dt.datetime:
+        return INCIDENT_START + dt.timedelta(seconds=self.offset)
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, int(round(self.seconds * FPS)))
+
+
+def demo_recordings(seconds: float = 75.0) -> list[DemoRecording]:
+    """The incident: PC 2231 walks up the street and stops to speak to a passer-by; PC 1187 arrives 36 s later
+    on the opposite pavement walking back down it."""
+    second = min(30.0, seconds)
+    return [
+        DemoRecording(
+            "AXN-BWV-4417_20260314T143705Z.mp4", "PC 2231", "AXN-BWV 4417", 0.0, seconds,
+            Walk(start_z=0.0, lane_x=-5.8, speed=1.35, stops=((20.0, 34.0),),
+                 looks=((27.0, 4.0, 38.0), (31.5, 2.5, -30.0), (52.0, 3.0, 25.0)), seed=11),
+            siren=(44.0, 60.0),
+            speech=((22.5, 25.5, 118.0, 1.0), (26.2, 27.8, 205.0, 0.45), (28.4, 31.0, 118.0, 1.0)),
+        ),
+        DemoRecording(
+            "AXN-BWV-4432_20260314T143741Z.mp4", "PC 1187", "AXN-BWV 4432", 36.0, second,
+            Walk(start_z=88.0, lane_x=5.7, speed=1.45, stops=((11.0, 21.0),),
+                 looks=((15.0, 4.0, 42.0), (19.5, 2.0, -20.0)), seed=23, direction=-1),
+            siren=(8.0, 24.0),
+            speech=((13.0, 15.5, 150.0, 1.0), (17.0, 18.5, 150.0, 0.9)),
+        ),
+    ]
+
+
+def sidecar_for(video: Path) -> Path:
+    """`clip.mp4` -> `clip.mp4.json`, the first name the library looks for (docs/sidecar.md)."""
+    return video.with_name(video.name + ".json")
+
+
+def sidecar_json(rec: DemoRecording) -> str:
+    start = rec.start_time.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rec.start_time.microsecond // 1000:03d}Z"
+    return json.dumps({"officer_id": rec.officer_id, "device_id": rec.device_id, "start_time": start,
+                       "incident_ref": DEMO_INCIDENT}, indent=2) + "\n"
+
+
+def generate_demo(folder: Path, task: Task = NO_TASK, seconds: float = 75.0) -> list[Path]:
+    """Write the demo recordings and their sidecars into `folder`; returns the video paths.
+
+    Videos are encoded under hidden temporary names and only renamed into place once every recording is
+    complete, so a cancelled or failed run leaves nothing that looks like finished footage.
+    """
+    if seconds <= 0:
+        raise ValueError("demo length must be positive")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    recordings = demo_recordings(seconds)
+    total = sum(r.frame_count for r in recordings)
+    world = build_world()
+    renderer = Renderer(world, WIDTH, HEIGHT)
+    lens = Lens(WIDTH, HEIGHT)
+    temps: list[Path] = []
+    try:
+        done = 0
+        for rec in recordings:
+            fd, name = tempfile.mkstemp(prefix=f".{rec.file_name}.", suffix=".part", dir=folder)
+            os.fchmod(fd, FILE_MODE)
+            os.close(fd)
+            tmp = Path(name)
+            temps.append(tmp)
+            _encode(tmp, rec, renderer, lens, task, done, total)
+            done += rec.frame_count
+        task.check("demo footage")
+        finished = []
+        for rec, tmp in zip(recordings, temps):
+            target = folder / rec.file_name
+            with atomic_writer(sidecar_for(target), "w") as fh:
+                fh.write(sidecar_json(rec))
+                os.fchmod(fh.fileno(), FILE_MODE)
+            os.replace(tmp, target)
+            finished.append(target)
+        fsync_dir(folder)
+        task.report(1.0, "demo footage ready")
+        return finished
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def _encode(path: Path, rec: DemoRecording, renderer: Renderer, lens: Lens, task: Task, done: int,
+            total: int) -> None:
+    frames = rec.frame_count
+    cam_poses, phase = poses(rec.walk, frames, FPS)
+    audio = synthesise(SoundPlan(frames / FPS, rec.walk.seed, step_times_from_phase(phase, FPS), rec.siren,
+                                 rec.speech))
+    start = rec.start_time
+    try:
+        out = av.open(str(path), "w", format="mp4", container_options={"movflags": "+faststart"})
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"cannot be written ({exc})") from None
+    with out:
+        # the camera's clock: what the library reads when there is no sidecar
+        out.metadata["creation_time"] = start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        out.metadata["comment"] = "Synthetic demo footage generated by BWV Reviewer; not evidence."
+        vs = out.add_stream("libx264", rate=FPS)
+        vs.width, vs.height, vs.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        frame_tb = Fraction(1, FPS)
+        vs.time_base = frame_tb
+        vs.codec_context.time_base = frame_tb
+        vs.options = {"preset": PRESET, "crf": "23",
+                      "x264-params": f"keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=2"}
+        cc = vs.codec_context
+        # the planes come from cv2's BT.601 conversion (5x cheaper than swscale's BT.709 here): say so, so players
+        # and our own RGB conversion decode the colours as they were made
+        cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = BT601, BT601, BT601, LIMITED
+        aus = out.add_stream("aac", rate=RATE)
+        aus.layout = "mono"
+        aus.bit_rate = 96_000
+        sent = 0
+        for i in range(frames):
+            if i % 8 == 0:
+                task.check("demo footage")
+                task.report((done + i) / total, f"generating demo footage ({rec.officer_id})")
+            yuv = lens.apply(rgb_to_i420(renderer.render(cam_poses[i], rec.offset + i / FPS)))
+            burn_banner(yuv, HEIGHT, rec.device_id, rec.officer_id, start + dt.timedelta(seconds=i / FPS))
+            vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            vf.colorspace, vf.color_range = BT601, LIMITED
+            vf.pts = i
+            vf.time_base = frame_tb  # not vs.time_base: the muxer changes that to its own timescale
+            out.mux(vs.encode(vf))
+            # keep sound interleaved with the pictures it belongs to
+            sent = _send_audio(out, aus, audio, sent, int((i + 1) * RATE / FPS))
+        out.mux(vs.encode(None))
+        _send_audio(out, aus, audio, sent, audio.size)
+        out.mux(aus.encode(None))
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _send_audio(out, stream, samples: np.ndarray, sent: int, upto: int) -> int:
+    while sent + AUDIO_CHUNK <= upto or (upto >= samples.size and sent < samples.size):
+        chunk = samples[sent:sent + AUDIO_CHUNK]
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="fltp", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = sent
+        frame.time_base = Fraction(1, RATE)
+        out.mux(stream.encode(frame))
+        sent += chunk.size
+    return sent
