@@ -5,11 +5,13 @@ status bar. Work happens elsewhere: the player in ui.player, core calls through 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QProgressBar, QWidget
 
+from reviewer.annotate.undo import UndoStack
 from reviewer.errors import IntegrityError
 from ui.dialogs.goto_dialog import GotoDialog
 from ui.dialogs.import_dialog import choose_files, choose_folder, start_import
@@ -22,8 +24,9 @@ from ui.player.canvas import VideoCanvas
 from ui.player.controller import PlayerController
 from ui.player.transport import TransportBar
 from ui.settings import Settings
-from ui.shortcuts import MENUS, SHORTCUTS, resolve
-from ui.timeline.scrubber import TimelineScrubber
+from ui.features import modules as feature_modules
+from ui.shortcuts import MENUS, all_shortcuts, resolve
+from ui.timeline.lanes import TimelineLanes
 
 APP_TITLE = "BWV Reviewer"
 
@@ -39,13 +42,21 @@ class MainWindow(QMainWindow):
         self.canvas = VideoCanvas(self.controller)
         self.setCentralWidget(self.canvas)
         self.transport = TransportBar(self.controller)
-        self.scrubber = TimelineScrubber(self.controller)
+        self.timeline = TimelineLanes(self.controller)
+        self.scrubber = self.timeline.scrubber
         self.library_panel = LibraryPanel(library)
         self.info = InfoPanel()
+        # one history for every edit in the window (bookmarks, clips, masks): Ctrl+Z undoes the last, whatever it was
+        self.undo = UndoStack()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
+        self.f = SimpleNamespace()
+        for module in feature_modules():
+            setattr(self.f, module.NAME, module.install(self))
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
+        self.undo.subscribe(self._undo_changed)
+        self._undo_changed()
         self._build_status_bar()
         self.last_alert = None
         self.last_import_report = None
@@ -67,22 +78,28 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, A.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, A.BottomDockWidgetArea)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
-        for name, title, widget, area in (
+        for name, title, widget, area in (  # noqa: B007 - add_dock below is the public path for features
             ("libraryDock", "Library", self.library_panel, A.LeftDockWidgetArea),
             ("infoDock", "Recording", self.info, A.RightDockWidgetArea),
-            ("timelineDock", "Timeline", self.scrubber, A.BottomDockWidgetArea),
+            ("timelineDock", "Timeline", self.timeline, A.BottomDockWidgetArea),
             ("transportDock", "Transport", self.transport, A.BottomDockWidgetArea),
         ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)  # saveState/restoreState find docks by objectName
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock, Qt.Orientation.Vertical)
-            self.docks[name] = dock
+            self.add_dock(name, title, widget, area)
         self.resizeDocks([self.docks["libraryDock"], self.docks["infoDock"]], [380, 330], Qt.Orientation.Horizontal)
 
+    def add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState find docks by objectName
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock, Qt.Orientation.Vertical)
+        self.docks[name] = dock
+        return dock
+
     def _build_actions(self) -> None:
-        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
-        for s in SHORTCUTS:
+        shortcuts = all_shortcuts()
+        used = {s.menu for s in shortcuts}
+        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS if name in used or name == "View"}
+        for s in shortcuts:
             action = QAction(s.description, self)
             action.setObjectName(s.action_id)
             action.setShortcuts(s.sequences())
@@ -219,6 +236,30 @@ class MainWindow(QMainWindow):
             self._help = ShortcutsDialog(self)
         self._help.show()
         self._help.raise_()
+
+    def undo_last(self) -> None:
+        self._run_undo(self.undo.undo, "Undid")
+
+    def redo_last(self) -> None:
+        self._run_undo(self.undo.redo, "Redid")
+
+    def _run_undo(self, step, verb: str) -> None:
+        try:
+            name = step()
+        except Exception as exc:  # noqa: BLE001 - a refused or failed edit is reported, the history is kept
+            self.last_alert = show_message(self, "Cannot undo" if verb == "Undid" else "Cannot redo", str(exc))
+            return
+        if name:
+            self.statusBar().showMessage(f"{verb}: {name}", 5000)
+
+    def _undo_changed(self) -> None:
+        undo, redo = self.actions_by_id.get("undo"), self.actions_by_id.get("redo")
+        if undo is None or redo is None:
+            return
+        undo.setEnabled(self.undo.undo_name is not None)
+        undo.setText(f"Undo {self.undo.undo_name}" if self.undo.undo_name else "Undo")
+        redo.setEnabled(self.undo.redo_name is not None)
+        redo.setText(f"Redo {self.undo.redo_name}" if self.undo.redo_name else "Redo")
 
     def focus_search(self) -> None:
         self.docks["libraryDock"].show()

@@ -38,6 +38,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
       menu="File"),
     S("quit", ("Ctrl+Q",), "Quit", "close", menu="File"),
 
+    S("undo", ("Ctrl+Z",), "Undo the last edit", "undo_last", menu="Edit"),
+    S("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "redo_last", menu="Edit"),
+
     S("play_pause", ("Space",), "Play / pause", "controller.toggle_play"),
     S("shuttle_reverse", ("J",), "Shuttle backwards (press again to go faster)", "controller.shuttle_j"),
     S("shuttle_stop", ("K",), "Stop (pause)", "controller.shuttle_k"),
@@ -64,7 +67,17 @@ SHORTCUTS: tuple[Shortcut, ...] = (
 )
 del S
 
-MENUS = ("File", "Playback", "View", "Help")
+MENUS = ("File", "Edit", "Playback", "Annotate", "Redaction", "Export", "View", "Help")
+
+
+def all_shortcuts() -> tuple[Shortcut, ...]:
+    """The shell's table plus every feature module's (ui.features): what the window binds and the help lists."""
+    from ui.features import modules
+
+    out = list(SHORTCUTS)
+    for module in modules():
+        out.extend(module.SHORTCUTS)
+    return tuple(out)
 
 
 def resolve(owner: object, shortcut: Shortcut) -> Callable[[], Any]:

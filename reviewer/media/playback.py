@@ -76,6 +76,7 @@ class DecodeWorker:
         queue_frames: int = 6,
         cache_bytes: int = PLAYER_CACHE_BYTES,
         pixel_format: str = "rgb24",
+        autostart: bool = True,
     ):
         if pixel_format not in PIXEL_FORMATS:
             raise ValueError(f"pixel_format must be one of {PIXEL_FORMATS}")
@@ -95,7 +96,14 @@ class DecodeWorker:
         self._closing = False
         self.skipped_late = 0  # frames decoded during play but never converted because they were already late
         self._thread = threading.Thread(target=self._main, name="decode-worker", daemon=True)
-        self._thread.start()
+        if autostart:
+            self._thread.start()
+
+    def start(self) -> None:
+        """Start decoding; with autostart=False, call it once listeners are in place, so an error opening the
+        file (reported at once by the thread) cannot arrive before anyone listens."""
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
 
     # ---- requests ------------------------------------------------------------------------------------------
     def request(self, index: int, exact: bool, generation: int) -> None:
@@ -159,7 +167,7 @@ class DecodeWorker:
             self._run = None
             self._queue.clear()
             self._cond.notify_all()
-        if threading.current_thread() is not self._thread:
+        if self._thread.ident is not None and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
     @property

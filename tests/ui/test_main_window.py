@@ -7,7 +7,9 @@ from PySide6.QtGui import QKeySequence
 
 from ui.dialogs.shortcuts_dialog import ShortcutsDialog
 from ui.player.canvas import VideoCanvas
-from ui.shortcuts import SHORTCUTS, resolve
+from ui.shortcuts import all_shortcuts, resolve
+
+SHORTCUTS = all_shortcuts()
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 
 DOCKS = {"libraryDock", "infoDock", "timelineDock", "transportDock"}

@@ -1,16 +1,17 @@
-"""Help: every keyboard shortcut, straight from ui.shortcuts.SHORTCUTS, grouped by menu."""
+"""Help: every keyboard shortcut, straight from ui.shortcuts.all_shortcuts(), grouped by menu."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ui.shortcuts import MENUS, SHORTCUTS, Shortcut
+from ui.shortcuts import MENUS, Shortcut, all_shortcuts
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None, shortcuts: tuple[Shortcut, ...] = SHORTCUTS):
+    def __init__(self, parent: QWidget | None = None, shortcuts: tuple[Shortcut, ...] | None = None):
         super().__init__(parent)
+        shortcuts = all_shortcuts() if shortcuts is None else shortcuts
         self.setWindowTitle("Keyboard shortcuts")
         self.resize(600, 720)
         ordered = sorted(shortcuts, key=lambda s: MENUS.index(s.menu) if s.menu in MENUS else len(MENUS))

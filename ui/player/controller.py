@@ -106,6 +106,7 @@ class PlayerController(QObject):
         self._engine = DecodeEngine(source, self)
         self._engine.delivered.connect(self._on_delivered)
         self._engine.failed.connect(self._on_failed)
+        self._engine.start()
         self.sourceOpened.emit(source)
         self.seek(0)
 

@@ -59,7 +59,12 @@ class DecodeEngine(QObject):
             on_result=self._result,
             on_error=self._error,
             cache_bytes=cache_bytes,
+            autostart=False,
         )
+
+    def start(self) -> None:
+        """Begin decoding; the owner connects delivered/failed first."""
+        self._worker.start()
 
     # called on the decode thread: emitting to a QObject of the UI thread queues the call there
     def _result(self, d: Delivery) -> None:
