@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "prefix) also gives the library's metadata, after verifying the original.")
     pr.add_argument("target", metavar="FILE_OR_ID")
     pr.add_argument("--json", action="store_true", help="machine-readable output")
+    pr.add_argument("--reason", metavar="TEXT", help="why the footage is being consulted (audit trail)")
 
     fr = sub.add_parser("frame", help="write presented frame N (0-based) as a full-resolution RGB PNG")
     fr.add_argument("target", metavar="FILE_OR_ID")
@@ -61,7 +62,7 @@ def _feature_modules() -> list:
 
 
 # modules with a register(subparsers) function; their parsers set_defaults(handler=fn)
-FEATURE_MODULES = ["reviewer.cli_redact"]
+FEATURE_MODULES = ["reviewer.cli_redact", "reviewer.cli_govern"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,8 +154,9 @@ def cmd_list(args) -> int:
     return 0
 
 
-def load_target(target: str):
-    """(MediaSource-like object, facts dict) for a file path or a library recording id."""
+def load_target(target: str, reason: str | None = None):
+    """(MediaSource-like object, facts dict) for a file path or a library recording id. Opening a recording is
+    audited with `reason` (the justification)."""
     from reviewer.library.originals import sha256_file
     from reviewer.media.source import MediaSource
 
@@ -166,7 +168,7 @@ def load_target(target: str):
         return source, {"sha256": sha256_file(path), "path": str(path),
                         "start_time": _iso(source.info.start_time)}
     with open_library() as lib:
-        opened = lib.open_recording(target)  # verifies the original's hash first
+        opened = lib.open_recording(target, reason=reason)  # verifies the original's hash first
     v = opened.view
     return opened, {"id": v.id, "sha256": v.sha256, "path": str(opened.path), "file_name": v.file_name,
                     "start_time": _iso(v.camera_start), "start_time_source": v.camera_start_source,
@@ -178,8 +180,15 @@ def _iso(t) -> str | None:
     return t.isoformat() if t is not None else None
 
 
+def purpose(args, *extra) -> str:
+    """The --reason given, or else the command itself, as the justification the audit trail records."""
+    from reviewer.govern.justification import clean_reason, command_purpose
+
+    return clean_reason(args.reason) or command_purpose([args.command, args.target, *map(str, extra)])
+
+
 def cmd_probe(args) -> int:
-    source, facts = load_target(args.target)
+    source, facts = load_target(args.target, purpose(args))
     info, table = source.info, source.table
     out = {
         **facts,
@@ -215,7 +224,12 @@ def cmd_frame(args) -> int:
 
     from reviewer.atomic import write_bytes
 
-    source, _facts = load_target(args.target)
+    from reviewer.cli_govern import audit_frame_export, require_frame_export
+
+    library_target = not is_file_target(args.target)
+    if library_target:
+        require_frame_export(args.target, args.redacted)  # before anything is opened or decoded
+    source, _facts = load_target(args.target, purpose(args, args.index))
     n, count = args.index, source.table.frame_count
     if not 0 <= n < count:
         raise MediaError(source.path, f"frame {n} does not exist: frames are numbered 0 to {count - 1}")
@@ -228,6 +242,8 @@ def cmd_frame(args) -> int:
     if not ok:
         raise MediaError(args.output, "PNG encoding failed")
     write_bytes(args.output, png.tobytes())
+    if library_target:
+        audit_frame_export(source.view.id, n, frame.pts, args.output, args.redacted, purpose(args, args.index))
     return 0
 
 

@@ -68,12 +68,14 @@ class UndoStack:
                 self._done[-1].open = False
 
     def undo(self) -> str | None:
+        """Undo the newest entry. If a step raises (e.g. the core refuses the inverse edit), the steps already
+        undone are redone and the entry stays where it was, so the history still matches the data."""
         with self._lock:
             if not self._done:
                 return None
-            entry = self._done.pop()
-            for step in reversed(entry.steps):
-                step.undo()
+            entry = self._done[-1]
+            _run_all([(s.undo, s.do) for s in reversed(entry.steps)])
+            self._done.pop()
             entry.open = False
             self._undone.append(entry)
         self._changed()
@@ -83,9 +85,9 @@ class UndoStack:
         with self._lock:
             if not self._undone:
                 return None
-            entry = self._undone.pop()
-            for step in entry.steps:
-                step.do()
+            entry = self._undone[-1]
+            _run_all([(s.do, s.undo) for s in entry.steps])
+            self._undone.pop()
             self._done.append(entry)
         self._changed()
         return entry.name
@@ -103,3 +105,16 @@ class UndoStack:
             self._done.clear()
             self._undone.clear()
         self._changed()
+
+
+def _run_all(steps: list[tuple[Callable[[], None], Callable[[], None]]]) -> None:
+    """Run each (action, inverse) action in order; on failure run the inverses of those done, then re-raise."""
+    done: list[Callable[[], None]] = []
+    try:
+        for action, inverse in steps:
+            action()
+            done.append(inverse)
+    except BaseException:
+        for inverse in reversed(done):
+            inverse()
+        raise

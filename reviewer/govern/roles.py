@@ -27,6 +27,7 @@ class Action(str, enum.Enum):
     REDACT = "redact"
     EXPORT_REDACTED = "export_redacted"
     SET_ROLE = "set_role"
+    CONFIGURE = "configure"  # library-wide lists, e.g. the bookmark categories
 
 
 _ALL = set(Role)
@@ -46,12 +47,17 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.CHANGE_RETENTION: _SUPERVISOR,
     Action.RUN_PURGE: _SUPERVISOR,
     Action.SET_ROLE: _SUPERVISOR,
+    Action.CONFIGURE: _SUPERVISOR,
 }
 
 
 class PermissionDenied(ReviewerError):
-    def __init__(self, user: str, role: Role, action: Action):
+    def __init__(self, user: str, role: Role, action: Action, object_type: str = "", object_id: str = "",
+                 details: dict | None = None):
         self.user, self.role, self.action = user, role, action
+        # what was refused, for the audit event the refusal writes
+        self.object_type, self.object_id, self.details = object_type, object_id, dict(details or {})
+        self.audited = False  # set once the refusal is in the audit trail, so it is written exactly once
         super().__init__(f"permission denied: {user} ({role.value}) may not {action.value.replace('_', ' ')}")
 
 

@@ -85,8 +85,9 @@ def subtask(task: Task, start: float, span: float) -> Task:
 
 class Ingestor:
     def __init__(self, paths: Paths, sessions: sessionmaker[Session], store: OriginalStore,
-                 tables: FrameTableCache, write_lock: threading.RLock, actor: Callable[[], str]):
+                 tables: FrameTableCache, write_lock: threading.RLock, actor: Callable[[], str], gov=None):
         self.paths = paths
+        self.gov = gov  # reviewer.govern.governance.Governance: the import is audited in its own transaction
         self.sessions = sessions
         self.store = store
         self.tables = tables
@@ -182,7 +183,7 @@ class Ingestor:
             had_original = self.store.find(incoming.sha256) is not None
             final = incoming.commit()
             try:
-                with self.sessions.begin() as s:
+                with self._transaction() as s:
                     rec = Recording(
                         sha256=incoming.sha256,
                         file_name=src.name,
@@ -213,11 +214,18 @@ class Ingestor:
                     s.add(rec)
                     s.flush()
                     view = view_of(rec, ref, self.paths)
+                    if self.gov is not None:
+                        self.gov.record(s, "recording", rec.id, "recording.import", details={
+                            "sha256": rec.sha256, "file_name": rec.file_name, "imported_from": rec.imported_from,
+                            "size": rec.size, "incident_ref": ref, "camera_start_source": source})
             except BaseException:
                 if not had_original:
                     self.store.remove(final)
                 raise
         return view
+
+    def _transaction(self):
+        return self.gov.write() if self.gov is not None else self.sessions.begin()
 
     @staticmethod
     def _incident(s: Session, reference: str, actor: str) -> Incident:

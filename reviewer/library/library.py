@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import getpass
 import json
 import threading
 from dataclasses import dataclass, field
@@ -14,9 +13,11 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.exc import DatabaseError
 
-from reviewer.config import Paths, default_home, workstation_id
-from reviewer.errors import IntegrityError, NotFound, ReviewerError
+from reviewer.config import Paths, default_home
+from reviewer.errors import Cancelled, IntegrityError, NotFound, ReviewerError
 from reviewer.events import Publisher
+from reviewer.govern.governance import Governance
+from reviewer.govern.roles import Action
 from reviewer.library.db import open_database
 from reviewer.library.ingest import ImportReport, Ingestor, subtask
 from reviewer.library.models import Incident, Recording, utcnow
@@ -46,12 +47,14 @@ class Library:
             raise ReviewerError(f"{self.paths.database}: library database cannot be opened ({exc.orig})") from None
         self.store = OriginalStore(self.paths.originals)
         self.frame_tables = FrameTableCache(self.paths.frame_tables)
-        self.actor = actor or f"{getpass.getuser()}@{workstation_id(self.paths.home)}"
         # One writer at a time: SQLite would otherwise fail a second writer whose read snapshot went stale.
         self._write_lock = threading.RLock()
+        # identity (OS user, or REVIEWER_USER), permissions, the audit trail and the undo stack of this library
+        self.gov = Governance(self.paths, self.sessions, self._write_lock)
+        self.actor = actor or self.gov.actor
         self._events = Publisher()
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
-                                  lambda: self.actor)
+                                  lambda: self.actor, self.gov)
         self.store.clean_stale_temps()
 
     # ---- events ----------------------------------------------------------------------------------------------
@@ -68,6 +71,8 @@ class Library:
         """Import files and folders (recursively). Per-file problems land in report.errors; a cancel stops after
         the current file is discarded and sets report.cancelled (earlier files stay imported)."""
         report = self._ingestor.run([Path(p) for p in paths], incident, task)
+        for path, message in report.errors:
+            self.gov.record_now("file", str(path), "recording.import", outcome="failed", details={"error": message})
         if report.added:
             self._events.emit("recordings_changed", {"added": [v.id for v in report.added]})
         return report
@@ -108,13 +113,30 @@ class Library:
         return [(ref, int(n)) for ref, n in rows]
 
     # ---- opening ---------------------------------------------------------------------------------------------
-    def open_recording(self, recording_id: str, task: Task = NO_TASK) -> OpenRecording:
+    def open_recording(self, recording_id: str, task: Task = NO_TASK, reason: str | None = None) -> OpenRecording:
         """Verify the original against its hash, then load (or build and cache) its frame table.
 
         Raises IntegrityError naming the original when it is missing or altered; the recording is then flagged
-        "failed" and an "integrity_failed" event is emitted.
+        "failed" and an "integrity_failed" event is emitted. The opening is audited with `reason` (why the
+        footage is consulted, DPA 2018 s62), or the reason already given for it in this session.
         """
         view = self.get(recording_id)
+        self.gov.require(Action.VIEW, "recording", view.id)
+        if reason:
+            self.gov.remember_justification(view.id, reason)
+        try:
+            opened = self._open_verified(view, task)
+        except Cancelled:
+            raise
+        except ReviewerError as exc:
+            self.gov.record_now("recording", view.id, "recording.open", outcome="failed", details={"error": str(exc)},
+                                justification=self.gov.justification_for(view.id))
+            raise
+        self.gov.record_now("recording", view.id, "recording.open", justification=self.gov.justification_for(view.id),
+                            details={"sha256": view.sha256, "file_name": view.file_name})
+        return opened
+
+    def _open_verified(self, view: RecordingView, task: Task) -> OpenRecording:
         path = view.original_path
         if not path.is_file():
             self._flag(view, "failed", expected=view.sha256, actual="nothing (the original is missing)")
@@ -130,13 +152,16 @@ class Library:
         return OpenRecording(path=path, info=info, table=table, camera_start=view.camera_start, view=view)
 
     def _flag(self, view: RecordingView, state: str, **details: str) -> RecordingView:
-        with self._write_lock, self.sessions.begin() as s:
+        with self.gov.write() as s:
             rec = s.get(Recording, view.id)
             if rec is None:
                 raise NotFound(f"recording {view.id} disappeared while it was being opened")
             changed = rec.integrity != state
             rec.integrity = state
             rec.verified_at = utcnow()  # local bookkeeping: deliberately not a revision bump (see Tracked.touch)
+            if state == "failed":  # committed with the flag, so a failure can never go unrecorded
+                self.gov.record(s, "recording", view.id, "recording.integrity_failed", outcome="failed",
+                                details={"path": str(view.original_path), **details})
         view = dataclasses.replace(view, integrity=state, verified_at=rec.verified_at)
         if state == "failed":
             self._events.emit("integrity_failed", {"id": view.id, "path": str(view.original_path), **details})
@@ -160,6 +185,7 @@ class Library:
 
     # ---- lifetime --------------------------------------------------------------------------------------------
     def close(self) -> None:
+        self.gov.close()
         self.engine.dispose()
 
     def __enter__(self) -> "Library":

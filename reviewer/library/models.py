@@ -141,3 +141,4 @@ class Recording(Tracked, Base):
 # Tables of other features register on the same metadata; importing them here keeps Base.metadata complete
 # for the Alembic head-equals-models check and for anyone who imports the models.
 from reviewer.library import models_redact  # noqa: E402,F401
+from reviewer.library import models_govern  # noqa: E402,F401

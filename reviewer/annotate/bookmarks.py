@@ -1,0 +1,206 @@
+"""Bookmarks and their configurable categories. Each write checks the permission and is audited in the same
+transaction; deleting leaves a tombstone. The undoable entry points are in annotate.service.Annotations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+
+from sqlalchemy import select
+
+from reviewer.annotate.records import changes, live_recording, pts_value, resolve, text
+from reviewer.annotate.views import BookmarkView
+from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.governance import Governance
+from reviewer.govern.roles import Action
+from reviewer.library.models import utcnow
+from reviewer.library.models_govern import Bookmark, BookmarkCategory
+
+DEFAULT_CATEGORIES = ("use of force", "allegation", "evidence", "training example", "other")
+EXPORT_COLUMNS = ("id", "recording_id", "frame", "pts", "media_time", "camera_time", "title", "note", "category",
+                  "author", "created_at", "updated_at", "updated_by", "revision")
+
+
+def view_of(b: Bookmark) -> BookmarkView:
+    return BookmarkView(b.id, b.recording_id, b.pts, b.title, b.note, b.category, b.author, b.created_at,
+                        b.updated_at, b.updated_by, b.revision, b.deleted_at is not None)
+
+
+class BookmarkStore:
+    def __init__(self, gov: Governance):
+        self.gov = gov
+
+    # ---- reading --------------------------------------------------------------------------------------------
+    def list(self, recording_id: str | None = None, category: str | None = None, text_filter: str | None = None,
+             author: str | None = None, include_deleted: bool = False) -> list[BookmarkView]:
+        """In frame order. `text_filter` matches words in the title or note (case-insensitive)."""
+        q = select(Bookmark)
+        if recording_id:
+            q = q.where(Bookmark.recording_id == recording_id)
+        if category:
+            q = q.where(Bookmark.category == category)
+        if author:
+            q = q.where(Bookmark.author == author)
+        if not include_deleted:
+            q = q.where(Bookmark.deleted_at.is_(None))
+        for word in (text_filter or "").split():
+            pattern = f"%{word}%"
+            q = q.where(Bookmark.title.ilike(pattern) | Bookmark.note.ilike(pattern))
+        with self.gov.sessions() as s:
+            return [view_of(b) for b in s.scalars(q.order_by(Bookmark.recording_id, Bookmark.pts, Bookmark.id))]
+
+    def get(self, bookmark_id: str, include_deleted: bool = False) -> BookmarkView:
+        with self.gov.sessions() as s:
+            return view_of(resolve(s, Bookmark, bookmark_id, "bookmark", include_deleted))
+
+    def categories(self) -> list[str]:
+        with self.gov.sessions() as s:
+            return list(s.scalars(select(BookmarkCategory.name).where(BookmarkCategory.deleted_at.is_(None))
+                                  .order_by(BookmarkCategory.position, BookmarkCategory.name)))
+
+    def _category(self, s, name: str) -> str:
+        name = text(name, "category", 100).lower()
+        live = s.scalars(select(BookmarkCategory.name).where(BookmarkCategory.deleted_at.is_(None))).all()
+        if name not in live:
+            raise ReviewerError(f"unknown bookmark category {name!r}: choose one of {', '.join(sorted(live))}")
+        return name
+
+    # ---- writing --------------------------------------------------------------------------------------------
+    def create(self, bookmark_id: str, recording_id: str, pts: int, title: str, note: str = "",
+               category: str = "other") -> BookmarkView:
+        gov = self.gov
+        with gov.write() as s:
+            gov.require(Action.BOOKMARK, "bookmark", bookmark_id, {"recording_id": recording_id}, s=s)
+            live_recording(s, recording_id)
+            b = Bookmark(id=bookmark_id, recording_id=recording_id, pts=pts_value(pts), title=text(title, "title", 300),
+                         note=text(note, "note", 10_000, required=False, one_line=False),
+                         category=self._category(s, category), author=gov.username, updated_by=gov.actor)
+            s.add(b)
+            s.flush()
+            gov.record(s, "bookmark", b.id, "bookmark.create", details={
+                "recording_id": recording_id, "pts": b.pts, "title": b.title, "note": b.note, "category": b.category})
+            gov.notify("bookmarks_changed", {"recording_id": recording_id, "id": b.id})
+            return view_of(b)
+
+    def update(self, bookmark_id: str, via: str | None = None, **fields) -> tuple[dict, BookmarkView]:
+        """Change some of pts/title/note/category. Returns (the previous values of those fields, new view)."""
+        unknown = set(fields) - {"pts", "title", "note", "category"}
+        if unknown:
+            raise ReviewerError(f"bookmarks have no field(s) {', '.join(sorted(unknown))}")
+        gov = self.gov
+        with gov.write() as s:
+            b = resolve(s, Bookmark, bookmark_id, "bookmark")
+            gov.require(Action.BOOKMARK, "bookmark", b.id, s=s)
+            clean = {}
+            if "pts" in fields:
+                clean["pts"] = pts_value(fields["pts"])
+            if "title" in fields:
+                clean["title"] = text(fields["title"], "title", 300)
+            if "note" in fields:
+                clean["note"] = text(fields["note"], "note", 10_000, required=False, one_line=False)
+            if "category" in fields:
+                clean["category"] = self._category(s, fields["category"])
+            diff = changes(b, clean)
+            old = {k: getattr(b, k) for k in clean}
+            if diff:
+                for k, v in clean.items():
+                    setattr(b, k, v)
+                b.touch(gov.actor)
+                gov.record(s, "bookmark", b.id, "bookmark.update", details=_via({"changes": diff}, via))
+                gov.notify("bookmarks_changed", {"recording_id": b.recording_id, "id": b.id})
+            return old, view_of(b)
+
+    def delete(self, bookmark_id: str, via: str | None = None) -> BookmarkView:
+        return self._set_deleted(bookmark_id, True, via)
+
+    def restore(self, bookmark_id: str, via: str | None = None) -> BookmarkView:
+        return self._set_deleted(bookmark_id, False, via)
+
+    def _set_deleted(self, bookmark_id: str, deleted: bool, via: str | None) -> BookmarkView:
+        gov = self.gov
+        with gov.write() as s:
+            b = resolve(s, Bookmark, bookmark_id, "bookmark", include_deleted=True)
+            gov.require(Action.BOOKMARK, "bookmark", b.id, s=s)
+            if (b.deleted_at is not None) == deleted:
+                raise NotFound(f"bookmark {b.id} is {'already deleted' if deleted else 'not deleted'}")
+            live_recording(s, b.recording_id)
+            b.deleted_at = utcnow() if deleted else None
+            b.touch(gov.actor)
+            gov.record(s, "bookmark", b.id, "bookmark.delete" if deleted else "bookmark.restore",
+                       details=_via({"recording_id": b.recording_id, "title": b.title, "pts": b.pts}, via))
+            gov.notify("bookmarks_changed", {"recording_id": b.recording_id, "id": b.id})
+            return view_of(b)
+
+    # ---- categories (supervisor) ----------------------------------------------------------------------------
+    def add_category(self, name: str) -> None:
+        gov = self.gov
+        with gov.write() as s:
+            gov.require(Action.CONFIGURE, "bookmark_category", name, s=s)
+            name = text(name, "category", 100).lower()
+            row = s.scalar(select(BookmarkCategory).where(BookmarkCategory.name == name))
+            if row is not None and row.deleted_at is None:
+                raise ReviewerError(f"bookmark category {name!r} already exists")
+            n = len(s.scalars(select(BookmarkCategory.id)).all())
+            if row is None:
+                row = BookmarkCategory(id=str(uuid.uuid4()), name=name, position=n, updated_by=gov.actor)
+                s.add(row)
+            else:
+                row.deleted_at = None
+                row.touch(gov.actor)
+            s.flush()
+            gov.record(s, "bookmark_category", row.id, "bookmark_category.add", details={"name": name})
+            gov.notify("bookmark_categories_changed", {})
+
+    def remove_category(self, name: str) -> None:
+        """Existing bookmarks keep the category; new ones cannot use it."""
+        gov = self.gov
+        with gov.write() as s:
+            gov.require(Action.CONFIGURE, "bookmark_category", name, s=s)
+            row = s.scalar(select(BookmarkCategory).where(BookmarkCategory.name == name.strip().lower(),
+                                                         BookmarkCategory.deleted_at.is_(None)))
+            if row is None:
+                raise NotFound(f"no bookmark category {name!r}")
+            row.deleted_at = utcnow()
+            row.touch(gov.actor)
+            gov.record(s, "bookmark_category", row.id, "bookmark_category.remove", details={"name": row.name})
+            gov.notify("bookmark_categories_changed", {})
+
+
+def _via(details: dict, via: str | None) -> dict:
+    return {**details, "via": via} if via else details
+
+
+# ---- export ---------------------------------------------------------------------------------------------------
+def export_rows(bookmarks: list[BookmarkView], table=None, camera_start=None) -> list[dict]:
+    """One dict per bookmark; with the recording's FrameTable (and camera start) also frame and times."""
+    from reviewer.media.timecode import camera_time, format_media_time
+
+    out = []
+    for b in bookmarks:
+        d = b.to_json()
+        d.pop("deleted", None)
+        frame = media = cam = None
+        if table is not None:
+            try:
+                frame = int(table.index_of_pts(b.pts))
+                media = format_media_time(table.media_time(frame))
+                t = camera_time(camera_start, table.media_time(frame))
+                cam = t.isoformat() if t is not None else None
+            except (KeyError, ValueError, IndexError):
+                frame = None  # a pts not in the table (edited footage): export what is known
+        out.append({k: d.get(k) for k in EXPORT_COLUMNS} | {"frame": frame, "media_time": media, "camera_time": cam})
+    return out
+
+
+def export_text(rows: list[dict], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+    if fmt != "csv":
+        raise ReviewerError(f"unknown bookmark export format {fmt!r}: use csv or json")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()

@@ -1,0 +1,149 @@
+"""Clips: named in/out ranges (pts, inclusive) with a purpose. Names are unique among a recording's live clips,
+so scripts can say `--clip NAME`. A clip with an active evidential mark cannot be deleted: that would clear
+the mark by the back door, and clearing needs a supervisor."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from reviewer.annotate.records import changes, live_recording, pts_value, resolve, text
+from reviewer.annotate.views import ClipView
+from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.governance import Governance
+from reviewer.govern.roles import Action
+from reviewer.library.models import utcnow
+from reviewer.library.models_govern import Clip, EvidentialMark
+
+PURPOSES = ("evidential", "training", "disclosure")
+
+
+def view_of(c: Clip, mark_id: str | None = None) -> ClipView:
+    return ClipView(c.id, c.recording_id, c.name, c.in_pts, c.out_pts, c.purpose, c.author, c.created_at,
+                    c.updated_at, c.updated_by, c.revision, mark_id, c.deleted_at is not None)
+
+
+def active_mark_id(s, clip_id: str) -> str | None:
+    return s.scalar(select(EvidentialMark.id).where(EvidentialMark.clip_id == clip_id,
+                                                    EvidentialMark.cleared_at.is_(None),
+                                                    EvidentialMark.deleted_at.is_(None)))
+
+
+def _purpose(value: str) -> str:
+    p = (value or "").strip().lower()
+    if p not in PURPOSES:
+        raise ReviewerError(f"clip purpose must be one of {', '.join(PURPOSES)}, got {value!r}")
+    return p
+
+
+class ClipStore:
+    def __init__(self, gov: Governance):
+        self.gov = gov
+
+    def list(self, recording_id: str | None = None, purpose: str | None = None,
+             include_deleted: bool = False) -> list[ClipView]:
+        q = select(Clip)
+        if recording_id:
+            q = q.where(Clip.recording_id == recording_id)
+        if purpose:
+            q = q.where(Clip.purpose == _purpose(purpose))
+        if not include_deleted:
+            q = q.where(Clip.deleted_at.is_(None))
+        with self.gov.sessions() as s:
+            rows = s.scalars(q.order_by(Clip.recording_id, Clip.in_pts, Clip.name)).all()
+            return [view_of(c, active_mark_id(s, c.id)) for c in rows]
+
+    def get(self, clip_id: str, include_deleted: bool = False) -> ClipView:
+        with self.gov.sessions() as s:
+            c = resolve(s, Clip, clip_id, "clip", include_deleted)
+            return view_of(c, active_mark_id(s, c.id))
+
+    def by_name(self, recording_id: str, name: str) -> ClipView:
+        with self.gov.sessions() as s:
+            c = s.scalar(select(Clip).where(Clip.recording_id == recording_id, Clip.name == name.strip(),
+                                            Clip.deleted_at.is_(None)))
+            if c is None:
+                raise NotFound(f"recording {recording_id[:8]} has no clip named {name!r}")
+            return view_of(c, active_mark_id(s, c.id))
+
+    def _check(self, s, recording_id: str, name: str, in_pts: int, out_pts: int, clip_id: str) -> None:
+        if in_pts > out_pts:
+            raise ReviewerError(f"clip {name!r}: the in point (pts {in_pts}) is after the out point (pts {out_pts})")
+        clash = s.scalar(select(Clip.id).where(Clip.recording_id == recording_id, Clip.name == name,
+                                               Clip.deleted_at.is_(None), Clip.id != clip_id))
+        if clash is not None:
+            raise ReviewerError(f"recording {recording_id[:8]} already has a clip named {name!r}")
+
+    def create(self, clip_id: str, recording_id: str, in_pts: int, out_pts: int, name: str,
+               purpose: str) -> ClipView:
+        gov = self.gov
+        with gov.write() as s:
+            gov.require(Action.CLIP, "clip", clip_id, {"recording_id": recording_id}, s=s)
+            live_recording(s, recording_id)
+            name = text(name, "clip name", 200)
+            in_pts, out_pts = pts_value(in_pts, "in point"), pts_value(out_pts, "out point")
+            self._check(s, recording_id, name, in_pts, out_pts, clip_id)
+            c = Clip(id=clip_id, recording_id=recording_id, name=name, in_pts=in_pts, out_pts=out_pts,
+                     purpose=_purpose(purpose), author=gov.username, updated_by=gov.actor)
+            s.add(c)
+            s.flush()
+            gov.record(s, "clip", c.id, "clip.create", details={
+                "recording_id": recording_id, "name": name, "in_pts": in_pts, "out_pts": out_pts,
+                "purpose": c.purpose})
+            gov.notify("clips_changed", {"recording_id": recording_id, "id": c.id})
+            return view_of(c)
+
+    def update(self, clip_id: str, via: str | None = None, **fields) -> tuple[dict, ClipView]:
+        unknown = set(fields) - {"name", "in_pts", "out_pts", "purpose"}
+        if unknown:
+            raise ReviewerError(f"clips have no field(s) {', '.join(sorted(unknown))}")
+        gov = self.gov
+        with gov.write() as s:
+            c = resolve(s, Clip, clip_id, "clip")
+            gov.require(Action.CLIP, "clip", c.id, s=s)
+            clean = {}
+            if "name" in fields:
+                clean["name"] = text(fields["name"], "clip name", 200)
+            for k in ("in_pts", "out_pts"):
+                if k in fields:
+                    clean[k] = pts_value(fields[k], k.replace("_pts", " point"))
+            if "purpose" in fields:
+                clean["purpose"] = _purpose(fields["purpose"])
+            merged = {k: clean.get(k, getattr(c, k)) for k in ("name", "in_pts", "out_pts")}
+            self._check(s, c.recording_id, merged["name"], merged["in_pts"], merged["out_pts"], c.id)
+            diff = changes(c, clean)
+            old = {k: getattr(c, k) for k in clean}
+            if diff:
+                for k, v in clean.items():
+                    setattr(c, k, v)
+                c.touch(gov.actor)
+                details = {"recording_id": c.recording_id, "changes": diff}
+                gov.record(s, "clip", c.id, "clip.update", details={**details, "via": via} if via else details)
+                gov.notify("clips_changed", {"recording_id": c.recording_id, "id": c.id})
+            return old, view_of(c, active_mark_id(s, c.id))
+
+    def delete(self, clip_id: str, via: str | None = None) -> ClipView:
+        return self._set_deleted(clip_id, True, via)
+
+    def restore(self, clip_id: str, via: str | None = None) -> ClipView:
+        return self._set_deleted(clip_id, False, via)
+
+    def _set_deleted(self, clip_id: str, deleted: bool, via: str | None) -> ClipView:
+        gov = self.gov
+        with gov.write() as s:
+            c = resolve(s, Clip, clip_id, "clip", include_deleted=True)
+            gov.require(Action.CLIP, "clip", c.id, s=s)
+            if (c.deleted_at is not None) == deleted:
+                raise NotFound(f"clip {c.id} is {'already deleted' if deleted else 'not deleted'}")
+            live_recording(s, c.recording_id)
+            if deleted and active_mark_id(s, c.id) is not None:
+                raise ReviewerError(f"clip {c.name!r} is marked evidential; a supervisor must clear the mark "
+                                    "before the clip can be deleted")
+            if not deleted:
+                self._check(s, c.recording_id, c.name, c.in_pts, c.out_pts, c.id)
+            c.deleted_at = utcnow() if deleted else None
+            c.touch(gov.actor)
+            details = {"recording_id": c.recording_id, "name": c.name}
+            gov.record(s, "clip", c.id, "clip.delete" if deleted else "clip.restore",
+                       details={**details, "via": via} if via else details)
+            gov.notify("clips_changed", {"recording_id": c.recording_id, "id": c.id})
+            return view_of(c)

@@ -1,0 +1,136 @@
+"""Annotations: the undoable entry points for bookmarks, clips, evidential marks and legal holds.
+
+Each method makes the edit now (committed, permission-checked, audited) and pushes a Command on the library's
+one UndoStack (library.gov.undo). Undo makes the inverse edit through the same path, so it is itself persisted,
+permission-checked and audited ("via": "undo" in its details). Undoing a mark is clearing it, which needs a
+supervisor like any clearing: for anyone else the undo is refused, audited, and stays on the stack.
+
+Reads go straight to the stores: `bookmarks.list(...)`, `clips.list(...)`, `evidential.list(...)`, `holds.list(...)`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Callable, TypeVar
+
+from reviewer.annotate.bookmarks import BookmarkStore
+from reviewer.annotate.clips import ClipStore
+from reviewer.annotate.evidential import EvidentialStore
+from reviewer.annotate.undo import Command
+from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
+from reviewer.govern.holds import HoldStore
+
+T = TypeVar("T")
+UNDO_CLEAR_REASON = "undo of marking evidential"
+UNDO_RELEASE_REASON = "undo of setting the legal hold"
+
+
+class Annotations:
+    def __init__(self, library):
+        self.library = library
+        self.gov = library.gov
+        self.undo = self.gov.undo
+        self.bookmarks = BookmarkStore(self.gov)
+        self.clips = ClipStore(self.gov)
+        self.evidential = EvidentialStore(self.gov)
+        self.holds = HoldStore(self.gov)
+
+    def subscribe(self, callback) -> None:
+        """("bookmarks_changed" | "clips_changed" | "evidential_changed" | "holds_changed", {"recording_id", "id"})
+        and ("audit_appended", {"seq"}); on the emitting thread."""
+        self.gov.subscribe(callback)
+
+    def unsubscribe(self, callback) -> None:
+        self.gov.unsubscribe(callback)
+
+    def _push(self, name: str, first: Callable[[], T], redo: Callable[[], object], undo: Callable[[], object],
+              merge_key: object | None = None) -> T:
+        """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again)."""
+        state: dict = {"done": False}
+
+        def do() -> None:
+            if state["done"]:
+                redo()
+            else:
+                state["result"] = first()
+                state["done"] = True
+
+        self.undo.push(Command(name, do, lambda: undo(), merge_key))
+        return state["result"]
+
+    def _push_edit(self, name: str, update, object_id: str, fields: dict, merge_key: object | None):
+        """An edit whose undo writes back the values the first run replaced."""
+        before: dict = {}
+
+        def first():
+            old, view = update(object_id, **fields)
+            before.update(old)
+            return view
+
+        return self._push(name, first, lambda: update(object_id, via="redo", **fields),
+                          lambda: update(object_id, via="undo", **before), merge_key)
+
+    # ---- bookmarks ------------------------------------------------------------------------------------------
+    def add_bookmark(self, recording_id: str, pts: int, title: str, note: str = "",
+                     category: str = "other") -> BookmarkView:
+        bid = str(uuid.uuid4())
+        return self._push(f"add bookmark {title!r}",
+                          lambda: self.bookmarks.create(bid, recording_id, pts, title, note, category),
+                          lambda: self.bookmarks.restore(bid, via="redo"),
+                          lambda: self.bookmarks.delete(bid, via="undo"))
+
+    def edit_bookmark(self, bookmark_id: str, merge_key: object | None = None, **fields) -> BookmarkView:
+        """Fields: pts, title, note, category."""
+        return self._push_edit("edit bookmark", self.bookmarks.update, self.bookmarks.get(bookmark_id).id, fields,
+                               merge_key)
+
+    def delete_bookmark(self, bookmark_id: str) -> None:
+        bid = self.bookmarks.get(bookmark_id).id
+        self._push("delete bookmark", lambda: self.bookmarks.delete(bid),
+                   lambda: self.bookmarks.delete(bid, via="redo"), lambda: self.bookmarks.restore(bid, via="undo"))
+
+    # ---- clips ----------------------------------------------------------------------------------------------
+    def add_clip(self, recording_id: str, in_pts: int, out_pts: int, name: str, purpose: str) -> ClipView:
+        cid = str(uuid.uuid4())
+        return self._push(f"add clip {name!r}",
+                          lambda: self.clips.create(cid, recording_id, in_pts, out_pts, name, purpose),
+                          lambda: self.clips.restore(cid, via="redo"),
+                          lambda: self.clips.delete(cid, via="undo"))
+
+    def edit_clip(self, clip_id: str, merge_key: object | None = None, **fields) -> ClipView:
+        """Fields: name, in_pts, out_pts, purpose. Give a merge_key for the steps of one drag."""
+        return self._push_edit("edit clip", self.clips.update, self.clips.get(clip_id).id, fields, merge_key)
+
+    def delete_clip(self, clip_id: str) -> None:
+        cid = self.clips.get(clip_id).id
+        self._push("delete clip", lambda: self.clips.delete(cid), lambda: self.clips.delete(cid, via="redo"),
+                   lambda: self.clips.restore(cid, via="undo"))
+
+    # ---- evidential marks -----------------------------------------------------------------------------------
+    def mark_evidential(self, recording_id: str, reference: str, reason: str, category: str = "other",
+                        clip_id: str | None = None) -> EvidentialMarkView:
+        mid = str(uuid.uuid4())
+        return self._push("mark evidential",
+                          lambda: self.evidential.mark(mid, recording_id, reference, reason, category, clip_id),
+                          lambda: self.evidential.reinstate(mid, via="redo"),
+                          lambda: self.evidential.clear(mid, UNDO_CLEAR_REASON, via="undo"))
+
+    def clear_evidential(self, mark_id: str, reason: str) -> EvidentialMarkView:
+        mid = self.evidential.get(mark_id).id
+        return self._push("clear evidential mark", lambda: self.evidential.clear(mid, reason),
+                          lambda: self.evidential.clear(mid, reason, via="redo"),
+                          lambda: self.evidential.reinstate(mid, via="undo"))
+
+    # ---- legal holds ----------------------------------------------------------------------------------------
+    def set_hold(self, recording_id: str, reason: str) -> HoldView:
+        hid = str(uuid.uuid4())
+        return self._push("set legal hold", lambda: self.holds.set(hid, recording_id, reason),
+                          lambda: self.holds.reinstate(hid, via="redo"),
+                          lambda: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo"))
+
+    def release_hold(self, recording_id: str, reason: str) -> HoldView:
+        hold = self.holds.active_for(recording_id)
+        hid = hold.id if hold is not None else ""
+        return self._push("release legal hold", lambda: self.holds.release(recording_id, reason),
+                          lambda: self.holds.release(recording_id, reason, via="redo"),
+                          lambda: self.holds.reinstate(hid, via="undo"))

@@ -1,0 +1,176 @@
+"""The audit trail in the library database: append inside the caller's transaction, query, export, verify.
+
+Appending inside the transaction that makes the change means the change and its record commit together or not
+at all. The caller must hold SQLite's write lock from the start of that transaction (Governance.write does), so
+two writers never read the same head and both try to append event n + 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from reviewer.govern.audit_chain import GENESIS, HASHED_FIELDS, Verdict, link, verify
+from reviewer.govern.checkpoints import CheckpointLog
+from reviewer.library.models_govern import AuditEvent
+
+UTC = dt.timezone.utc
+AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+EXPORT_FIELDS = (*HASHED_FIELDS, "hash")
+
+
+def format_at(t: dt.datetime) -> str:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"naive datetime {t.isoformat()} refused: give a time zone (UTC)")
+    return t.astimezone(UTC).strftime(AT_FORMAT)
+
+
+def parse_at(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, AT_FORMAT).replace(tzinfo=UTC)
+
+
+def canonical_details(details: dict | None) -> str:
+    return json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class AuditEventView:
+    seq: int
+    event_id: str
+    at: dt.datetime
+    user: str
+    role: str
+    workstation: str
+    object_type: str
+    object_id: str
+    action: str
+    outcome: str  # "ok" | "refused" | "failed" | "broken"
+    details: dict
+    justification: str | None
+    prev_hash: str
+    hash: str
+
+    def to_json(self) -> dict:
+        """Exactly the hashed fields plus the hash: an exported trail verifies with audit_chain.verify."""
+        d = {k: getattr(self, k) for k in EXPORT_FIELDS}
+        d["at"] = format_at(self.at)
+        return d
+
+
+def _chain_dict(row: AuditEvent) -> dict[str, Any]:
+    """The row as the chain hashes it. Details that no longer parse (tampering) stay text and fail the hash."""
+    try:
+        details: Any = json.loads(row.details)
+    except ValueError:
+        details = row.details
+    return {"seq": row.seq, "event_id": row.event_id, "at": row.at, "user": row.user, "role": row.role,
+            "workstation": row.workstation, "object_type": row.object_type, "object_id": row.object_id,
+            "action": row.action, "outcome": row.outcome, "details": details,
+            "justification": row.justification, "prev_hash": row.prev_hash, "hash": row.hash}
+
+
+def _view(row: AuditEvent) -> AuditEventView:
+    d = _chain_dict(row)
+    d["at"] = parse_at(row.at)
+    if not isinstance(d["details"], dict):
+        d["details"] = {"unparsed": d["details"]}
+    return AuditEventView(**d)
+
+
+class AuditLog:
+    def __init__(self, sessions: sessionmaker[Session], checkpoints: CheckpointLog):
+        self.sessions = sessions
+        self.checkpoints = checkpoints
+
+    # ---- writing (inside the caller's write transaction) ------------------------------------------------------
+    def append(self, s: Session, *, user: str, role: str, workstation: str, object_type: str, object_id: str,
+               action: str, outcome: str = "ok", details: dict | None = None,
+               justification: str | None = None, at: dt.datetime | None = None) -> tuple[int, str]:
+        seq, prev = self.head(s)
+        text = canonical_details(details)
+        ev = link({
+            "event_id": str(uuid.uuid4()), "at": format_at(at or dt.datetime.now(UTC)), "user": user,
+            "role": role, "workstation": workstation, "object_type": object_type, "object_id": object_id or "",
+            "action": action, "outcome": outcome, "details": json.loads(text),
+            "justification": justification or None,
+        }, prev, seq + 1)
+        s.add(AuditEvent(**{**ev, "details": text}))
+        s.flush()
+        return ev["seq"], ev["hash"]
+
+    @staticmethod
+    def head(s: Session) -> tuple[int, str]:
+        """(number of events, hash of the last one); (0, GENESIS) for an empty trail."""
+        row = s.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    # ---- reading --------------------------------------------------------------------------------------------
+    def events(self, *, user: str | None = None, object_type: str | None = None, object_id: str | None = None,
+               action: str | None = None, outcome: str | None = None, since: dt.datetime | None = None,
+               until: dt.datetime | None = None, limit: int | None = None, newest_first: bool = False,
+               ) -> list[AuditEventView]:
+        """Filters for the audit panel. `action` matches a whole action or a prefix ending in "." ("bookmark.")."""
+        q = select(AuditEvent)
+        if user:
+            q = q.where(AuditEvent.user == user)
+        if object_type:
+            q = q.where(AuditEvent.object_type == object_type)
+        if object_id:
+            q = q.where(AuditEvent.object_id.startswith(object_id, autoescape=True))
+        if action:
+            q = q.where(AuditEvent.action.startswith(action, autoescape=True) if action.endswith(".")
+                        else AuditEvent.action == action)
+        if outcome:
+            q = q.where(AuditEvent.outcome == outcome)
+        if since is not None:
+            q = q.where(AuditEvent.at >= format_at(since))
+        if until is not None:
+            q = q.where(AuditEvent.at <= format_at(until))
+        q = q.order_by(AuditEvent.seq.desc() if newest_first else AuditEvent.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.sessions() as s:
+            return [_view(r) for r in s.scalars(q)]
+
+    def count(self) -> int:
+        with self.sessions() as s:
+            return self.head(s)[0]
+
+    # ---- verification ---------------------------------------------------------------------------------------
+    def check(self, extra_checkpoints=()) -> Verdict:
+        """Walk the whole chain against the local checkpoints (and any others, e.g. the central store's).
+        Pure: records nothing (Governance.verify_audit records the run)."""
+        with self.sessions() as s:
+            # plain rows, not ORM objects: verification reads every event ever written
+            rows = [_chain_dict(r) for r in s.execute(select(AuditEvent.__table__).order_by(AuditEvent.seq))]
+        records, problem = self.checkpoints.read()
+        verdict = verify(rows, [r.checkpoint for r in records] + list(extra_checkpoints))
+        if verdict.ok and problem:
+            return Verdict(False, verdict.checked, problem)
+        return verdict
+
+    # ---- export ---------------------------------------------------------------------------------------------
+    def export_text(self, fmt: str = "json", since: dt.datetime | None = None,
+                    until: dt.datetime | None = None) -> tuple[str, int]:
+        """(text, number of events). JSON is a list of events with their hashes; CSV has details as JSON."""
+        events = self.events(since=since, until=until)
+        if fmt == "json":
+            return json.dumps([e.to_json() for e in events], indent=1, ensure_ascii=False) + "\n", len(events)
+        if fmt != "csv":
+            raise ValueError(f"unknown audit export format {fmt!r}: use csv or json")
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(EXPORT_FIELDS), lineterminator="\n")
+        w.writeheader()
+        for e in events:
+            d = e.to_json()
+            d["details"] = canonical_details(d["details"])
+            w.writerow(d)
+        return buf.getvalue(), len(events)

@@ -1,0 +1,267 @@
+"""Governance of one library: who the user is, what they may do, and the audit trail of what they did.
+
+Every governed change runs inside `write()`: one transaction that takes SQLite's write lock first, checks the
+permission, makes the change, and appends its audit event, all committed together. A refusal rolls the change
+back and is then recorded on its own, so a refused action leaves exactly one "refused" event and nothing else.
+
+UI notes: `subscribe` delivers ("audit_appended", {"seq"}), ("users_changed", {}) and the annotation/retention
+events of the services built on this object; callbacks run on the emitting thread. `undo` is the library's one
+UndoStack (bind Ctrl+Z / Ctrl+Shift+Z to undo.undo() / undo.redo()).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from reviewer.annotate.undo import UndoStack
+from reviewer.config import Paths, workstation_id
+from reviewer.events import Publisher
+from reviewer.govern.audit import AuditLog, format_at
+from reviewer.govern.audit_chain import Verdict
+from reviewer.govern.checkpoints import CheckpointLog, CheckpointRecord
+from reviewer.govern.identity import UserView, current_username, default_display_name, user_view
+from reviewer.govern.roles import Action, PermissionDenied, Role, allowed
+from reviewer.library.models_govern import User
+
+log = logging.getLogger(__name__)
+
+# A no-op write as the first statement: SQLite then holds the write lock for the whole transaction, so reads
+# made before the change (the audit head, a permission) cannot go stale under another process's commit.
+_TAKE_WRITE_LOCK = text("UPDATE users SET revision = revision WHERE 0")
+CHECKPOINT_EVERY = 100
+
+CheckpointSink = Callable[[CheckpointRecord], None]
+
+
+def checkpoint_path(paths: Paths) -> Path:
+    return paths.home / "audit" / "checkpoints.jsonl"
+
+
+class Governance:
+    def __init__(self, paths: Paths, sessions: sessionmaker[Session], write_lock: threading.RLock,
+                 username: str | None = None):
+        self.paths = paths
+        self.sessions = sessions
+        self.username = username or current_username()
+        self.workstation = workstation_id(paths.home)
+        self.checkpoints = CheckpointLog(checkpoint_path(paths))
+        self.audit = AuditLog(sessions, self.checkpoints)
+        self.checkpoint_every = CHECKPOINT_EVERY
+        # Sync registers a sink that pushes each checkpoint to the central store.
+        self.checkpoint_sinks: list[CheckpointSink] = []
+        self.undo = UndoStack()
+        self._lock = write_lock
+        self._events = Publisher()
+        self._local = threading.local()
+        self._justifications: dict[str, str] = {}
+        self._viewings: dict[str, tuple[str, float]] = {}
+        self._unsealed = False  # this process appended events not yet covered by a checkpoint
+
+    @property
+    def actor(self) -> str:
+        """What Tracked.updated_by records: the user at this workstation."""
+        return f"{self.username}@{self.workstation}"
+
+    # ---- events ---------------------------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[str, dict], None]) -> None:
+        self._events.subscribe(callback)
+
+    def unsubscribe(self, callback: Callable[[str, dict], None]) -> None:
+        self._events.unsubscribe(callback)
+
+    def notify(self, name: str, payload: dict | None = None) -> None:
+        """Announce a change: after the commit when inside write(), so listeners never see uncommitted state."""
+        tx = getattr(self._local, "tx", None)
+        if tx is not None:
+            tx["events"].append((name, dict(payload or {})))
+        else:
+            self._events.emit(name, payload)
+
+    # ---- transactions ---------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction holding SQLite's write lock; nested calls share the outer transaction."""
+        outer = getattr(self._local, "tx", None)
+        if outer is not None:
+            yield outer["session"]
+            return
+        with self._lock:
+            tx: dict = {"appended": [], "events": []}
+            try:
+                with self.sessions.begin() as s:
+                    s.execute(_TAKE_WRITE_LOCK)
+                    tx["session"] = s
+                    self._local.tx = tx
+                    yield s
+                    self._local.tx = None
+            except PermissionDenied as exc:
+                self._local.tx = None
+                if not exc.audited:
+                    self._record_refusal(exc)
+                raise
+            finally:
+                self._local.tx = None
+        self._after_commit(tx)
+
+    def _after_commit(self, tx: dict) -> None:
+        appended = tx["appended"]
+        if appended:
+            every = max(1, self.checkpoint_every)
+            crossing = [(seq, h) for seq, h in appended if seq % every == 0]
+            if crossing:
+                self._write_checkpoint(*crossing[-1])
+            self._unsealed = not crossing or crossing[-1][0] != appended[-1][0]
+            self._events.emit("audit_appended", {"seq": appended[-1][0]})
+        for name, payload in tx["events"]:
+            self._events.emit(name, payload)
+
+    # ---- identity and permissions ---------------------------------------------------------------------------
+    def _user_row(self, s: Session) -> User:
+        """This user's row, created on first use: the first user of a library is its supervisor, so a single-
+        user install works; everyone after starts as an investigator."""
+        row = s.scalar(select(User).where(User.username == self.username))
+        if row is not None and row.deleted_at is None:
+            return row
+        if row is None:
+            first = not s.scalar(select(func.count()).select_from(User))
+            role = Role.SUPERVISOR if first else Role.INVESTIGATOR
+            row = User(username=self.username, display_name=default_display_name(self.username), role=role.value,
+                       updated_by=self.actor)
+            s.add(row)
+        else:  # a removed user who comes back starts again with the least privilege
+            first, role = False, Role.INVESTIGATOR
+            row.deleted_at, row.role = None, role.value
+            row.touch(self.actor)
+        s.flush()
+        self.record(s, "user", row.id, "user.create", details={"username": self.username, "role": role.value,
+                                                                  "bootstrap_supervisor": first})
+        self.notify("users_changed", {})
+        return row
+
+    def me(self) -> UserView:
+        with self.sessions() as s:
+            row = s.scalar(select(User).where(User.username == self.username, User.deleted_at.is_(None)))
+            if row is not None:
+                return user_view(row)
+        with self.write() as s:
+            return user_view(self._user_row(s))
+
+    def role(self, s: Session | None = None) -> Role:
+        return Role(self._user_row(s).role) if s is not None else self.me().role
+
+    def can(self, action: Action) -> bool:
+        """For enabling buttons; the core still checks (and audits a refusal) when the action is attempted."""
+        return allowed(self.role(), action)
+
+    def require(self, action: Action, object_type: str = "", object_id: str = "", details: dict | None = None,
+                s: Session | None = None) -> Role:
+        """Raise PermissionDenied unless the current user's role allows `action`. The refusal is audited: by
+        write() when `s` is its session (after the rollback), otherwise here."""
+        role = self.role(s)
+        if allowed(role, action):
+            return role
+        exc = PermissionDenied(self.username, role, action, object_type, object_id, details)
+        if s is None:
+            self._record_refusal(exc)
+        raise exc
+
+    def _record_refusal(self, exc: PermissionDenied) -> None:
+        with self.write() as s:
+            self.record(s, exc.object_type or "action", exc.object_id, exc.action.value, outcome="refused",
+                        details={**exc.details, "reason": str(exc)})
+        exc.audited = True
+
+    # ---- audit ----------------------------------------------------------------------------------------------
+    def record(self, s: Session, object_type: str, object_id: str, action: str, *, outcome: str = "ok",
+               details: dict | None = None, justification: str | None = None) -> int:
+        """Append an event inside the write transaction `s` (from write()). Returns its sequence number."""
+        tx = getattr(self._local, "tx", None)
+        if tx is None or tx["session"] is not s:
+            raise RuntimeError("audit events are appended inside Governance.write()")
+        role = self._user_row(s).role
+        seq, h = self.audit.append(s, user=self.username, role=role, workstation=self.workstation,
+                                   object_type=object_type, object_id=object_id, action=action, outcome=outcome,
+                                   details=details, justification=justification)
+        tx["appended"].append((seq, h))
+        return seq
+
+    def record_now(self, object_type: str, object_id: str, action: str, *, outcome: str = "ok",
+                   details: dict | None = None, justification: str | None = None) -> int:
+        """An event that is not part of a data change (opening, viewing, verification): its own transaction."""
+        with self.write() as s:
+            return self.record(s, object_type, object_id, action, outcome=outcome, details=details,
+                               justification=justification)
+
+    def verify_audit(self, extra_checkpoints=()) -> Verdict:
+        """Check the chain against the checkpoints, record the run, and checkpoint the head when it is sound."""
+        verdict = self.audit.check(extra_checkpoints)
+        details = {"checked": verdict.checked, "problem": verdict.problem, "first_bad_seq": verdict.first_bad_seq}
+        self.record_now("audit", "", "audit.verify", outcome="ok" if verdict.ok else "broken", details=details)
+        if verdict.ok:
+            self.checkpoint()
+        return verdict
+
+    def checkpoint(self) -> CheckpointRecord | None:
+        """Write a checkpoint of the current head now (also done every `checkpoint_every` events)."""
+        with self.sessions() as s:
+            count, head = self.audit.head(s)
+        self._unsealed = False
+        return self._write_checkpoint(count, head) if count else None
+
+    def _write_checkpoint(self, count: int, head: str) -> CheckpointRecord | None:
+        try:
+            rec = self.checkpoints.append(count, head, format_at(dt.datetime.now(dt.timezone.utc)), self.workstation)
+        except OSError:
+            # The event itself is committed; a missed checkpoint only narrows tail-cut detection until the next.
+            log.exception("audit checkpoint could not be written to %s", self.checkpoints.path)
+            return None
+        if rec is not None:
+            for sink in list(self.checkpoint_sinks):
+                try:
+                    sink(rec)
+                except Exception:
+                    log.exception("checkpoint sink %r failed", sink)
+        return rec
+
+    def close(self) -> None:
+        """Checkpoint what this process appended, so cutting off a session's last events is detectable too."""
+        if self._unsealed:
+            try:
+                self.checkpoint()
+            except Exception:  # closing must not fail; the events themselves are committed
+                log.exception("closing checkpoint failed")
+
+    # ---- justification and viewing sessions -----------------------------------------------------------------
+    def remember_justification(self, recording_id: str, reason: str) -> None:
+        self._justifications[recording_id] = reason
+
+    def justification_for(self, recording_id: str) -> str | None:
+        """The reason already given for this recording in this session: the UI asks once per recording."""
+        return self._justifications.get(recording_id)
+
+    def viewing_started(self, recording_id: str, reason: str | None = None) -> str:
+        """Record the start of a viewing session; returns the token for viewing_ended."""
+        self.require(Action.VIEW, "recording", recording_id)
+        reason = reason or self.justification_for(recording_id)
+        token = str(uuid.uuid4())
+        self.record_now("recording", recording_id, "recording.view_start", justification=reason,
+                        details={"session": token})
+        self._viewings[token] = (recording_id, time.monotonic())
+        return token
+
+    def viewing_ended(self, token: str) -> None:
+        recording_id, t0 = self._viewings.pop(token, (None, 0.0))
+        if recording_id is None:
+            return
+        self.record_now("recording", recording_id, "recording.view_end",
+                        details={"session": token, "seconds": round(time.monotonic() - t0, 3)})

@@ -1,0 +1,92 @@
+"""Legal holds: while one is active, retention never deletes the recording. Setting and releasing need a
+supervisor and a reason; both are audited with the change."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from reviewer.annotate.records import live_recording, resolve
+from reviewer.annotate.views import HoldView
+from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.governance import Governance
+from reviewer.govern.justification import clean_reason
+from reviewer.govern.roles import Action
+from reviewer.library.models import utcnow
+from reviewer.library.models_govern import LegalHold
+
+
+def view_of(h: LegalHold) -> HoldView:
+    return HoldView(h.id, h.recording_id, h.reason, h.set_by, h.set_at, h.released_by, h.released_at,
+                    h.release_reason, h.revision)
+
+
+def _active(q):
+    return q.where(LegalHold.released_at.is_(None), LegalHold.deleted_at.is_(None))
+
+
+class HoldStore:
+    def __init__(self, gov: Governance):
+        self.gov = gov
+
+    def list(self, recording_id: str | None = None, active_only: bool = False) -> list[HoldView]:
+        q = select(LegalHold).where(LegalHold.deleted_at.is_(None))
+        if recording_id:
+            q = q.where(LegalHold.recording_id == recording_id)
+        if active_only:
+            q = _active(q)
+        with self.gov.sessions() as s:
+            return [view_of(h) for h in s.scalars(q.order_by(LegalHold.set_at, LegalHold.id))]
+
+    def active_for(self, recording_id: str) -> HoldView | None:
+        with self.gov.sessions() as s:
+            h = s.scalar(_active(select(LegalHold).where(LegalHold.recording_id == recording_id)))
+            return view_of(h) if h is not None else None
+
+    def set(self, hold_id: str, recording_id: str, reason: str) -> HoldView:
+        gov = self.gov
+        with gov.write() as s:
+            gov.require(Action.LEGAL_HOLD, "recording", recording_id, {"hold": "set"}, s=s)
+            live_recording(s, recording_id)
+            reason = clean_reason(reason, "reason for the legal hold", required=True)
+            if s.scalar(_active(select(LegalHold.id).where(LegalHold.recording_id == recording_id))):
+                raise ReviewerError(f"recording {recording_id[:8]} is already on legal hold")
+            h = LegalHold(id=hold_id, recording_id=recording_id, reason=reason, set_by=gov.username,
+                          set_at=utcnow(), updated_by=gov.actor)
+            s.add(h)
+            s.flush()
+            gov.record(s, "recording", recording_id, "hold.set", justification=reason, details={"hold_id": h.id})
+            gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
+            return view_of(h)
+
+    def release(self, recording_id: str, reason: str, via: str | None = None) -> HoldView:
+        gov = self.gov
+        with gov.write() as s:
+            gov.require(Action.LEGAL_HOLD, "recording", recording_id, {"hold": "release"}, s=s)
+            reason = clean_reason(reason, "reason for releasing the legal hold", required=True)
+            h = s.scalar(_active(select(LegalHold).where(LegalHold.recording_id == recording_id)))
+            if h is None:
+                raise NotFound(f"recording {recording_id[:8]} is not on legal hold")
+            h.released_at, h.released_by, h.release_reason = utcnow(), gov.username, reason
+            h.touch(gov.actor)
+            details = {"hold_id": h.id, "via": via} if via else {"hold_id": h.id}
+            gov.record(s, "recording", recording_id, "hold.release", justification=reason, details=details)
+            gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
+            return view_of(h)
+
+    def reinstate(self, hold_id: str, via: str | None = None) -> HoldView:
+        """Undo of a release: the same hold is active again."""
+        gov = self.gov
+        with gov.write() as s:
+            h = resolve(s, LegalHold, hold_id, "legal hold")
+            gov.require(Action.LEGAL_HOLD, "recording", h.recording_id, {"hold": "reinstate"}, s=s)
+            if h.released_at is None:
+                raise ReviewerError(f"legal hold {h.id[:8]} is active already")
+            if s.scalar(_active(select(LegalHold.id).where(LegalHold.recording_id == h.recording_id))):
+                raise ReviewerError(f"recording {h.recording_id[:8]} is already on another legal hold")
+            live_recording(s, h.recording_id)
+            h.released_at = h.released_by = h.release_reason = None
+            h.touch(gov.actor)
+            details = {"hold_id": h.id, "via": via} if via else {"hold_id": h.id}
+            gov.record(s, "recording", h.recording_id, "hold.reinstate", justification=h.reason, details=details)
+            gov.notify("holds_changed", {"recording_id": h.recording_id, "id": h.id})
+            return view_of(h)
