@@ -42,10 +42,8 @@ Listener = Callable[[JobState], None]
 
 
 class ExportQueue:
-    def __init__(self, library, role: Callable[[], str] = lambda: "investigator",
-                 runner: Callable = run_export):
+    def __init__(self, library, runner: Callable = run_export):
         self.library = library
-        self._role = role
         self._runner = runner
         self._q: queue.Queue[JobState | None] = queue.Queue()
         self._jobs: dict[int, JobState] = {}
@@ -127,8 +125,7 @@ class ExportQueue:
                 self._notify(st)
 
             try:
-                st.outputs = self._runner(self.library, st.job, task=Task(progress=progress, cancel=st.cancel),
-                                          role=self._role())
+                st.outputs = self._runner(self.library, st.job, task=Task(progress=progress, cancel=st.cancel))
                 st.state, st.fraction, st.eta_seconds = "done", 1.0, 0.0
             except Cancelled:
                 st.state = "cancelled"

@@ -12,6 +12,7 @@ from reviewer.config import workstation_id
 from reviewer.export import report
 from reviewer.export.job import ExportResult, export
 from reviewer.export.settings import EncoderSettings, ExportRequest, Overlays, Provenance
+from reviewer.govern.roles import Action
 from reviewer.progress import NO_TASK, Task
 from reviewer.redact.store import MaskStore
 
@@ -41,13 +42,24 @@ class ExportJob:
                 for n, r in enumerate(self.ranges, start=1)]
 
 
+def is_redacted(mask_set) -> bool:
+    return bool(mask_set.tracks or mask_set.blackouts or mask_set.audio)
+
+
 def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
-               progress: Callable[[float, str], None] | None = None, role: str = "investigator") -> list[ExportResult]:
+               progress: Callable[[float, str], None] | None = None, role: str | None = None) -> list[ExportResult]:
+    """Export a recording as the current user. An export without any redaction is an unredacted copy, which
+    the permission matrix keeps from trainers; every export is written to the audit trail with its recipient
+    and purpose (the disclosure log DPA 2018 s62 asks for)."""
     if progress is not None and task.progress is None:
         task = Task(progress=progress, cancel=task.cancel)
-    opened = opened or library.open_recording(job.recording_id)
+    reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
+    opened = opened or library.open_recording(job.recording_id, reason=reason)
     view = opened.view
     mask_set = MaskStore(library).load(view.id)
+    gov = library.gov
+    action = Action.EXPORT_REDACTED if is_redacted(mask_set) else Action.EXPORT_UNREDACTED
+    role = gov.require(action, "recording", view.id, {"recipient": job.recipient, "purpose": job.purpose}).value
     ov = Overlays(redacted_banner="banner" in job.overlays, incident_ref=view.incident_ref or "",
                   watermark=f"For: {job.recipient}" if "watermark" in job.overlays and job.recipient else "",
                   timestamp="timestamp" in job.overlays)
@@ -64,4 +76,10 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
         if job.report:
             report.write(report.report_path_for(res.output), res.manifest, opened.table)
         results.append(res)
+        gov.record_now("recording", view.id, "recording.export", justification=job.purpose or None, details={
+            "recipient": job.recipient, "purpose": job.purpose, "redacted": action is Action.EXPORT_REDACTED,
+            "output": str(res.output), "output_sha256": res.manifest["output"]["sha256"],
+            "manifest_sha256": res.manifest["manifest_sha256"], "mask_set_sha256": res.manifest["masks"]["sha256"],
+            "ranges": [[a, b] for a, b in ranges] or "all", "frames": res.frames,
+        })
     return results

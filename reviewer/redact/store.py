@@ -4,18 +4,16 @@ tombstones, and each write bumps the record's revision (sync merges on these).""
 from __future__ import annotations
 
 import json
-from typing import Callable
-
 from sqlalchemy import select
 
 from reviewer.errors import NotFound
 from reviewer.events import Publisher
+from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_redact import MaskTrackRow, RedactionRangeRow
 from reviewer.redact.model import (Effect, Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind,
                                    mask_set_to_json)
 
-AuditHook = Callable[[str, str, str, dict], None]  # (action, object_type, object_id, details)
 
 
 def _track_of(row: MaskTrackRow) -> MaskTrack:
@@ -35,11 +33,12 @@ def _fill(row: MaskTrackRow, t: MaskTrack) -> None:
 
 
 class MaskStore:
-    """Reads and writes MaskSets for recordings of one Library."""
+    """Reads and writes MaskSets for recordings of one Library. Every write checks the REDACT permission and
+    appends its audit event in the same transaction as the change, so neither can exist without the other."""
 
-    def __init__(self, library, audit: AuditHook | None = None):
+    def __init__(self, library):
         self.library = library
-        self.audit = audit
+        self.gov = library.gov
         self.events = Publisher()
 
     # ---- reading --------------------------------------------------------------------------------------------
@@ -64,7 +63,8 @@ class MaskStore:
 
     def save_track(self, recording_id: str, track: MaskTrack) -> None:
         actor = self.library.actor
-        with self.library._write_lock, self.library.sessions.begin() as s:
+        with self.gov.write() as s:
+            self.gov.require(Action.REDACT, "mask_track", track.id, s=s)
             self._check_recording(s, recording_id)
             row = s.get(MaskTrackRow, track.id)
             action = "update" if row is not None and row.deleted_at is None else "create"
@@ -77,18 +77,21 @@ class MaskStore:
                 row.touch(actor)
                 row.deleted_at = None  # an undo of a delete brings the track back
             _fill(row, track)
-        self._changed(recording_id, f"mask_track.{action}", "mask_track", track.id,
-                      {"label": track.label, "reason": track.reason, "keyframes": len(track.keyframes),
-                       "effect": track.effect.kind.value})
+            self._record(s, recording_id, f"mask_track.{action}", "mask_track", track.id,
+                         {"label": track.label, "reason": track.reason, "keyframes": len(track.keyframes),
+                          "effect": track.effect.kind.value})
+        self._changed(recording_id, track.id)
 
     def delete_track(self, recording_id: str, track_id: str) -> None:
-        with self.library._write_lock, self.library.sessions.begin() as s:
+        with self.gov.write() as s:
+            self.gov.require(Action.REDACT, "mask_track", track_id, s=s)
             row = s.get(MaskTrackRow, track_id)
             if row is None or row.recording_id != recording_id or row.deleted_at is not None:
                 raise NotFound(f"no mask track {track_id} on recording {recording_id}")
             row.touch(self.library.actor)
             row.deleted_at = utcnow()
-        self._changed(recording_id, "mask_track.delete", "mask_track", track_id, {})
+            self._record(s, recording_id, "mask_track.delete", "mask_track", track_id, {"label": row.label})
+        self._changed(recording_id, track_id)
 
     def save_range(self, recording_id: str, kind: str, r: PtsRange) -> None:
         if kind not in ("blackout", "audio"):
@@ -96,7 +99,8 @@ class MaskStore:
         if kind == "audio" and r.mode not in ("mute", "bleep"):
             raise ValueError(f"audio redaction mode must be mute or bleep, got {r.mode!r}")
         actor = self.library.actor
-        with self.library._write_lock, self.library.sessions.begin() as s:
+        with self.gov.write() as s:
+            self.gov.require(Action.REDACT, f"{kind}_range", r.id, s=s)
             self._check_recording(s, recording_id)
             row = s.get(RedactionRangeRow, r.id)
             action = "update" if row is not None and row.deleted_at is None else "create"
@@ -107,18 +111,20 @@ class MaskStore:
                 row.touch(actor)
                 row.deleted_at = None
             row.kind, row.start_pts, row.end_pts, row.mode, row.reason = kind, r.start_pts, r.end_pts, r.mode, r.reason
-        self._changed(recording_id, f"{kind}_range.{action}", f"{kind}_range", r.id,
-                      {"start_pts": r.start_pts, "end_pts": r.end_pts, "mode": r.mode, "reason": r.reason})
+            self._record(s, recording_id, f"{kind}_range.{action}", f"{kind}_range", r.id,
+                         {"start_pts": r.start_pts, "end_pts": r.end_pts, "mode": r.mode, "reason": r.reason})
+        self._changed(recording_id, r.id)
 
     def delete_range(self, recording_id: str, range_id: str) -> None:
-        with self.library._write_lock, self.library.sessions.begin() as s:
+        with self.gov.write() as s:
             row = s.get(RedactionRangeRow, range_id)
             if row is None or row.recording_id != recording_id or row.deleted_at is not None:
                 raise NotFound(f"no redaction range {range_id} on recording {recording_id}")
+            self.gov.require(Action.REDACT, f"{row.kind}_range", range_id, s=s)
             row.touch(self.library.actor)
             row.deleted_at = utcnow()
-            kind = row.kind
-        self._changed(recording_id, f"{kind}_range.delete", f"{kind}_range", range_id, {})
+            self._record(s, recording_id, f"{row.kind}_range.delete", f"{row.kind}_range", range_id, {})
+        self._changed(recording_id, range_id)
 
     def import_set(self, recording_id: str, ms: MaskSet) -> int:
         """Add (or update, by id) every track and range of `ms`. Returns how many records were written."""
@@ -136,7 +142,8 @@ class MaskStore:
         return {"schema": "bwv-reviewer/masks", "version": 1, "recording_id": recording_id,
                 **mask_set_to_json(self.load(recording_id))}
 
-    def _changed(self, recording_id: str, action: str, object_type: str, object_id: str, details: dict) -> None:
-        if self.audit is not None:
-            self.audit(action, object_type, object_id, {"recording_id": recording_id, **details})
+    def _record(self, s, recording_id: str, action: str, object_type: str, object_id: str, details: dict) -> None:
+        self.gov.record(s, object_type, object_id, action, details={"recording_id": recording_id, **details})
+
+    def _changed(self, recording_id: str, object_id: str) -> None:
         self.events.emit("masks_changed", {"recording_id": recording_id, "object_id": object_id})

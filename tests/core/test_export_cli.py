@@ -82,3 +82,42 @@ def test_bad_mask_file_is_a_clear_error(home, make_clip, tmp_path):
     bad.write_text(json.dumps({"tracks": [{"kind": "hexagon", "keyframes": []}]}))
     p = cli(home, "masks", "import", rid, str(bad), check=False)
     assert p.returncode == 1 and "not a valid mask file" in p.stderr
+
+
+def test_trainer_exports_only_redacted_copies_and_every_export_is_logged(home, make_clip, tmp_path):
+    src = tmp_path / "in" / "clip.mp4"
+    src.parent.mkdir()
+    shutil.copy(make_clip("cfr_noaudio").path, src)
+    sup = {"REVIEWER_USER": "sgt_supervisor"}
+    trainer = {"REVIEWER_USER": "pc_trainer"}
+
+    def as_user(env, *args, check=True):
+        e = {**os.environ, "REVIEWER_HOME": str(home), **env}
+        p = subprocess.run([sys.executable, "-m", "reviewer", *args], capture_output=True, text=True, env=e, cwd=ROOT)
+        if check and p.returncode:
+            raise AssertionError(p.stderr)
+        return p
+
+    rid = as_user(sup, "import", str(src)).stdout.strip()  # first user: supervisor
+    as_user(trainer, "user", "show")  # registers the trainer's account (investigator by default)
+    as_user(sup, "user", "set-role", "pc_trainer", "trainer")
+    refused = as_user(trainer, "export", rid, "--out", str(tmp_path / "t.mp4"), "--recipient", "academy",
+                      "--purpose", "course", check=False)
+    assert refused.returncode != 0 and "permission denied" in refused.stderr
+    assert not (tmp_path / "t.mp4").exists()
+
+    masks = tmp_path / "m.json"
+    pts0 = json.loads(as_user(sup, "probe", rid, "--json").stdout)["frame_pts"][0]
+    masks.write_text(json.dumps({"tracks": [{"kind": "rect", "reason": "third-party face",
+                                             "keyframes": [{"pts": pts0, "points": [[0, 0], [50, 50]]}]}]}))
+    as_user(trainer, "masks", "import", rid, str(masks))
+    as_user(trainer, "export", rid, "--out", str(tmp_path / "t.mp4"), "--recipient", "academy",
+            "--purpose", "course", "--no-report")
+    log = json.loads(as_user(sup, "audit", "export", "--format", "json").stdout)
+    events = log if isinstance(log, list) else log["events"]
+    exports = [e for e in events if e["action"] == "recording.export"]
+    assert len(exports) == 1 and exports[0]["user"] == "pc_trainer"
+    assert exports[0]["details"]["recipient"] == "academy" and exports[0]["justification"] == "course"
+    refusals = [e for e in events if e["outcome"] == "refused"]
+    assert refusals and refusals[0]["user"] == "pc_trainer"
+    assert as_user(sup, "audit", "verify").returncode == 0
