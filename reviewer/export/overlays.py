@@ -6,7 +6,6 @@ The strips are a pure function of the settings and the frame size, so the leak c
 from __future__ import annotations
 
 import cv2
-import numpy as np
 
 from reviewer.export.settings import Overlays
 from reviewer.redact.planes import Planes
@@ -36,8 +35,8 @@ def _text(planes: Planes, text: str, x: int, y_base: int, scale: float) -> None:
 
 
 def _band(planes: Planes, x0: int, y0: int, x1: int, y1: int) -> None:
-    y = planes.y[y0:y1, x0:x1]
-    np.copyto(y, (y.astype(np.uint16) * 2 // 5 + 10).astype(np.uint8))
+    # opaque: a see-through band let the camera's own burned-in text ghost behind ours
+    planes.y[y0:y1, x0:x1] = 24
     planes.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = 128
     planes.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = 128
 

@@ -19,9 +19,11 @@ REQUIRED_KEYS = ["Space", "J", "K", "L", "Left", "Right", ",", ".", "Shift+Left"
 
 def test_window_has_the_canvas_and_every_dock(window):
     assert isinstance(window.centralWidget(), VideoCanvas)
-    assert set(window.docks) == DOCKS
+    assert DOCKS <= set(window.docks)  # feature modules add their own docks
     for name, dock in window.docks.items():
-        assert dock.objectName() == name and dock.isVisible() and dock.widget() is not None
+        assert dock.objectName() == name and dock.widget() is not None
+    for name in DOCKS:  # the shell's docks show at first launch; features may keep theirs hidden until needed
+        assert window.docks[name].isVisible()
     A = Qt.DockWidgetArea
     assert window.dockWidgetArea(window.docks["libraryDock"]) == A.LeftDockWidgetArea
     assert window.dockWidgetArea(window.docks["transportDock"]) == A.BottomDockWidgetArea

@@ -1,0 +1,173 @@
+"""Stills: selected frames of a recording as PNGs with its masks applied, each with a JSON sidecar.
+
+The redaction goes through reviewer.redact.render.redact on the decoded YUV planes, exactly as the editor's
+preview and the video export do, so a still can never show what the export hides. The sidecar carries what the
+single-frame export's sidecar does (recording hash, frame identity, both clocks) plus the mask-set hash and the
+masks applied on that frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+import reviewer
+from reviewer import atomic
+from reviewer.errors import ReviewerError
+from reviewer.export.manifest import mask_hash, sha256_file
+from reviewer.media.frametable import FrameTable
+from reviewer.media.timecode import camera_time, format_camera_time, format_media_time, parse_media_time
+from reviewer.progress import NO_TASK, Task
+from reviewer.redact.model import MaskSet, mask_set_to_json
+from reviewer.redact.planes import Planes
+from reviewer.redact.render import redact
+
+# A typed time stands for the whole millisecond its readout shows (see ui.dialogs.goto_dialog): copying a
+# readout back in must land on the frame that showed it, not one frame early.
+_WHOLE_MS = 0.001 - 1e-7
+_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
+MAX_STILLS = 1000  # a typo like "0-99999" should not quietly write a hundred thousand PNGs
+
+
+@dataclass(frozen=True)
+class Still:
+    index: int
+    png: Path
+    sidecar: Path
+    masks_applied: int
+
+
+def parse_frames(text: str, table: FrameTable) -> list[int]:
+    """Frame indices named by `text`: comma-separated frame numbers, ranges "A-B" and media times
+    ("HH:MM:SS.mmm", "MM:SS"). Sorted, without repeats. ValueError with a message fit for the user."""
+    last = table.frame_count - 1
+    out: set[int] = set()
+    items = [s.strip() for s in text.replace(";", ",").split(",") if s.strip()]
+    if not items:
+        raise ValueError("Enter at least one frame number or media time.")
+    for item in items:
+        if m := _RANGE.match(item):
+            a, b = int(m[1]), int(m[2])
+            if a > b:
+                raise ValueError(f"“{item}”: the range ends before it starts.")
+            if b > last:
+                raise ValueError(f"“{item}”: this recording has frames 0 to {last}.")
+            if b - a + 1 > MAX_STILLS:
+                raise ValueError(f"“{item}” is {b - a + 1} frames; at most {MAX_STILLS} stills at a time.")
+            out.update(range(a, b + 1))
+        elif item.isdigit():
+            n = int(item)
+            if n > last:
+                raise ValueError(f"Frame {n} does not exist: this recording has frames 0 to {last}.")
+            out.add(n)
+        elif ":" in item:
+            try:
+                seconds = parse_media_time(item)
+            except ValueError:
+                raise ValueError(f"“{item}” is not a media time. Use HH:MM:SS.mmm or MM:SS.") from None
+            if seconds >= table.duration:
+                raise ValueError(f"{item} is after the end ({format_media_time(table.duration)}).")
+            out.add(table.index_at_media_time(seconds + _WHOLE_MS))
+        else:
+            raise ValueError(f"“{item}” is not a frame number (e.g. 120), a range (120-130) or a media time "
+                             "(00:00:04.000).")
+    if len(out) > MAX_STILLS:
+        raise ValueError(f"{len(out)} frames selected; at most {MAX_STILLS} stills at a time.")
+    return sorted(out)
+
+
+def still_name(stem: str, index: int) -> str:
+    return f"{stem}_frame{index:06d}_redacted.png"
+
+
+def export_stills(source, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str | None = None,
+                  sha256: str | None = None, task: Task = NO_TASK) -> list[Still]:
+    """Write one redacted PNG + sidecar per frame index into `out_dir`. Existing files are never replaced:
+    stills are evidence, and a second export of the same frame must not silently overwrite the first."""
+    out_dir = Path(out_dir)
+    table = source.table
+    view = getattr(source, "view", None)
+    stem = stem or Path(getattr(view, "file_name", None) or source.path.name).stem
+    indices = sorted(set(int(i) for i in indices))
+    if not indices:
+        raise ReviewerError(f"{out_dir}: no frames selected for stills")
+    bad = [i for i in indices if not 0 <= i < table.frame_count]
+    if bad:
+        raise ReviewerError(f"{source.path}: frame {bad[0]} does not exist (frames 0 to {table.frame_count - 1})")
+    taken = [out_dir / still_name(stem, i) for i in indices if (out_dir / still_name(stem, i)).exists()]
+    if taken:
+        raise ReviewerError(f"{taken[0]}: already exists; stills are never overwritten "
+                            "(choose another folder or move the earlier stills)")
+    sha256 = sha256 or getattr(view, "sha256", None) or sha256_file(source.path)
+    masks_sha = mask_hash(mask_set_to_json(mask_set))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stills = []
+    with source.reader(cache_bytes=32 * 1024 * 1024) as reader:
+        for n, index in enumerate(indices):
+            task.check("stills export")
+            task.report(n / len(indices), f"still {n + 1} of {len(indices)} (frame {index})")
+            frame = reader.frame(index)
+            planes = Planes.from_frame(frame.video)
+            applied = redact(planes, mask_set, frame.pts)
+            rgb = planes.to_rgb()
+            png = out_dir / still_name(stem, index)
+            data = _png_bytes(png, rgb)
+            sidecar = _sidecar(source, view, table, index, frame.pts, rgb, png, data, sha256, masks_sha, mask_set,
+                               applied)
+            atomic.write_bytes(png, data)
+            side = png.with_suffix(".json")
+            atomic.write_text(side, json.dumps(sidecar, indent=2) + "\n")
+            stills.append(Still(index, png, side, len(applied)))
+    task.report(1.0, f"{len(stills)} stills written")
+    return stills
+
+
+def _png_bytes(png: Path, rgb: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]))  # OpenCV writes BGR order
+    if not ok:
+        raise ReviewerError(f"{png}: PNG encoding failed")
+    return encoded.tobytes()
+
+
+def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes,
+             sha256: str, masks_sha: str, mask_set: MaskSet, applied) -> dict:
+    media = table.media_time(index)
+    cam = camera_time(getattr(source, "camera_start", None), media)
+    by_id = {t.id: t for t in mask_set.tracks}
+    masks = []
+    for a in applied:
+        track = by_id.get(a.track_id)
+        masks.append({"track_id": a.track_id, "kind": "blackout" if track is None else track.kind.value,
+                      "label": "" if track is None else track.label,
+                      "reason": "blackout" if track is None else track.reason,
+                      "effect": a.effect.to_json()})
+    return {
+        "recording_sha256": sha256,
+        "recording_id": getattr(view, "id", None),
+        "recording_file": getattr(view, "file_name", None) or Path(source.path).name,
+        "frame_index": int(index),
+        "frame_count": table.frame_count,
+        "pts": int(pts),
+        "time_base": f"{table.time_base.numerator}/{table.time_base.denominator}",
+        "media_time": media,
+        "media_time_text": format_media_time(media),
+        "camera_time": cam.isoformat() if cam else None,
+        "camera_time_text": format_camera_time(cam) if cam else None,
+        "width": int(rgb.shape[1]),
+        "height": int(rgb.shape[0]),
+        "png_file": png.name,
+        "png_sha256": hashlib.sha256(data).hexdigest(),
+        "redacted": bool(masks),
+        "mask_set_sha256": masks_sha,
+        "masks_applied": masks,
+        "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "tool": "bwv-reviewer",
+        "tool_version": reviewer.__version__,
+    }

@@ -1,0 +1,1 @@
+"""Export UI: the export dialog, the Exports jobs dock and the stills dialog."""
