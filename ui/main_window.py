@@ -162,10 +162,16 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- opening --------------------------------------------------------------------------------------------------
-    def open_recording(self, recording_id: str) -> None:
-        """Verify the original's hash and load its frame table off the UI thread, then hand it to the player."""
+    def open_recording(self, recording_id: str, reason: str | None = None) -> None:
+        """Verify the original's hash and load its frame table off the UI thread, then hand it to the player.
+        A feature may first ask why the footage is consulted (DPA 2018 s62): window.open_reason(recording_id,
+        proceed) calls proceed(reason) once answered, or never if the user cancels."""
+        ask = getattr(self, "open_reason", None)
+        if reason is None and ask is not None:
+            ask(recording_id, lambda answer: self.open_recording(recording_id, answer))
+            return
         self._busy("Verifying integrity…")
-        self.runner.run(self.library.open_recording, recording_id, key="open", on_done=self._opened,
+        self.runner.run(self.library.open_recording, recording_id, reason=reason, key="open", on_done=self._opened,
                         on_error=self._open_failed, on_progress=lambda f, _l: self._busy("Verifying integrity…", f),
                         on_cancelled=lambda: self._busy(None))
 

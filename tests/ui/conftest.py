@@ -77,3 +77,14 @@ def player(qtbot):
     rig = PlayerRig(qtbot)
     yield rig
     rig.close()
+
+
+@pytest.fixture(autouse=True)
+def answer_justification(request, monkeypatch):
+    """Opening a recording in the window asks why (DPA 2018 s62) in a dialog. Tests about something else answer
+    it at once; a test module about the question itself sets ASK_JUSTIFICATION = True to get the real dialog."""
+    if getattr(request.module, "ASK_JUSTIFICATION", False):
+        return
+    from ui.annotate import justification_dialog
+
+    monkeypatch.setattr(justification_dialog, "ask", lambda parent, file_name, proceed: proceed("other: UI test"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QMenu, QScrollArea, QSizePoli
 from reviewer.media.timecode import format_camera_time, format_media_time
 
 FIELDS = (
-    ("file_name", "File"), ("integrity", "Integrity"), ("sha256", "SHA-256"), ("id", "Recording id"),
+    ("file_name", "File"), ("integrity", "Integrity"), ("evidential", "Evidential"), ("retention", "Retention"),
+    ("sha256", "SHA-256"), ("id", "Recording id"),
     ("camera_start", "Camera start"), ("officer_id", "Officer"), ("device_id", "Device"),
     ("incident_ref", "Incident"), ("container", "Container"), ("codec", "Video"), ("resolution", "Resolution"),
     ("frame_count", "Frames"), ("duration", "Duration"), ("average_fps", "Average fps"), ("vfr", "Frame rate"),
@@ -78,6 +80,9 @@ class InfoPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._labels: dict[str, ValueLabel] = {}
+        # fn(view) -> {key: (text, style object name, tooltip)}, set by features that know more (evidential)
+        self.extra_provider: Callable[[object], dict[str, tuple[str, str, str]]] | None = None
+        self._view = None
         body = QWidget()
         form = QFormLayout(body)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -105,7 +110,9 @@ class InfoPanel(QWidget):
     def clear(self) -> None:
         for key, label in self._labels.items():
             label.set_full_text("No recording open" if key == "file_name" else "—")
+            _restyle(label, "")
         self._badge("", "")
+        self._view = None
 
     def show_source(self, source) -> None:
         """Fill from an OpenRecording (has .view) or a plain MediaSource (file outside the library)."""
@@ -145,6 +152,18 @@ class InfoPanel(QWidget):
         self._set("verified_at", _utc(getattr(view, "verified_at", None)))
         text, style, tip = INTEGRITY_TEXT.get(view.integrity, (str(view.integrity), "badgeWarn", ""))
         self._badge(text, style, tip)
+        self._view = view
+        self.refresh_extra()
+
+    def refresh_extra(self) -> None:
+        """Re-ask the extra provider about the shown recording (e.g. after it was marked evidential)."""
+        if self._view is None or self.extra_provider is None:
+            return
+        for key, (text, style, tip) in self.extra_provider(self._view).items():
+            label = self._labels[key]
+            label.set_full_text(text)
+            label.setToolTip(tip)
+            _restyle(label, style)
 
     def _fill_media(self, file_name, container, codec, width, height, frames, duration, fps, vfr, audio, size,
                     info) -> None:
@@ -174,6 +193,11 @@ class InfoPanel(QWidget):
         label = self._labels["integrity"]
         label.set_full_text(text or "—")
         label.setToolTip(tip)
+        _restyle(label, style)
+
+
+def _restyle(label: QLabel, style: str) -> None:
+    if label.objectName() != style:
         label.setObjectName(style)
         label.style().unpolish(label)
         label.style().polish(label)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
@@ -35,6 +36,8 @@ class LibraryPanel(QWidget):
         super().__init__(parent)
         self.library = library
         self._icons: dict[Path, QIcon] = {}
+        # fn() -> {recording id: badge line}, set by features that know more (evidential, retention days left)
+        self.badge_provider: Callable[[], dict[str, str]] | None = None
         self._build()
         self._libraryChanged.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self.library.subscribe(self._on_library_event)
@@ -161,8 +164,9 @@ class LibraryPanel(QWidget):
         grouped = self.group.isChecked()
         self.tree.setRootIsDecorated(grouped)
         groups: dict[str, QTreeWidgetItem] = {}
+        badges = self.badge_provider() if self.badge_provider is not None else {}
         for view in views:
-            item = self._item(view)
+            item = self._item(view, badges.get(view.id, ""))
             if grouped:
                 ref = view.incident_ref or NO_INCIDENT
                 if ref not in groups:
@@ -200,12 +204,12 @@ class LibraryPanel(QWidget):
         self.incident.setCurrentIndex(max(0, index))
         self.incident.blockSignals(False)
 
-    def _item(self, view) -> QTreeWidgetItem:
+    def _item(self, view, status: str = "") -> QTreeWidgetItem:
         start = view.camera_start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if view.camera_start \
             else "camera time unknown"
         who = " · ".join(x for x in (view.officer_id, view.device_id, view.incident_ref) if x)
         details = f"{start}\n{format_media_time(view.duration)} · {view.width}×{view.height}" + \
-                  (f"\n{who}" if who else "")
+                  (f"\n{who}" if who else "") + (f"\n{status}" if status else "")
         badge = {"failed": "  ⚠ INTEGRITY FAILED", "unverified": ""}.get(view.integrity, "")
         item = QTreeWidgetItem([f"{view.file_name}{badge}\n{details}"])
         item.setData(0, ID_ROLE, view.id)

@@ -1,0 +1,162 @@
+"""The annotation state of the open recording, shared by the panels, the lanes and the feature's actions.
+
+Governance events arrive on whichever thread made the change (an import worker, the UI thread, ...). They are
+re-emitted through one queued signal, so every slot here and in the panels runs on the UI thread, and each panel
+re-reads the core instead of trusting the payload.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from reviewer.annotate.service import Annotations
+from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
+from reviewer.govern.purge import Retention
+
+
+class AnnotateSession(QObject):
+    bookmarksChanged = Signal()
+    clipsChanged = Signal()
+    evidentialChanged = Signal()  # marks or legal holds of any recording
+    retentionChanged = Signal()
+    auditAppended = Signal()
+    usersChanged = Signal()
+    recordingChanged = Signal()  # a recording was opened or closed
+    inOutChanged = Signal()
+    _event = Signal(str, object)
+
+    def __init__(self, library, controller, parent: QObject | None = None):
+        super().__init__(parent)
+        self.library = library
+        self.gov = library.gov
+        self.controller = controller
+        self.annotations = Annotations(library)
+        self.retention = Retention(library)
+        self.view = None  # RecordingView of the open recording (None for a bare file or nothing open)
+        self.table = None
+        self.in_index: int | None = None
+        self.out_index: int | None = None
+        self._bookmarks: list[BookmarkView] | None = None
+        self._clips: list[ClipView] | None = None
+        self._marks: list[EvidentialMarkView] | None = None
+        self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self.gov.subscribe(self._on_gov_event)
+        controller.sourceOpened.connect(self._opened)
+        controller.sourceClosed.connect(self._closed)
+
+    def detach(self) -> None:
+        self.gov.unsubscribe(self._on_gov_event)
+
+    # ---- events (any thread -> UI thread) -------------------------------------------------------------------
+    def _on_gov_event(self, name: str, payload: dict) -> None:
+        try:
+            self._event.emit(name, payload)
+        except RuntimeError:  # deleted before it could unsubscribe
+            pass
+
+    def _dispatch(self, name: str, payload: dict) -> None:
+        mine = self.view is not None and payload.get("recording_id") in (None, self.view.id)
+        if name == "bookmarks_changed":
+            if mine:
+                self._bookmarks = None
+                self.bookmarksChanged.emit()
+        elif name == "clips_changed":
+            if mine:
+                self._clips = None
+                self.clipsChanged.emit()
+        elif name in ("evidential_changed", "holds_changed"):
+            self._marks, self._clips = None, None  # a clip's evidential flag lives on its view
+            self.evidentialChanged.emit()
+            self.clipsChanged.emit()
+        elif name == "retention_changed":
+            self.retentionChanged.emit()
+        elif name == "audit_appended":
+            self.auditAppended.emit()
+        elif name == "users_changed":
+            self.usersChanged.emit()
+
+    # ---- recording ------------------------------------------------------------------------------------------
+    def _opened(self, source) -> None:
+        self.view = getattr(source, "view", None)
+        self.table = source.table if self.view is not None else None
+        self._reset()
+
+    def _closed(self) -> None:
+        self.view, self.table = None, None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._bookmarks = self._clips = self._marks = None
+        self.in_index = self.out_index = None
+        self.recordingChanged.emit()
+        self.bookmarksChanged.emit()
+        self.clipsChanged.emit()
+        self.evidentialChanged.emit()
+        self.inOutChanged.emit()
+
+    @property
+    def recording_id(self) -> str | None:
+        return self.view.id if self.view is not None else None
+
+    # ---- reads (cached until the core says they changed) ----------------------------------------------------
+    def bookmarks(self) -> list[BookmarkView]:
+        if self.view is None:
+            return []
+        if self._bookmarks is None:
+            self._bookmarks = self.annotations.bookmarks.list(self.view.id)
+        return self._bookmarks
+
+    def clips(self) -> list[ClipView]:
+        if self.view is None:
+            return []
+        if self._clips is None:
+            self._clips = self.annotations.clips.list(self.view.id)
+        return self._clips
+
+    def marks(self) -> list[EvidentialMarkView]:
+        """Every mark of the open recording, active and cleared (the cleared ones say who cleared them and why)."""
+        if self.view is None:
+            return []
+        if self._marks is None:
+            self._marks = self.annotations.evidential.list(self.view.id)
+        return self._marks
+
+    def recording_mark(self) -> EvidentialMarkView | None:
+        return next((m for m in self.marks() if m.active and m.clip_id is None), None)
+
+    def hold(self) -> HoldView | None:
+        return self.annotations.holds.active_for(self.view.id) if self.view is not None else None
+
+    # ---- frames <-> pts (annotations are keyed by pts) ------------------------------------------------------
+    def index_of(self, pts: int) -> int | None:
+        """The frame index of a stored pts; the nearest frame if the pts is not in the table (never None while
+        a recording is open, so a marker is always drawn somewhere truthful)."""
+        if self.table is None:
+            return None
+        try:
+            return self.table.index_of_pts(int(pts))
+        except KeyError:
+            return self.table.nearest_index_to_pts(int(pts))
+
+    def pts_of(self, index: int) -> int:
+        return self.table.pts_of(int(index))
+
+    def clip_span(self, clip: ClipView) -> tuple[int, int]:
+        return self.index_of(clip.in_pts), self.index_of(clip.out_pts)
+
+    # ---- in / out points ------------------------------------------------------------------------------------
+    def set_in(self, index: int) -> None:
+        self.in_index = index
+        if self.out_index is not None and self.out_index < index:
+            self.out_index = None  # an out before the new in cannot make a range
+        self.inOutChanged.emit()
+
+    def set_out(self, index: int) -> None:
+        self.out_index = index
+        if self.in_index is not None and self.in_index > index:
+            self.in_index = None
+        self.inOutChanged.emit()
+
+    def clear_in_out(self) -> None:
+        self.in_index = self.out_index = None
+        self.inOutChanged.emit()
