@@ -4,6 +4,8 @@ offered once per library home, whatever the outcome."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reviewer.progress import Task
 from ui.dialogs.message import show_message
 from ui.dialogs.progress_dialog import run_with_progress
@@ -28,7 +30,11 @@ def generate_and_import(library, seconds: float | None = None, *, task: Task):
     folder.mkdir(parents=True, exist_ok=True)
     task.report(0.0, "Generating demo footage…")
     part = _part(task, 0.0, 0.85)
-    files = generate_demo(folder, part) if seconds is None else generate_demo(folder, part, seconds=seconds)
+    # The demo incident happened "yesterday afternoon": footage dated months back would greet a new user as
+    # already due for deletion under the 31-day rule.
+    yesterday = dt.datetime.now(dt.timezone.utc).replace(hour=14, minute=37, second=5, microsecond=0) - dt.timedelta(days=1)
+    kwargs = {"incident_start": yesterday} if seconds is None else {"incident_start": yesterday, "seconds": seconds}
+    files = generate_demo(folder, part, **kwargs)
     task.check("demo import")
     task.report(0.85, "Importing demo footage…")
     return library.import_paths(list(files), incident=DEMO_INCIDENT, task=_part(task, 0.85, 1.0))

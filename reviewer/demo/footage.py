@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -49,21 +49,22 @@ class DemoRecording:
     walk: Walk
     siren: tuple[float, float] | None = None  # recording-local seconds
     speech: tuple[tuple[float, float, float, float], ...] = field(default=())
+    incident_start: dt.datetime = INCIDENT_START
 
     @property
     def start_time(self) -> dt.datetime:
-        return INCIDENT_START + dt.timedelta(seconds=self.offset)
+        return self.incident_start + dt.timedelta(seconds=self.offset)
 
     @property
     def frame_count(self) -> int:
         return max(1, int(round(self.seconds * FPS)))
 
 
-def demo_recordings(seconds: float = 75.0) -> list[DemoRecording]:
+def demo_recordings(seconds: float = 75.0, incident_start: dt.datetime = INCIDENT_START) -> list[DemoRecording]:
     """The incident: PC 2231 walks up the street and stops to speak to a passer-by; PC 1187 arrives 36 s later
-    on the opposite pavement walking back down it."""
+    on the opposite pavement walking back down it. File names carry each camera's start, as real BWV exports do."""
     second = min(30.0, seconds)
-    return [
+    recs = [
         DemoRecording(
             "AXN-BWV-4417_20260314T143705Z.mp4", "PC 2231", "AXN-BWV 4417", 0.0, seconds,
             Walk(start_z=0.0, lane_x=-5.8, speed=1.35, stops=((20.0, 34.0),),
@@ -79,6 +80,12 @@ def demo_recordings(seconds: float = 75.0) -> list[DemoRecording]:
             speech=((13.0, 15.5, 150.0, 1.0), (17.0, 18.5, 150.0, 0.9)),
         ),
     ]
+    out = []
+    for r in recs:
+        start = incident_start + dt.timedelta(seconds=r.offset)
+        device = r.file_name.split("_")[0]
+        out.append(replace(r, incident_start=incident_start, file_name=f"{device}_{start:%Y%m%dT%H%M%S}Z.mp4"))
+    return out
 
 
 def sidecar_for(video: Path) -> Path:
@@ -92,7 +99,8 @@ def sidecar_json(rec: DemoRecording) -> str:
                        "incident_ref": DEMO_INCIDENT}, indent=2) + "\n"
 
 
-def generate_demo(folder: Path, task: Task = NO_TASK, seconds: float = 75.0) -> list[Path]:
+def generate_demo(folder: Path, task: Task = NO_TASK, seconds: float = 75.0,
+                  incident_start: dt.datetime = INCIDENT_START) -> list[Path]:
     """Write the demo recordings and their sidecars into `folder`; returns the video paths.
 
     Videos are encoded under hidden temporary names and only renamed into place once every recording is
@@ -102,7 +110,7 @@ def generate_demo(folder: Path, task: Task = NO_TASK, seconds: float = 75.0) -> 
         raise ValueError("demo length must be positive")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    recordings = demo_recordings(seconds)
+    recordings = demo_recordings(seconds, incident_start)
     total = sum(r.frame_count for r in recordings)
     world = build_world()
     renderer = Renderer(world, WIDTH, HEIGHT)

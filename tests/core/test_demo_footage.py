@@ -128,3 +128,13 @@ def test_cancel_leaves_no_finished_looking_file(tmp_path):
         generate_demo(tmp_path, Task(progress=progress, cancel=token), seconds=SECONDS)
     assert seen and max(seen) < 1.0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_incident_can_be_dated_for_a_first_launch(tmp_path):
+    import datetime as dt
+    import json
+
+    when = dt.datetime(2030, 1, 2, 14, 37, 5, tzinfo=dt.timezone.utc)
+    paths = generate_demo(tmp_path, seconds=0.5, incident_start=when)
+    assert paths[0].name == "AXN-BWV-4417_20300102T143705Z.mp4"
+    assert json.loads(sidecar_for(paths[0]).read_text())["start_time"].startswith("2030-01-02T14:37:05")
