@@ -26,6 +26,10 @@ PLAYER_CACHE_BYTES = 192 * 1024 * 1024
 
 PIXEL_FORMATS = ("rgb24", "bgra")
 
+# A frame processor turns a decoded Frame into the packed pixels to show (in the worker's pixel format), or
+# returns None for "show it unchanged". The player uses one to preview redaction on the exact frame.
+FrameProcessor = Callable[[Frame, str], "np.ndarray | None"]
+
 
 @dataclass(frozen=True, eq=False)
 class Delivery:
@@ -36,6 +40,7 @@ class Delivery:
     pixels: np.ndarray  # H x W x 3 (rgb24) or H x W x 4 (bgra), uint8, C-contiguous
     image: Any  # convert(pixels); the array itself when no converter is given
     exact: bool  # False only for a scrub preview that is not the requested index
+    processed: bool = False  # True when a frame processor changed the pixels (they are not the original)
 
     @property
     def rgb(self) -> np.ndarray:
@@ -93,6 +98,8 @@ class DecodeWorker:
         self._queue: deque[Delivery] = deque()
         self._queue_max = max(1, queue_frames)
         self._clock_hint = -math.inf  # newest media time the presenter asked about
+        self._processor: FrameProcessor | None = None
+        self._processor_version = 0  # frames made under an older processor are never queued
         self._closing = False
         self.skipped_late = 0  # frames decoded during play but never converted because they were already late
         self._thread = threading.Thread(target=self._main, name="decode-worker", daemon=True)
@@ -114,6 +121,28 @@ class DecodeWorker:
             self._run = None
             self._queue.clear()
             self._cond.notify_all()
+
+    def set_processor(self, processor: FrameProcessor | None) -> None:
+        """Swap the frame processor. Queued play frames made with the old one are dropped and decoded again
+        from the first of them, so a change reaches the screen within a frame or two; paused pictures are
+        refreshed by the caller with a new request."""
+        with self._cond:
+            self._processor = processor
+            self._processor_version += 1
+            run = self._run
+            if run is not None and self._queue:
+                run.next_index = self._queue[0].index
+                run.done = False
+            self._queue.clear()
+            self._cond.notify_all()
+
+    def _pixels(self, frame: Frame) -> tuple[np.ndarray, bool]:
+        processor = self._processor
+        if processor is not None:
+            px = processor(frame, self.pixel_format)
+            if px is not None:
+                return np.ascontiguousarray(px), True
+        return frame_pixels(frame, self.pixel_format), False
 
     # ---- play runs -----------------------------------------------------------------------------------------
     def start_run(self, first_index: int, generation: int) -> None:
@@ -213,10 +242,10 @@ class DecodeWorker:
             superseded = self._request is not None
         if superseded and req.exact:
             return  # a newer request is already waiting; converting this one is wasted work
-        px = frame_pixels(frame, self.pixel_format)
+        px, processed = self._pixels(frame)
         self._on_result(
             Delivery(req.generation, frame.index, frame.pts, self.table.media_time(frame.index), px,
-                     self._convert(px), exact=req.exact or frame.index == req.index)
+                     self._convert(px), exact=req.exact or frame.index == req.index, processed=processed)
         )
 
     def _preview(self, reader: FrameReader, index: int) -> Frame:
@@ -242,15 +271,17 @@ class DecodeWorker:
         t_next = self.table.media_time(i + 1) if i + 1 < n else math.inf
         with self._cond:
             late = t_next <= self._clock_hint
+            version = self._processor_version
         delivery = None
         if late:
             self.skipped_late += 1
         else:
-            px = frame_pixels(frame, self.pixel_format)
-            delivery = Delivery(run.generation, i, frame.pts, t, px, self._convert(px), exact=True)
+            px, processed = self._pixels(frame)
+            delivery = Delivery(run.generation, i, frame.pts, t, px, self._convert(px), exact=True,
+                                processed=processed)
         with self._cond:
-            if self._run is not run:
-                return  # stopped or restarted while decoding
+            if self._run is not run or version != self._processor_version:
+                return  # stopped, restarted or re-processed while decoding
             if delivery is not None:
                 self._queue.append(delivery)
             run.next_index = i + 1

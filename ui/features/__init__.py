@@ -10,7 +10,11 @@ import importlib
 from types import ModuleType
 
 # Order matters only for where docks and lanes appear.
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "ui.features.annotations",  # first: it makes window.undo the library's one history
+    "ui.features.export",
+    "ui.features.redaction",
+]
 
 
 def modules() -> list[ModuleType]:

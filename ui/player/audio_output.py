@@ -8,11 +8,15 @@ runs on its monotonic clock instead; nothing here raises for a missing device.
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices, QtAudio
 
 from reviewer.media.audio_decode import AudioDecoder
+
+# fn(pcm s16 interleaved bytes, channels, media time of the first sample, samples per media second) -> bytes
+PcmFilter = Callable[[bytes, int, float, float], bytes]
 
 BUFFER_SECONDS = 0.5  # decoded audio kept ahead of the sink
 PREROLL_SECONDS = 0.12  # decoded before playback starts, so the first writes do not underrun
@@ -21,8 +25,10 @@ PREROLL_SECONDS = 0.12  # decoded before playback starts, so the first writes do
 class _Feed:
     """PCM bytes from a decode thread, bounded; the consumer takes them on the UI thread."""
 
-    def __init__(self, decoder_args: dict, start: float, speed: float, cap: int):
+    def __init__(self, decoder_args: dict, start: float, speed: float, cap: int,
+                 pcm_filter: PcmFilter | None = None):
         self._cond = threading.Condition()
+        self._filter = pcm_filter
         self._buf = bytearray()
         self._cap = cap
         self._discard = 0  # bytes still to drop from what the decoder produces next
@@ -36,7 +42,15 @@ class _Feed:
     def _run(self) -> None:
         try:
             with AudioDecoder(**self._args) as dec:
+                channels = dec.out_channels
+                # samples per media second: one output second covers `speed` media seconds
+                rate = dec.out_rate / self._speed
+                decoded = 0  # sample frames produced so far; the filter needs each chunk's media time
                 for chunk in dec.pcm(self._start, self._speed, stop=lambda: self._stop):
+                    n = len(chunk) // (2 * channels)
+                    if self._filter is not None and n:
+                        chunk = self._filter(chunk, channels, self._start + decoded / rate, rate)
+                    decoded += n
                     with self._cond:
                         while len(self._buf) >= self._cap and not self._stop:
                             self._cond.wait(0.1)
@@ -91,6 +105,7 @@ class AudioOutput(QObject):
         self._start_media = 0.0
         self._skipped_media = 0.0
         self._speed = 1.0
+        self._pcm_filter: PcmFilter | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(10)
         self._timer.timeout.connect(self._pump)
@@ -116,6 +131,12 @@ class AudioOutput(QObject):
     def active(self) -> bool:
         return self._feed is not None
 
+    def set_pcm_filter(self, fn: PcmFilter | None) -> None:
+        """Applied on the feeder thread to decoded sound before it is buffered (the redaction preview's
+        mute/bleep). Takes effect from the next prepare(); sound already buffered (<= BUFFER_SECONDS) plays as
+        it is."""
+        self._pcm_filter = fn
+
     def prepare(self, path, origin_seconds: float, media_time: float, speed: float) -> bool:
         """Start decoding from `media_time`; playback begins on `begin()`. False when there is no device."""
         self.stop()
@@ -123,7 +144,8 @@ class AudioOutput(QObject):
             return False
         rate, ch = self._format.sampleRate(), self._format.channelCount()
         args = dict(path=path, out_rate=rate, out_channels=ch, origin_seconds=origin_seconds)
-        self._feed = _Feed(args, media_time, speed, cap=int(BUFFER_SECONDS * rate * ch * 2) // 4 * 4)
+        self._feed = _Feed(args, media_time, speed, cap=int(BUFFER_SECONDS * rate * ch * 2) // 4 * 4,
+                           pcm_filter=self._pcm_filter)
         self._start_media, self._speed = media_time, speed
         self._skipped_media = 0.0
         return True

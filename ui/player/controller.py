@@ -72,6 +72,7 @@ class PlayerController(QObject):
         self._preroll_ticks = 0
         self._last_run_index = -1
         self._sha: tuple[object, str] | None = None  # (source, recording sha256), computed once per source
+        self._processor = None  # applied by the decode worker to every frame (the redaction preview)
         self._audio = AudioOutput(self) if audio else None
         if self._audio is not None:
             self._audio.failed.connect(self.error)
@@ -104,6 +105,7 @@ class PlayerController(QObject):
         self.current_index = 0
         self._shown = None
         self._engine = DecodeEngine(source, self)
+        self._engine.set_processor(self._processor)
         self._engine.delivered.connect(self._on_delivered)
         self._engine.failed.connect(self._on_failed)
         self._engine.start()
@@ -128,6 +130,33 @@ class PlayerController(QObject):
         self.close_source()
         if self._audio is not None:
             self._audio.stop()
+
+    # ---- frame processing ----------------------------------------------------------------------------------
+    def set_frame_processor(self, processor) -> None:
+        """Install fn(Frame, pixel_format) -> pixels | None, run on the decode thread for every frame shown
+        (None removes it). The picture on screen is redone at once: paused, the current frame is decoded again;
+        playing, frames already queued are remade by the worker."""
+        self._processor = processor
+        if self._engine is not None:
+            self._engine.set_processor(processor)
+            self.refresh()
+
+    def set_pcm_filter(self, fn) -> None:
+        """Install fn(pcm, channels, t0, rate) -> pcm on the audio feed (ui.player.audio_output.PcmFilter), for
+        sound decoded from the next play run on."""
+        if self._audio is not None:
+            self._audio.set_pcm_filter(fn)
+
+    def refresh(self) -> None:
+        """Decode the frame on screen again (e.g. after the processor's input changed), without the busy flag:
+        the right frame is already showing, only its pixels will change."""
+        if self.source is None or self.playing or self._shown is None:
+            return
+        index = self._base_index()
+        self._generation += 1
+        self._accept_from = self._generation
+        self._pending = index
+        self._engine.request(index, True, self._generation)
 
     # ---- positioning ----------------------------------------------------------------------------------------
     def _base_index(self) -> int:
@@ -356,8 +385,14 @@ class PlayerController(QObject):
         """False while a scrub preview stands in for the requested frame (it is still labelled truthfully)."""
         return self._shown is None or self._shown.exact
 
+    @property
+    def current_processed(self) -> bool:
+        """True when the picture on screen was changed by the frame processor (the redaction preview)."""
+        return self._shown is not None and self._shown.processed
+
     def current_frame_rgb(self) -> np.ndarray | None:
-        """H x W x 3 RGB of the frame on screen (full resolution, no overlays); a fresh contiguous array."""
+        """H x W x 3 RGB of the frame on screen (full resolution, no overlays, but with the frame processor's
+        changes when current_processed); a fresh contiguous array."""
         return np.ascontiguousarray(self._shown.rgb) if self._shown is not None else None
 
     def export_current_frame(self, png_path: Path) -> tuple[Path, Path]:
@@ -366,5 +401,12 @@ class PlayerController(QObject):
         d = self._shown
         if self._sha is None or self._sha[0] is not self.source:
             self._sha = (self.source, frame_export.recording_sha256(self.source))
-        return frame_export.export_frame(Path(png_path), np.ascontiguousarray(d.rgb), self.source, d.index,
+        rgb = d.rgb
+        if d.processed:  # the screen shows a redaction preview; the evidential export is the original frame
+            reader = self.source.reader()
+            try:
+                rgb = reader.frame(d.index).rgb()
+            finally:
+                reader.close()
+        return frame_export.export_frame(Path(png_path), np.ascontiguousarray(rgb), self.source, d.index,
                                          self._sha[1])

@@ -84,6 +84,10 @@ class DecodeEngine(QObject):
     def stop_run(self) -> None:
         self._worker.stop_run()
 
+    def set_processor(self, processor) -> None:
+        """See DecodeWorker.set_processor: applied on the decode thread to every frame before conversion."""
+        self._worker.set_processor(processor)
+
     def ready_count(self) -> int:
         return self._worker.ready_count()
 
