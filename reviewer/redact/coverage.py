@@ -62,6 +62,7 @@ def coverage(track: MaskTrack, table: FrameTable) -> TrackCoverage:
         return cov
     kf_pts = set(track.pts_list)
     prev = None
+    prev_step: float | None = None
     for i in range(span[0], span[1] + 1):
         pts = int(table.pts[i])
         if pts in kf_pts:
@@ -73,8 +74,16 @@ def coverage(track: MaskTrack, table: FrameTable) -> TrackCoverage:
             x0, y0, x1, y1 = bounds(g)
             p0, q0, p1, q1 = bounds(prev)
             size = max(1.0, min(x1 - x0, y1 - y0, p1 - p0, q1 - q0))
-            if max(abs(x0 - p0), abs(y0 - q0), abs(x1 - p1), abs(y1 - q1)) > JUMP_FRACTION * size:
+            step = max(abs(x0 - p0), abs(y0 - q0), abs(x1 - p1), abs(y1 - q1))
+            # abrupt = a big move that is also sudden: a subject crossing the picture fast moves far every
+            # frame and is not a gap; a mask that leaps after moving little is
+            # (with no earlier step to compare, only a leap larger than the box itself counts)
+            sudden = step > size if prev_step is None else step > 2 * prev_step + 1
+            if step > JUMP_FRACTION * size and sudden:
                 cov.jumps.append(i)
+            prev_step = step
+        else:
+            prev_step = None
         prev = g
     return cov
 

@@ -100,3 +100,14 @@ def test_coverage_review_and_navigation(make_clip):
                                                   (20, "unvisited keyframe"), (30, "unvisited keyframe")]
     assert next_keyframe(t, table, 10) == 11 and previous_keyframe(t, table, 10) == 0
     assert next_jump(t, table, 0) == 11 and next_jump(t, table, 11) is None
+
+
+def test_fast_steady_motion_is_not_an_abrupt_jump(make_clip):
+    from reviewer.media.frametable import build_frame_table
+
+    table = build_frame_table(make_clip("cfr_noaudio").path)
+    p = [int(x) for x in table.pts]
+    # 20 px per frame for 30 frames, box 40 px: fast, but steady
+    t = MaskTrack(ShapeKind.RECT, (Keyframe(p[0], ((0.0, 0.0), (40.0, 40.0))),
+                                   Keyframe(p[30], ((600.0, 0.0), (640.0, 40.0)))))
+    assert coverage(t, table).jumps == []
