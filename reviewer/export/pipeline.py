@@ -97,7 +97,8 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
     record = EncodeRecord()
     layout = audio_layout(source.path) if (request.encoder.audio and source.info.has_audio) else None
     exclude = ov.strips(request.overlays, source.info.width, source.info.height)
-    reader = source.reader(cache_bytes=32 * 1024 * 1024)
+    # no cache: frames are redacted in place (Planes.wrap), so none may be handed out again
+    reader = source.reader(cache_bytes=0)
     try:
         with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
             vs = out.add_stream("libx264", rate=Fraction(round(source.info.average_fps or 30)))
@@ -159,15 +160,18 @@ def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor
         for i in range(a, b + 1):
             task.check("export")  # raises Cancelled, which the consumer re-raises: never a short, "finished" file
             frame = reader.frame(i)
-            planes = Planes.from_frame(frame.video)
+            planes = Planes.wrap(frame.video)
             regions = regions_at(mask_set, frame.pts, planes.width, planes.height)
-            inners = visible_interiors([reg for _, reg in regions], exclude)
-            measures = [measure(effect_of(trk), planes.y, planes.u, planes.v, reg, inner)
-                        for (trk, reg), inner in zip(regions, inners)]
+            measures = []
+            if request.leak_check:  # the source side of the leak check; nothing to compare against otherwise
+                inners = visible_interiors([reg for _, reg in regions], exclude)
+                measures = [measure(effect_of(trk), planes.y, planes.u, planes.v, reg, inner)
+                            for (trk, reg), inner in zip(regions, inners)]
             redactor(planes, mask_set, frame.pts, regions=regions)
             camera = format_camera_time(camera_time(source.camera_start, table.media_time(i)))
             ov.draw(planes, request.overlays, i, camera)
             vf = planes.to_frame()
+            vf.pict_type = av.video.frame.PictureType.NONE  # else x264 copies the source's I/P/B decisions
             vf.pts = base + frame.pts - first_pts
             vf.time_base = tb
             yield vf, PlannedFrame(i, frame.pts, vf.pts), measures

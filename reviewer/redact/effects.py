@@ -56,12 +56,12 @@ def rasterise(kind: ShapeKind, points: tuple[Point, ...], width: int, height: in
     y1 = min(height, (int(np.ceil(by1)) + 1) & ~1)
     if x1 <= x0 or y1 <= y0:
         return Region(0, 0, 0, 0, np.zeros((0, 0), bool))
-    m = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     if kind is ShapeKind.RECT:
-        ax, ay = int(np.floor(bx0)) - x0, int(np.floor(by0)) - y0
-        bx, by = int(np.ceil(bx1)) - x0, int(np.ceil(by1)) - y0
-        m[max(0, ay):max(0, by), max(0, ax):max(0, bx)] = 1
-    elif kind is ShapeKind.ELLIPSE:
+        # the box is already grown to whole 2x2 blocks: a rectangle covers all of it (the common case, and
+        # the export rasterises every mask on every frame)
+        return Region(x0, y0, x1, y1, np.ones((y1 - y0, x1 - x0), dtype=bool))
+    m = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    if kind is ShapeKind.ELLIPSE:
         cx, cy = (bx0 + bx1) / 2 - x0, (by0 + by1) / 2 - y0
         rx, ry = (bx1 - bx0) / 2, (by1 - by0) / 2
         # 4 bits of sub-pixel precision; thickness -1 fills

@@ -14,43 +14,68 @@ import numpy as np
 
 @dataclass(eq=False)
 class Planes:
-    buf: np.ndarray  # (H * 3 // 2, W) uint8, yuv420p layout
+    y: np.ndarray  # (H, W) uint8
+    u: np.ndarray  # (H/2, W/2)
+    v: np.ndarray
     width: int
     height: int
+    # set when y/u/v are views into this decoded frame's own buffers (see wrap)
+    frame: av.VideoFrame | None = None
+    # set when y/u/v are views into one packed yuv420p buffer (from_frame / from_buffer)
+    packed: np.ndarray | None = None
 
     @classmethod
     def from_frame(cls, frame: av.VideoFrame) -> "Planes":
-        if frame.width % 2 or frame.height % 2:
-            raise ValueError(f"odd picture size {frame.width}x{frame.height} is not supported for redaction")
+        """A private copy: the frame (which may sit in a reader's cache) is left untouched."""
+        _check_even(frame)
         fmt = frame.format.name
-        buf = frame.to_ndarray(format="yuv420p") if fmt != "yuv420p" else frame.to_ndarray()
-        return cls(np.ascontiguousarray(buf), frame.width, frame.height)
+        buf = np.ascontiguousarray(frame.to_ndarray(format="yuv420p") if fmt != "yuv420p" else frame.to_ndarray())
+        return cls.from_buffer(buf, frame.width, frame.height)
+
+    @classmethod
+    def from_buffer(cls, buf: np.ndarray, width: int, height: int) -> "Planes":
+        flat = buf.reshape(-1)
+        n, c = width * height, (width // 2) * (height // 2)
+        return cls(flat[:n].reshape(height, width), flat[n:n + c].reshape(height // 2, width // 2),
+                   flat[n + c:n + 2 * c].reshape(height // 2, width // 2), width, height,
+                   packed=flat[:n + 2 * c].reshape(height * 3 // 2, width))
+
+    @classmethod
+    def wrap(cls, frame: av.VideoFrame) -> "Planes":
+        """Views into `frame`'s own buffers, so redaction writes straight into the picture that is then encoded:
+        no copy out and back. make_writable() copies (in C) only if the decoder still holds the buffer as a
+        reference picture. Only for frames nobody else will read (the export's reader keeps no cache)."""
+        _check_even(frame)
+        if frame.format.name != "yuv420p":
+            return cls.from_frame(frame)
+        frame.make_writable()
+        views = []
+        for plane, (w, h) in zip(frame.planes, ((frame.width, frame.height),
+                                                (frame.width // 2, frame.height // 2),
+                                                (frame.width // 2, frame.height // 2))):
+            views.append(np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:h, :w])
+        return cls(*views, frame.width, frame.height, frame=frame)
 
     def copy(self) -> "Planes":
-        return Planes(self.buf.copy(), self.width, self.height)
-
-    @property
-    def y(self) -> np.ndarray:
-        return self.buf.reshape(-1)[: self.width * self.height].reshape(self.height, self.width)
-
-    @property
-    def u(self) -> np.ndarray:
-        n = self.width * self.height
-        c = (self.width // 2) * (self.height // 2)
-        return self.buf.reshape(-1)[n:n + c].reshape(self.height // 2, self.width // 2)
-
-    @property
-    def v(self) -> np.ndarray:
-        n = self.width * self.height
-        c = (self.width // 2) * (self.height // 2)
-        return self.buf.reshape(-1)[n + c:n + 2 * c].reshape(self.height // 2, self.width // 2)
+        buf = np.concatenate([self.y.reshape(-1), self.u.reshape(-1), self.v.reshape(-1)])
+        return Planes.from_buffer(buf, self.width, self.height)
 
     def to_frame(self) -> av.VideoFrame:
-        return av.VideoFrame.from_ndarray(self.buf, format="yuv420p")
+        if self.frame is not None:
+            return self.frame
+        if self.packed is not None:
+            return av.VideoFrame.from_ndarray(self.packed, format="yuv420p")
+        buf = np.concatenate([self.y.reshape(-1), self.u.reshape(-1), self.v.reshape(-1)])
+        return av.VideoFrame.from_ndarray(buf.reshape(self.height * 3 // 2, self.width), format="yuv420p")
 
     def to_rgb(self) -> np.ndarray:
         """Same conversion the reader uses for unredacted frames (swscale defaults), so pixels compare 1:1."""
         return self.to_frame().to_ndarray(format="rgb24")
+
+
+def _check_even(frame: av.VideoFrame) -> None:
+    if frame.width % 2 or frame.height % 2:
+        raise ValueError(f"odd picture size {frame.width}x{frame.height} is not supported for redaction")
 
 
 def rgb_to_yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
