@@ -30,6 +30,8 @@ def register(sub) -> None:
     e.add_argument("--out", type=Path, required=True, metavar="OUT.mp4")
     e.add_argument("--range", action="append", default=[], metavar="IN:OUT",
                    help="inclusive frame range; repeat for several (joined into one file unless --separate)")
+    e.add_argument("--clip", action="append", default=[], metavar="NAME",
+                   help="export a named clip (its in/out frames); repeat for several, may mix with --range")
     e.add_argument("--separate", action="store_true", help="one file per range: OUT-1.mp4, OUT-2.mp4, ...")
     e.add_argument("--purpose", default="", metavar="TEXT", help="why it is disclosed (audit trail, manifest)")
     e.add_argument("--recipient", default="", metavar="TEXT", help="who receives it (audit trail, manifest)")
@@ -121,6 +123,22 @@ def _ranges(args, frame_count: int) -> list[tuple[int, int]]:
     return out
 
 
+def _clip_ranges(lib, recording_id: str, names: list[str], table) -> list[tuple[int, int]]:
+    if not names:
+        return []
+    from reviewer.annotate.service import Annotations
+
+    clips = {c.name: c for c in Annotations(lib).clips.list(recording_id)}
+    out = []
+    for name in names:
+        clip = clips.get(name)
+        if clip is None:
+            known = ", ".join(sorted(clips)) or "none"
+            raise ReviewerError(f"--clip {name!r}: no such clip on recording {recording_id} (clips: {known})")
+        out.append((table.index_at_or_before_pts(clip.in_pts), table.index_at_or_before_pts(clip.out_pts)))
+    return out
+
+
 def cmd_export(args) -> int:
     from reviewer.export.service import ExportJob, run_export
 
@@ -130,7 +148,7 @@ def cmd_export(args) -> int:
                         purpose=args.purpose, recipient=args.recipient, overlays=tuple(args.overlay),
                         audio=not args.no_audio, preset=args.preset, crf=args.crf, report=not args.no_report)
         opened = lib.open_recording(rec.id)
-        job = job.with_ranges(_ranges(args, opened.table.frame_count))
+        job = job.with_ranges(_clip_ranges(lib, rec.id, args.clip, opened.table) + _ranges(args, opened.table.frame_count))
         results = run_export(lib, job, opened=opened, progress=_progress if sys.stderr.isatty() else None)
     for r in results:
         if args.json:

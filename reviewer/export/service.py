@@ -42,6 +42,36 @@ class ExportJob:
                 for n, r in enumerate(self.ranges, start=1)]
 
 
+def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> list[report.ReportBookmark]:
+    """Bookmarks inside the exported ranges, with thumbnails redacted by the same redact() as the export:
+    a report must never show what the copy hides."""
+    import cv2
+
+    from reviewer.annotate.service import Annotations
+    from reviewer.redact.planes import Planes
+    from reviewer.redact.render import redact
+
+    table = opened.table
+    spans = ranges or ((0, table.frame_count - 1),)
+    out = []
+    with opened.reader(cache_bytes=64 * 1024 * 1024) as reader:
+        for b in Annotations(library).bookmarks.list(opened.view.id):
+            try:
+                i = table.index_of_pts(b.pts)
+            except KeyError:
+                continue
+            if not any(a <= i <= z for a, z in spans):
+                continue
+            frame = reader.frame(i)
+            planes = Planes.from_frame(frame.video)
+            redact(planes, mask_set, frame.pts)
+            rgb = planes.to_rgb()
+            thumb = cv2.resize(rgb, (width, max(2, round(rgb.shape[0] * width / rgb.shape[1]))),
+                               interpolation=cv2.INTER_AREA)
+            out.append(report.ReportBookmark(i, b.title, b.category, b.note, thumb))
+    return out
+
+
 def is_redacted(mask_set) -> bool:
     return bool(mask_set.tracks or mask_set.blackouts or mask_set.audio)
 
@@ -74,7 +104,8 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
         request = ExportRequest(ranges=ranges, encoder=EncoderSettings(job.preset, job.crf, job.audio), overlays=ov)
         res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256)
         if job.report:
-            report.write(report.report_path_for(res.output), res.manifest, opened.table)
+            marks = report_bookmarks(library, opened, mask_set, ranges)
+            report.write(report.report_path_for(res.output), res.manifest, opened.table, marks)
         results.append(res)
         gov.record_now("recording", view.id, "recording.export", justification=job.purpose or None, details={
             "recipient": job.recipient, "purpose": job.purpose, "redacted": action is Action.EXPORT_REDACTED,

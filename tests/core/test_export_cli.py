@@ -121,3 +121,23 @@ def test_trainer_exports_only_redacted_copies_and_every_export_is_logged(home, m
     refusals = [e for e in events if e["outcome"] == "refused"]
     assert refusals and refusals[0]["user"] == "pc_trainer"
     assert as_user(sup, "audit", "verify").returncode == 0
+
+
+def test_export_a_named_clip_with_bookmarks_in_the_report(home, make_clip, tmp_path):
+    import subprocess as sp
+
+    src = tmp_path / "in" / "clip.mp4"
+    src.parent.mkdir()
+    shutil.copy(make_clip("cfr_h264").path, src)
+    rid = cli(home, "import", str(src)).stdout.strip()
+    cli(home, "clip", "add", rid, "--in", "30", "--out", "89", "--name", "approach", "--purpose", "disclosure")
+    cli(home, "bookmark", "add", rid, "--frame", "45", "--title", "Door opens")
+    cli(home, "bookmark", "add", rid, "--frame", "200", "--title", "Outside the clip")
+    out = tmp_path / "e" / "clip.mp4"
+    res = json.loads(cli(home, "export", rid, "--out", str(out), "--clip", "approach", "--recipient", "CPS",
+                         "--purpose", "court", "--json").stdout)
+    assert res["frames"] == 60
+    text = sp.run(["pdftotext", str(out) + ".report.pdf", "-"], capture_output=True, text=True, check=True).stdout
+    assert "Door opens" in text and "Outside the clip" not in text
+    bad = cli(home, "export", rid, "--out", str(out), "--clip", "nope", check=False)
+    assert bad.returncode == 1 and "no such clip" in bad.stderr and "approach" in bad.stderr
