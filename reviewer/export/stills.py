@@ -118,7 +118,7 @@ def export_stills(source, mask_set: MaskSet, indices: list[int], out_dir: Path, 
             applied = redact(planes, mask_set, frame.pts)
             rgb = planes.to_rgb()
             png = out_dir / still_name(stem, index)
-            data = _png_bytes(png, rgb)
+            data = png_bytes(png, rgb)
             sidecar = _sidecar(source, view, table, index, frame.pts, rgb, png, data, sha256, masks_sha, mask_set,
                                applied)
             atomic.write_bytes(png, data)
@@ -129,25 +129,20 @@ def export_stills(source, mask_set: MaskSet, indices: list[int], out_dir: Path, 
     return stills
 
 
-def _png_bytes(png: Path, rgb: np.ndarray) -> bytes:
+def png_bytes(png: Path, rgb: np.ndarray) -> bytes:
     ok, encoded = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]))  # OpenCV writes BGR order
     if not ok:
         raise ReviewerError(f"{png}: PNG encoding failed")
     return encoded.tobytes()
 
 
-def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes,
-             sha256: str, masks_sha: str, mask_set: MaskSet, applied) -> dict:
+def frame_record(source, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes, sha256: str) -> dict:
+    """What ties a still to its evidence: recording hash, frame identity, both clocks, the PNG's own hash.
+    The player's plain frame export and the redacted stills both write this."""
+    table = source.table
+    view = getattr(source, "view", None)
     media = table.media_time(index)
     cam = camera_time(getattr(source, "camera_start", None), media)
-    by_id = {t.id: t for t in mask_set.tracks}
-    masks = []
-    for a in applied:
-        track = by_id.get(a.track_id)
-        masks.append({"track_id": a.track_id, "kind": "blackout" if track is None else track.kind.value,
-                      "label": "" if track is None else track.label,
-                      "reason": "blackout" if track is None else track.reason,
-                      "effect": a.effect.to_json()})
     return {
         "recording_sha256": sha256,
         "recording_id": getattr(view, "id", None),
@@ -164,10 +159,21 @@ def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndar
         "height": int(rgb.shape[0]),
         "png_file": png.name,
         "png_sha256": hashlib.sha256(data).hexdigest(),
-        "redacted": bool(masks),
-        "mask_set_sha256": masks_sha,
-        "masks_applied": masks,
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "tool": "bwv-reviewer",
         "tool_version": reviewer.__version__,
     }
+
+
+def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes,
+             sha256: str, masks_sha: str, mask_set: MaskSet, applied) -> dict:
+    by_id = {t.id: t for t in mask_set.tracks}
+    masks = []
+    for a in applied:
+        track = by_id.get(a.track_id)
+        masks.append({"track_id": a.track_id, "kind": "blackout" if track is None else track.kind.value,
+                      "label": "" if track is None else track.label,
+                      "reason": "blackout" if track is None else track.reason,
+                      "effect": a.effect.to_json()})
+    return {**frame_record(source, index, pts, rgb, png, data, sha256),
+            "redacted": bool(masks), "mask_set_sha256": masks_sha, "masks_applied": masks}
