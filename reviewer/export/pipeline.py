@@ -106,6 +106,9 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
             vs.time_base = tb
             vs.codec_context.time_base = tb
             vs.options = {"preset": request.encoder.preset, "crf": str(request.encoder.crf)}
+            # PyAV defaults to slice threads, which makes x264 use its less efficient sliced-threads mode; the
+            # ffmpeg CLI uses frame threads (measured here: ~58 vs ~53 fps encoding 1080p veryfast)
+            vs.codec_context.thread_type = "FRAME"
             audio_gen, astream, apts = None, None, 0
             if layout is not None:
                 rate, lay = layout

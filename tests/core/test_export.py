@@ -82,12 +82,14 @@ def test_frames_and_timing_match_the_source_range(make_clip, tmp_path, name, ran
 
 @pytest.mark.parametrize("effect", [Effect(EffectKind.SOLID), Effect(EffectKind.BLUR, 30), Effect(EffectKind.PIXELATE, 20)])
 def test_masked_pixels_obscured_and_the_rest_preserved(make_clip, tmp_path, effect):
-    clip = make_clip("cfr_h264")
+    # 1080p, as body-worn footage is. (On the 320x240 random-noise clip two x264 encodes at CRF 18 differ by
+    # 33.5-35 dB outside the mask whatever the mask does: rate control spends bits differently.)
+    clip = make_clip("hd1080")
     src = MediaSource.from_file(clip.path)
-    req = ExportRequest(ranges=((0, 89),))
+    req = ExportRequest(ranges=((0, 29),))
     plain = export(src, MaskSet(), req, tmp_path / "plain.mp4", WHO)
     masked = export(src, MaskSet(tracks=(code_mask(src, effect),)), req, tmp_path / "masked.mp4", WHO)
-    assert masked.leak.passed and masked.leak.regions_checked == 90
+    assert masked.leak.passed and masked.leak.regions_checked == 30
     x, y, w, h = framecode.code_rect(src.info.width)
     for a, b in zip(decoded(plain.output), decoded(masked.output)):
         assert framecode.read(b) is None, "the code under the mask can no longer be read"
