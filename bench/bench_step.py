@@ -85,9 +85,9 @@ def main() -> None:
     line("plain VideoFrame.to_ndarray('rgb24')", rgb_plain, None)
     line("step back, Frame", results["back"])
     line("step forward, Frame", results["fwd"])
-    line("step back, Frame.rgb() (first conversion)", results["back_rgb"])
-    line("step forward, Frame.rgb() (first conversion)", results["fwd_rgb"])
-    line("step forward, Frame.rgb() (already converted)", results["fwd_rgb_again"])
+    line("step back, Frame.rgb()", results["back_rgb"])
+    line("step forward, Frame.rgb()", results["fwd_rgb"])
+    line("step forward, Frame.rgb() again (the cache keeps YUV only)", results["fwd_rgb_again"])
 
 
 if __name__ == "__main__":
