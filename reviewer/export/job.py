@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.errors import IntegrityError
+from reviewer.library.originals import sha256_file
 from reviewer.export import manifest as mf
 from reviewer.export.leakcheck import LeakReport, make_checker
 from reviewer.export.pipeline import Redactor, plan, run
@@ -31,11 +32,17 @@ class ExportResult:
 
 
 def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, provenance: Provenance,
-           task: Task = NO_TASK, expected_sha256: str | None = None, redactor: Redactor = redact) -> ExportResult:
+           task: Task = NO_TASK, expected_sha256: str | None = None, redactor: Redactor = redact,
+           source_verified: bool = False) -> ExportResult:
+    """`source_verified`: the caller has just re-hashed the original against `expected_sha256` (the library does
+    on every open), so it is not read a second time; otherwise it is hashed and compared here."""
     out_path = Path(out_path)
-    src_sha = mf.sha256_file(source.path)
-    if expected_sha256 is not None and src_sha != expected_sha256:
-        raise IntegrityError(source.path, expected_sha256, src_sha)
+    if source_verified and expected_sha256:
+        src_sha = expected_sha256
+    else:
+        src_sha = sha256_file(source.path, Task(cancel=task.cancel), "verifying the original")
+        if expected_sha256 is not None and src_sha != expected_sha256:
+            raise IntegrityError(source.path, expected_sha256, src_sha)
     spans, total_ticks = plan(source, request.ranges)
     leak = LeakReport() if request.leak_check else None
     checker = make_checker(mask_set, request, source.table.time_base, leak) if leak is not None else None
@@ -49,7 +56,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
     def write_manifest(tmp: Path, record) -> None:
         written.update(mf.build(
             source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
-            recording_id=provenance.recording_id, out_path=out_path, out_sha256=mf.sha256_file(tmp),
+            recording_id=provenance.recording_id, out_path=out_path, out_sha256=sha256_file(tmp),
             out_size=tmp.stat().st_size, frames=len(record.frames), duration=float(total_ticks * t.time_base),
             ranges=ranges, mask_json=mask_set_to_json(mask_set),
             settings={**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"},

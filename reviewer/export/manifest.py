@@ -19,6 +19,7 @@ import av
 import reviewer
 from reviewer.atomic import write_text
 from reviewer.errors import ReviewerError
+from reviewer.library.originals import sha256_file
 
 SCHEMA = "bwv-reviewer/export-manifest"
 VERSION = 1
@@ -26,14 +27,6 @@ VERSION = 1
 
 def canonical(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def mask_hash(mask_json: dict) -> str:

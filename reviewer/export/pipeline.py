@@ -181,9 +181,13 @@ def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor
 
 
 def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):
-    tb = source.table.time_base
-    red = tuple((float(r.start_pts * tb), float((r.end_pts + frame_ticks(source, source.table.index_at_or_before_pts(r.end_pts))) * tb),
-                 r.mode) for r in mask_set.audio)
+    table = source.table
+    tb = table.time_base
+
+    def end_of(pts: int) -> float:  # a range ends where its last frame stops being shown
+        return float((pts + frame_ticks(source, table.index_at_or_before_pts(pts))) * tb)
+
+    red = tuple((float(r.start_pts * tb), end_of(r.end_pts), r.mode) for r in mask_set.audio)
     out_cursor = 0.0
     for a, b, base in spans:
         start = float(source.table.pts[a] * tb)

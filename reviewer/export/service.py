@@ -102,7 +102,8 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
         sub = Task(progress=None if task.progress is None else
                    (lambda f, label, n=n: task.report((n + f) / len(outputs), label)), cancel=task.cancel)
         request = ExportRequest(ranges=ranges, encoder=EncoderSettings(job.preset, job.crf, job.audio), overlays=ov)
-        res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256)
+        # open_recording re-hashed the original moments ago: no second full read of it
+        res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256, source_verified=True)
         if job.report:
             marks = report_bookmarks(library, opened, mask_set, ranges)
             report.write(report.report_path_for(res.output), res.manifest, opened.table, marks)

@@ -21,7 +21,8 @@ import numpy as np
 import reviewer
 from reviewer import atomic
 from reviewer.errors import ReviewerError
-from reviewer.export.manifest import mask_hash, sha256_file
+from reviewer.export.manifest import mask_hash
+from reviewer.library.originals import sha256_file
 from reviewer.media.frametable import FrameTable
 from reviewer.media.timecode import camera_time, format_camera_time, format_media_time, parse_media_time
 from reviewer.progress import NO_TASK, Task

@@ -13,7 +13,7 @@ import numpy as np
 
 from reviewer import atomic
 from reviewer.errors import ReviewerError
-from reviewer.export.manifest import sha256_file
+from reviewer.library.originals import sha256_file
 from reviewer.export.stills import frame_record, png_bytes
 
 
