@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -41,6 +42,20 @@ _TAKE_WRITE_LOCK = text("UPDATE users SET revision = revision WHERE 0")
 CHECKPOINT_EVERY = 100
 
 CheckpointSink = Callable[[CheckpointRecord], None]
+
+
+@dataclass
+class Gated:
+    """What passed the gate: the transaction to change rows in, the role it ran as, and the audit event's
+    details and outcome (the body may add to both); `seq` once the event is written."""
+
+    session: Session
+    role: Role
+    action: Action
+    details: dict
+    outcome: str = "ok"
+    object_id: str = ""  # set by a body that creates the object (its id is known only then)
+    seq: int | None = None
 
 
 def checkpoint_path(paths: Paths) -> Path:
@@ -162,6 +177,20 @@ class Governance:
     def can(self, action: Action) -> bool:
         """For enabling buttons; the core still checks (and audits a refusal) when the action is attempted."""
         return allowed(self.role(), action)
+
+    @contextlib.contextmanager
+    def gate(self, action: Action, object_type: str, object_id: str, event: str, *, details: dict | None = None,
+             justification: str | None = None) -> Iterator["Gated"]:
+        """The one door for anything that reveals footage or changes state: one write transaction that checks
+        `action`, runs the body (which may change rows through `g.session` and add to `g.details`), and appends
+        the audit event `event`, all committed together. A refusal leaves exactly one "refused" event; an
+        exception in the body rolls everything back. After the block, `g.seq` is the event's sequence number."""
+        with self.write() as s:
+            role = self.require(action, object_type, object_id, details, s=s)
+            g = Gated(session=s, role=role, action=action, details=dict(details or {}))
+            yield g
+            g.seq = self.record(s, object_type, g.object_id or object_id, event, outcome=g.outcome,
+                                details=g.details, justification=justification)
 
     def require(self, action: Action, object_type: str = "", object_id: str = "", details: dict | None = None,
                 s: Session | None = None) -> Role:

@@ -28,6 +28,8 @@ class Action(str, enum.Enum):
     EXPORT_REDACTED = "export_redacted"
     SET_ROLE = "set_role"
     CONFIGURE = "configure"  # library-wide lists, e.g. the bookmark categories
+    IMPORT = "import"
+    APPROVE_REDACTION = "approve_redaction"  # the second pair of eyes on a mask set (never its author)
 
 
 _ALL = set(Role)
@@ -42,6 +44,8 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.EXPORT_REDACTED: _ALL,
     Action.MARK_EVIDENTIAL: _NOT_TRAINER,
     Action.EXPORT_UNREDACTED: _NOT_TRAINER,
+    Action.IMPORT: _NOT_TRAINER,
+    Action.APPROVE_REDACTION: _NOT_TRAINER,
     Action.CLEAR_EVIDENTIAL: _SUPERVISOR,
     Action.LEGAL_HOLD: _SUPERVISOR,
     Action.CHANGE_RETENTION: _SUPERVISOR,
