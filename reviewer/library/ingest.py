@@ -96,7 +96,10 @@ class Ingestor:
 
     def run(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
         report = ImportReport()
-        incident = clean_text(incident, "incident reference") if incident else None
+        try:
+            incident = clean_text(incident, "incident reference") if incident else None
+        except ValueError as exc:  # the whole import is refused: every file would be filed under a bad reference
+            raise ReviewerError(str(exc)) from None
         files = expand(paths, report)
         n = max(1, len(files))
         for i, f in enumerate(files):
