@@ -18,6 +18,7 @@ from reviewer.errors import Cancelled, IntegrityError, NotFound, ReviewerError
 from reviewer.events import Publisher
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
+from reviewer.leftovers import sweep_exports
 from reviewer.library.db import open_database
 from reviewer.library.ingest import ImportReport, Ingestor, subtask
 from reviewer.library.models import Incident, Recording, utcnow
@@ -55,7 +56,9 @@ class Library:
         self._events = Publisher()
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
                                   lambda: self.actor, self.gov)
+        # what killed imports and exports left: only temps no running process holds (reviewer/leftovers.py)
         self.store.clean_stale_temps()
+        sweep_exports(self.paths.exports)
 
     # ---- events ----------------------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[str, dict], None]) -> None:
@@ -75,6 +78,8 @@ class Library:
             self.gov.record_now("file", str(path), "recording.import", outcome="failed", details={"error": message})
         if report.added:
             self._events.emit("recordings_changed", {"added": [v.id for v in report.added]})
+        for _path, view in report.repaired:
+            self._events.emit("recordings_changed", {"id": view.id})
         return report
 
     # ---- queries ---------------------------------------------------------------------------------------------
