@@ -62,7 +62,9 @@ def csv_cell(value: object) -> object:
 def csv_text(fieldnames: list[str], rows) -> str:
     """CSV with a header row and every text cell passed through csv_cell: the one CSV writer for exports."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\n")
+    # CRLF as RFC 4180 says: the writer then quotes any field holding a CR or LF; with "\n" alone a title with
+    # a bare CR was written unquoted and the file no longer parsed
+    w = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\r\n")
     w.writeheader()
     for row in rows:
         w.writerow({k: csv_cell(v) for k, v in row.items()})

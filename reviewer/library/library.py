@@ -25,6 +25,7 @@ from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import OriginalStore
 from reviewer.library.search import recordings_query
 from reviewer.library.views import RecordingView, view_of
+from reviewer.media.caps import check_picture
 from reviewer.media.frametable_cache import FrameTableCache
 from reviewer.media.probe import MediaInfo, parse_time_tag, probe
 from reviewer.media.source import MediaSource
@@ -153,6 +154,7 @@ class Library:
         view = self._flag(view, "ok")
         table = self.frame_tables.get_or_build(view.sha256, path, subtask(task, 0.8, 0.2))
         info = self._media_info(view, path, task)
+        check_picture(path, info.width, info.height, info.pix_fmt)  # imported before the limits existed
         task.report(1.0, "opened")
         return OpenRecording(path=path, info=info, table=table, camera_start=view.camera_start, view=view)
 
