@@ -23,8 +23,8 @@ EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
 # Unicode categories refused in identifiers: controls (C0, DEL, C1), format characters (bidi embeddings and
 # overrides U+202A..U+202E and isolates U+2066..U+2069, marks U+200E/F, zero-width characters), line and
-# paragraph separators, lone surrogates, private-use and unassigned code points. Bidi overrides make "PC 4512" display as
-# something else in a list or a report; the others hide text from a reader or break the stored string.
+# paragraph separators, lone surrogates, private-use and unassigned code points. Bidi overrides make "PC 4512"
+# display as something else in a list or a report; the others hide text from a reader or break the stored string.
 _REFUSED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
