@@ -41,7 +41,10 @@ def locked_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, Path]:
         fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
         if fcntl is None:
             return fd, Path(name)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without flock (some network shares): the sweeper cannot lock it either,
+            return fd, Path(name)  # so it treats the temp as in use and leaves it
         try:
             if os.path.samestat(os.fstat(fd), os.stat(name)):
                 return fd, Path(name)

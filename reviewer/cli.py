@@ -80,7 +80,12 @@ FEATURE_MODULES = ["reviewer.cli_redact", "reviewer.cli_govern"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except Exception as exc:  # a feature module that fails to load is a bug too: one line, trace in the log
+        from reviewer.config import default_home
+
+        return unexpected(exc, default_home(), start_log(default_home()))
     if args.home is not None:
         # the GUI and anything else reading config.default_home() must see the same library
         os.environ["REVIEWER_HOME"] = str(args.home.expanduser().absolute())

@@ -172,3 +172,11 @@ def test_the_documented_benchmark_media_command_finds_the_generator(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(REPO / "bench"), str(REPO / "bench" / "_clip.py")],
                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert (out.returncode, out.stdout) == (0, "encode\n"), out.stderr
+
+
+def test_a_command_module_that_fails_to_load_is_one_line_too(home):
+    code = ("import sys; import reviewer.cli as cli; cli.FEATURE_MODULES.append('reviewer.cli_missing'); "
+            "sys.exit(cli.main(sys.argv[1:]))")
+    out = run(home, "list", code=1, python=code)
+    assert one_line(out) == ("reviewer: unexpected error (ModuleNotFoundError: No module named "
+                             f"'reviewer.cli_missing'); details are in {home / 'logs' / 'reviewer.log'}")
