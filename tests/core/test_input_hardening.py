@@ -96,6 +96,25 @@ def test_damage_not_yet_detected_is_repaired_too(lib, make_clip, tmp_path):
     assert sha256_file(view.original_path) == view.sha256
 
 
+def test_a_trainer_cannot_repair_and_the_refusal_is_audited(lib, make_clip, tmp_path, monkeypatch):
+    from reviewer.govern.roles import Role
+    from tests.core.test_govern_support import user_with_role
+
+    src = linked(make_clip("cfr_noaudio").path, tmp_path / "src")
+    view, = lib.import_paths([src]).added
+    view.original_path.unlink()
+    trainer = user_with_role(lib, lib.paths.home, monkeypatch, Role.TRAINER)
+    try:
+        report = trainer.import_paths([src])
+    finally:
+        trainer.close()
+    assert report.repaired == [] and "may not import" in report.errors[0][1]
+    assert not view.original_path.exists() and not list(lib.paths.originals.glob(".incoming-*"))
+    refused = [e for e in lib.gov.audit.events(outcome="refused") if e.action == "import"]
+    assert [(e.user, e.object_id) for e in refused] == [("u_trainer", view.id)]
+    assert events(lib, "recording.repair") == [] and lib.gov.audit.check().ok
+
+
 def test_an_intact_original_makes_a_plain_duplicate(lib, make_clip, tmp_path):
     src = linked(make_clip("cfr_noaudio").path, tmp_path / "src")
     view, = lib.import_paths([src]).added
