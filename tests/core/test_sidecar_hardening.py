@@ -149,5 +149,6 @@ def test_import_fuzz_leaves_a_whole_library_and_a_sound_audit_chain(fuzz_library
         assert message.startswith(f"{src / 'clip.mp4.json'}: sidecar "), message
     assert len(lib.recordings()) == before + len(report.added) <= 1
     assert not list(lib.paths.originals.glob(".incoming-*"))  # no partial copy left in the store
+    assert not [p for p in lib.paths.home.rglob("*") if ".part" in p.name]  # nor a half-written cache file
     verdict = lib.gov.audit.check()  # the chain check, without recording a verify event per example
     assert verdict.ok, verdict.problem
