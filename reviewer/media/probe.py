@@ -85,7 +85,10 @@ def parse_time_tag(value: str | None) -> dt.datetime | None:
         return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.timezone.utc)
-    t = t.astimezone(dt.timezone.utc)
+    try:
+        t = t.astimezone(dt.timezone.utc)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset: a forged tag, not a time
+        return None
     # muxers write 1970 or 1904 epochs when nobody set a time
     return None if t.year < 1990 else t
 

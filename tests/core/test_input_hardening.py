@@ -238,6 +238,14 @@ def test_huge_picture_is_refused_by_the_cli_without_decoding(huge, tmp_path, hom
     assert not (tmp_path / "f.png").exists()
 
 
+@pytest.mark.parametrize("tag", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_container_time_tag_past_the_calendar_is_ignored(tag):
+    # Today: OverflowError out of probe() for a file whose creation_time tag says this.
+    from reviewer.media.probe import parse_time_tag
+
+    assert parse_time_tag(tag) is None
+
+
 def test_memory_budget_refuses_wide_formats_at_the_size_cap():
     caps.check_picture("ok.mkv", 8192, 8192, "yuv420p")  # 288 MiB with its RGB copy
     with pytest.raises(MediaError, match=r"^deep\.mkv: one 8192x8192 yuv444p16le frame would need 576 MiB"):
