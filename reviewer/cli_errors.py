@@ -31,6 +31,7 @@ def start_log(home: Path) -> Path | None:
     path = log_path(home)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)  # mkdir's mode applies only when it creates the folder
         # O_NOFOLLOW: a link planted at the log's name must not redirect our writes to another file
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
         os.fchmod(fd, 0o600)  # an existing log made wider by someone else is narrowed again
