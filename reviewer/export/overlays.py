@@ -6,6 +6,7 @@ The strips are a pure function of the settings and the frame size, so the leak c
 from __future__ import annotations
 
 import cv2
+import numpy as np
 
 from reviewer.export.settings import Overlays
 from reviewer.redact.planes import Planes
@@ -28,15 +29,32 @@ def strips(ov: Overlays, width: int, height: int) -> list[tuple[int, int, int, i
     return out
 
 
+BACKGROUND = 24  # luma of the strip; chroma is neutral (128)
+FOREGROUND = 235
+
+
 def _text(planes: Planes, text: str, x: int, y_base: int, scale: float) -> None:
+    """Draw `text` once into the luma plane. The glyphs are rasterised into a coverage mask and mixed with the
+    strip colour, never with what is already in the plane: a second, darker outline pass left faint dark copies
+    of every character around the real ones, and the strip is opaque so the text needs no outline to read."""
     thick = max(1, int(scale * 2))
-    cv2.putText(planes.y, text, (x, y_base), FONT, scale, 16, thick + 2, cv2.LINE_AA)
-    cv2.putText(planes.y, text, (x, y_base), FONT, scale, 235, thick, cv2.LINE_AA)
+    (tw, th), below = cv2.getTextSize(text, FONT, scale, thick)
+    pad = thick + 2
+    y0, y1 = max(0, y_base - th - pad), min(planes.height, y_base + below + pad)
+    x0, x1 = max(0, x - pad), min(planes.width, x + tw + pad)
+    if x1 <= x0 or y1 <= y0:
+        return
+    cover = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.putText(cover, text, (x - x0, y_base - y0), FONT, scale, 255, thick, cv2.LINE_AA)
+    ink = cover > 0
+    k = cover[ink].astype(np.uint16)
+    region = planes.y[y0:y1, x0:x1]
+    region[ink] = ((BACKGROUND * (255 - k) + FOREGROUND * k + 127) // 255).astype(np.uint8)
 
 
 def _band(planes: Planes, x0: int, y0: int, x1: int, y1: int) -> None:
     # opaque: a see-through band let the camera's own burned-in text ghost behind ours
-    planes.y[y0:y1, x0:x1] = 24
+    planes.y[y0:y1, x0:x1] = BACKGROUND
     planes.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = 128
     planes.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = 128
 
