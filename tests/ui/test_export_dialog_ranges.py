@@ -100,14 +100,14 @@ def test_no_label_is_cut_off_at_the_default_size(qtbot, qapp, opened, tmp_path, 
 
 def test_the_window_passes_the_clip_selected_in_the_clips_panel(qtbot, window, opened):
     view = opened.view
-    with qtbot.waitSignal(window.controller.frameShown, timeout=15_000):
+    with qtbot.waitSignal(window.controller.frameShown, timeout=60_000):
         window.open_recording(view.id, reason="export tests")
-    qtbot.waitUntil(lambda: not window.controller.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=60_000)
     table = window.controller.table
     ann = window.f.annotate
     clip = ann.annotations.add_clip(view.id, int(table.pts[30]), int(table.pts[89]), "approach", "disclosure")
     ann.annotations.add_clip(view.id, int(table.pts[150]), int(table.pts[179]), "arrest", "evidential")
-    qtbot.waitUntil(lambda: ann.clips_panel.item_for(clip.id) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: ann.clips_panel.item_for(clip.id) is not None, timeout=60_000)
     ann.clips_panel.select(clip.id)
     window.actions_by_id["export_redacted"].trigger()
     d = window.f.export.dialog
