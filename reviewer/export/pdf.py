@@ -63,7 +63,8 @@ class Document:
         line = self._showable(line)
         # a hash or a path alone on its line has no spaces: break it anywhere rather than overflow the page
         wrap = "WORD" if " " in line.strip() else "CHAR"
-        pdf.multi_cell(0, size * 1.4, line, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
+        align = "R" if _right_to_left(line) else "L"
+        pdf.multi_cell(0, size * 1.4, line, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap, align=align)
 
     def gap(self, points: float = 8.0) -> None:
         self._pdf.ln(points)
@@ -85,3 +86,15 @@ class Document:
 
     def to_bytes(self) -> bytes:
         return bytes(self._pdf.output())
+
+
+def _right_to_left(line: str) -> bool:
+    """A paragraph whose first letter is Arabic or Hebrew reads from the right (Unicode's rule P2), so a note
+    written in Arabic is set against the right margin as its writer would expect."""
+    for c in line:
+        kind = unicodedata.bidirectional(c)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False

@@ -3,6 +3,7 @@ poppler's pdftotext, and the original file name (not the store's SHA-256 name) i
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -50,6 +51,23 @@ def test_a_character_no_font_has_is_written_as_its_code_point(tmp_path):
     pdf = tmp_path / "rare.pdf"
     pdf.write_bytes(d.to_bytes())
     assert "Witness: [U+2000B] Jones [U+1F600]" in pdf_text(pdf)
+
+
+def test_a_note_written_in_arabic_is_set_against_the_right_margin(tmp_path):
+    d = Document()
+    d.text("Witness محمد speaks")
+    d.text("قال محمد إن السيارة كانت متوقفة")
+    pdf = tmp_path / "rtl.pdf"
+    pdf.write_bytes(d.to_bytes())
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    words = [(float(x0), (float(y0) + float(y1)) / 2, float(x1), w) for x0, y0, x1, y1, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+    mid = next(m for _x0, m, _x1, w in words if w == "Witness")
+    first = [(x0, x1) for x0, m, x1, _w in words if abs(m - mid) < 6]
+    second = [(x0, x1) for x0, m, x1, _w in words if abs(m - mid) >= 6]
+    assert len(first) == 3 and len(second) == 6
+    assert min(x0 for x0, _ in first) < 60, "a left-to-right line starts at the left margin"
+    assert max(x1 for _, x1 in second) > 540 and min(x0 for x0, _ in second) > 200, "right-to-left: right margin"
 
 
 def test_long_hash_lines_wrap_without_losing_characters(tmp_path):
