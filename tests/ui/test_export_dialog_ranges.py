@@ -87,14 +87,14 @@ def cut_off(d) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("scope", ["clip", "evidential", "some"])
+@pytest.mark.parametrize("scope", ["whole", "clip", "evidential", "some"])
 def test_no_label_is_cut_off_at_the_default_size(qtbot, qapp, opened, tmp_path, scope):
     apply_theme(qapp)  # the app's stylesheet pads buttons: measure what users see
     d = dialog(qtbot, opened, tmp_path, Selection(CLIPS, selected_clip="approach to the car", marks=(10, 20)))
     d.show()
     qtbot.waitExposed(d)
-    {"clip": d.ranges.use_selected_clip, "evidential": d.ranges.use_evidential_clips,
-     "some": d.ranges.use_ranges}[scope]()
+    {"whole": lambda: d.ranges.use_ranges(False), "clip": d.ranges.use_selected_clip,
+     "evidential": d.ranges.use_evidential_clips, "some": d.ranges.use_ranges}[scope]()
     assert cut_off(d) == [], "\n".join(cut_off(d))
 
 
