@@ -59,22 +59,25 @@ class RangesEditor(QWidget):
         whole_hint = _hint(f"frames 0–{last}, {format_media_time(table.duration)}")
         picked, evidential = selection.selected(), selection.evidential()
         self.clip = QRadioButton("The selected clip")
-        self.clip_hint = _hint(f"“{picked.name}”: {self._describe(((picked.first, picked.last),))}" if picked else
-                          "no clip is selected (select one in the Clips panel or on the timeline)")
+        self.clip_hint = _hint(f"“{picked.name}”: {self._describe(((picked.first, picked.last),))}" if picked
+                               else "no clip is selected (select one in the Clips panel or on the timeline)")
         self.clip.setEnabled(picked is not None)
         self.evidential = QRadioButton("All evidential clips")
         ev_spans = tuple((c.first, c.last) for c in evidential)
         names = ", ".join(f"“{c.name}”" for c in evidential)
         self.evidential_hint = _hint(f"{len(evidential)} clip{'s' if len(evidential) != 1 else ''} ({names}): "
-                        f"{self._describe(ev_spans)}" if evidential else "this recording has no evidential clips")
+                                     f"{self._describe(ev_spans)}" if evidential
+                                     else "this recording has no evidential clips")
         self.evidential.setToolTip("Clips marked evidential, and clips made for an evidential purpose")
         self.evidential.setEnabled(bool(evidential))
         self.some = QRadioButton("In/out ranges")
         self._scope = QButtonGroup(self)
         for b in (self.whole, self.clip, self.evidential, self.some):
             self._scope.addButton(b)
-        # The first suggestion is what the reviewer picked out: a selected clip, else the whole recording
-        (self.clip if picked is not None else self.whole).setChecked(True)
+        # The first suggestion is what the reviewer picked out: a selected clip, else the in/out points they set,
+        # else the whole recording
+        (self.clip if picked is not None else self.some if selection.marks is not None else self.whole) \
+            .setChecked(True)
 
         self.unit = QComboBox()
         for mode, text in UNITS.items():
