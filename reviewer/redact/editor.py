@@ -76,7 +76,7 @@ class MaskEditor:
 
     # ---- operations -----------------------------------------------------------------------------------------
     def add_track(self, kind: ShapeKind, pts: int, points: tuple[Point, ...], effect: Effect = Effect(),
-                  reason: str = "other", label: str = "", **extra) -> MaskTrack:
+                  reason: str = "", label: str = "", **extra) -> MaskTrack:
         t = MaskTrack(kind, (Keyframe(pts, tuple(points)),), effect=effect, reason=reason, label=label,
                       author=self.author, **extra)
         self._put_track(f"draw {kind.value}", t, None)
@@ -119,6 +119,32 @@ class MaskEditor:
         self._put_track("edit mask", new, old)
         return new
 
+    def edit_tracks(self, changes: dict[str, dict]) -> list[MaskTrack]:
+        """Property edits of several masks ({track id: {field: value}}) as ONE undo step: editing a selection
+        is one gesture, and one Ctrl+Z must take all of it back."""
+        olds = [self.track(tid) for tid in changes]
+        news = [old.edited(**changes[old.id]) for old in olds]
+        if not news:
+            return []
+        name = "edit mask" if len(news) == 1 else f"edit {len(news)} masks"
+        self.undo.push(Command(name, lambda: self._save_all(news, olds), lambda: self._save_all(olds, news)))
+        return news
+
+    def _save_all(self, tracks: list[MaskTrack], previous: list[MaskTrack]) -> None:
+        """Save every track; if one is refused, put back those already saved so the data stays one step."""
+        saved: list[MaskTrack] = []
+        try:
+            for t in tracks:
+                self.store.save_track(self.recording_id, t)
+                saved.append(t)
+        except BaseException:
+            before = {p.id: p for p in previous}
+            for t in saved:
+                self.store.save_track(self.recording_id, before[t.id])
+            raise
+        finally:
+            self.reload()
+
     def delete_track(self, track_id: str) -> None:
         self._put_track("delete mask", None, self.track(track_id))
 
@@ -129,12 +155,20 @@ class MaskEditor:
         return new
 
     def split_track(self, track_id: str, pts: int) -> tuple[MaskTrack, MaskTrack]:
-        """Two tracks: up to and including pts, and from pts on (both hold the geometry at pts)."""
+        """Two tracks: up to just before pts, and from pts on. A mask holds until hidden (ADR 0004), so the first
+        half ends with a hidden keyframe at pts; between them they show exactly what the one track showed."""
         old = self.track(track_id)
-        at = interpolate(old, pts) or _nearest_points(old, pts)
-        first = old.edited(keyframes=tuple(k for k in old.keyframes if k.pts < pts) + (Keyframe(pts, at),))
-        second = dataclasses.replace(old, id=str(uuid.uuid4()),
-                                     keyframes=(Keyframe(pts, at),) + tuple(k for k in old.keyframes if k.pts > pts))
+        shown = interpolate(old, pts)
+        at = shown or _nearest_points(old, pts)
+        before = tuple(k for k in old.keyframes if k.pts < pts)
+        # one tick before pts the motion is still on its way to the next keyframe: pin it there, or the first
+        # half would hold its previous keyframe still instead of moving as the whole track did
+        last = interpolate(old, pts - 1)
+        if last is not None and old.keyframe_at(pts - 1) is None and before:
+            before += (Keyframe(pts - 1, last),)
+        first = old.edited(keyframes=before + (Keyframe(pts, at, True),))
+        second = dataclasses.replace(old, id=str(uuid.uuid4()), keyframes=(Keyframe(pts, at, shown is None),)
+                                     + tuple(k for k in old.keyframes if k.pts > pts))
         self.undo.push(Command("split mask", lambda: self._save_both(first, second),
                                lambda: self._unsplit(old, second)))
         return first, second
