@@ -76,7 +76,7 @@ class MaskLane(Lane):
         track = self.session.track(self.track_id)
         if track is None or self.session.table is None:
             return
-        self.title = track.label or track.reason
+        self.title = track.label or track.reason or "reason needed"
         spans, ticks = self._shape(track)
         selected = self.track_id in self.session.selected
         colour = ACTIVE_SELECTED if selected else ACTIVE

@@ -6,18 +6,21 @@ properties, and blackout/audio ranges. Buttons call the feature's actions, the s
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QGridLayout, QHBoxLayout,
                                QHeaderView, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ui.redaction.draw_tool import Tool
+from ui.redaction.edit_guard import EditGuard
 from ui.redaction.preview import MODES
 from ui.redaction.ranges_box import RangesBox
 from ui.redaction.session import hidden_at
 from ui.redaction.track_props import EFFECT_LABELS, TrackProperties
 
 COLUMNS = ("Mask", "Effect", "Reason", "Range")
+NO_REASON = "reason needed"
 
 
 class MasksPanel(QScrollArea):
@@ -54,9 +57,10 @@ class MasksPanel(QScrollArea):
         lay.addLayout(self._review_row())
         self.props = TrackProperties(self.session)
         lay.addWidget(self.props)
-        self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.defaults["reason"])
+        self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.last_reason or "other")
         lay.addWidget(self.ranges)
         lay.addStretch(1)
+        self.guard = EditGuard(body, self.props.commit_pending)
 
         self.tracks.itemSelectionChanged.connect(self._list_selection_changed)
         self.tracks.itemDoubleClicked.connect(lambda _item, _col: feature.review.track_start())
@@ -185,8 +189,10 @@ class MasksPanel(QScrollArea):
                 else:
                     rng = f"{_short_time(table.media_time(span[0]))}–{_short_time(table.media_time(span[1]))}"
                 effect = EFFECT_LABELS[t.effect.kind] + (" (inverse)" if t.inverse else "")
-                reason = t.reason + (f": {t.reason_text}" if t.reason_text else "")
+                reason = (t.reason or NO_REASON) + (f": {t.reason_text}" if t.reason_text else "")
                 item = QTreeWidgetItem([t.label or f"{t.kind.value} {n}", effect, reason, rng])
+                if not t.reason.strip():
+                    item.setForeground(2, QColor(224, 96, 96))  # the export refuses this mask
                 item.setData(0, Qt.ItemDataRole.UserRole, t.id)
                 keys = f"{len(t.keyframes)} keyframe{'s' if len(t.keyframes) != 1 else ''}"
                 tip = f"{effect}, {reason}; {t.kind.value}, {keys}" + (f", frames {span[0]}–{span[1]}" if span
