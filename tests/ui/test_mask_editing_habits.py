@@ -167,13 +167,19 @@ def test_editing_several_selected_masks_is_one_undo_step(qtbot, window, make_cli
     f.session.select([a.id, b.id])
     assert props.prompt.isVisible(), "one of the selection has no reason"
     qtbot.mouseClick(props.reason_buttons["personal data"], Qt.MouseButton.LeftButton)
-    assert {stored(window, t.id).reason for t in (a, b)} == {"personal data"}
+    assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", "personal data"], \
+        "the prompt answers for the mask that had no reason, and overwrites none"
+    assert not props.prompt.isVisible()
+    props.reason.setCurrentIndex(props.reason.findData("screen or document"))  # the combo sets the selection
+    assert {stored(window, t.id).reason for t in (a, b)} == {"screen or document"}
     props.effect.setCurrentIndex(props.effect.findData(EffectKind.SOLID.value))
     assert {stored(window, t.id).effect.kind for t in (a, b)} == {EffectKind.SOLID}
     assert window.library.gov.undo.undo_name == "edit 2 masks", "on the one (governance) history"
 
     ctrl_z(qtbot, window.canvas)
     assert [stored(window, t.id).effect.kind for t in (a, b)] == [EffectKind.BLUR, EffectKind.BLUR]
-    assert [stored(window, t.id).reason for t in (a, b)] == ["personal data", "personal data"]
+    assert [stored(window, t.id).reason for t in (a, b)] == ["screen or document", "screen or document"]
     ctrl_z(qtbot, window.canvas)
-    assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", ""], "one step for both"
+    assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", "personal data"], "one step"
+    ctrl_z(qtbot, window.canvas)
+    assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", ""] and props.prompt.isVisible()

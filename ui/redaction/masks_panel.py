@@ -5,7 +5,7 @@ properties, and blackout/audio ranges. Buttons call the feature's actions, the s
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QGridLayout, QHBoxLayout,
                                QHeaderView, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
@@ -56,6 +56,7 @@ class MasksPanel(QScrollArea):
         lay.addLayout(self._tracking_row())
         lay.addLayout(self._review_row())
         self.props = TrackProperties(self.session)
+        lay.insertWidget(lay.indexOf(self.tracks), self.props.prompt)  # right above the list, not scrolled away
         lay.addWidget(self.props)
         self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.last_reason or "other")
         lay.addWidget(self.ranges)
@@ -66,6 +67,7 @@ class MasksPanel(QScrollArea):
         self.tracks.itemDoubleClicked.connect(lambda _item, _col: feature.review.track_start())
         self.session.changed.connect(self.refresh)
         self.session.selectionChanged.connect(self._select_rows)
+        self.session.selectionChanged.connect(self._show_prompt)
         self.session.selectionChanged.connect(self._update_buttons)
         feature.controller.frameShown.connect(lambda _i: self._update_buttons())
         self.refresh()
@@ -204,6 +206,11 @@ class MasksPanel(QScrollArea):
             self._syncing = False
         self._select_rows()
         self._update_buttons()
+
+    def _show_prompt(self) -> None:
+        if self.props.unreasoned():
+            # once the layout has made room for the prompt that has just appeared: its place is known only then
+            QTimer.singleShot(0, lambda: self.ensureWidgetVisible(self.props.prompt, 0, 0))
 
     def row_ids(self) -> list[str]:
         return [self.tracks.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)

@@ -31,8 +31,7 @@ class TrackProperties(QGroupBox):
         self.last_reason = ""  # the last reason chosen, for blackout and audio ranges
         self._populating = False
         form = QFormLayout(self)
-        self.prompt = self._reason_prompt()
-        form.addRow(self.prompt)
+        self.prompt = self._reason_prompt()  # the Masks panel places it where it is seen: next to the list
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.label = QLineEdit()
@@ -100,7 +99,7 @@ class TrackProperties(QGroupBox):
         for n, r in enumerate(REASONS):
             b = QPushButton(r)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the canvas (J/K/L, arrows)
-            b.clicked.connect(lambda _c=False, r=r: self._reason_picked(r))
+            b.clicked.connect(lambda _c=False, r=r: self._reason_picked(r, self.unreasoned()))
             grid.addWidget(b, 1 + n // 2, n % 2)
             self.reason_buttons[r] = b
         box.hide()
@@ -142,6 +141,8 @@ class TrackProperties(QGroupBox):
         self.prompt.setVisible(bool(self.unreasoned()))
 
     def _show_reason(self, reason: str) -> None:
+        while self.reason.count() > 1 + len(REASONS):  # drop an earlier mask's imported reason
+            self.reason.removeItem(self.reason.count() - 1)
         i = self.reason.findData(reason)
         if i < 0:  # a reason from an imported mask file, not one of ours: show it as it is
             self.reason.addItem(reason, reason)
@@ -190,14 +191,16 @@ class TrackProperties(QGroupBox):
             self._show_colour((c.red(), c.green(), c.blue()))
             self._apply(effect=self._current_effect())
 
-    def _reason_picked(self, reason: str | None) -> None:
+    def _reason_picked(self, reason: str | None, ids: list[str] | None = None) -> None:
+        """The reason combo sets every selected mask; the prompt answers only for those without one, so it
+        never overwrites a reason already given."""
         if self._populating:
             return
         if not reason:  # the "choose" placeholder: there is no way back to no reason
             self.populate()
             return
         self.last_reason = reason
-        self._apply(reason=reason)
+        self._apply(ids, reason=reason)
         if reason == "other" and self.session.selected:
             self.reason_text.setFocus()  # "other" means little in a report without a word on what
 
@@ -215,8 +218,9 @@ class TrackProperties(QGroupBox):
         field.setModified(False)  # committed: from now on the field shows what is stored (an undo included)
         self._apply(**{name: field.text().strip()})
 
-    def _apply(self, **changes) -> None:
-        """Edit every selected mask as ONE undo step, and remember effect and padding for the next new mask."""
+    def _apply(self, ids: list[str] | None = None, **changes) -> None:
+        """Edit every selected mask (or those of `ids`) as ONE undo step, and remember effect and padding for the
+        next new mask."""
         if self._populating:
             return
         for key in ("effect", "padding"):
@@ -226,7 +230,7 @@ class TrackProperties(QGroupBox):
         if editor is None:
             return
         diffs = {}
-        for tid in self.session.selected:
+        for tid in self.session.selected if ids is None else ids:
             track = self.session.track(tid)
             if track is None:
                 continue
