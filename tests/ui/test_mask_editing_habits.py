@@ -145,6 +145,15 @@ def test_ctrl_z_undoes_property_edits_wherever_the_focus_is(qtbot, window, make_
     assert stored(window, track.id).effect.strength == 25 and props.strength.value() == 25
     assert window.undo.redo_name == "edit mask"
 
+    # typed, then straight to the canvas: leaving the field stores it, so Ctrl+Z there takes it back
+    focus(qtbot, props.strength)
+    props.strength.selectAll()
+    qtbot.keyClicks(props.strength, "33")
+    focus(qtbot, window.canvas)
+    assert stored(window, track.id).effect.strength == 33
+    ctrl_z(qtbot, window.canvas)
+    assert stored(window, track.id).effect.strength == 25 and props.strength.value() == 25
+
     # padding, inverse and the reason's details from their fields as well
     focus(qtbot, props.padding)
     props.padding.selectAll()
@@ -155,6 +164,11 @@ def test_ctrl_z_undoes_property_edits_wherever_the_focus_is(qtbot, window, make_
     assert stored(window, track.id).inverse
     ctrl_z(qtbot, props.inverse)
     assert not stored(window, track.id).inverse
+    focus(qtbot, props.reason_text)
+    qtbot.keyClicks(props.reason_text, "van livery")  # typed, not committed: Ctrl+Z stores and takes it back
+    ctrl_z(qtbot, props.reason_text)
+    assert stored(window, track.id).reason_text == "" and props.reason_text.text() == ""
+    assert window.undo.redo_name == "edit mask"
 
 
 def test_editing_several_selected_masks_is_one_undo_step(qtbot, window, make_clip, tmp_path):

@@ -76,6 +76,8 @@ class TrackProperties(QGroupBox):
         self.effect.currentIndexChanged.connect(lambda _i: self._apply_effect())
         self.strength.valueChanged.connect(lambda _v: self._numbers_changed())
         self.padding.valueChanged.connect(lambda _v: self._numbers_changed())
+        for spin in (self.strength, self.padding):  # leaving the field (or Return) stores it at once, so a
+            spin.editingFinished.connect(self.commit_pending)  # Ctrl+Z pressed elsewhere finds it on the history
         self.colour.clicked.connect(self._pick_colour)
         self.inverse.toggled.connect(lambda on: self._apply(inverse=bool(on)))
         self.reason.currentIndexChanged.connect(lambda _i: self._reason_picked(self.reason.currentData()))
