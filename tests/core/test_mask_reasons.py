@@ -63,3 +63,18 @@ def test_a_mask_file_without_reasons_imports_blank_and_the_cli_export_refuses(re
     assert code != 0 and not out.exists()
     assert err == ('reviewer: export blocked: mask has no reason: "plate" from frame 0; choose one in the Masks '
                    'panel (or give "reason" in the mask file) before exporting\n')
+
+
+def test_masks_list_says_where_a_mask_ends_and_that_it_has_no_reason(rec, capsys):
+    lib, view, pts = rec
+    ed = MaskEditor(MaskStore(lib), view.id)
+    held = ed.add_track(ShapeKind.RECT, pts[5], ((0.0, 0.0), (40.0, 40.0)))
+    ended = ed.add_track(ShapeKind.RECT, pts[5], ((0.0, 0.0), (40.0, 40.0)), reason="personal data")
+    ed.set_hidden(ended.id, pts[9], True)
+    from reviewer.cli import main
+
+    capsys.readouterr()
+    assert main(["masks", "list", view.id]) == 0
+    lines = {line[:8]: line for line in capsys.readouterr().out.splitlines()}
+    assert f"pts {pts[5]}..end  (no reason)" in lines[held.id[:8]]
+    assert f"pts {pts[5]}..{pts[9]}  personal data" in lines[ended.id[:8]]
