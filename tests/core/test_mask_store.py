@@ -83,6 +83,26 @@ def test_split_duplicate_hidden_and_ranges(lib_rec):
         ed.add_range("audio", pts[10], pts[20], "whistle", "x")
 
 
+def test_a_selection_is_edited_deleted_and_duplicated_in_one_undo_step(lib_rec):
+    lib, rec = lib_rec
+    store = MaskStore(lib)
+    p0 = int(lib.open_recording(rec.id).table.pts[0])
+    ed = MaskEditor(store, rec.id)
+    a = ed.add_track(ShapeKind.RECT, p0, ((0.0, 0.0), (20.0, 20.0)), reason="personal data")
+    b = ed.add_track(ShapeKind.RECT, p0, ((30.0, 0.0), (50.0, 20.0)))
+    blur = Effect(EffectKind.BLUR, 30)
+    ed.edit_tracks({a.id: {"effect": blur}, b.id: {"effect": blur, "reason": "other"}})
+    assert [(t.effect, t.reason) for t in store.load(rec.id).tracks] == [(blur, "personal data"), (blur, "other")]
+    assert ed.undo.undo() == "edit 2 masks"
+    assert [(t.effect, t.reason) for t in store.load(rec.id).tracks] == [(Effect(), "personal data"), (Effect(), "")]
+    copies = ed.duplicate_tracks([a.id, b.id])
+    assert len(store.load(rec.id).tracks) == 4 and ed.undo.undo() == "duplicate 2 masks"
+    assert [t.id for t in store.load(rec.id).tracks] == [a.id, b.id] and copies[0].id != a.id
+    ed.delete_tracks([a.id, b.id])
+    assert store.load(rec.id).tracks == () and ed.undo.undo() == "delete 2 masks"
+    assert [t.id for t in store.load(rec.id).tracks] == [a.id, b.id]
+
+
 def test_coverage_review_and_navigation(make_clip):
     from reviewer.media.frametable import build_frame_table
 

@@ -197,3 +197,22 @@ def test_editing_several_selected_masks_is_one_undo_step(qtbot, window, make_cli
     assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", "personal data"], "one step"
     ctrl_z(qtbot, window.canvas)
     assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", ""] and props.prompt.isVisible()
+
+
+@pytest.mark.skip(reason="deleting a mask trips ui/timeline/lanes.py's frameShown lambda on the deleted MaskLane "
+                         "(the lead is fixing the lane disconnects): unskip with that fix")
+def test_deleting_or_duplicating_a_selection_is_one_undo_step(qtbot, window, make_clip, tmp_path):
+    open_clip(qtbot, window, make_clip("cfr_h264").path, tmp_path)
+    f = window.f.masks
+    a = draw_box(qtbot, window, (20, 60), (80, 120))
+    b = draw_box(qtbot, window, (150, 60), (220, 120))
+    f.session.select([a.id, b.id])
+    window.actions_by_id["masks_duplicate"].trigger()
+    assert len(f.session.mask_set.tracks) == 4 and window.undo.undo_name == "duplicate 2 masks"
+    ctrl_z(qtbot, window.canvas)
+    assert [t.id for t in f.session.mask_set.tracks] == [a.id, b.id]
+    f.session.select([a.id, b.id])
+    window.actions_by_id["masks_delete"].trigger()
+    assert f.session.mask_set.tracks == () and window.undo.undo_name == "delete 2 masks"
+    ctrl_z(qtbot, window.canvas)
+    assert [t.id for t in f.session.store.load(f.session.recording_id).tracks] == [a.id, b.id]
