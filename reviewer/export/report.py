@@ -43,7 +43,7 @@ def _track_frames(table: FrameTable, t: dict) -> str:
 
 
 def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> bytes:
-    d = Document()
+    d = Document(f"Export report: {manifest['source']['name']}")
     d.text("BWV Reviewer - export report", size=16, bold=True)
     d.text(f"Created {manifest['created_at']} by {manifest['operator']['user']} ({manifest['operator']['role']}) "
            f"on {manifest['operator']['workstation']}", size=9)
