@@ -14,7 +14,7 @@ from tests.ui.shell import library, make_window, settings, window  # noqa: F401 
 from tests.ui.test_redaction_editor import drag, open_clip, settle
 
 pytestmark = pytest.mark.gui
-WAIT = 20_000
+WAIT = 60_000  # generous: a loaded machine is slow, and a condition met early returns at once
 
 
 def stored(window, track_id):
@@ -199,8 +199,6 @@ def test_editing_several_selected_masks_is_one_undo_step(qtbot, window, make_cli
     assert [stored(window, t.id).reason for t in (a, b)] == ["third-party face", ""] and props.prompt.isVisible()
 
 
-@pytest.mark.skip(reason="deleting a mask trips ui/timeline/lanes.py's frameShown lambda on the deleted MaskLane "
-                         "(the lead is fixing the lane disconnects): unskip with that fix")
 def test_deleting_or_duplicating_a_selection_is_one_undo_step(qtbot, window, make_clip, tmp_path):
     open_clip(qtbot, window, make_clip("cfr_h264").path, tmp_path)
     f = window.f.masks
