@@ -69,8 +69,10 @@ def cmd_masks_list(args) -> int:
         return 0
     for t in data["tracks"]:
         kfs = t["keyframes"]
+        # a mask holds until a hidden keyframe ends it (ADR 0004), so a visible last keyframe runs to the end
+        end = "-" if not kfs else kfs[-1]["pts"] if kfs[-1]["hidden"] else "end"
         print(for_terminal(f"{t['id'][:8]}  {t['kind']:8} {t['effect']['kind']:9} {len(kfs):5} keyframes  "
-              f"pts {kfs[0]['pts'] if kfs else '-'}..{kfs[-1]['pts'] if kfs else '-'}  {t['reason']}  {t['label']}"))
+              f"pts {kfs[0]['pts'] if kfs else '-'}..{end}  {t['reason'] or '(no reason)'}  {t['label']}"))
     for kind in ("blackouts", "audio"):
         for r in data[kind]:
             print(for_terminal(f"{r['id'][:8]}  {kind[:-1] if kind == 'blackouts' else 'audio':8} {r['mode']:9} "

@@ -14,6 +14,7 @@ from reviewer.export.job import ExportResult, export
 from reviewer.export.settings import EncoderSettings, ExportRequest, Overlays, Provenance
 from reviewer.govern.roles import Action
 from reviewer.progress import NO_TASK, Task
+from reviewer.redact.reasons import require_reasons
 from reviewer.redact.store import MaskStore
 
 
@@ -87,6 +88,7 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
     opened = opened or library.open_recording(job.recording_id, reason=reason)
     view = opened.view
     mask_set = MaskStore(library).load(view.id)
+    require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
     gov = library.gov
     action = Action.EXPORT_REDACTED if is_redacted(mask_set) else Action.EXPORT_UNREDACTED
     role = gov.require(action, "recording", view.id, {"recipient": job.recipient, "purpose": job.purpose}).value
