@@ -42,19 +42,22 @@ class MaskStore:
         self.events = Publisher()
 
     # ---- reading --------------------------------------------------------------------------------------------
-    def load(self, recording_id: str) -> MaskSet:
-        with self.library.sessions() as s:
-            tracks = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
-                                                          MaskTrackRow.deleted_at.is_(None))
-                               .order_by(MaskTrackRow.created_at, MaskTrackRow.id)).all()
-            ranges = s.scalars(select(RedactionRangeRow).where(RedactionRangeRow.recording_id == recording_id,
-                                                               RedactionRangeRow.deleted_at.is_(None))
-                               .order_by(RedactionRangeRow.start_pts, RedactionRangeRow.id)).all()
-            blackouts = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
-                              if r.kind == "blackout")
-            audio = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
-                          if r.kind == "audio")
-            return MaskSet(tuple(_track_of(t) for t in tracks), blackouts, audio)
+    def load(self, recording_id: str, s=None) -> MaskSet:
+        """The recording's current masks; `s`: read inside that session (e.g. a gate's transaction)."""
+        if s is None:
+            with self.library.sessions() as s:
+                return self.load(recording_id, s)
+        tracks = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
+                                                      MaskTrackRow.deleted_at.is_(None))
+                           .order_by(MaskTrackRow.created_at, MaskTrackRow.id)).all()
+        ranges = s.scalars(select(RedactionRangeRow).where(RedactionRangeRow.recording_id == recording_id,
+                                                           RedactionRangeRow.deleted_at.is_(None))
+                           .order_by(RedactionRangeRow.start_pts, RedactionRangeRow.id)).all()
+        blackouts = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
+                          if r.kind == "blackout")
+        audio = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
+                      if r.kind == "audio")
+        return MaskSet(tuple(_track_of(t) for t in tracks), blackouts, audio)
 
     # ---- writing --------------------------------------------------------------------------------------------
     def _check_recording(self, s, recording_id: str) -> None:
