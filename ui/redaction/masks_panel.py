@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QToolButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from ui.redaction.approval_box import ApprovalBox
 from ui.redaction.draw_tool import Tool
 from ui.redaction.preview import MODES
 from ui.redaction.ranges_box import RangesBox
@@ -56,6 +57,8 @@ class MasksPanel(QScrollArea):
         lay.addWidget(self.props)
         self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.defaults["reason"])
         lay.addWidget(self.ranges)
+        self.approval = ApprovalBox(self.session)
+        lay.addWidget(self.approval)
         lay.addStretch(1)
 
         self.tracks.itemSelectionChanged.connect(self._list_selection_changed)
