@@ -100,20 +100,18 @@ def cmd_masks_export(args) -> int:
 
 
 def cmd_masks_import(args) -> int:
-    from reviewer.redact.model import mask_set_from_json
+    from reviewer.redact import mask_file
     from reviewer.redact.store import MaskStore
+    from reviewer.redact.validate import MaskError
 
-    try:
-        data = json.loads(args.file.read_text(encoding="utf-8"))
-        ms = mask_set_from_json(data)
-    except FileNotFoundError:
-        raise ReviewerError(f"{args.file}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ReviewerError(f"{args.file}: not valid JSON ({exc})") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ReviewerError(f"{args.file}: not a valid mask file ({exc!r}); see docs/masks-schema.md") from None
     with _library() as lib:
-        n = MaskStore(lib).import_set(lib.get(args.id).id, ms)
+        rid = lib.get(args.id).id
+        store = MaskStore(lib)
+        ms = mask_file.read(args.file, store.bounds(rid))
+        try:
+            n = store.import_set(rid, ms, source=str(args.file))
+        except MaskError as exc:  # checks that need the library: ids of another recording, ids used twice
+            raise MaskError(f"{args.file}: not a valid mask file: {exc}; nothing was imported") from None
     print(f"imported {n} mask records")
     return 0
 
