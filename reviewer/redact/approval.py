@@ -99,8 +99,8 @@ class ApprovalRequired(PermissionDenied):
 
 
 def editors(s, recording_id: str) -> frozenset[str]:
-    """Every user who ever created, changed or deleted one of the recording's masks or ranges (from the audit
-    trail, which cannot be edited), plus the authors named on the current tracks."""
+    """Every user who ever created, changed or deleted one of the recording's masks or ranges, from the audit
+    trail (which cannot be edited). Not the tracks' free-text `author`: an import could name anyone there."""
     rows = s.scalars(select(AuditEvent.user).where(
         AuditEvent.object_type.in_(EDIT_OBJECTS), AuditEvent.outcome == "ok",
         func.json_extract(AuditEvent.details, "$.recording_id") == recording_id).distinct()).all()
