@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -10,9 +12,11 @@ from tests.store import services
 
 
 @pytest.fixture(scope="session")
-def pg(tmp_path_factory):
-    with services.postgres(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
+def pg():
+    # not under pytest's tmp folder: that is private to root, and PostgreSQL runs as an unprivileged user
+    with tempfile.TemporaryDirectory(prefix="bwv-store-pg-") as root:
+        with services.postgres(Path(root)) as server:
+            yield server
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +60,34 @@ def s3_store(s3_settings):
     store = S3BlobStore(s3_settings, multipart_threshold=6 * 1024 * 1024, part_size=5 * 1024 * 1024)
     store.ensure_bucket()
     return store
+
+
+@pytest.fixture(scope="session", params=["embedded", "production"])
+def store(request, tmp_path_factory):
+    """The real server as a subprocess: embedded (SQLite + filesystem blobs) and production (PostgreSQL + S3)."""
+    folder = tmp_path_factory.mktemp(f"store-{request.param}")
+    if request.param == "embedded":
+        config = services.write_store_config(folder)
+    else:
+        from reviewer.store.blobs.s3 import S3Settings
+
+        pg, weed = request.getfixturevalue("pg"), request.getfixturevalue("weed")
+        s3 = S3Settings(endpoint=weed.endpoint, bucket="bwv-store-" + os.urandom(4).hex(),
+                        access_key=weed.access_key, secret_key=weed.secret_key, prefix="blobs/")
+        config = services.write_store_config(folder, database_url=pg.url, s3=s3)
+    with services.store_server(config) as server:
+        server.kind = request.param
+        server.s3 = None if request.param == "embedded" else s3
+        yield server
+
+
+@pytest.fixture
+def store_blobs(store):
+    """The blob store behind `store`, opened directly, to check what actually landed."""
+    if store.s3 is None:
+        from reviewer.store.blobs.fs import FileBlobStore
+
+        return FileBlobStore(store.home / "blobs")
+    from reviewer.store.blobs.s3 import S3BlobStore
+
+    return S3BlobStore(store.s3)

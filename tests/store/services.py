@@ -52,11 +52,12 @@ def wait_until(ready: Callable[[], bool], what: str, proc: subprocess.Popen | No
     raise RuntimeError(f"{what} not ready after {timeout:.0f} s\n{tail}")
 
 
-def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Ask the process group to stop, then kill it: these are throwaway servers, so no long goodbyes."""
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
     try:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -93,8 +94,10 @@ def postgres(root: Path) -> Iterator[Postgres]:
         for p in (root / "pg", sock):
             os.chown(p, user.pw_uid, user.pw_gid)
         as_user = ["runuser", "-u", "nobody", "--"]
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "store", "--auth=trust",
-                    "-E", "UTF8", "--no-sync"], check=True, capture_output=True, cwd=root)
+    init = subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "store", "--auth=trust",
+                           "-E", "UTF8", "--no-sync"], capture_output=True, text=True, cwd=root)
+    if init.returncode:
+        raise RuntimeError(f"initdb failed in {data}: {init.stderr.strip()}")
     port = free_port()
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     proc = subprocess.Popen([*as_user, str(bindir / "postgres"), "-D", str(data), *opts.split()],
@@ -107,7 +110,7 @@ def postgres(root: Path) -> Iterator[Postgres]:
         wait_until(ready, "PostgreSQL", proc, log)
         yield Postgres(port, f"postgresql+psycopg://store@127.0.0.1:{port}/postgres")
     finally:
-        stop(proc)
+        stop(proc, signal.SIGINT)  # "fast" shutdown: SIGTERM would wait for every client to disconnect
 
 
 # ---- SeaweedFS -------------------------------------------------------------------------------------------------
@@ -160,5 +163,60 @@ def seaweed(root: Path) -> Iterator[Seaweed]:
 
         wait_until(ready, "SeaweedFS", proc, log)
         yield Seaweed(endpoint, access, secret)
+    finally:
+        stop(proc, timeout=3)
+
+
+# ---- the store itself ------------------------------------------------------------------------------------------
+@dataclass
+class StoreServer:
+    url: str  # http://127.0.0.1:PORT
+    home: Path
+    config: Path
+    proc: subprocess.Popen
+    log: Path
+    kind: str = "embedded"
+    s3: object = None  # S3Settings of the production pair
+
+    @property
+    def uploads(self) -> str:
+        return self.url + "/api/v1/uploads"
+
+
+def write_store_config(folder: Path, database_url: str | None = None, s3=None, expire_s: float = 3600,
+                       sweep_s: float = 60) -> Path:
+    lines = ["[server]", 'home = "home"', "[uploads]", f"expire_after_seconds = {expire_s}",
+             f"sweep_interval_seconds = {sweep_s}"]
+    if database_url:
+        lines += ["[database]", f'url = "{database_url}"']
+    if s3 is not None:
+        lines += ["[blobs]", 'backend = "s3"', f'endpoint = "{s3.endpoint}"', f'bucket = "{s3.bucket}"',
+                  f'access_key = "{s3.access_key}"', f'secret_key = "{s3.secret_key}"', f'prefix = "{s3.prefix}"']
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "store.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@contextlib.contextmanager
+def store_server(config: Path | None, home: Path | None = None, extra_env: dict | None = None) -> Iterator[StoreServer]:
+    """`reviewer store serve` as a subprocess on a free loopback port, ready when /api/v1/health answers."""
+    import httpx
+
+    repo = Path(__file__).resolve().parents[2]
+    port = free_port()
+    folder = config.parent if config else home
+    log = folder / f"store-{port}.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]),
+           **(extra_env or {})}
+    cmd = [sys.executable, "-m", "reviewer", "store", "serve", "--port", str(port)]
+    if config:
+        cmd += ["--config", str(config)]
+    proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True, cwd=folder)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(url + "/api/v1/health", timeout=5).status_code == 200, "the store", proc, log)
+        yield StoreServer(url, (folder / "home") if config else home, config, proc, log)
     finally:
         stop(proc)
