@@ -95,3 +95,16 @@ def test_a_damaged_blob_fails_its_hash_on_read(blobs, tmp_path):
         blobs.client.put_object(Bucket=blobs.bucket, Key=blobs.key(sha), Body=b"tampered")
     with pytest.raises(ChecksumMismatch, match=f"blob {sha}"):
         blobs.read_bytes(sha)
+
+
+def test_s3_storage_verifies_what_arrived(s3_store, tmp_path, monkeypatch):
+    """Bytes that change between our hash and the upload are refused by the storage's own SHA-256 check."""
+    from reviewer.store.blobs import s3 as s3mod
+
+    path, _data, sha = sample(tmp_path, 3000)
+    claimed = hashlib.sha256(b"the bytes we hashed a moment ago").hexdigest()
+    monkeypatch.setattr(s3mod, "sha256_file", lambda _p: claimed)  # our local check is fooled...
+    with pytest.raises(ChecksumMismatch, match="refused by the storage"):
+        s3_store.put(claimed, path)  # ...the storage's is not
+    assert not s3_store.exists(claimed)
+    assert not s3_store.exists(sha)

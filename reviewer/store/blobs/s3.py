@@ -66,20 +66,28 @@ class S3BlobStore(BlobStore):
 
     def ensure_bucket(self) -> None:
         """Create the bucket with Object Lock (which implies versioning) unless it exists; refuse one without."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
+        where = f"S3 bucket {self.bucket} at {self.settings.endpoint or 'AWS'}"
         try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except ClientError as exc:
-            if _code(exc) not in ("404", "NoSuchBucket", "NotFound"):
-                raise StoreError(f"S3 bucket {self.bucket}: {exc}") from None
-            self.client.create_bucket(Bucket=self.bucket, ObjectLockEnabledForBucket=True)
-        try:
-            conf = self.client.get_object_lock_configuration(Bucket=self.bucket)["ObjectLockConfiguration"]
-        except ClientError:
-            conf = {}
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if _code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+                    raise
+                self.client.create_bucket(Bucket=self.bucket, ObjectLockEnabledForBucket=True)
+            try:
+                conf = self.client.get_object_lock_configuration(Bucket=self.bucket)["ObjectLockConfiguration"]
+            except ClientError as exc:
+                if _code(exc) in ("403", "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId"):
+                    raise
+                conf = {}
+        except (BotoCoreError, ClientError) as exc:
+            code = _code(exc)
+            hint = " (refused: check the access key and secret)" if code in ("403", "AccessDenied") else ""
+            raise StoreError(f"{where}: {' '.join(str(exc).split())}{hint}") from None
         if conf.get("ObjectLockEnabled") != "Enabled":
-            raise StoreError(f"S3 bucket {self.bucket}: Object Lock is not enabled; evidential footage could be "
+            raise StoreError(f"{where}: Object Lock is not enabled; evidential footage could be "
                              "deleted, so the store refuses to use it")
 
     # ---- writing -----------------------------------------------------------------------------------------------
