@@ -147,7 +147,7 @@ class Uploads:
             if s.get(Blob, up.sha256) is None:
                 s.add(Blob(sha256=up.sha256, size=up.length))
             row = s.get(Upload, up.id)
-            row.state = "complete"
+            row.state, row.offset = "complete", up.length
             s.flush()
             s.expunge(row)
         with contextlib.suppress(FileNotFoundError):
@@ -190,11 +190,16 @@ class Appender:
     def close(self) -> Upload:
         """Persist what arrived (also after a cut connection); completes the upload when it is all there."""
         try:
+            if self.offset == self.up.length:
+                # the last bytes count as received only once they are in the blob store: if that move fails,
+                # HEAD still reports the earlier offset and the client's resend completes the upload
+                self.fh.flush()
+                os.fsync(self.fh.fileno())
+                self.fh.close()
+                return self.uploads._finish(self.up, self.hasher.hexdigest())
             if self.offset != self.recorded:
                 self._persist()
             self.fh.close()
-            if self.offset == self.up.length:
-                return self.uploads._finish(self.up, self.hasher.hexdigest())
             self.uploads._hashers[self.up.id] = (self.offset, self.hasher)
             return self.up
         finally:

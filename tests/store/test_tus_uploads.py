@@ -144,3 +144,10 @@ def test_incomplete_uploads_expire(tmp_path):
         assert head(up.url).status_code == 410
         with pytest.raises((TusUploadFailed, TusCommunicationError)):
             uploader(store, path, sha, url=up.url).upload()
+
+
+def test_an_empty_file_uploads(store, store_blobs, tmp_path):
+    path, _data, sha = footage(tmp_path, 0, "empty.mp4")
+    uploader(store, path, sha).upload()  # tuspy only POSTs for an empty file: creation completes it
+    assert httpx.get(f"{store.url}/api/v1/blobs/{sha}", timeout=30).json()["size"] == 0
+    assert store_blobs.read_bytes(sha) == b""
