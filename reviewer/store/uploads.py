@@ -92,7 +92,18 @@ class Uploads:
             with contextlib.suppress(TusError):
                 with self._exclusive(upload_id):
                     self._discard(upload_id, "expired")
+        self._remove_orphans(now)
         return len(ids)
+
+    def _remove_orphans(self, now: dt.datetime) -> None:
+        """Staged files no open upload owns (a crash between steps) go once they are older than the expiry."""
+        cutoff = (now - self.expiry).timestamp()
+        with self.sessions() as s:
+            open_ids = set(s.scalars(select(Upload.id).where(Upload.state == "open")).all())
+        for p in self.staging.glob("*.part"):
+            with contextlib.suppress(OSError):
+                if p.stem not in open_ids and p.stat().st_mtime < cutoff:
+                    p.unlink()
 
     # ---- appending ----------------------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -74,3 +74,24 @@ def test_an_empty_upload_completes_at_creation(service):
     with pytest.raises(Exception, match=f"expected {wrong}"):
         uploads.create(0, f"sha256 {b64(wrong)}")
     assert not blobs.exists(wrong)
+
+
+def test_sweep_expires_incomplete_uploads_and_removes_orphaned_staging(service):
+    import datetime as dt
+
+    uploads, _blobs = service
+    data = os.urandom(1000)
+    up = uploads.create(len(data), f"sha256 {b64(hashlib.sha256(data).hexdigest())}")
+    w = uploads.appender(up.id, 0)
+    w.write(data[:10])
+    w.close()
+    orphan = uploads.staging / ("f" * 32 + ".part")  # left by a crash: no upload row owns it
+    orphan.write_bytes(b"x")
+    os.utime(orphan, (0, 0))
+    assert uploads.sweep() == 0 and not orphan.exists() and uploads.part(up.id).exists()
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    assert uploads.sweep(later) == 1
+    assert not uploads.part(up.id).exists()
+    with pytest.raises(TusError, match="expired before it was completed") as gone:
+        uploads.get(up.id)
+    assert gone.value.status == 410
