@@ -151,3 +151,40 @@ def test_an_empty_file_uploads(store, store_blobs, tmp_path):
     uploader(store, path, sha).upload()  # tuspy only POSTs for an empty file: creation completes it
     assert httpx.get(f"{store.url}/api/v1/blobs/{sha}", timeout=30).json()["size"] == 0
     assert store_blobs.read_bytes(sha) == b""
+
+
+def test_a_client_that_restarts_resumes_from_its_stored_url(store, store_blobs, tmp_path):
+    """A dock that crashed: tuspy's URL storage remembers the upload, and the new process continues it."""
+    from tusclient.storage.filestorage import FileStorage
+
+    path, data, sha = footage(tmp_path, 3 * MB)
+    urls = FileStorage(str(tmp_path / "tus-urls.json"))
+    uploader(store, path, sha, store_url=True, url_storage=urls).upload(stop_at=2 * MB)
+    urls.close()
+    urls = FileStorage(str(tmp_path / "tus-urls.json"))  # the restarted process reads what the last one stored
+    again = uploader(store, path, sha, store_url=True, url_storage=urls)
+    assert again.offset == 2 * MB
+    again.upload()
+    urls.close()
+    assert store_blobs.read_bytes(sha) == data
+
+
+def test_an_upload_continues_on_a_restarted_server(tmp_path):
+    """Killed between PATCHes, a new server process rebuilds the running hash from the staged bytes."""
+    import signal
+
+    config = services.write_store_config(tmp_path / "srv")
+    path, data, sha = footage(tmp_path, 3 * MB)
+    with services.store_server(config) as first:
+        up = uploader(first, path, sha)
+        up.upload(stop_at=2 * MB)
+        upload_path = urlsplit(up.url).path
+        services.stop(first.proc, signal.SIGKILL)
+    with services.store_server(config) as second:
+        resumed = uploader(second, path, sha, url=second.url + upload_path)
+        assert resumed.offset == 2 * MB
+        resumed.upload()
+        assert httpx.get(f"{second.url}/api/v1/blobs/{sha}", timeout=30).json()["size"] == len(data)
+    from reviewer.store.blobs.fs import FileBlobStore
+
+    assert FileBlobStore(second.home / "blobs").read_bytes(sha) == data
