@@ -113,8 +113,8 @@ class S3BlobStore(BlobStore):
         with open(path, "rb") as body:
             try:
                 # the storage recomputes the SHA-256 of what arrived and refuses the PUT (BadDigest) if it differs
-                self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ChecksumSHA256=b64(bytes.fromhex(sha256)),
-                                       Metadata={"sha256": sha256})
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata={"sha256": sha256},
+                                       ChecksumSHA256=b64(bytes.fromhex(sha256)))
             except ClientError as exc:
                 if _code(exc) in ("BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"):
                     raise ChecksumMismatch(f"upload of {path} to S3", sha256, "(refused by the storage)") from None
