@@ -78,3 +78,12 @@ def test_a_bucket_without_object_lock_is_refused(weed, s3_settings):
     store = S3BlobStore(S3Settings(**{**s3_settings.__dict__, "bucket": plain}))
     with pytest.raises(StoreError, match="Object Lock is not enabled; evidential footage could be deleted"):
         store.ensure_bucket()
+
+
+def test_without_the_store_extra_serve_says_what_to_install(tmp_path):
+    code = ("import sys; sys.modules['uvicorn'] = None\n"  # as if the store extra were not installed
+            "from reviewer.cli import main; sys.exit(main(['store', 'serve']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(REPO), "REVIEWER_STORE_HOME": str(tmp_path)})
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("reviewer: the store needs its server packages: pip install 'bwv-reviewer[store]'")
