@@ -39,8 +39,6 @@ class BlobInfo(BaseModel):
     sha256: str
     size: int
     created_at: str
-    legal_hold: bool
-    retain_until: str | None
 
 
 class Problem(BaseModel):
@@ -110,9 +108,7 @@ def create_app(config: StoreConfig) -> FastAPI:
                 row = s.get(Blob, sha256)
         if row is None:
             return JSONResponse({"detail": f"blob {sha256}: not in the store"}, status_code=404)
-        return BlobInfo(sha256=row.sha256, size=row.size, created_at=row.created_at.isoformat(),
-                        legal_hold=row.legal_hold,
-                        retain_until=row.retain_until.isoformat() if row.retain_until else None)
+        return BlobInfo(sha256=row.sha256, size=row.size, created_at=row.created_at.isoformat())
 
     # ---- tus 1.0: core, creation, termination, expiration (ADR 0008) -------------------------------------------
     @app.options(f"{API}/uploads", status_code=204, tags=["uploads"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Index, MetaData, String, Text
+from sqlalchemy import BigInteger, Index, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from reviewer.library.models import NAMING_CONVENTION, UTCDateTime, utcnow
@@ -22,8 +22,7 @@ class Blob(StoreBase):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    legal_hold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    retain_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Holds and retention dates are not copied here: the blob store's lock (S3 Object Lock) is their one truth.
 
 
 class Upload(StoreBase):

@@ -23,8 +23,6 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("legal_hold", sa.Boolean(), nullable=False),
-        sa.Column("retain_until", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_blobs")),
     )
     op.create_table(
