@@ -119,12 +119,7 @@ class Uploads:
                 self._busy.discard(upload_id)
 
     def appender(self, upload_id: str, offset: int) -> "Appender":
-        up = self.get(upload_id)
-        if up.state == "complete":
-            raise TusError(409, f"upload {upload_id}: already complete")
-        if offset != up.offset:
-            raise TusError(409, f"Upload-Offset {offset} does not match the upload's offset {up.offset}")
-        return Appender(self, up)
+        return Appender(self, upload_id, offset)
 
     def _hasher(self, up: Upload):
         cached = self._hashers.pop(up.id, None)
@@ -169,11 +164,18 @@ class Uploads:
 class Appender:
     """One PATCH: bytes go to the staged file and the running hash; close() makes them durable and counted."""
 
-    def __init__(self, uploads: Uploads, up: Upload):
-        self.uploads, self.up = uploads, up
-        self._ctx = uploads._exclusive(up.id)
+    def __init__(self, uploads: Uploads, upload_id: str, offset: int):
+        self.uploads = uploads
+        uploads.get(upload_id)  # 404/410 before taking the lock, so unknown ids never enter the busy set
+        self._ctx = uploads._exclusive(upload_id)
         self._ctx.__enter__()
         try:
+            # read again under the lock: the sweeper or a DELETE may have ended it in between
+            self.up = up = uploads.get(upload_id)
+            if up.state == "complete":
+                raise TusError(409, f"upload {upload_id}: already complete")
+            if offset != up.offset:
+                raise TusError(409, f"Upload-Offset {offset} does not match the upload's offset {up.offset}")
             self.hasher = uploads._hasher(up)
             self.fh = open(uploads.part(up.id), "r+b")
             self.fh.truncate(up.offset)  # bytes past the recorded offset were never acknowledged
