@@ -188,3 +188,26 @@ def test_an_upload_continues_on_a_restarted_server(tmp_path):
     from reviewer.store.blobs.fs import FileBlobStore
 
     assert FileBlobStore(second.home / "blobs").read_bytes(sha) == data
+
+
+def test_one_patch_at_a_time_per_upload(store, tmp_path):
+    path, data, sha = footage(tmp_path, 2 * MB)
+    url = uploader(store, path, sha).create_url()
+    u = urlsplit(url)
+    patch = {**TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
+    with socket.create_connection((u.hostname, u.port), timeout=30) as slow:
+        slow.sendall((f"PATCH {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\nTus-Resumable: 1.0.0\r\n"
+                      f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                      f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:1000])
+        deadline = time.monotonic() + 60
+        while True:  # an empty PATCH is harmless if it gets in first; once the slow one holds the upload: 423
+            second = httpx.patch(url, headers=patch, content=b"", timeout=30)
+            if second.status_code == 423:
+                break
+            assert second.status_code == 204 and time.monotonic() < deadline, second.text
+            time.sleep(0.05)
+        assert "another request is writing to it" in second.json()["detail"]
+    deadline = time.monotonic() + 60
+    while int(head(url).headers["Upload-Offset"]) != 1000:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
