@@ -29,6 +29,10 @@ SKIP_SUFFIXES = (".json", ".done", ".part", ".partial", ".tmp")
 HASH_BLOCK = 4 * MiB
 
 
+class Stopped(Exception):
+    """The dock was asked to stop (SIGTERM) between two chunks; the state file already says where to resume."""
+
+
 @dataclass(frozen=True)
 class Event:
     kind: str  # waiting, hashed, created, progress, sent, confirmed, kept, deleted, warning, error, offline
@@ -50,6 +54,7 @@ class Dock:
         self.chunk = max(1, int(chunk_size))
         self.on_event = on_event or (lambda e: None)
         self._seen: dict[str, tuple[tuple, float]] = {}  # name -> (signature, monotonic time first seen so)
+        self._stop: threading.Event | None = None
 
     def close(self) -> None:
         self.state.close()
@@ -225,6 +230,8 @@ class Dock:
         offset = self.client.offset(entry.upload)
         with open(path, "rb") as fh:
             while offset < entry.size:
+                if self._stop is not None and self._stop.is_set():
+                    raise Stopped()
                 fh.seek(offset)
                 body = fh.read(min(self.chunk, entry.size - offset))
                 if len(body) != min(self.chunk, entry.size - offset):
@@ -259,11 +266,14 @@ class Dock:
     # ---- the loop ----------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event, poll_interval: float = 0.5, max_backoff: float = 10.0) -> None:
         backoff = 0.0
+        self._stop = stop
         while not stop.is_set():
             try:
                 self.poll()
                 backoff = 0.0
                 stop.wait(poll_interval)
+            except Stopped:
+                return
             except StoreUnreachable as exc:
                 # the first retry is immediate: a cut connection is usually back at once
                 self.emit("offline", "", f"{exc}; retrying" + (f" in {backoff:.1f} s" if backoff else ""))

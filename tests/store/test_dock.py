@@ -157,21 +157,27 @@ def test_a_cut_mid_upload_resumes_and_sends_at_most_one_chunk_again(store, store
     assert store_blobs.read_bytes(sha) == data
 
 
-def test_a_killed_dock_restarts_without_sending_acknowledged_bytes_again(store, store_blobs, tmp_path):
+def test_a_stopped_or_killed_dock_restarts_without_sending_acknowledged_bytes_again(store, store_blobs, tmp_path):
     watch = tmp_path / "camera"
     size = 12 * MiB
     data, sha = camera_file(watch, "cam_kill.mp4", size)
     with FaultProxy(port_of(store.url)) as proxy:
-        proxy.throttle(4 * MiB)  # slow enough to kill the dock mid-file on any machine
+        proxy.throttle(4 * MiB)  # slow enough to stop the dock mid-file on any machine
+        with dock_process(watch, proxy.url, "--settle", "0.2") as polite:
+            wait_for(lambda: acked(watch, "cam_kill.mp4") >= 2 * MiB, "2 MiB acknowledged", proc=polite,
+                     log=polite.log)
+            polite.send_signal(signal.SIGTERM)  # the station shutting down: it stops between two chunks
+            assert polite.wait(WAIT) == 0, polite.log.read_text()
+        assert state_of(watch)["cam_kill.mp4"]["state"] == "uploading"
         with dock_process(watch, proxy.url, "--settle", "0.2") as first:
-            wait_for(lambda: acked(watch, "cam_kill.mp4") >= 4 * MiB, "4 MiB acknowledged", proc=first,
+            wait_for(lambda: acked(watch, "cam_kill.mp4") >= 5 * MiB, "5 MiB acknowledged", proc=first,
                      log=first.log)
             kill9(first)
         wait_for(lambda: not proxy._socks, "the killed dock's connection to close")
         location = state_of(watch)["cam_kill.mp4"]["upload"]
         held = int(httpx.head(store.url + location, headers={"Tus-Resumable": "1.0.0"},
                               timeout=30).headers["upload-offset"])
-        assert held >= acked(watch, "cam_kill.mp4") >= 4 * MiB
+        assert held >= acked(watch, "cam_kill.mp4") >= 5 * MiB
         proxy.passing()
         proxy.reset_counts()
         with dock_process(watch, proxy.url, "--settle", "0.2") as second:
