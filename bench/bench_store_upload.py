@@ -65,11 +65,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bwv-bench-store-", dir=args.tmp) as root:
         root = Path(root)
         os.chmod(root, 0o755)
-        print(f"file: {args.size_mb} MiB of random bytes; dock chunk {args.chunk // MiB} MiB", flush=True)
+        print(f"file: {args.size_mb} MiB of random bytes; dock chunk {args.chunk // MiB} MiB; "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
         watch = root / "camera"
         watch.mkdir()
         sha = make_file(watch / "bench.mp4", size)
-        with services.postgres(root / "pgroot") as pg, services.seaweed(root / "weedroot") as weed:
+        with services.postgres(root / "pgroot") as pg, services.seaweed(
+                root / "weedroot", volume_size_mb=max(64, args.size_mb // 8)) as weed:
             import boto3
             from boto3.s3.transfer import TransferConfig
 
@@ -139,6 +141,7 @@ def main() -> None:
     print(f"        (the dock's SHA-256 pass before it  : {hash_s:7.2f} s  {mbs(hash_s):7.1f} MiB/s, not counted)")
     print(f"server RSS: at start {base_rss:.0f} MB, max sampled while streaming {max(samples or [0]):.0f} MB, "
           f"peak (VmHWM) {peak:.0f} MB (target <= 300)  {'PASS' if peak <= 300 else 'MISS'}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores)")
     print(f"download: no store endpoint on main yet; anchor boto3 get: {anchor_get:7.2f} s  "
           f"{mbs(anchor_get):7.1f} MiB/s")
 

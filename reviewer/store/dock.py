@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from reviewer.library.originals import sha256_file
 from reviewer.store.dock_client import (ContentMismatch, DockError, OffsetConflict, StoreClient, StoreUnreachable,
                                         UploadGone)
 from reviewer.store.dock_state import CONFIRMED, HASHED, UPLOADING, DockState, Entry
@@ -26,7 +27,6 @@ MiB = 1024 * 1024
 DEFAULT_CHUNK = 8 * MiB  # one PATCH; a cut or a killed store costs at most this much again
 SIDECAR_INLINE_MAX = 4096  # sent in Upload-Metadata (an HTTP header); real sidecars are a few hundred bytes
 SKIP_SUFFIXES = (".json", ".done", ".part", ".partial", ".tmp")
-HASH_BLOCK = 4 * MiB
 
 
 class Stopped(Exception):
@@ -68,7 +68,8 @@ class Dock:
         out = []
         for p in sorted(self.watch.iterdir()):
             n = p.name
-            if n.startswith((".", "~")) or n.lower().endswith(SKIP_SUFFIXES) or not p.is_file():
+            # a symlink is not camera output: it could offer any file on the machine as evidence
+            if n.startswith((".", "~")) or n.lower().endswith(SKIP_SUFFIXES) or p.is_symlink() or not p.is_file():
                 continue
             out.append(n)
         return out
@@ -157,16 +158,13 @@ class Dock:
     def _hash(self, name: str) -> Entry:
         path = self.watch / name
         before = os.stat(path)
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while block := fh.read(HASH_BLOCK):
-                h.update(block)
+        digest = sha256_file(path)
         after = os.stat(path)
         if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
             self._seen.pop(name, None)
             raise DockError(f"{path}: changed while it was being hashed; waiting for it to settle")
         side = self.sidecar_of(name)
-        entry = Entry(size=after.st_size, mtime_ns=after.st_mtime_ns, sha256=h.hexdigest(),
+        entry = Entry(size=after.st_size, mtime_ns=after.st_mtime_ns, sha256=digest,
                       sidecar=side.name if side else None)
         self.state.files[name] = entry
         self.state.save()
@@ -247,10 +245,21 @@ class Dock:
         self.emit("sent", path.name, f"{path.name}: all {entry.size} bytes acknowledged", entry)
 
     def _delete(self, name: str, entry: Entry) -> None:
-        """Only what the store confirmed goes: the file if unchanged, its sidecar if it is what was sent."""
+        """Only what the store confirmed goes: the file if unchanged, its sidecar if it is what was sent.
+
+        The state file is not trusted for this (anyone at the station can edit it): the file is hashed again and
+        the store asked about that hash right before the file is deleted."""
         path = self.watch / name
         if not self._unchanged(name, entry):
             return
+        sha = sha256_file(path)
+        held = self.client.blob(sha)
+        if sha != entry.sha256 or held is None or held.size != os.stat(path).st_size:
+            self.state.files.pop(name, None)
+            self.state.save()
+            self._seen.pop(name, None)
+            raise DockError(f"{path}: not deleted: the store does not hold this file's content "
+                            f"(sha256 {sha}); it will be sent again")
         side = self.watch / entry.sidecar if entry.sidecar else None
         if side is not None and side.is_file() and entry.sidecar_sha256 is not None \
                 and hashlib.sha256(side.read_bytes()).hexdigest() == entry.sidecar_sha256:

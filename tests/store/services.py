@@ -129,8 +129,9 @@ def weed_binary() -> str:
 
 
 @contextlib.contextmanager
-def seaweed(root: Path) -> Iterator[Seaweed]:
-    """`weed server -s3` on loopback with one admin identity, so requests signed with other keys are refused."""
+def seaweed(root: Path, volume_size_mb: int = 64) -> Iterator[Seaweed]:
+    """`weed server -s3` on loopback with one admin identity, so requests signed with other keys are refused.
+    Capacity is -volume.max (50) volumes of volume_size_mb: small for tests, larger for benchmarks' big files."""
     folder = root / "weed"
     (folder / "data").mkdir(parents=True)
     access, secret = "bwvtestaccess", "bwv-test-secret-" + os.urandom(8).hex()
@@ -142,7 +143,10 @@ def seaweed(root: Path) -> Iterator[Seaweed]:
     cmd = [weed_binary(), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
            f"-master.port={mp}", f"-master.port.grpc={mg}", f"-volume.port={vp}", f"-volume.port.grpc={vg}",
            f"-filer.port={fp}", f"-filer.port.grpc={fg}", "-s3", f"-s3.port={sp}", f"-s3.port.grpc={sg}",
-           f"-s3.config={s3cfg}", "-volume.max=50", "-master.volumeSizeLimitMB=64", f"-metricsPort={mx}"]
+           f"-s3.config={s3cfg}", "-volume.max=50", f"-master.volumeSizeLimitMB={volume_size_mb}",
+           f"-metricsPort={mx}", "-s3.port.iceberg=0", "-s3.port.lance=0"]
+    # the Iceberg and Lance catalogs default to fixed ports (8181, 9101), which a second SeaweedFS on the machine
+    # (another test session, a benchmark) then fails to bind, and we use neither: off
     proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
                             cwd=folder)
     endpoint = f"http://127.0.0.1:{sp}"

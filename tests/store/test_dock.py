@@ -300,3 +300,34 @@ def test_a_second_dock_on_the_same_folder_is_refused(tmp_path):
             Dock(watch, StoreClient("http://127.0.0.1:9"))
     finally:
         first.close()
+
+
+def test_a_state_file_claiming_confirmation_does_not_get_a_file_deleted(tmp_path):
+    """The state file is writable by whoever sits at the station: deletion asks the store, not the file."""
+    watch = tmp_path / "camera"
+    data, sha = camera_file(watch, "cam_forged.mp4", 256 * 1024)
+    st = os.stat(watch / "cam_forged.mp4")
+    (watch / ".dock").mkdir()
+    (watch / ".dock" / "state.json").write_text(json.dumps({"version": 1, "files": {"cam_forged.mp4": {
+        "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha, "state": "confirmed"}}}))
+    dock = Dock(watch, StoreClient("http://127.0.0.1:9"), settle=0, delete_confirmed=True)  # no store there
+    try:
+        with pytest.raises(StoreUnreachable):
+            dock.poll()
+    finally:
+        dock.close()
+    assert (watch / "cam_forged.mp4").read_bytes() == data
+
+
+def test_symlinks_in_the_camera_folder_are_not_offered_as_footage(tmp_path):
+    watch = tmp_path / "camera"
+    watch.mkdir()
+    (tmp_path / "private.txt").write_text("not camera output")
+    (watch / "clip.mp4").symlink_to(tmp_path / "private.txt")
+    dock = Dock(watch, StoreClient("http://127.0.0.1:9"), settle=0)  # any attempt to send would fail loudly
+    try:
+        assert dock.candidates() == []
+        assert dock.poll() == 0
+    finally:
+        dock.close()
+    assert state_of(watch) == {}
