@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from reviewer.errors import NotFound
 from reviewer.events import Publisher
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_redact import MaskTrackRow, RedactionRangeRow
@@ -42,6 +43,7 @@ class MaskStore:
         self.events = Publisher()
 
     # ---- reading --------------------------------------------------------------------------------------------
+    @read_only
     def load(self, recording_id: str) -> MaskSet:
         with self.library.sessions() as s:
             tracks = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
@@ -61,6 +63,7 @@ class MaskStore:
         if s.get(Recording, recording_id) is None:
             raise NotFound(f"no recording {recording_id} in the library")
 
+    @gated(Action.REDACT)
     def save_track(self, recording_id: str, track: MaskTrack) -> None:
         actor = self.library.actor
         with self.gov.write() as s:
@@ -82,6 +85,7 @@ class MaskStore:
                           "effect": track.effect.kind.value})
         self._changed(recording_id, track.id)
 
+    @gated(Action.REDACT)
     def delete_track(self, recording_id: str, track_id: str) -> None:
         with self.gov.write() as s:
             self.gov.require(Action.REDACT, "mask_track", track_id, s=s)
@@ -93,6 +97,7 @@ class MaskStore:
             self._record(s, recording_id, "mask_track.delete", "mask_track", track_id, {"label": row.label})
         self._changed(recording_id, track_id)
 
+    @gated(Action.REDACT)
     def save_range(self, recording_id: str, kind: str, r: PtsRange) -> None:
         if kind not in ("blackout", "audio"):
             raise ValueError(f"range kind must be blackout or audio, got {kind!r}")
@@ -115,6 +120,7 @@ class MaskStore:
                          {"start_pts": r.start_pts, "end_pts": r.end_pts, "mode": r.mode, "reason": r.reason})
         self._changed(recording_id, r.id)
 
+    @gated(Action.REDACT)
     def delete_range(self, recording_id: str, range_id: str) -> None:
         with self.gov.write() as s:
             row = s.get(RedactionRangeRow, range_id)
@@ -126,6 +132,7 @@ class MaskStore:
             self._record(s, recording_id, f"{row.kind}_range.delete", f"{row.kind}_range", range_id, {})
         self._changed(recording_id, range_id)
 
+    @gated(Action.REDACT)
     def import_set(self, recording_id: str, ms: MaskSet) -> int:
         """Add (or update, by id) every track and range of `ms`. Returns how many records were written."""
         n = 0
@@ -138,6 +145,7 @@ class MaskStore:
                 n += 1
         return n
 
+    @read_only
     def export_json(self, recording_id: str) -> dict:
         return {"schema": "bwv-reviewer/masks", "version": 1, "recording_id": recording_id,
                 **mask_set_to_json(self.load(recording_id))}
