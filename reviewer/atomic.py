@@ -49,3 +49,20 @@ def write_bytes(target: str | Path, data: bytes) -> None:
 
 def write_text(target: str | Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def stage_bytes(target: str | Path, data: bytes) -> Path:
+    """Write `data` to a fsynced temp file beside `target` and return it; the caller gives it its final name
+    (reviewer.outputs.publish) once the disclosure is on record, or deletes it."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.config import Paths
 from reviewer.errors import Cancelled, MediaError, ReviewerError
+from reviewer.govern.roles import Action
 from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import Incoming, OriginalStore
 from reviewer.library.sidecar import Sidecar, clean_text, read_sidecar
@@ -183,7 +184,7 @@ class Ingestor:
             had_original = self.store.find(incoming.sha256) is not None
             final = incoming.commit()
             try:
-                with self._transaction() as s:
+                with self._transaction() as (s, audited):
                     rec = Recording(
                         sha256=incoming.sha256,
                         file_name=src.name,
@@ -214,18 +215,29 @@ class Ingestor:
                     s.add(rec)
                     s.flush()
                     view = view_of(rec, ref, self.paths)
-                    if self.gov is not None:
-                        self.gov.record(s, "recording", rec.id, "recording.import", details={
-                            "sha256": rec.sha256, "file_name": rec.file_name, "imported_from": rec.imported_from,
-                            "size": rec.size, "incident_ref": ref, "camera_start_source": source})
+                    audited(rec.id, {"sha256": rec.sha256, "file_name": rec.file_name,
+                                     "imported_from": rec.imported_from, "size": rec.size, "incident_ref": ref,
+                                     "camera_start_source": source})
             except BaseException:
                 if not had_original:
                     self.store.remove(final)
                 raise
         return view
 
+    @contextlib.contextmanager
     def _transaction(self):
-        return self.gov.write() if self.gov is not None else self.sessions.begin()
+        """(session, audited(recording_id, details)): through the gate (IMPORT, event "recording.import") when
+        the ingestor belongs to a governed library."""
+        if self.gov is None:
+            with self.sessions.begin() as s:
+                yield s, lambda _object_id, _details: None
+            return
+        with self.gov.gate(Action.IMPORT, "recording", "", "recording.import") as g:
+            def audited(object_id: str, details: dict) -> None:
+                g.object_id = object_id
+                g.details.update(details)
+
+            yield g.session, audited
 
     @staticmethod
     def _incident(s: Session, reference: str, actor: str) -> Incident:

@@ -1,0 +1,92 @@
+"""Single-frame export of a library recording (CLI `reviewer frame ID` and the player's Export frame): a
+full-resolution RGB PNG and its JSON sidecar, through the gate and the disclosure log.
+
+Without masks applied the frame is unredacted (EXPORT_UNREDACTED, refused to trainers); with the recording's
+masks applied it is EXPORT_REDACTED. The permission is checked before anything is opened or decoded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewer import atomic
+from reviewer.export.disclose import disclose
+from reviewer.export.manifest import mask_hash
+from reviewer.export.service import is_redacted
+from reviewer.export.stills import frame_record, png_bytes
+from reviewer.govern.gated import gated
+from reviewer.govern.roles import Action
+from reviewer.outputs import check_output_path, discard
+from reviewer.redact.model import mask_set_to_json
+
+
+@dataclass(frozen=True)
+class FrameExport:
+    png: Path
+    sidecar: Path
+    index: int
+    redacted: bool
+    sha256: str
+    created: tuple[Path, ...] = ()  # folders made for it (make_dirs), for the caller to report
+
+
+def sidecar_path(png: Path) -> Path:
+    return png.with_suffix(".json")
+
+
+@gated(Action.EXPORT_REDACTED, Action.EXPORT_UNREDACTED)
+def export_frame(library, recording_id: str, index: int, out: str | Path, *, redacted: bool = False,
+                 overwrite: bool = False, make_dirs: bool = False, reason: str | None = None,
+                 opened=None) -> FrameExport:
+    """Write presented frame `index` of a library recording to `out` (".png" added when missing)."""
+    from reviewer.redact.store import MaskStore
+
+    view = library.get(recording_id)
+    mask_set = MaskStore(library).load(view.id) if redacted else None
+    applies = mask_set is not None and is_redacted(mask_set)
+    action = Action.EXPORT_REDACTED if applies else Action.EXPORT_UNREDACTED
+    png = Path(out)
+    if png.suffix.lower() != ".png":
+        png = png.with_name(png.name + ".png")
+    png = png.expanduser().absolute()
+    library.gov.require(action, "recording", view.id, {"export": "frame", "frame": index, "output": str(png)})
+    home = library.paths.home
+    target = check_output_path(home, png, overwrite, make_dirs, what="exported frame")
+    side = check_output_path(home, sidecar_path(png), overwrite, what="frame sidecar").path
+    if reason:
+        library.gov.remember_justification(view.id, reason)
+    opened = opened or library.open_recording(view.id, reason=reason)
+    count = opened.table.frame_count
+    if not 0 <= index < count:
+        from reviewer.errors import MediaError
+
+        raise MediaError(opened.path, f"frame {index} does not exist: frames are numbered 0 to {count - 1}")
+    with opened.reader(cache_bytes=64 * 1024 * 1024) as reader:
+        frame = reader.frame(index)
+    if applies:
+        from reviewer.redact.planes import Planes
+        from reviewer.redact.render import redact
+
+        planes = Planes.from_frame(frame.video)
+        redact(planes, mask_set, frame.pts)
+        rgb = planes.to_rgb()
+    else:
+        rgb = frame.rgb()
+    data = png_bytes(png, rgb)
+    record = frame_record(opened, index, frame.pts, rgb, png, data, view.sha256)
+    record.update(redacted=applies,
+                  mask_set_sha256=mask_hash(mask_set_to_json(mask_set)) if applies else None)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        staged.append((atomic.stage_bytes(side, (json.dumps(record, indent=2) + "\n").encode()), side))
+        staged.append((atomic.stage_bytes(png, data), png))  # the PNG last: its presence means "finished"
+    except BaseException:
+        discard(*(tmp for tmp, _ in staged))
+        raise
+    disclose(library.gov, action, view.id, "recording.frame_export", {
+        "frame": index, "frames": [index], "pts": int(frame.pts), "output": str(png), "sidecar": str(side),
+        "sha256": record["png_sha256"], "redacted": applies, "mask_set_sha256": record["mask_set_sha256"],
+    }, staged, overwrite, justification=library.gov.justification_for(view.id))
+    return FrameExport(png, side, index, applies, record["png_sha256"], target.created)
