@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.config import Paths
 from reviewer.errors import Cancelled, MediaError, ReviewerError
-from reviewer.govern.roles import Action
+from reviewer.govern.gated import gated
+from reviewer.govern.roles import Action, PermissionDenied
 from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import Incoming, OriginalStore
 from reviewer.library.sidecar import Sidecar, clean_text, read_sidecar
@@ -95,7 +96,12 @@ class Ingestor:
         self.write_lock = write_lock
         self.actor = actor
 
+    @gated(Action.IMPORT)
     def run(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
+        """Refused (and the refusal audited) before anything is read when the user may not import; each
+        recording is then added through the gate with its "recording.import" event."""
+        if self.gov is not None:
+            self.gov.require(Action.IMPORT, "library", "", {"paths": [str(p) for p in paths]})
         report = ImportReport()
         incident = clean_text(incident, "incident reference") if incident else None
         files = expand(paths, report)
@@ -111,6 +117,8 @@ class Ingestor:
             except Cancelled:
                 report.cancelled = True
                 break
+            except PermissionDenied:  # the role was taken away mid-import: not a problem of this one file
+                raise
             except ReviewerError as exc:
                 report.errors.append((f, str(exc)))
             except OSError as exc:

@@ -73,10 +73,8 @@ class Library:
     @gated(Action.IMPORT)
     def import_paths(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
         """Import files and folders (recursively). Per-file problems land in report.errors; a cancel stops after
-        the current file is discarded and sets report.cancelled (earlier files stay imported). Refused (and the
-        refusal audited) before anything is read when the user may not import; each recording is then added
-        through the gate with its "recording.import" event."""
-        self.gov.require(Action.IMPORT, "library", "", {"paths": [str(p) for p in paths]})
+        the current file is discarded and sets report.cancelled (earlier files stay imported). The permission and
+        the audit events are the ingestor's (Ingestor.run)."""
         report = self._ingestor.run([Path(p) for p in paths], incident, task)
         for path, message in report.errors:
             self.gov.record_now("file", str(path), "recording.import", outcome="failed", details={"error": message})
