@@ -51,14 +51,18 @@ def _protected(home: Path, resolved: Path) -> bool:
     return not (_inside(resolved, exports) and resolved != exports and exports.resolve() == exports)
 
 
+def _inside_message(path: Path, home: Path, what: str) -> str:
+    return (f"{path}: is inside the library at {home}; no {what} is ever written there (only in its exports/ "
+            "folder)")
+
+
 def check_output_path(home: Path, path: str | Path, overwrite: bool = False, make_dirs: bool = False,
                       what: str = "output") -> OutputPath:
     """Refuse (OutputRefused, one line naming the path and the problem) or return where `path` may be written."""
     path = Path(path).expanduser().absolute()
     resolved = path.resolve()  # every symlink on the way, including the file itself
     if _protected(Path(home), resolved) or _protected(Path(home), path.parent.resolve() / path.name):
-        raise OutputRefused(f"{path}: is inside the library at {home}; an {what} is never written there (the "
-                            f"library's own exports/ folder is the exception)")
+        raise OutputRefused(_inside_message(path, home, what))
     if resolved.is_dir():
         raise OutputRefused(f"{path}: is a folder; give a file name for the {what}")
     exists = os.path.lexists(path)
@@ -78,8 +82,7 @@ def check_output_dir(home: Path, folder: str | Path, make_dirs: bool = False, wh
     """The same rules for a folder that will receive outputs (stills): not in the library, created only if asked."""
     folder = Path(folder).expanduser().absolute()
     if _protected(Path(home), folder.resolve()):
-        raise OutputRefused(f"{folder}: is inside the library at {home}; an {what} is never written there (the "
-                            f"library's own exports/ folder is the exception)")
+        raise OutputRefused(_inside_message(folder, home, what))
     if folder.exists() and not folder.is_dir():
         raise OutputRefused(f"{folder}: is a file, not a folder")
     return OutputPath(folder, folder.exists(), _ensure_folder(folder, make_dirs))
