@@ -162,7 +162,7 @@ def child(home: Path, out_dir: Path, seed: int, fifo: str, target: str) -> None:
 
 def zygote(home: Path, out_dir: Path) -> None:
     import reviewer.export.service  # noqa: F401  (av, cv2, fpdf and the library, imported once)
-    import reviewer.library.library  # noqa: F401
+    import reviewer.library.library  # noqa: F401  (imported before forking, not used here)
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     for line in sys.stdin:

@@ -47,7 +47,6 @@ def test_masked_frames_hide_the_code_and_unmasked_frames_keep_it(rec, tmp_path):
     lib, opened, clip = rec
     store = MaskStore(lib)
     store.save_track(opened.view.id, code_track(opened, 10, 20, Effect(EffectKind.PIXELATE, 24)))
-    masks = store.load(opened.view.id)
     out = tmp_path / "stills"
     stills = export_stills(lib, opened.view.id, [15, 40, 10], out, opened=opened, make_dirs=True).stills
 
