@@ -216,7 +216,6 @@ class MainWindow(QMainWindow):
             return
         stem = Path(getattr(getattr(source, "view", None), "file_name", source.path.name)).stem
         default = self.library.paths.exports / f"{stem}_frame{self.controller.current_index:06d}.png"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, _ = QFileDialog.getSaveFileName(self, "Export frame", str(default), "PNG image (*.png)")
         if not name:
             return

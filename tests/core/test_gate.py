@@ -65,6 +65,25 @@ def test_every_public_operation_carries_a_gate_marker():
     assert not unmarked, f"public operations without @gated/@read_only/@ungated: {unmarked}"
 
 
+# what a @read_only operation's own code must not do: open a write transaction, append to the audit trail,
+# decode or open footage, or write files
+WRITES_OR_REVEALS = ("write(", "gate(", ".record(", "record_now(", "reader(", "open_recording(", "MediaSource",
+                     "os.replace", ".unlink(", "write_text(", "write_bytes(", ".add(", ".delete(")
+
+
+def test_read_only_operations_neither_write_nor_touch_footage():
+    offenders = {}
+    for name, fn in public_operations().items():
+        if marker(fn)[0] != "read_only":
+            continue
+        code = inspect.getsource(fn)
+        doc = inspect.getdoc(fn) or ""
+        found = [w for w in WRITES_OR_REVEALS if w in code.replace(doc, "")]
+        if found:
+            offenders[name] = found
+    assert not offenders, f"@read_only operations that write or reveal footage: {offenders}"
+
+
 def test_every_core_class_that_reaches_governance_is_a_listed_service():
     """A new service (a class holding the governance object) must join SERVICES, and so get its markers checked."""
     known = {c.__qualname__ for c in SERVICES}

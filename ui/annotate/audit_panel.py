@@ -193,7 +193,6 @@ class AuditPanel(QWidget):
     def export_dialog(self) -> None:
         stamp = dt.datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         default = self.session.library.paths.exports / f"audit_{stamp}.json"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, chosen = QFileDialog.getSaveFileName(self, "Export audit trail", str(default),
                                                    "JSON (*.json);;CSV (*.csv)")
         if name:

@@ -161,7 +161,6 @@ class BookmarksPanel(QWidget):
         if view is None:
             return
         default = self.session.library.paths.exports / f"{Path(view.file_name).stem}_bookmarks.csv"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, chosen = QFileDialog.getSaveFileName(self, "Export bookmarks", str(default),
                                                    "CSV (*.csv);;JSON (*.json)")
         if name:
