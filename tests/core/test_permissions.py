@@ -25,6 +25,7 @@ EXPECTED = {
     Action.CHANGE_RETENTION: {S},
     Action.RUN_PURGE: {S},
     Action.EXPORT_UNREDACTED: {I, P, S},
+    Action.IMPORT: {I, P, S},
 }
 
 
@@ -70,6 +71,8 @@ def attempts(sup_ann: Annotations, rid: str, clip_id: str):
         Action.LEGAL_HOLD: hold,
         Action.CHANGE_RETENTION: lambda lib: Policies(lib.gov).set("complaint", 400, "longer"),
         Action.EXPORT_UNREDACTED: export_frame,
+        # already in the library: an allowed import finds the duplicate, a refused one never reads the file
+        Action.IMPORT: lambda lib: lib.import_paths([lib.get(rid).original_path]),
         Action.RUN_PURGE: lambda lib: Retention(lib).run(),  # last: it may purge the recording the others use
     }
 
