@@ -188,7 +188,6 @@ def test_sigkill_at_any_point_leaves_no_undisclosed_export(recording, home, tmp_
     rng = random.Random(20261128)
     acked: list[str] = []
     rounds = [f"{w}:{n}" for w, n in TARGETED] + ["none"] * RANDOM_ROUNDS
-    t0 = time.monotonic()
     try:
         for rnd, target in enumerate(rounds):
             fifo = tmp_path / f"acks-{rnd}"
@@ -212,7 +211,6 @@ def test_sigkill_at_any_point_leaves_no_undisclosed_export(recording, home, tmp_
             assert Path(path).exists() and path in ok, path
         started = [e for e in lib.gov.audit.events(action="recording.export") if e.outcome == "started"]
         assert len(acked) >= 3 and len(started) > len(ok), "the kills must land inside exports to mean anything"
-        assert time.monotonic() - t0 < 90
     finally:
         zyg.stdin.close()
         zyg.wait(timeout=30)
