@@ -117,6 +117,19 @@ def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     fsync_dir(final.parent)
 
 
+def publish_all(staged: list[tuple[Path, Path]], overwrite: bool) -> None:
+    """Name each (temp, final) in order, the one whose presence means "finished" last. If one fails, the temps
+    are removed and the files already named are removed again: nothing finished-looking is left."""
+    published: list[Path] = []
+    try:
+        for tmp, final in staged:
+            publish(tmp, final, overwrite)
+            published.append(final)
+    except BaseException:
+        discard(*(tmp for tmp, _final in staged), *published)
+        raise
+
+
 def discard(*paths: Path) -> None:
     for p in paths:
         with contextlib.suppress(FileNotFoundError):

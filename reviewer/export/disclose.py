@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reviewer.govern.roles import Action
-from reviewer.outputs import discard, publish
+from reviewer.outputs import discard, publish_all
 
 
 def disclose(gov, action: Action, recording_id: str, event: str, details: dict,
@@ -25,13 +25,9 @@ def disclose(gov, action: Action, recording_id: str, event: str, details: dict,
     except BaseException:
         discard(*(tmp for tmp, _final in staged))
         raise
-    published: list[Path] = []
     try:
-        for tmp, final in staged:
-            publish(tmp, final, overwrite)
-            published.append(final)
+        publish_all(staged, overwrite)
     except BaseException as exc:
-        discard(*(tmp for tmp, _final in staged), *published)  # nothing finished-looking after a failure
         gov.record_now("recording", recording_id, event, outcome="failed", justification=justification,
                        details={"started_seq": g.seq, "output": details.get("output"), "error": str(exc)})
         raise

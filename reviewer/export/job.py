@@ -80,12 +80,11 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
             if publish is not None:
                 publish(tmp, written, staged)
             else:
-                for tmp_side, final in staged:
-                    outputs.publish(tmp_side, final, overwrite)
-                outputs.publish(tmp, out_path, overwrite)
+                outputs.publish_all([*staged, (tmp, out_path)], overwrite)
         finally:
             outputs.discard(*(tmp_side for tmp_side, _final in staged))
 
     record, seconds, final = run(source, mask_set, request, out_path, task, redactor, checker, finish)
     manifest = written
     return ExportResult(final, mpath, manifest, len(record.frames), seconds, leak)
+

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.export import disclose as disclose_mod
+from reviewer import outputs
 from reviewer.export import report
 from reviewer.export.pipeline import ExportError
 from reviewer.export.service import ExportJob, run_export
@@ -100,7 +100,7 @@ def test_a_rename_that_fails_after_the_disclosure_records_failed_and_leaves_noth
     lib, rid = recording
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    real = disclose_mod.publish
+    real = outputs.publish
     calls = []
 
     def flaky(tmp, final, overwrite):
@@ -109,7 +109,7 @@ def test_a_rename_that_fails_after_the_disclosure_records_failed_and_leaves_noth
             raise OSError(errno.EIO, "Input/output error")
         real(tmp, final, overwrite)
 
-    monkeypatch.setattr(disclose_mod, "publish", flaky)
+    monkeypatch.setattr(outputs, "publish", flaky)
     with pytest.raises(ExportError):
         run_export(lib, job(rid, out_dir / "court.mp4"))
     assert [p.name for p in calls] == ["court.mp4.manifest.json", "court.mp4.report.pdf", "court.mp4"]
@@ -141,7 +141,7 @@ def child(home: Path, out_dir: Path, seed: int, fifo: str, target: str) -> None:
     opened = lib.open_recording(rid, reason="kill test")
     if target != "none":
         when, nth = target.split(":")
-        real, count = disclose_mod.publish, [0]
+        real, count = outputs.publish, [0]
 
         def publish(tmp, final, overwrite):
             count[0] += 1
@@ -151,7 +151,7 @@ def child(home: Path, out_dir: Path, seed: int, fifo: str, target: str) -> None:
             if when == "after" and count[0] == int(nth):
                 os.kill(os.getpid(), signal.SIGKILL)
 
-        disclose_mod.publish = publish
+        outputs.publish = publish
     out = open(fifo, "w", buffering=1)
     out.write("ready\n")
     for n in range(1000):
