@@ -98,6 +98,19 @@ def _ensure_folder(folder: Path, make_dirs: bool) -> tuple[Path, ...]:
     return tuple(reversed(missing))
 
 
+@contextlib.contextmanager
+def removed_on_failure(created: tuple[Path, ...]):
+    """Folders made for an output are removed again (when still empty) if the output fails, so a folder is
+    never left behind without the user having been told of it."""
+    try:
+        yield
+    except BaseException:
+        for folder in created[::-1]:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     """Give a fully written, fsynced temp file its final name. Without `overwrite` a file that appeared since
     the check is not replaced (link() refuses to replace; rename() would not)."""

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer import atomic
+from reviewer.errors import MediaError
 from reviewer.export.disclose import disclose
 from reviewer.export.manifest import mask_hash
 from reviewer.export.service import is_redacted
 from reviewer.export.stills import frame_record, png_bytes
 from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
-from reviewer.outputs import check_output_path, discard
+from reviewer.outputs import check_output_path, discard, removed_on_failure
 from reviewer.redact.model import mask_set_to_json
+from reviewer.redact.planes import Planes
+from reviewer.redact.render import redact
+from reviewer.redact.store import MaskStore
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,6 @@ def export_frame(library, recording_id: str, index: int, out: str | Path, *, red
                  overwrite: bool = False, make_dirs: bool = False, reason: str | None = None,
                  opened=None) -> FrameExport:
     """Write presented frame `index` of a library recording to `out` (".png" added when missing)."""
-    from reviewer.redact.store import MaskStore
-
     view = library.get(recording_id)
     mask_set = MaskStore(library).load(view.id) if redacted else None
     applies = mask_set is not None and is_redacted(mask_set)
@@ -57,27 +59,30 @@ def export_frame(library, recording_id: str, index: int, out: str | Path, *, red
     side = check_output_path(home, sidecar_path(png), overwrite, what="frame sidecar").path
     if reason:
         library.gov.remember_justification(view.id, reason)
-    opened = opened or library.open_recording(view.id, reason=reason)
+    with removed_on_failure(target.created):
+        opened = opened or library.open_recording(view.id, reason=reason)
+        sha = _write(library, opened, index, png, side, mask_set if applies else None, action, overwrite)
+    return FrameExport(png, side, index, applies, sha, target.created)
+
+
+def _write(library, opened, index: int, png: Path, side: Path, mask_set, action: Action, overwrite: bool) -> str:
+    """Decode (and redact), stage the sidecar and the PNG, then disclose and name them. Returns the PNG's hash."""
     count = opened.table.frame_count
     if not 0 <= index < count:
-        from reviewer.errors import MediaError
-
         raise MediaError(opened.path, f"frame {index} does not exist: frames are numbered 0 to {count - 1}")
     with opened.reader(cache_bytes=64 * 1024 * 1024) as reader:
         frame = reader.frame(index)
-    if applies:
-        from reviewer.redact.planes import Planes
-        from reviewer.redact.render import redact
-
+    if mask_set is not None:
         planes = Planes.from_frame(frame.video)
         redact(planes, mask_set, frame.pts)
         rgb = planes.to_rgb()
     else:
         rgb = frame.rgb()
+    view = opened.view
     data = png_bytes(png, rgb)
     record = frame_record(opened, index, frame.pts, rgb, png, data, view.sha256)
-    record.update(redacted=applies,
-                  mask_set_sha256=mask_hash(mask_set_to_json(mask_set)) if applies else None)
+    record.update(redacted=mask_set is not None,
+                  mask_set_sha256=mask_hash(mask_set_to_json(mask_set)) if mask_set is not None else None)
     staged: list[tuple[Path, Path]] = []
     try:
         staged.append((atomic.stage_bytes(side, (json.dumps(record, indent=2) + "\n").encode()), side))
@@ -87,6 +92,6 @@ def export_frame(library, recording_id: str, index: int, out: str | Path, *, red
         raise
     disclose(library.gov, action, view.id, "recording.frame_export", {
         "frame": index, "frames": [index], "pts": int(frame.pts), "output": str(png), "sidecar": str(side),
-        "sha256": record["png_sha256"], "redacted": applies, "mask_set_sha256": record["mask_set_sha256"],
+        "sha256": record["png_sha256"], "redacted": record["redacted"], "mask_set_sha256": record["mask_set_sha256"],
     }, staged, overwrite, justification=library.gov.justification_for(view.id))
-    return FrameExport(png, side, index, applies, record["png_sha256"], target.created)
+    return record["png_sha256"]

@@ -17,7 +17,7 @@ from reviewer.export.manifest import manifest_path_for
 from reviewer.export.settings import EncoderSettings, ExportRequest, Overlays, Provenance
 from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
-from reviewer.outputs import check_output_path
+from reviewer.outputs import check_output_path, removed_on_failure
 from reviewer.progress import NO_TASK, Task
 from reviewer.redact.store import MaskStore
 
@@ -101,6 +101,12 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
     role = gov.require(action, "recording", view.id, {"recipient": job.recipient, "purpose": job.purpose}).value
     outputs = job.outputs()
     created = check_outputs(library.paths.home, job, outputs)
+    with removed_on_failure(created):
+        return _run(library, job, opened, task, view, mask_set, action, role, outputs, created)
+
+
+def _run(library, job: ExportJob, opened, task: Task, view, mask_set, action: Action, role: str, outputs,
+         created: tuple) -> list[ExportResult]:
     reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
     opened = opened or library.open_recording(view.id, reason=reason)
     view = opened.view

@@ -104,9 +104,8 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
     through the gate and the disclosure log (one "recording.stills_export" event: frames, files, hashes).
     Without any masks the stills are unredacted (EXPORT_UNREDACTED, refused to trainers). An existing still is
     replaced only with `overwrite` (the UI asks first), never a read-only one."""
-    from reviewer.export.disclose import disclose
     from reviewer.export.service import is_redacted
-    from reviewer.outputs import check_output_dir, check_output_path, discard
+    from reviewer.outputs import check_output_dir, check_output_path, removed_on_failure
     from reviewer.redact.store import MaskStore
 
     view = library.get(recording_id)
@@ -123,18 +122,30 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
         raise ReviewerError(f"{out_dir}: {len(indices)} frames selected; at most {MAX_STILLS} stills at a time")
     home = library.paths.home
     folder = check_output_dir(home, out_dir, make_dirs, "still")
+    stem = stem or Path(view.file_name).stem
+    for i in indices:  # before anything is opened: an earlier still is replaced only when asked
+        png = out_dir / still_name(stem, i)
+        check_output_path(home, png, overwrite, what="still")
+        check_output_path(home, png.with_suffix(".json"), overwrite, what="still sidecar")
     if reason:
         library.gov.remember_justification(view.id, reason)
-    opened = opened or library.open_recording(view.id, reason=reason)
+    with removed_on_failure(folder.created):
+        opened = opened or library.open_recording(view.id, reason=reason)
+        stills = _write(library, opened, view, mask_set, indices, out_dir, stem, action, overwrite, task)
+    task.report(1.0, f"{len(stills)} stills written")
+    return StillsExport(stills, applies, folder.created)
+
+
+def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,
+           action: Action, overwrite: bool, task: Task) -> list[Still]:
+    """Render and stage each still, then disclose and name them all."""
+    from reviewer.export.disclose import disclose
+    from reviewer.outputs import discard
+
     table = opened.table
     bad = [i for i in indices if not 0 <= i < table.frame_count]
     if bad:
         raise ReviewerError(f"{opened.path}: frame {bad[0]} does not exist (frames 0 to {table.frame_count - 1})")
-    stem = stem or Path(view.file_name or opened.path.name).stem
-    for i in indices:
-        png = out_dir / still_name(stem, i)
-        check_output_path(home, png, overwrite, what="still")
-        check_output_path(home, png.with_suffix(".json"), overwrite, what="still sidecar")
     staged: list[tuple[Path, Path]] = []
     try:
         stills = _render(opened, view, mask_set, indices, out_dir, stem, staged, task)
@@ -142,12 +153,11 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
         discard(*(tmp for tmp, _final in staged))
         raise
     disclose(library.gov, action, view.id, "recording.stills_export", {
-        "frames": indices, "output": str(out_dir), "redacted": applies,
+        "frames": indices, "output": str(out_dir), "redacted": action is Action.EXPORT_REDACTED,
         "mask_set_sha256": mask_hash(mask_set_to_json(mask_set)),
         "files": [{"frame": st.index, "png": st.png.name, "sha256": sha} for st, sha in stills],
     }, staged, overwrite, justification=library.gov.justification_for(view.id))
-    task.report(1.0, f"{len(stills)} stills written")
-    return StillsExport([st for st, _sha in stills], applies, folder.created)
+    return [st for st, _sha in stills]
 
 
 def _render(source, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,

@@ -109,6 +109,10 @@ def test_missing_folder_is_refused_or_created_and_said(lib, gov_home, ids, tmp_p
     err = capsys.readouterr().err
     assert f"created folder {tmp_path / 'new'}" in err and f"created folder {out.parent}" in err
     assert out.exists()
+    failed = tmp_path / "other" / "f.png"
+    assert main(["frame", rid, "9999", "-o", str(failed), "--make-dirs"]) == 1
+    assert "frame 9999 does not exist" in one_line(capsys)
+    assert not (tmp_path / "other").exists(), "a folder made for an output that failed is removed again"
 
 
 def test_export_refuses_the_library_and_earlier_files_before_any_work(lib, gov_home, ids, tmp_path, capsys):
