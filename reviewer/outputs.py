@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewer.atomic import fsync_dir
+from reviewer.atomic import fsync_dir, release_staged
 from reviewer.errors import ReviewerError
 
 
@@ -114,6 +114,15 @@ def removed_on_failure(created: tuple[Path, ...]):
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     """Give a fully written, fsynced temp file its final name. Without `overwrite` a file that appeared since
     the check is not replaced (link() refuses to replace; rename() would not)."""
+    try:
+        _rename(tmp, final, overwrite)
+    finally:
+        if not os.path.lexists(tmp):
+            release_staged(tmp)
+    fsync_dir(final.parent)
+
+
+def _rename(tmp: Path, final: Path, overwrite: bool) -> None:
     if overwrite:
         os.replace(tmp, final)
     else:
@@ -127,7 +136,6 @@ def publish(tmp: Path, final: Path, overwrite: bool) -> None:
             os.replace(tmp, final)
         else:
             os.unlink(tmp)
-    fsync_dir(final.parent)
 
 
 def publish_all(staged: list[tuple[Path, Path]], overwrite: bool) -> None:
@@ -147,6 +155,7 @@ def discard(*paths: Path) -> None:
     for p in paths:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(p)
+        release_staged(p)
 
 
 def write_text_output(home: Path, path: str | Path, text: str, overwrite: bool = False, make_dirs: bool = False,

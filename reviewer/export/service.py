@@ -19,6 +19,7 @@ from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
 from reviewer.outputs import check_output_path, removed_on_failure
 from reviewer.progress import NO_TASK, Task
+from reviewer.redact.reasons import require_reasons
 from reviewer.redact.store import MaskStore
 
 
@@ -110,6 +111,7 @@ def _run(library, job: ExportJob, opened, task: Task, view, mask_set, action: Ac
     reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
     opened = opened or library.open_recording(view.id, reason=reason)
     view = opened.view
+    require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
     ov = Overlays(redacted_banner="banner" in job.overlays, incident_ref=view.incident_ref or "",
                   watermark=f"For: {job.recipient}" if "watermark" in job.overlays and job.recipient else "",
                   timestamp="timestamp" in job.overlays)
