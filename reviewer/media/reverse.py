@@ -1,0 +1,100 @@
+"""Exact frames in reverse order, for reverse play.
+
+Codecs only decode forwards, so reverse play works a segment at a time: a segment is a run of frames [lo, hi]
+that fits a byte budget, normally one whole GOP. Its frames are decoded forwards through the exact reader, held
+(as YUV) and handed out backwards, while the next segment down is decoded in the gaps. A GOP longer than the
+budget is split into several segments, each decoded from the GOP's keyframe (more decoding, bounded memory).
+
+The feeder does one small step of work per call, so the decode thread can interleave it with handing frames to
+the presenter and notice a stop at once. Qt-free.
+"""
+
+from __future__ import annotations
+
+from reviewer.media.frame_reader import Frame, FrameReader
+from reviewer.media.frametable import FrameTable
+
+REVERSE_SEGMENT_BYTES = 192 * 1024 * 1024  # per segment; two are held (one shown, one decoded ahead)
+MIN_SEGMENT_FRAMES = 4
+
+
+def segment_frames(frame_bytes: int, budget: int = REVERSE_SEGMENT_BYTES) -> int:
+    return max(MIN_SEGMENT_FRAMES, budget // max(1, frame_bytes))
+
+
+class ReverseFeeder:
+    """Frames first, first-1, ..., 0 (each exactly frame N), decoded a segment at a time."""
+
+    def __init__(self, reader: FrameReader, table: FrameTable, first: int, max_frames: int):
+        self.reader = reader
+        self.table = table
+        self.max_frames = max(MIN_SEGMENT_FRAMES, int(max_frames))
+        self._ready: list[Frame] = []  # current segment, ascending; handed out from the end
+        self._next: list[Frame] = []  # the segment below, being decoded
+        self._next_lo = self._next_hi = -1
+        self._next_at = 0  # next index of that segment to decode
+        self._upper = min(int(first), table.frame_count - 1)  # highest index not yet planned
+        self.segments = 0
+        self._plan()
+
+    def _plan(self) -> None:
+        hi = self._upper
+        if hi < 0:
+            self._next_lo = self._next_hi = -1
+            return
+        lo = max(self.table.keyframe_index_at_or_before(hi), hi - self.max_frames + 1)
+        self._next_lo, self._next_hi, self._next_at = lo, hi, lo
+        self._next = []
+        self._upper = lo - 1
+        self.segments += 1
+
+    def skip_to(self, index: int) -> None:
+        """The presenter's clock is already at or below frame `index`: frames above it would only be late, so
+        plan no new segment above it. A segment already being decoded is finished (its late frames are skipped
+        by the caller)."""
+        if index < 0:
+            return
+        if index < self._next_hi and not self._next and self._next_at == self._next_lo:
+            self._upper = index
+            self._plan()
+        elif index < self._upper:
+            self._upper = index
+
+    # ---- the decode thread's steps -------------------------------------------------------------------------
+    def pending_decode(self) -> bool:
+        return self._next_hi >= 0 and self._next_at <= self._next_hi
+
+    def decode_step(self) -> None:
+        """Decode one more frame of the segment below (the first call of a segment seeks to its keyframe and
+        decodes forward to lo, which the reader does in one go)."""
+        i = self._next_at
+        frame = self.reader.frame(i)
+        self._next.append(frame)
+        self._next_at = i + 1
+        if self._next_at > self._next_hi and not self._ready:
+            self._promote()
+
+    def _promote(self) -> None:
+        self._ready, self._next = self._next, []
+        self._plan()
+
+    def pop(self) -> Frame | None:
+        """The next frame to present (lower index than the last), or None while its segment is still decoding."""
+        if not self._ready and not self.pending_decode() and self._next:
+            self._promote()
+        if not self._ready:
+            return None
+        frame = self._ready.pop()
+        if not self._ready and not self.pending_decode() and self._next:
+            self._promote()
+        return frame
+
+    def peek_index(self) -> int | None:
+        return self._ready[-1].index if self._ready else None
+
+    @property
+    def finished(self) -> bool:
+        return not self._ready and not self._next and not self.pending_decode()
+
+    def held_bytes(self) -> int:
+        return sum(f.nbytes for f in self._ready) + sum(f.nbytes for f in self._next)
