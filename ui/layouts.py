@@ -1,8 +1,8 @@
 """Layouts for small screens: the review layout and full screen.
 
 At 1366x768 the docks leave the picture a postage stamp. The review layout hides every dock but the timeline and
-the transport (and their title bars), so the picture gets the window; toggling back restores the docks exactly
-as they were (Qt's saved state). Full screen hides every dock and puts a transport over the picture
+the transport (and their title bars) and folds the timeline down to its scrubber (the feature lanes wait), so the
+picture gets the window; toggling back restores the docks and lanes exactly as they were (Qt's saved state). Full screen hides every dock and puts a transport over the picture
 (ui.player.overlay). While either is on, the layout saved at exit is the one from before, so the next launch
 does not open with the docks gone.
 """
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from ui.player.overlay import OverlayTransport
 
 REVIEW_KEEP = ("timelineDock", "transportDock")
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 class ReviewLayouts(QObject):
@@ -25,6 +26,7 @@ class ReviewLayouts(QObject):
         self.full_screen = False
         self._saved: QByteArray | None = None  # the window state before the first of the two was entered
         self._was_maximized = False
+        self._lanes_hidden: list = []  # lanes the review layout folded away, to show again on the way out
         self.overlay = OverlayTransport(window.canvas, window.controller)
 
     # ---- review layout -------------------------------------------------------------------------------------
@@ -47,13 +49,31 @@ class ReviewLayouts(QObject):
                     dock.setTitleBarWidget(QWidget(dock))  # an empty title bar takes no height
                 else:
                     dock.hide()
+            self._fold_lanes(True)
             self.review = True
             w.statusBar().showMessage("Review layout: press Ctrl+Shift+F or ` to bring the panels back.", 6000)
         else:
             self.review = False
             for name in REVIEW_KEEP:
                 w.docks[name].setTitleBarWidget(None)
+            self._fold_lanes(False)
             self._restore()
+
+    def _fold_lanes(self, fold: bool) -> None:
+        w = self.window
+        if fold:
+            self._lanes_hidden = [lane for lane in w.timeline.lanes if not lane.isHidden()]
+            for lane in self._lanes_hidden:
+                lane.hide()
+            # a dock keeps its height when its content shrinks: hold it to the scrubber's
+            w.docks["timelineDock"].setMaximumHeight(w.timeline.scrubber.sizeHint().height() + 4)
+            w.docks["transportDock"].setMaximumHeight(w.transport.sizeHint().height() + 4)
+        else:
+            for name in REVIEW_KEEP:
+                w.docks[name].setMaximumHeight(QWIDGETSIZE_MAX)
+            for lane in self._lanes_hidden:
+                lane.show()
+            self._lanes_hidden = []
 
     # ---- full screen ---------------------------------------------------------------------------------------
     def toggle_full_screen(self) -> None:
