@@ -5,6 +5,10 @@ that fits a byte budget, normally one whole GOP. Its frames are decoded forwards
 (as YUV) and handed out backwards, while the next segment down is decoded in the gaps. A GOP longer than the
 budget is split into several segments, each decoded from the GOP's keyframe (more decoding, bounded memory).
 
+At the start the feeder holds back its first segment until the one below is decoded too: the first segment is
+often short (the run starts anywhere in a GOP), and presenting it at once would leave one short segment's time to
+decode a whole GOP. The start costs up to two GOPs of decoding instead of a burst of dropped frames.
+
 The feeder does one small step of work per call, so the decode thread can interleave it with handing frames to
 the presenter and notice a stop at once. Qt-free.
 """
@@ -35,6 +39,7 @@ class ReverseFeeder:
         self._next_at = 0  # next index of that segment to decode
         self._upper = min(int(first), table.frame_count - 1)  # highest index not yet planned
         self.segments = 0
+        self._primed = False  # True once the first segment may be handed out
         self._plan()
 
     def _plan(self) -> None:
@@ -71,18 +76,23 @@ class ReverseFeeder:
         frame = self.reader.frame(i)
         self._next.append(frame)
         self._next_at = i + 1
-        if self._next_at > self._next_hi and not self._ready:
-            self._promote()
+        if self._next_at > self._next_hi:
+            if not self._primed and self._ready:
+                self._primed = True  # the first segment and the one below it are both decoded
+            elif not self._ready:
+                self._promote()
 
     def _promote(self) -> None:
         self._ready, self._next = self._next, []
         self._plan()
+        if not self._primed and self._next_hi < 0:
+            self._primed = True  # nothing below the first segment to wait for
 
     def pop(self) -> Frame | None:
         """The next frame to present (lower index than the last), or None while its segment is still decoding."""
         if not self._ready and not self.pending_decode() and self._next:
             self._promote()
-        if not self._ready:
+        if not self._ready or not self._primed:
             return None
         frame = self._ready.pop()
         if not self._ready and not self.pending_decode() and self._next:
