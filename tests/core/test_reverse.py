@@ -77,3 +77,19 @@ def test_worker_reverse_run_delivers_decreasing_exact_frames_against_a_backwards
     assert [g[1] for g in got] == [clip.first_code + g[0] for g in got]
     assert {g[2] for g in got} == {3}
     assert w.skipped_late == 0
+
+
+def test_a_run_starting_late_in_a_gop_waits_for_the_gop_below_before_its_first_frame(make_clip):
+    """Frames 60..65 last 0.2 s at 30 fps: handing them out before GOP 0..59 is decoded would leave 0.2 s to
+    decode 60 frames, so the feeder holds them until it is."""
+    clip = make_clip("cfr_h264")  # 60-frame GOPs
+    src = MediaSource.from_file(clip.path)
+    with src.reader(cache_bytes=64 * 1024 * 1024) as reader:
+        feeder = ReverseFeeder(reader, src.table, 65, max_frames=1000)
+        steps = 0
+        while (f := feeder.pop()) is None:
+            feeder.decode_step()
+            steps += 1
+        assert f.index == 65 and framecode.read(f.rgb()) == clip.first_code + 65
+        assert steps == 66  # 60..65 and then all of 0..59
+        assert not feeder.pending_decode()
