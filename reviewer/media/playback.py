@@ -141,7 +141,8 @@ class DecodeWorker:
             if run is not None and self._queue:
                 run.next_index = self._queue[0].index
                 run.done = False
-                run.feeder = None  # a reverse run starts a new feeder from there
+            if run is not None:
+                run.feeder = None  # backwards: a new feeder from there (a frame in conversion is redone too)
             self._queue.clear()
             self._cond.notify_all()
 

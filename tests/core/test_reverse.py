@@ -93,3 +93,30 @@ def test_a_run_starting_late_in_a_gop_waits_for_the_gop_below_before_its_first_f
         assert f.index == 65 and framecode.read(f.rgb()) == clip.first_code + 65
         assert steps == 66  # 60..65 and then all of 0..59
         assert not feeder.pending_decode()
+
+
+def test_a_processor_swap_during_reverse_play_remakes_queued_frames_without_a_gap(make_clip):
+    """The redaction preview changes mid-run: frames already queued without it are remade, none is skipped."""
+    import numpy as np
+
+    clip = make_clip("cfr_h264")
+    src = MediaSource.from_file(clip.path)
+    table = src.table
+    w = DecodeWorker(src, queue_frames=6)
+    try:
+        w.start_run(120, generation=1, step=-1)
+        seen = []
+        for i in range(120, 115, -1):
+            assert w.wait_for_frames(1, 10.0)
+            d, _ = w.take_due(table.media_time(i))
+            seen.append((d.index, d.processed))
+        assert w.wait_for_frames(6, 10.0)
+        w.set_processor(lambda frame, fmt: np.zeros((frame.height, frame.width, 3), np.uint8))
+        for i in range(115, 50, -1):
+            assert w.wait_for_frames(1, 10.0)
+            d, _ = w.take_due(table.media_time(i))
+            seen.append((d.index, d.processed))
+    finally:
+        w.close()
+    assert [s[0] for s in seen] == list(range(120, 50, -1))
+    assert all(not p for _, p in seen[:5]) and all(p for _, p in seen[5:])
