@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.fixtures import clips as clipgen  # noqa: E402
+
+pytest_plugins = ["pytester"]  # tests/ui/test_slot_exceptions.py runs a small suite of its own
 
 
 def _clip_root() -> Path:
@@ -47,3 +51,24 @@ def home(tmp_path, monkeypatch) -> Path:
     h.mkdir()
     monkeypatch.setenv("REVIEWER_HOME", str(h))
     return h
+
+
+@pytest.fixture(autouse=True)
+def fail_on_unhandled_exceptions(monkeypatch):
+    """An exception nobody handles fails the test that caused it. pytest-qt already routes sys.excepthook (Qt
+    slots and virtual methods) into a failure; this adds exceptions that end a Python thread and those Python can
+    only report as "unraisable" (raised in __del__ or in a callback with no caller left to receive them)."""
+    caught: list[str] = []
+
+    def on_thread(args):
+        name = getattr(args.thread, "name", "?")
+        caught.append(f"thread {name}: {args.exc_type.__name__}: {args.exc_value}")
+
+    def on_unraisable(u):
+        caught.append(f"unraisable in {u.object!r}: {type(u.exc_value).__name__}: {u.exc_value}")
+
+    monkeypatch.setattr(threading, "excepthook", on_thread)
+    monkeypatch.setattr(sys, "unraisablehook", on_unraisable)
+    yield
+    if caught:
+        pytest.fail("unhandled exception(s) during the test:\n" + "\n".join(caught), pytrace=False)
