@@ -9,10 +9,11 @@ does not open with the docks gone.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QObject, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from ui.player.overlay import OverlayTransport
+from ui.timeline.lanes import Lane
 
 REVIEW_KEEP = ("timelineDock", "transportDock")
 QWIDGETSIZE_MAX = (1 << 24) - 1
@@ -28,6 +29,7 @@ class ReviewLayouts(QObject):
         self._was_maximized = False
         self._lanes_hidden: list = []  # lanes the review layout folded away, to show again on the way out
         self.overlay = OverlayTransport(window.canvas, window.controller)
+        window.timeline.installEventFilter(self)  # lanes added while folded (another recording opened) stay folded
 
     # ---- review layout -------------------------------------------------------------------------------------
     def toggle_review(self) -> None:
@@ -72,8 +74,16 @@ class ReviewLayouts(QObject):
             for name in REVIEW_KEEP:
                 w.docks[name].setMaximumHeight(QWIDGETSIZE_MAX)
             for lane in self._lanes_hidden:
-                lane.show()
+                if lane in w.timeline.lanes:  # a lane removed meanwhile (its recording closed) is gone
+                    lane.show()
             self._lanes_hidden = []
+
+    def eventFilter(self, obj, event) -> bool:
+        if self.review and event.type() == QEvent.Type.ChildAdded and isinstance(event.child(), Lane):
+            lane = event.child()
+            lane.hide()  # explicitly hidden, so the layout does not show it when it adopts it
+            self._lanes_hidden.append(lane)
+        return False
 
     # ---- full screen ---------------------------------------------------------------------------------------
     def toggle_full_screen(self) -> None:

@@ -101,3 +101,26 @@ def test_full_screen_has_an_overlay_transport(qtbot, window, library, make_clip,
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=WAIT)
     assert not overlay.isVisible()
     assert window.docks["libraryDock"].isVisible() and window.menuBar().isVisible()
+
+
+def test_lanes_added_while_in_the_review_layout_stay_folded_until_it_is_left(qtbot, window, library, make_clip,
+                                                                             tmp_path):
+    from reviewer.redact.model import Effect, EffectKind, Keyframe, MaskTrack, ShapeKind
+    from reviewer.redact.store import MaskStore
+
+    a = import_copy(library, make_clip("cfr_noaudio"), tmp_path, "a.mp4")
+    b = import_copy(library, make_clip("cfr_h264"), tmp_path, "b.mp4")
+    table = library.open_recording(b.id, reason="test").table
+    MaskStore(library).save_track(b.id, MaskTrack(ShapeKind.RECT, (Keyframe(int(table.pts[0]), ((9, 9), (60, 60))),),
+                                                  effect=Effect(EffectKind.SOLID), reason="third-party face"))
+    open_in(qtbot, window, a)
+    shown_before = [lane for lane in window.timeline.lanes if lane.isVisible()]
+    window.layouts.toggle_review()
+    scrubber_h = window.scrubber.height()
+    open_in(qtbot, window, b)  # b's mask lane arrives while folded
+    qtbot.waitUntil(lambda: any(type(lane).__name__ == "MaskLane" for lane in window.timeline.lanes), timeout=WAIT)
+    new = [lane for lane in window.timeline.lanes if type(lane).__name__ == "MaskLane"]
+    qtbot.waitUntil(lambda: window.scrubber.height() == scrubber_h, timeout=WAIT)
+    assert not any(lane.isVisible() for lane in window.timeline.lanes)
+    window.layouts.toggle_review()
+    qtbot.waitUntil(lambda: all(lane.isVisible() for lane in shown_before + new), timeout=WAIT)
