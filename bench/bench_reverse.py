@@ -89,13 +89,15 @@ def main() -> None:
         idx = [i for i, _ in shown]
         wrong = sum(code != i for i, code in shown)
         order = sum((b - a) * direction <= 0 for a, b in zip(idx, idx[1:]))
+        gaps = [(b, abs(b - a) - 1) for a, b in zip(idx, idx[1:]) if abs(b - a) > 1]
         frac = s.dropped_fraction
         results[label] = frac
         target = f"target <= {100 * TARGET:.0f}% {verdict(frac, TARGET)}" if label == "reverse -1x" else "anchor"
         print(f"{label}: {wall:.1f} s wall, shown {s.shown}, dropped {s.dropped} ({100 * frac:.2f}%; {target}); "
               f"{early} of them in the first 3 s; first frame {1000 * (first_at[0] - t0):.0f} ms after play; "
               f"{c.decoder_skipped - skipped0} decoded too late; frames {start} -> {c.current_index}; "
-              f"wrong codes {wrong}, out of order {order}; load average {load0:.2f} -> {os.getloadavg()[0]:.2f}")
+              f"wrong codes {wrong}, out of order {order}; load average {load0:.2f} -> {os.getloadavg()[0]:.2f}; "
+              f"first gaps (frame after, frames missed): {gaps[:12]}")
     c.shutdown()
     print(f"peak RSS {peak_rss_mb():.0f} MiB")
     print("summary:", ", ".join(f"{k} {100 * v:.2f}%" for k, v in results.items()),

@@ -254,8 +254,8 @@ class DecodeWorker:
             return False
         if len(self._queue) < self._queue_max:
             return True
-        # backwards, a full queue is the time to decode the next segment down
-        return run.step < 0 and (run.feeder is None or run.feeder.pending_decode())
+        # backwards, a full queue is the time to decode the next segment down (paced by the feeder)
+        return run.step < 0 and (run.feeder is None or run.feeder.decode_wanted())
 
     def _serve(self, reader: FrameReader, req: _Request) -> None:
         frame = reader.frame(req.index) if req.exact else self._preview(reader, req.index)
@@ -327,7 +327,7 @@ class DecodeWorker:
             feeder.skip_to(table.index_at_media_time(max(0.0, hint)))
         frame = feeder.pop() if room else None
         if frame is None:
-            if feeder.pending_decode():
+            if feeder.decode_wanted():
                 feeder.decode_step()
             with self._cond:
                 if self._run is run and run.feeder is feeder:

@@ -9,6 +9,10 @@ At the start the feeder holds back its first segment until the one below is deco
 often short (the run starts anywhere in a GOP), and presenting it at once would leave one short segment's time to
 decode a whole GOP. The start costs up to two GOPs of decoding instead of a burst of dropped frames.
 
+Decoding the segment below is paced to the presentation of the current one (decode_wanted): it stays at most
+LEAD of a segment ahead, so it is spread over the segment's screen time as forward play's decoding is, instead of
+a burst of a whole GOP that takes the cores (and the GIL) from the UI thread and makes it miss frames.
+
 The feeder does one small step of work per call, so the decode thread can interleave it with handing frames to
 the presenter and notice a stop at once. Qt-free.
 """
@@ -20,6 +24,7 @@ from reviewer.media.frametable import FrameTable
 
 REVERSE_SEGMENT_BYTES = 192 * 1024 * 1024  # per segment; two are held (one shown, one decoded ahead)
 MIN_SEGMENT_FRAMES = 4
+LEAD = 0.5  # how far the segment below may run ahead of the current one's presentation, as a share of it
 
 
 def segment_frames(frame_bytes: int, budget: int = REVERSE_SEGMENT_BYTES) -> int:
@@ -34,6 +39,7 @@ class ReverseFeeder:
         self.table = table
         self.max_frames = max(MIN_SEGMENT_FRAMES, int(max_frames))
         self._ready: list[Frame] = []  # current segment, ascending; handed out from the end
+        self._ready_size = 0  # frames the current segment had when it became current
         self._next: list[Frame] = []  # the segment below, being decoded
         self._next_lo = self._next_hi = -1
         self._next_at = 0  # next index of that segment to decode
@@ -69,6 +75,17 @@ class ReverseFeeder:
     def pending_decode(self) -> bool:
         return self._next_hi >= 0 and self._next_at <= self._next_hi
 
+    def decode_wanted(self) -> bool:
+        """Decoding is due now: before the start, when the current segment has run out, or while the segment
+        below is less than LEAD ahead of the current one's presentation."""
+        if not self.pending_decode():
+            return False
+        if not self._primed or not self._ready:
+            return True
+        shown = 1.0 - len(self._ready) / max(1, self._ready_size)
+        size = self._next_hi - self._next_lo + 1
+        return self._next_at - self._next_lo < size * min(1.0, shown + LEAD)
+
     def decode_step(self) -> None:
         """Decode one more frame of the segment below (the first call of a segment seeks to its keyframe and
         decodes forward to lo, which the reader does in one go)."""
@@ -84,6 +101,7 @@ class ReverseFeeder:
 
     def _promote(self) -> None:
         self._ready, self._next = self._next, []
+        self._ready_size = len(self._ready)
         self._plan()
         if not self._primed and self._next_hi < 0:
             self._primed = True  # nothing below the first segment to wait for

@@ -120,3 +120,30 @@ def test_a_processor_swap_during_reverse_play_remakes_queued_frames_without_a_ga
         w.close()
     assert [s[0] for s in seen] == list(range(120, 50, -1))
     assert all(not p for _, p in seen[:5]) and all(p for _, p in seen[5:])
+
+
+def test_decoding_below_is_paced_to_the_presentation_of_the_current_segment(make_clip):
+    """After the start, the GOP below is decoded at most half a GOP ahead of what has been handed out, so its
+    decoding is spread over the current GOP's screen time rather than done in one burst."""
+    clip = make_clip("cfr_h264")  # 60-frame GOPs: 0, 60, 120, ...
+    src = MediaSource.from_file(clip.path)
+    with src.reader(cache_bytes=64 * 1024 * 1024) as reader:
+        feeder = ReverseFeeder(reader, src.table, 179, max_frames=1000)
+        while feeder.pop() is None:  # the start: 120..179 and 60..119 decoded before the first frame
+            feeder.decode_step()
+        for _ in range(59):
+            assert feeder.pop() is not None
+        assert feeder.peek_index() == 119  # 60..119 is current now, 0..59 below it is planned
+        decoded = 0
+        while feeder.decode_wanted():
+            feeder.decode_step()
+            decoded += 1
+        assert decoded == 30 and feeder.pending_decode()
+        for _ in range(15):  # a quarter of the current GOP shown: a quarter more may be decoded
+            feeder.pop()
+        while feeder.decode_wanted():
+            feeder.decode_step()
+            decoded += 1
+        assert decoded == 45
+        rest = [f.index for f in _drain(feeder)]
+        assert rest == list(range(104, -1, -1))
