@@ -9,9 +9,11 @@ At the start the feeder holds back its first segment until the one below is deco
 often short (the run starts anywhere in a GOP), and presenting it at once would leave one short segment's time to
 decode a whole GOP. The start costs up to two GOPs of decoding instead of a burst of dropped frames.
 
-Decoding the segment below is paced to the presentation of the current one (decode_wanted): it stays at most
-LEAD of a segment ahead, so it is spread over the segment's screen time as forward play's decoding is, instead of
-a burst of a whole GOP that takes the cores (and the GIL) from the UI thread and makes it miss frames.
+Decoding the segment below is paced to the presentation of the current one (decode_wanted): PACE times as fast
+as the current one is shown (so it is ready when half of it has been), plus a few frames' head start. That
+spreads it over the segment's screen time as forward play's decoding is, instead of a burst of a whole GOP that
+takes the cores (and the GIL) from the UI thread just as a new segment starts and makes it miss frames. A
+decoder slower than that is never held back.
 
 The feeder does one small step of work per call, so the decode thread can interleave it with handing frames to
 the presenter and notice a stop at once. Qt-free.
@@ -24,7 +26,8 @@ from reviewer.media.frametable import FrameTable
 
 REVERSE_SEGMENT_BYTES = 192 * 1024 * 1024  # per segment; two are held (one shown, one decoded ahead)
 MIN_SEGMENT_FRAMES = 4
-LEAD = 0.5  # how far the segment below may run ahead of the current one's presentation, as a share of it
+PACE = 2.0  # the segment below is decoded at most this many times as fast as the current one is shown
+HEAD_START = 6  # frames of it that may be decoded at once (the seek and the keyframe cost the most)
 
 
 def segment_frames(frame_bytes: int, budget: int = REVERSE_SEGMENT_BYTES) -> int:
@@ -77,14 +80,14 @@ class ReverseFeeder:
 
     def decode_wanted(self) -> bool:
         """Decoding is due now: before the start, when the current segment has run out, or while the segment
-        below is less than LEAD ahead of the current one's presentation."""
+        below is behind its pace."""
         if not self.pending_decode():
             return False
         if not self._primed or not self._ready:
             return True
         shown = 1.0 - len(self._ready) / max(1, self._ready_size)
         size = self._next_hi - self._next_lo + 1
-        return self._next_at - self._next_lo < size * min(1.0, shown + LEAD)
+        return self._next_at - self._next_lo < HEAD_START + PACE * shown * size
 
     def decode_step(self) -> None:
         """Decode one more frame of the segment below (the first call of a segment seeks to its keyframe and

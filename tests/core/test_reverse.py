@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from reviewer.media.playback import DecodeWorker
-from reviewer.media.reverse import ReverseFeeder
+from reviewer.media.reverse import HEAD_START, ReverseFeeder
 from reviewer.media.source import MediaSource
 from tests.fixtures import framecode
 
@@ -123,8 +123,8 @@ def test_a_processor_swap_during_reverse_play_remakes_queued_frames_without_a_ga
 
 
 def test_decoding_below_is_paced_to_the_presentation_of_the_current_segment(make_clip):
-    """After the start, the GOP below is decoded at most half a GOP ahead of what has been handed out, so its
-    decoding is spread over the current GOP's screen time rather than done in one burst."""
+    """After the start, the GOP below is decoded at most twice as fast as the current one is handed out (after a
+    head start), so its decoding is spread over the current GOP's screen time rather than done in one burst."""
     clip = make_clip("cfr_h264")  # 60-frame GOPs: 0, 60, 120, ...
     src = MediaSource.from_file(clip.path)
     with src.reader(cache_bytes=64 * 1024 * 1024) as reader:
@@ -138,12 +138,12 @@ def test_decoding_below_is_paced_to_the_presentation_of_the_current_segment(make
         while feeder.decode_wanted():
             feeder.decode_step()
             decoded += 1
-        assert decoded == 30 and feeder.pending_decode()
-        for _ in range(15):  # a quarter of the current GOP shown: a quarter more may be decoded
+        assert decoded == HEAD_START and feeder.pending_decode()
+        for _ in range(15):  # a quarter of the current GOP shown: half of the one below may be decoded
             feeder.pop()
         while feeder.decode_wanted():
             feeder.decode_step()
             decoded += 1
-        assert decoded == 45
+        assert decoded == HEAD_START + 30
         rest = [f.index for f in _drain(feeder)]
         assert rest == list(range(104, -1, -1))
