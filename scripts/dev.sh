@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 # xvfb runs the real window for screenshot checks; poppler-utils reads the PDF reports back; PostgreSQL is the central store's database.
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
-  libpulse0 libasound2)
-TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils)
+  libpulse0 libasound2
+  libfribidi0)  # Pillow's libraqm needs it to shape right-to-left overlay text
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql)
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
 # instead, up to five minutes, and fail with apt's own message for anything else.

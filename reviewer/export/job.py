@@ -45,7 +45,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
             raise IntegrityError(source.path, expected_sha256, src_sha)
     spans, total_ticks = plan(source, request.ranges)
     leak = LeakReport() if request.leak_check else None
-    checker = make_checker(mask_set, request, source.table.time_base, leak) if leak is not None else None
+    checker = make_checker(mask_set, request, source.table.time_base, leak, out_path) if leak is not None else None
     t = source.table
     ranges = [{"in": a, "out": b, "in_pts": int(t.pts[a]), "out_pts": int(t.pts[b]),
                "in_media_time": t.media_time(a), "out_media_time": t.media_time(b), "output_start_pts": base}
@@ -61,6 +61,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
             ranges=ranges, mask_json=mask_set_to_json(mask_set),
             settings={**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"},
             provenance=provenance, leak=leak.to_json() if leak is not None else None,
+            source_name=getattr(getattr(source, "view", None), "file_name", None),
         ))
         mf.write(mpath, written)
 

@@ -44,16 +44,18 @@ def seal(body: dict) -> dict:
 
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
           out_sha256: str, out_size: int, frames: int, duration: float, ranges: list[dict], mask_json: dict,
-          settings: dict, provenance, leak: dict | None) -> dict:
+          settings: dict, provenance, leak: dict | None, source_name: str | None = None) -> dict:
+    """`source_name`: the original's file name as imported; the store keeps it under its SHA-256, which the
+    reader of a manifest could not match to the file they know."""
     return seal({
         "schema": SCHEMA,
         "version": VERSION,
-        "source": {"name": source_path.name, "size": source_size, "sha256": source_sha256,
+        "source": {"name": source_name or source_path.name, "size": source_size, "sha256": source_sha256,
                    "recording_id": recording_id},
         "output": {"name": out_path.name, "size": out_size, "sha256": out_sha256, "frames": frames,
                    "duration": round(duration, 6), "container": "mp4", "video": "h264/yuv420p", "audio": "aac"},
         "ranges": ranges,
-        "masks": {"sha256": mask_hash(mask_json), "data": mask_json},
+        "masks": {"sha256": mask_hash(mask_json), "data": mask_json, "approval": provenance.approval},
         "settings": settings,
         "tool": {"name": "BWV Reviewer", "version": reviewer.__version__,
                  "libav": {k: ".".join(map(str, v)) for k, v in av.library_versions.items()}},
@@ -113,6 +115,9 @@ def verify(output: Path, manifest_file: Path | None = None) -> Verification:
         v.problems.append("mask data does not match the recorded mask-set hash")
     else:
         v.checks.append("mask-set hash")
+    approval = m.get("masks", {}).get("approval")
+    if approval and approval.get("mask_sha256") != m.get("masks", {}).get("sha256"):
+        v.problems.append("the recorded approval pins a different mask set than the one applied")
     out = m.get("output", {})
     if not output.exists():
         v.problems.append(f"{output}: output file not found")

@@ -92,7 +92,9 @@ def test_dialog_export_runs_in_background_and_verifies(qtbot, window, recording,
 
     d.ranges.use_ranges()
     assert d.ranges.range_box.isVisible()
-    assert d.job().ranges == ((40, table.frame_count - 1),), "the first range starts at the current frame"
+    assert "Add at least one in/out range" in d.problem(), "nothing marked: no range is guessed"
+    qtbot.mouseClick(d.ranges.add_button, Qt.MouseButton.LeftButton)
+    assert d.job().ranges == ((40, table.frame_count - 1),), "an added range starts at the current frame"
     d.ranges.set_mode(Mode.MEDIA)
     assert d.ranges.grid.item(0, 0).text() == format_media_time(table.media_time(40)), "cells switch clocks"
     d.ranges.set_cell(0, 1, format_media_time(table.media_time(20)))
