@@ -29,9 +29,9 @@ def disclose(gov, action: Action, recording_id: str, event: str, details: dict,
         publish_all(staged, overwrite)
     except BaseException as exc:
         gov.record_now("recording", recording_id, event, outcome="failed", justification=justification,
-                       details={"started_seq": g.seq, "output": details.get("output"), "error": str(exc)})
+                       details={**details, "started_seq": g.seq, "error": str(exc)})
         raise
     gov.record_now("recording", recording_id, event, justification=justification,
-                   details={"started_seq": g.seq, "output": details.get("output")})
+                   details={**details, "started_seq": g.seq})  # the whole record again: each event reads alone
     return g.seq
 

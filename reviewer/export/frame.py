@@ -15,12 +15,12 @@ from reviewer import atomic
 from reviewer.errors import MediaError
 from reviewer.export.disclose import disclose
 from reviewer.export.manifest import mask_hash
-from reviewer.export.service import is_redacted
 from reviewer.export.stills import frame_record, png_bytes
 from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
 from reviewer.outputs import check_output_path, discard, removed_on_failure
-from reviewer.redact.model import mask_set_to_json
+from reviewer.redact.approval import decide_export, has_masks
+from reviewer.redact.model import MaskSet, mask_set_to_json
 from reviewer.redact.planes import Planes
 from reviewer.redact.render import redact
 from reviewer.redact.store import MaskStore
@@ -31,7 +31,7 @@ class FrameExport:
     png: Path
     sidecar: Path
     index: int
-    redacted: bool
+    redacted: bool  # exported as EXPORT_REDACTED: an approved mask set was applied
     sha256: str
     created: tuple[Path, ...] = ()  # folders made for it (make_dirs), for the caller to report
 
@@ -46,14 +46,14 @@ def export_frame(library, recording_id: str, index: int, out: str | Path, *, red
                  opened=None) -> FrameExport:
     """Write presented frame `index` of a library recording to `out` (".png" added when missing)."""
     view = library.get(recording_id)
-    mask_set = MaskStore(library).load(view.id) if redacted else None
-    applies = mask_set is not None and is_redacted(mask_set)
-    action = Action.EXPORT_REDACTED if applies else Action.EXPORT_UNREDACTED
+    mask_set = MaskStore(library).load(view.id) if redacted else MaskSet()
     png = Path(out)
     if png.suffix.lower() != ".png":
         png = png.with_name(png.name + ".png")
     png = png.expanduser().absolute()
-    library.gov.require(action, "recording", view.id, {"export": "frame", "frame": index, "output": str(png)})
+    # which permission (approval.py: only an approved mask set makes a redacted frame), checked before decoding
+    decision = decide_export(library, view.id, mask_set, reason or "",
+                             {"export": "frame", "frame": index, "output": str(png)})
     home = library.paths.home
     target = check_output_path(home, png, overwrite, make_dirs, what="exported frame")
     side = check_output_path(home, sidecar_path(png), overwrite, what="frame sidecar").path
@@ -61,11 +61,12 @@ def export_frame(library, recording_id: str, index: int, out: str | Path, *, red
         library.gov.remember_justification(view.id, reason)
     with removed_on_failure(target.created):
         opened = opened or library.open_recording(view.id, reason=reason)
-        sha = _write(library, opened, index, png, side, mask_set if applies else None, action, overwrite)
-    return FrameExport(png, side, index, applies, sha, target.created)
+        sha = _write(library, opened, index, png, side, mask_set if has_masks(mask_set) else None, decision,
+                     overwrite)
+    return FrameExport(png, side, index, decision.redacted, sha, target.created)
 
 
-def _write(library, opened, index: int, png: Path, side: Path, mask_set, action: Action, overwrite: bool) -> str:
+def _write(library, opened, index: int, png: Path, side: Path, mask_set, decision, overwrite: bool) -> str:
     """Decode (and redact), stage the sidecar and the PNG, then disclose and name them. Returns the PNG's hash."""
     count = opened.table.frame_count
     if not 0 <= index < count:
@@ -90,8 +91,9 @@ def _write(library, opened, index: int, png: Path, side: Path, mask_set, action:
     except BaseException:
         discard(*(tmp for tmp, _ in staged))
         raise
-    disclose(library.gov, action, view.id, "recording.frame_export", {
+    disclose(library.gov, decision.action, view.id, "recording.frame_export", {
         "frame": index, "frames": [index], "pts": int(frame.pts), "output": str(png), "sidecar": str(side),
-        "sha256": record["png_sha256"], "redacted": record["redacted"], "mask_set_sha256": record["mask_set_sha256"],
+        "sha256": record["png_sha256"], "redacted": decision.redacted, "masks_applied": record["redacted"],
+        "mask_set_sha256": record["mask_set_sha256"],
     }, staged, overwrite, justification=library.gov.justification_for(view.id))
     return record["png_sha256"]

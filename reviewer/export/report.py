@@ -60,6 +60,12 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
     d.text(f"Export: {out['name']} ({out['size']} bytes, {out['frames']} frames, {out['duration']:.3f} s)")
     d.text(f"Export SHA-256: {out['sha256']}", size=9)
     d.text(f"Mask set SHA-256: {manifest['masks']['sha256']}", size=9)
+    approval = manifest["masks"].get("approval")
+    if approval:
+        d.text(f"Mask set approved by {approval['approved_by']} ({approval['role']}) at {approval['approved_at']}; "
+               f"approved SHA-256: {approval['mask_sha256']}", size=9)
+    else:
+        d.text("Mask set NOT approved by a second user: this is not a redacted copy.", size=9)
     d.text(f"Manifest SHA-256: {manifest['manifest_sha256']}", size=9)
     leak = manifest.get("leak_check")
     if leak:

@@ -19,6 +19,7 @@ from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
 from reviewer.outputs import check_output_path, removed_on_failure
 from reviewer.progress import NO_TASK, Task
+from reviewer.redact.approval import decide_export
 from reviewer.redact.reasons import require_reasons
 from reviewer.redact.store import MaskStore
 
@@ -80,50 +81,48 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
     return out
 
 
-def is_redacted(mask_set) -> bool:
-    return bool(mask_set.tracks or mask_set.blackouts or mask_set.audio)
-
-
 @gated(Action.EXPORT_REDACTED, Action.EXPORT_UNREDACTED)
 def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
                progress: Callable[[float, str], None] | None = None, role: str | None = None) -> list[ExportResult]:
-    """Export a recording as the current user. An export without any redaction is an unredacted copy, which
-    the permission matrix keeps from trainers. Every output is a disclosure (DPA 2018 s62): recorded through the
+    """Export a recording as the current user. Only an approved mask set makes a redacted copy; anything else
+    is an unredacted copy, which the permission matrix keeps from trainers, and disclosures need approval too
+    (reviewer/redact/approval.py decides). Every output is a disclosure (DPA 2018 s62): recorded through the
     gate as "recording.export" outcome "started" (recipient, purpose, output and manifest hashes) before any of
     its files gets its final name, then "ok" or "failed" (reviewer.export.disclose)."""
     if progress is not None and task.progress is None:
         task = Task(progress=progress, cancel=task.cancel)
-    gov = library.gov
     job = dataclasses.replace(job, out=Path(job.out).expanduser().absolute())  # the audit trail names it in full
     view = library.get(job.recording_id)
     mask_set = MaskStore(library).load(view.id)
-    action = Action.EXPORT_REDACTED if is_redacted(mask_set) else Action.EXPORT_UNREDACTED
-    # refused before anything is opened, decoded or created
-    role = gov.require(action, "recording", view.id, {"recipient": job.recipient, "purpose": job.purpose}).value
+    # which permission, checked (a refusal audited) before anything is opened, decoded or created
+    decision = decide_export(library, view.id, mask_set, job.purpose,
+                             {"recipient": job.recipient, "purpose": job.purpose})
     outputs = job.outputs()
     created = check_outputs(library.paths.home, job, outputs)
     with removed_on_failure(created):
-        return _run(library, job, opened, task, view, mask_set, action, role, outputs, created)
+        return _run(library, job, opened, task, view, mask_set, decision, outputs, created)
 
 
-def _run(library, job: ExportJob, opened, task: Task, view, mask_set, action: Action, role: str, outputs,
+def _run(library, job: ExportJob, opened, task: Task, view, mask_set, decision, outputs,
          created: tuple) -> list[ExportResult]:
     reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
     opened = opened or library.open_recording(view.id, reason=reason)
     view = opened.view
     require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
+    role = decision.role.value
+    approval = decision.approval.to_json() if decision.approval else None
     ov = Overlays(redacted_banner="banner" in job.overlays, incident_ref=view.incident_ref or "",
                   watermark=f"For: {job.recipient}" if "watermark" in job.overlays and job.recipient else "",
                   timestamp="timestamp" in job.overlays)
     who = Provenance(operator=library.actor, role=role, workstation=workstation_id(library.paths.home),
                      purpose=job.purpose, recipient=job.recipient, recording_id=view.id,
-                     incident_ref=view.incident_ref or "")
+                     incident_ref=view.incident_ref or "", approval=approval)
     results = []
     for n, (path, ranges) in enumerate(outputs):
         sub = Task(progress=None if task.progress is None else
                    (lambda f, label, n=n: task.report((n + f) / len(outputs), label)), cancel=task.cancel)
         request = ExportRequest(ranges=ranges, encoder=EncoderSettings(job.preset, job.crf, job.audio), overlays=ov)
-        publish = _publisher(library, job, opened, mask_set, action, path, ranges)
+        publish = _publisher(library, job, opened, mask_set, decision, path, ranges)
         # open_recording re-hashed the original moments ago: no second full read of it
         res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256, source_verified=True,
                      publish=publish, overwrite=job.overwrite)
@@ -140,7 +139,7 @@ def check_outputs(home, job: ExportJob, outputs) -> tuple:
     return tuple(created)
 
 
-def _publisher(library, job: ExportJob, opened, mask_set, action: Action, path, ranges):
+def _publisher(library, job: ExportJob, opened, mask_set, decision, path, ranges):
     """The last step of one output: report staged beside the manifest, the disclosure recorded as started, then
     the names given (manifest, report, video last) and the outcome recorded."""
     view = opened.view
@@ -153,8 +152,10 @@ def _publisher(library, job: ExportJob, opened, mask_set, action: Action, path, 
             # a report that cannot be written fails the whole export: nothing is published
             staged.append((stage_bytes(rpath, report.render(manifest, opened.table, marks)), rpath))
         staged.append((tmp_video, path))
-        disclose(library.gov, action, view.id, "recording.export", {
-            "recipient": job.recipient, "purpose": job.purpose, "redacted": action is Action.EXPORT_REDACTED,
+        approval = decision.approval.to_json() if decision.approval else None
+        disclose(library.gov, decision.action, view.id, "recording.export", {
+            "recipient": job.recipient, "purpose": job.purpose, "redacted": decision.redacted,
+            "approved_by": approval and approval["approved_by"],
             "output": str(path), "output_sha256": manifest["output"]["sha256"],
             "manifest_sha256": manifest["manifest_sha256"], "mask_set_sha256": manifest["masks"]["sha256"],
             "ranges": [[a, b] for a, b in ranges] or "all", "frames": manifest["output"]["frames"],

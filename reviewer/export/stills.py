@@ -92,7 +92,7 @@ def still_name(stem: str, index: int) -> str:
 @dataclass(frozen=True)
 class StillsExport:
     stills: list[Still]
-    redacted: bool  # the recording's masks were applied (EXPORT_REDACTED); otherwise an unredacted disclosure
+    redacted: bool  # exported as EXPORT_REDACTED (an approved mask set); otherwise an unredacted disclosure
     created: tuple[Path, ...] = ()  # folders made for them (make_dirs), for the caller to report
 
 
@@ -102,20 +102,19 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
                   stem: str | None = None, task: Task = NO_TASK) -> StillsExport:
     """Write one PNG + sidecar per frame index of a library recording into `out_dir`, with its masks applied,
     through the gate and the disclosure log (one "recording.stills_export" event: frames, files, hashes).
-    Without any masks the stills are unredacted (EXPORT_UNREDACTED, refused to trainers). An existing still is
+    Without an approved mask set they are unredacted (EXPORT_UNREDACTED, refused to trainers). An existing still is
     replaced only with `overwrite` (the UI asks first), never a read-only one."""
-    from reviewer.export.service import is_redacted
     from reviewer.outputs import check_output_dir, check_output_path, removed_on_failure
+    from reviewer.redact.approval import decide_export
     from reviewer.redact.store import MaskStore
 
     view = library.get(recording_id)
     mask_set = MaskStore(library).load(view.id)
-    applies = is_redacted(mask_set)
-    action = Action.EXPORT_REDACTED if applies else Action.EXPORT_UNREDACTED
     indices = sorted(set(int(i) for i in indices))
     out_dir = Path(out_dir).expanduser().absolute()
-    library.gov.require(action, "recording", view.id, {"export": "stills", "frames": indices,
-                                                       "output": str(out_dir)})
+    # which permission (approval.py: only an approved mask set makes redacted stills), checked before decoding
+    decision = decide_export(library, view.id, mask_set, reason or "",
+                             {"export": "stills", "frames": indices, "output": str(out_dir)})
     if not indices:
         raise ReviewerError(f"{out_dir}: no frames selected for stills")
     if len(indices) > MAX_STILLS:
@@ -131,13 +130,13 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
         library.gov.remember_justification(view.id, reason)
     with removed_on_failure(folder.created):
         opened = opened or library.open_recording(view.id, reason=reason)
-        stills = _write(library, opened, view, mask_set, indices, out_dir, stem, action, overwrite, task)
+        stills = _write(library, opened, view, mask_set, indices, out_dir, stem, decision, overwrite, task)
     task.report(1.0, f"{len(stills)} stills written")
-    return StillsExport(stills, applies, folder.created)
+    return StillsExport(stills, decision.redacted, folder.created)
 
 
 def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,
-           action: Action, overwrite: bool, task: Task) -> list[Still]:
+           decision, overwrite: bool, task: Task) -> list[Still]:
     """Render and stage each still, then disclose and name them all."""
     from reviewer.export.disclose import disclose
     from reviewer.outputs import discard
@@ -152,8 +151,9 @@ def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir
     except BaseException:
         discard(*(tmp for tmp, _final in staged))
         raise
-    disclose(library.gov, action, view.id, "recording.stills_export", {
-        "frames": indices, "output": str(out_dir), "redacted": action is Action.EXPORT_REDACTED,
+    disclose(library.gov, decision.action, view.id, "recording.stills_export", {
+        "frames": indices, "output": str(out_dir), "redacted": decision.redacted,
+        "masks_applied": sum(1 for st, _sha in stills if st.masks_applied),
         "mask_set_sha256": mask_hash(mask_set_to_json(mask_set)),
         "files": [{"frame": st.index, "png": st.png.name, "sha256": sha} for st, sha in stills],
     }, staged, overwrite, justification=library.gov.justification_for(view.id))

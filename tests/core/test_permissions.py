@@ -108,6 +108,7 @@ def test_every_action_for_role(role, lib, gov_home, ids, monkeypatch):
 
 def test_refused_frame_export_on_the_cli_is_audited(lib, gov_home, ids, monkeypatch):
     from reviewer.cli import main
+    from reviewer.redact.approval import approve
     from reviewer.redact.model import Keyframe, MaskTrack, ShapeKind
     from reviewer.redact.store import MaskStore
 
@@ -124,6 +125,12 @@ def test_refused_frame_export_on_the_cli_is_audited(lib, gov_home, ids, monkeypa
     pts = lib.open_recording(rid, reason="test setup").table.pts
     MaskStore(lib).save_track(rid, MaskTrack(ShapeKind.RECT, (Keyframe(int(pts[0]), ((0.0, 0.0), (40.0, 40.0))),),
                                              reason="third-party face"))
+    second = user_with_role(lib, gov_home, monkeypatch, Role.INVESTIGATOR)
+    try:  # a trainer's redacted frame needs a mask set approved by a second user (reviewer/redact/approval.py)
+        approve(second, rid)
+    finally:
+        second.close()
+    monkeypatch.setenv("REVIEWER_USER", "u_trainer")
     assert main(["frame", rid, "3", "-o", str(out), "--redacted", "--reason", "training"]) == 0
     assert out.exists()
     events = lib.gov.audit.events(user="u_trainer")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QToolButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from ui.redaction.approval_box import ApprovalBox
 from ui.redaction.draw_tool import Tool
 from ui.redaction.edit_guard import EditGuard
 from ui.redaction.preview import MODES
@@ -60,6 +61,8 @@ class MasksPanel(QScrollArea):
         lay.addWidget(self.props)
         self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.last_reason or "other")
         lay.addWidget(self.ranges)
+        self.approval = ApprovalBox(self.session)
+        lay.addWidget(self.approval)
         lay.addStretch(1)
         self.guard = EditGuard(body, self.props.commit_pending)
 
