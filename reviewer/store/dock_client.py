@@ -57,15 +57,16 @@ def read_token(path: Path) -> str:
 
 
 class StoreClient:
-    def __init__(self, server: str, token: str | None = None, timeout: float = 60.0):
+    def __init__(self, server: str, token: str | None = None, timeout: float = 60.0, auth=None):
+        """`token`: a fixed bearer token; `auth`: an httpx.Auth that signs each request (and refreshes tokens)."""
         import httpx
 
         self._httpx = httpx
         self.server = server.rstrip("/")
         headers = dict(TUS)
-        if token:  # seam for sign-in (issue 10, section 2): every request carries the dock's token
+        if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout, connect=10.0))
+        self.http = httpx.Client(headers=headers, auth=auth, timeout=httpx.Timeout(timeout, connect=10.0))
 
     def close(self) -> None:
         self.http.close()
