@@ -283,6 +283,10 @@ class Dock:
                 stop.wait(poll_interval)
             except Stopped:
                 return
+            except OSError as exc:  # the camera folder unmounted, a full disk: say so and look again later
+                where = f"{exc.filename}: " if exc.filename else ""
+                self.emit("error", "", f"{where}{exc.strerror or exc}; retrying in {max_backoff:.0f} s")
+                stop.wait(max_backoff)
             except StoreUnreachable as exc:
                 # the first retry is immediate: a cut connection is usually back at once
                 self.emit("offline", "", f"{exc}; retrying" + (f" in {backoff:.1f} s" if backoff else ""))

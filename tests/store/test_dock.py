@@ -331,3 +331,17 @@ def test_symlinks_in_the_camera_folder_are_not_offered_as_footage(tmp_path):
     finally:
         dock.close()
     assert state_of(watch) == {}
+
+
+def test_a_camera_folder_that_goes_away_and_comes_back_is_resumed(store, store_blobs, tmp_path):
+    watch, away = tmp_path / "camera", tmp_path / "unmounted"
+    watch.mkdir()
+    events = []
+    dock = Dock(watch, StoreClient(store.url), settle=0, chunk_size=MiB, on_event=events.append)
+    watch.rename(away)  # the station unmounts the camera before the dock's first look
+    with dock_thread(dock):
+        wait_for(lambda: any(e.kind == "error" and str(watch) in e.message for e in events), "the error line")
+        away.rename(watch)
+        data, sha = camera_file(watch, "cam_back.mp4", MiB)
+        wait_for(lambda: any(e.kind == "confirmed" for e in events), "confirmation after the folder returned")
+    assert store_blobs.read_bytes(sha) == data
