@@ -35,7 +35,11 @@ def register_dock(cmds) -> None:
                     "with --done-marker when NAME.done exists. See docs/dock.md.")
     dock.add_argument("watch", type=Path, metavar="WATCH_DIR")
     dock.add_argument("--server", required=True, metavar="URL", help="the store, e.g. http://store.example:8400")
-    dock.add_argument("--token-file", type=Path, metavar="FILE", help="a file holding the dock's bearer token")
+    who = dock.add_mutually_exclusive_group()
+    who.add_argument("--enrol", metavar="CODE", help="sign in once with the one-time code from `reviewer store "
+                                                      "user add NAME --role dock`; the tokens are kept in the "
+                                                      "state folder and used from then on")
+    who.add_argument("--token-file", type=Path, metavar="FILE", help="a file holding a fixed bearer token")
     dock.add_argument("--state-dir", type=Path, metavar="DIR", help="where the dock keeps its state "
                                                                      "(default WATCH_DIR/.dock)")
     dock.add_argument("--settle", type=float, default=2.0, metavar="SECONDS",
@@ -61,7 +65,13 @@ def cmd_dock(args) -> int:
 
     if args.settle < 0 or args.poll <= 0:
         raise ReviewerError("--settle must be >= 0 and --poll > 0 seconds")
+    from reviewer.store.dock_signin import store_auth
+
     token = read_token(args.token_file) if args.token_file else None
+    state_dir = args.state_dir or args.watch / ".dock"
+    if not args.watch.is_dir():
+        raise ReviewerError(f"{args.watch}: not a folder")
+    auth = None if token else store_auth(args.server, state_dir, args.enrol)
 
     def show(event) -> None:
         if event.kind in QUIET:
@@ -69,7 +79,7 @@ def cmd_dock(args) -> int:
         stream = sys.stderr if event.kind in ("warning", "error", "offline") else sys.stdout
         print(f"dock: {event.kind}: {event.message}", file=stream, flush=True)
 
-    dock = Dock(args.watch, StoreClient(args.server, token), state_dir=args.state_dir, settle=args.settle,
+    dock = Dock(args.watch, StoreClient(args.server, token, auth=auth), state_dir=state_dir, settle=args.settle,
                 done_marker=args.done_marker, delete_confirmed=args.delete_confirmed, chunk_size=args.chunk_size,
                 on_event=show)
     stop = threading.Event()

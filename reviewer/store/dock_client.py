@@ -81,6 +81,10 @@ class StoreClient:
         except self._httpx.TransportError as exc:
             raise StoreUnreachable(f"{self.server}: no answer ({type(exc).__name__}: {exc or 'connection lost'})") \
                 from None
+        except ReviewerError as exc:  # the sign-in could not refresh its token
+            if isinstance(exc.__context__, self._httpx.TransportError):
+                raise StoreUnreachable(str(exc)) from None
+            raise DockError(f"{exc}; enrol the dock again (--enrol CODE)") from None
         if r.status_code >= 500 or r.status_code in (408, 423, 429):
             raise StoreUnreachable(f"{self.server}: {method} {r.url.path}: {r.status_code} {_detail(r)}")
         if r.status_code in (401, 403):
