@@ -89,7 +89,7 @@ class StoreClient:
             raise StoreUnreachable(f"{self.server}: {method} {r.url.path}: {r.status_code} {_detail(r)}")
         if r.status_code in (401, 403):
             raise DockError(f"{self.server}: {method} {r.url.path}: refused ({r.status_code} {_detail(r)}); "
-                            "check --token-file")
+                            "sign in with --enrol CODE or --token-file")
         return r
 
     def blob(self, sha256: str) -> BlobInfo | None:
