@@ -64,6 +64,11 @@ class FaultProxy:
         with self._lock:
             self.up_bytes = self.down_bytes = 0
 
+    def open_connections(self) -> int:
+        """Sockets still open, both sides counted (a finished exchange has closed both)."""
+        with self._lock:
+            return len(self._socks)
+
     def cut_all(self) -> None:
         """Cut every open connection now (as a dead server or a pulled cable would)."""
         with self._lock:

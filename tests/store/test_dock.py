@@ -173,7 +173,7 @@ def test_a_stopped_or_killed_dock_restarts_without_sending_acknowledged_bytes_ag
             wait_for(lambda: acked(watch, "cam_kill.mp4") >= 5 * MiB, "5 MiB acknowledged", proc=first,
                      log=first.log)
             kill9(first)
-        wait_for(lambda: not proxy._socks, "the killed dock's connection to close")
+        wait_for(lambda: proxy.open_connections() == 0, "the killed dock's connection to close")
         location = state_of(watch)["cam_kill.mp4"]["upload"]
         held = int(httpx.head(store.url + location, headers={"Tus-Resumable": "1.0.0"},
                               timeout=30).headers["upload-offset"])
