@@ -1,8 +1,8 @@
 """Tokens of external OIDC issuers (Microsoft Entra ID and the like), checked against each issuer's JWKS.
 
 The key set is fetched on first use and cached; a token signed with a key id the cache does not know triggers
-one refetch (the issuer rotated its keys), at most once per MIN_REFETCH_S per issuer, so a stream of forged
-key ids cannot make the store hammer the issuer.
+one refetch (the issuer rotated its keys). A refetch that still does not find the key id starts a quiet period
+of MIN_REFETCH_S for that issuer, so a stream of forged key ids cannot make the store hammer the issuer.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ class KeySet:
         self.issuer = issuer
         self._lock = threading.Lock()
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = -MIN_REFETCH_S
+        self._quiet_until = 0.0
+        self.fetches = 0
 
     def _jwks_uri(self) -> str:
         if self.issuer.jwks_uri:
@@ -45,12 +46,15 @@ class KeySet:
 
     def key(self, kid: str | None) -> jwt.PyJWK:
         with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= MIN_REFETCH_S:
-                self._fetched_at = time.monotonic()
+            if kid not in self._keys and time.monotonic() >= self._quiet_until:
+                self.fetches += 1
                 try:
                     self._fetch()
                 except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWKError) as exc:
+                    self._quiet_until = time.monotonic() + MIN_REFETCH_S
                     raise jwt.InvalidTokenError(f"cannot fetch the keys of {self.issuer.issuer}: {exc}") from None
+                if kid not in self._keys:
+                    self._quiet_until = time.monotonic() + MIN_REFETCH_S
             found = self._keys.get(kid)
         if found is None:
             raise jwt.InvalidTokenError(f"key {kid!r} is not among the keys of {self.issuer.issuer}")
