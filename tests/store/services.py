@@ -142,7 +142,9 @@ def seaweed(root: Path) -> Iterator[Seaweed]:
     cmd = [weed_binary(), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
            f"-master.port={mp}", f"-master.port.grpc={mg}", f"-volume.port={vp}", f"-volume.port.grpc={vg}",
            f"-filer.port={fp}", f"-filer.port.grpc={fg}", "-s3", f"-s3.port={sp}", f"-s3.port.grpc={sg}",
-           f"-s3.config={s3cfg}", "-volume.max=50", "-master.volumeSizeLimitMB=64", f"-metricsPort={mx}"]
+           f"-s3.config={s3cfg}", "-volume.max=50",
+           # the Iceberg and Lance listeners default to fixed ports (8181, 9101): two test sessions would collide
+           "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", f"-metricsPort={mx}"]
     proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
                             cwd=folder)
     endpoint = f"http://127.0.0.1:{sp}"
