@@ -100,3 +100,18 @@ def test_range_header_parsing(header, expected):
     from reviewer.store.ranges import parse_range
 
     assert parse_range(header, 10) == expected
+
+
+def test_concurrent_requests_keep_one_unbroken_chain(world, db):
+    """Many server threads append at once (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rec = world.recording["mine"]
+    with db() as s:
+        before = audit.verify(s)
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda i: world.call("investigator" if i % 2 else "trainer", "GET",
+                                                   f"/api/v1/recordings/{rec}/content").status_code, range(24)))
+    assert sorted(set(codes)) == [200, 404]
+    with db() as s:
+        assert audit.verify(s) == before + 24
