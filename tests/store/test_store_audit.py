@@ -49,6 +49,10 @@ def test_a_download_and_a_refusal_each_write_an_event_and_the_chain_verifies(wor
     e = last_event(db)
     assert (e.action, e.object_id, e.outcome) == ("footage_download", other, "refused")
     assert json.loads(e.details)["why"] == "not visible"
+    assert world.call("investigator", "GET", "/api/v1/training/clips").status_code == 403
+    e = last_event(db)
+    assert (e.action, e.outcome, json.loads(e.details)) == ("training_list", "refused",
+                                                            {"role": "investigator", "why": "role"})
     with db() as s:
         assert audit.verify(s) >= 10  # everything the world's set-up did is in the chain too
 
