@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import jwt
-from fastapi import Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,11 @@ def unauthenticated(why: str) -> Refused:
     return Refused(401, f"sign-in required: {why}")
 
 
-def authenticate(request: Request) -> Caller:
+# declares the scheme in the OpenAPI document; the checking is ours (a missing token is our 401, not FastAPI's 403)
+bearer = HTTPBearer(auto_error=False, description="an access token of the store or of a configured OIDC issuer")
+
+
+def authenticate(request: Request, _declared=Security(bearer)) -> Caller:
     """The caller behind the request's bearer token, with the role the store holds for them now."""
     ctx = request.app.state.ctx
     header = request.headers.get("authorization", "")
@@ -132,10 +137,9 @@ def share(s: Session, caller: Caller, share_id: str, action: str) -> TrainingSha
     return found
 
 
-def uploader(request: Request) -> Caller:
+def uploader(request: Request, caller: Caller = Depends(authenticate)) -> Caller:
     """Uploads and blob checks: docking stations and supervisors."""
     from reviewer.store.db import transact
 
-    caller = authenticate(request)
     transact(request.app.state.ctx.sessions, lambda s: refuse_role(s, caller, UPLOADERS, "upload"))
     return caller

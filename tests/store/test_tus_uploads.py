@@ -185,7 +185,8 @@ def test_an_upload_continues_on_a_restarted_server(tmp_path):
         resumed = uploader(second, path, sha, url=second.url + upload_path)
         assert resumed.offset == 2 * MB
         resumed.upload()
-        assert httpx.get(f"{second.url}/api/v1/blobs/{sha}", headers=second.auth, timeout=30).json()["size"] == len(data)
+        info = httpx.get(f"{second.url}/api/v1/blobs/{sha}", headers=second.auth, timeout=30)
+        assert info.json()["size"] == len(data)
     from reviewer.store.blobs.fs import FileBlobStore
 
     assert FileBlobStore(second.home / "blobs").read_bytes(sha) == data
