@@ -21,7 +21,8 @@ from reviewer.store import tus
 from reviewer.store.blobs.base import SHA256_RE
 from reviewer.store.config import StoreConfig
 from reviewer.store import routes_admin, routes_auth, routes_read, routes_training
-from reviewer.store.access import uploader
+from reviewer.store import audit
+from reviewer.store.access import Caller, uploader
 from reviewer.store.context import Context
 from reviewer.store.errors import ChecksumMismatch, Refused, StoreError
 from reviewer.store.issuer import Issuer, load_or_create_key
@@ -95,6 +96,12 @@ def create_app(config: StoreConfig) -> FastAPI:
     upload_auth = [Depends(uploader)]
     auth_problems = {401: {"model": Problem}, 403: {"model": Problem}}
 
+    def audit_upload(caller: Caller, action: str, object_type: str, object_id: str, details: dict) -> None:
+        # after the upload's own transaction (the tus core stays as it was): a crash in between loses the event
+        from reviewer.store.db import transact
+
+        transact(sessions, lambda s: audit.record(s, caller.actor, action, object_type, object_id, details=details))
+
     @app.exception_handler(Refused)
     async def _refused(_request, exc: Refused):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -146,13 +153,18 @@ def create_app(config: StoreConfig) -> FastAPI:
     @app.post(f"{API}/uploads", status_code=201, tags=["uploads"], dependencies=upload_auth,
               responses={**auth_problems, 400: {"model": Problem}, 412: {"model": Problem}, 413: {"model": Problem}})
     async def tus_create(request: Request, tus_resumable: str | None = Header(None),
-                         upload_length: str | None = Header(None), upload_metadata: str | None = Header(None)):
+                         upload_length: str | None = Header(None), upload_metadata: str | None = Header(None),
+                         caller: Caller = Depends(uploader)):
         """Create an upload. Upload-Metadata must carry `sha256` (the whole file's SHA-256, hex)."""
         tus.check_resumable(tus_resumable)
         if request.headers.get("upload-defer-length"):
             raise tus.TusError(400, "Upload-Defer-Length is not supported: declare Upload-Length")
         length = tus.parse_non_negative("Upload-Length", upload_length)
         up = await run_in_threadpool(uploads.create, length, upload_metadata)
+        await run_in_threadpool(audit_upload, caller, "upload_create", "upload", up.id,
+                                {"sha256": up.sha256, "length": up.length})
+        if up.state == "complete":  # an empty file completes at creation
+            await run_in_threadpool(audit_upload, caller, "upload_complete", "blob", up.sha256, {"upload": up.id})
         return Response(status_code=201, headers={**upload_headers(up), "Location": f"{API}/uploads/{up.id}"})
 
     @app.head(f"{API}/uploads/{{upload_id}}", tags=["uploads"], dependencies=upload_auth,
@@ -170,7 +182,8 @@ def create_app(config: StoreConfig) -> FastAPI:
                responses={**auth_problems, 409: {"model": Problem}, 410: {"model": Problem}, 415: {"model": Problem},
                           423: {"model": Problem}, 460: {"model": Problem}})
     async def tus_patch(upload_id: str, request: Request, tus_resumable: str | None = Header(None),
-                        upload_offset: str | None = Header(None), content_type: str | None = Header(None)):
+                        upload_offset: str | None = Header(None), content_type: str | None = Header(None),
+                        caller: Caller = Depends(uploader)):
         """Append bytes at Upload-Offset. The last byte completes the upload, or 460 if the SHA-256 differs."""
         tus.check_resumable(tus_resumable)
         if (content_type or "").split(";")[0].strip() != tus.OFFSET_CONTENT_TYPE:
@@ -190,17 +203,22 @@ def create_app(config: StoreConfig) -> FastAPI:
             if buffer:
                 await run_in_threadpool(appender.write, bytes(buffer))
             up = await run_in_threadpool(appender.close)
+        if up.state == "complete":
+            await run_in_threadpool(audit_upload, caller, "upload_complete", "blob", up.sha256,
+                                    {"upload": up.id, "length": up.length})
         return Response(status_code=204, headers=upload_headers(up))
 
     @app.delete(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"], dependencies=upload_auth,
                 responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem}})
-    async def tus_delete(upload_id: str, tus_resumable: str | None = Header(None)):
+    async def tus_delete(upload_id: str, tus_resumable: str | None = Header(None),
+                         caller: Caller = Depends(uploader)):
         """Termination: abandon an incomplete upload and free its staged bytes."""
         tus.check_resumable(tus_resumable)
         up = await run_in_threadpool(uploads.get, upload_id)
         if up.state == "complete":
             raise tus.TusError(409, f"upload {upload_id}: complete; a stored blob is not deleted this way")
         await run_in_threadpool(uploads.terminate, upload_id)
+        await run_in_threadpool(audit_upload, caller, "upload_terminate", "upload", upload_id, {})
         return Response(status_code=204, headers=TUS_HEADERS)
 
     return app

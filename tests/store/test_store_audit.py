@@ -119,3 +119,15 @@ def test_concurrent_requests_keep_one_unbroken_chain(world, db):
     assert sorted(set(codes)) == [200, 404]
     with db() as s:
         assert audit.verify(s) == before + 24
+
+
+def test_an_upload_is_audited_from_creation_to_the_stored_blob(world, db):
+    from tests.store.world import upload
+
+    data = b"dock footage " + bytes(range(256))
+    sha = upload(world.store, data)
+    with db() as s:
+        events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(2)).all()[::-1]
+    assert [(e.actor, e.action, e.object_type) for e in events] == [
+        ("test-dock", "upload_create", "upload"), ("test-dock", "upload_complete", "blob")]
+    assert events[1].object_id == sha and json.loads(events[0].details) == {"sha256": sha, "length": len(data)}
