@@ -22,7 +22,11 @@ from ui.panels.info_panel import InfoPanel
 from ui.panels.library_panel import LibraryPanel
 from ui.player.canvas import VideoCanvas
 from ui.player.controller import PlayerController
+from ui.player.minimap import ZoomLabel
+from ui.player.position_memory import PositionMemory
+from ui.player.shuttle import Shuttle
 from ui.player.transport import TransportBar
+from ui.layouts import ReviewLayouts
 from ui.settings import Settings
 from ui.features import modules as feature_modules
 from ui.shortcuts import MENUS, all_shortcuts, resolve
@@ -39,6 +43,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.runner = Runner(self)
         self.controller = PlayerController(self, audio=audio)
+        self.shuttle = Shuttle(self.controller, self)
+        self.positions = PositionMemory(self.controller, settings, self)
         self.canvas = VideoCanvas(self.controller)
         self.setCentralWidget(self.canvas)
         self.transport = TransportBar(self.controller)
@@ -50,6 +56,7 @@ class MainWindow(QMainWindow):
         self.undo = UndoStack()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
+        self.layouts = ReviewLayouts(self)
         self.f = SimpleNamespace()
         for module in feature_modules():
             setattr(self.f, module.NAME, module.install(self))
@@ -125,6 +132,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     def _build_status_bar(self) -> None:
+        self.zoom_label = ZoomLabel(self.canvas)
+        self.statusBar().addPermanentWidget(self.zoom_label)
         self.busy_label = QLabel()
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 1000)
@@ -155,7 +164,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        self.settings.save_window(self.saveGeometry(), self.saveState())
+        if self.layouts.full_screen:
+            self.layouts.toggle_full_screen()
+        self.settings.save_window(self.saveGeometry(), self.layouts.state_to_save())
+        self.shuttle.detach()
         self.library_panel.detach()
         self.controller.shutdown()
         self.runner.shutdown()
@@ -177,7 +189,7 @@ class MainWindow(QMainWindow):
 
     def _opened(self, recording) -> None:
         self._busy(None)
-        self.controller.open(recording)
+        self.controller.open(recording, start=self.positions.start_index(recording))
         self.info.show_source(recording)
         self.setWindowTitle(f"{recording.view.file_name} — {APP_TITLE}")
         self.statusBar().showMessage(f"Opened {recording.view.file_name}: SHA-256 verified.", 8000)
@@ -216,16 +228,28 @@ class MainWindow(QMainWindow):
             return
         stem = Path(getattr(getattr(source, "view", None), "file_name", source.path.name)).stem
         default = self.library.paths.exports / f"{stem}_frame{self.controller.current_index:06d}.png"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, _ = QFileDialog.getSaveFileName(self, "Export frame", str(default), "PNG image (*.png)")
         if not name:
             return
         try:
-            png, sidecar = self.controller.export_current_frame(Path(name))
+            png, sidecar = self._export_frame_to(source, Path(name))
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session goes on
             self.last_alert = show_message(self, "Frame export failed", f"{name}: {exc}")
             return
         self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}", 10_000)
+
+    def _export_frame_to(self, source, path: Path) -> tuple[Path, Path]:
+        """A library recording's frame goes through the core (gate, disclosure log, output rules); the file
+        dialog has already asked before replacing a file. A file opened from outside the library has no
+        recording to audit, but the same output rules."""
+        view = getattr(source, "view", None)
+        if view is None:
+            return self.controller.export_current_frame(path, self.library.paths.home)
+        from reviewer.export.frame import export_frame
+
+        done = export_frame(self.library, view.id, self.controller.current_index, path, overwrite=True,
+                            opened=source)
+        return done.png, done.sidecar
 
     def show_goto(self) -> None:
         source = self.controller.source
