@@ -109,3 +109,19 @@ def test_the_signing_key_is_made_once_and_kept(tmp_path):
     assert a.kid == b.kid and oct(path.stat().st_mode & 0o777) == "0o600"
     token, _exp = a.mint("u1", "alice")
     assert b.verify(token)["sub"] == "u1"
+
+
+def test_an_expired_refresh_token_is_refused(local):
+    sessions, issuer = local
+    _user, code = transact(sessions, lambda s: identity.add_user(s, "admin", "brief", "trainer"))
+    grant = transact(sessions, lambda s: identity.enrol(s, issuer, code, refresh_ttl_s=-1))
+    with pytest.raises(Refused, match="refresh token not valid: sign in again"):
+        transact(sessions, lambda s: identity.refresh(s, issuer, grant.refresh_token, 3600))
+
+
+def test_user_add_names_an_unconfigured_issuer_in_one_line(tmp_path):
+    config = services.write_store_config(tmp_path)
+    r = services.cli("store", "user", "add", "someone", "--role", "trainer", "--issuer", "https://idp.example/t",
+                     "--config", str(config))
+    assert (r.returncode, r.stderr) == (
+        1, "reviewer: issuer https://idp.example/t: not configured in the store's [oidc] section\n")
