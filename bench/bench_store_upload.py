@@ -7,8 +7,9 @@ Starts a throwaway PostgreSQL and SeaweedFS (tests/store/services.py) and `revie
   creation to the store's confirmation (which includes the store moving the staged bytes into S3, hashed again),
   with the dock's SHA-256 pass reported separately;
 - the store process's peak RSS (VmHWM) and its RSS sampled while streaming.
-Targets: store throughput >= 0.7x the anchor; server RSS <= 300 MB.
-Downloads: main has no download endpoint yet, so only the boto3 get is printed (as the future anchor).
+Targets: store upload >= 0.7x the anchor, download >= 0.8x; server RSS <= 300 MB.
+Download: a professional_standards user streams GET /api/v1/recordings/{sha256}/content (the blob registered as a
+recording by a supervisor) beside a boto3 get of the anchor object; target >= 0.8x. RSS is sampled during both.
 
 Usage (from the repo root): .venv/bin/python bench/bench_store_upload.py [--size-mb 2048] [--chunk 8M]
 """
@@ -52,6 +53,46 @@ def make_file(path: Path, size: int) -> str:
             h.update(data)
             left -= len(data)
     return h.hexdigest()
+
+
+def download(store, config: Path, sha: str, size: int, pid: int, samples: list) -> tuple[float, str]:
+    """Register the uploaded blob as a recording (supervisor) and stream it back (professional_standards)."""
+    import httpx
+
+    def signed_in(role: str) -> dict:
+        code = services.add_user(config, f"bench-{role}", role)
+        return {"Authorization": "Bearer " + services.enrol(store.url, code)["access_token"]}
+
+    sup, ps = signed_in("supervisor"), signed_in("professional_standards")
+    api = store.url + "/api/v1"
+    inc = httpx.post(f"{api}/admin/incidents", json={"reference": "BENCH-1"}, headers=sup, timeout=60)
+    inc.raise_for_status()
+    reg = httpx.post(f"{api}/admin/recordings", headers=sup, timeout=60,
+                     json={"sha256": sha, "incident_id": inc.json()["id"], "file_name": "bench.mp4"})
+    reg.raise_for_status()
+    samples.clear()
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(0.1):
+            samples.append(rss_mb(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    got = 0
+    t0 = time.perf_counter()
+    try:
+        with httpx.stream("GET", f"{api}/recordings/{sha}/content", headers=ps, timeout=600) as r:
+            r.raise_for_status()
+            for chunk in r.iter_bytes(8 * MiB):
+                got += len(chunk)
+            elapsed = time.perf_counter() - t0
+            etag = r.headers.get("etag", "")
+    finally:
+        stop.set()
+        sampler.join()
+    assert got == size, (got, size)
+    return elapsed, etag
 
 
 def main() -> None:
@@ -105,7 +146,7 @@ def main() -> None:
                     if event.kind == "progress":
                         progress.append(time.perf_counter())
 
-                dock = Dock(watch, StoreClient(store.url, timeout=600), settle=0, chunk_size=args.chunk,
+                dock = Dock(watch, StoreClient(store.url, token=store.token, timeout=600), settle=0, chunk_size=args.chunk,
                             on_event=mark)
                 sampler = threading.Thread(target=sample, daemon=True)
                 sampler.start()
@@ -122,6 +163,8 @@ def main() -> None:
                 store_up = t_end - marks["hashed"]
                 # the last PATCH returns once the store has moved the staged file into S3 (hashed again)
                 finish_s = progress[-1] - progress[-2] if len(progress) > 1 else float("nan")
+                up_samples = list(samples)
+                store_get, etag = download(store, config, sha, size, pid, samples)
                 peak = rss_mb(pid, "VmHWM")
 
             t0 = time.perf_counter()
@@ -139,11 +182,15 @@ def main() -> None:
           f"= {ratio:.2f}x anchor (target >= 0.70)  {'PASS' if ratio >= 0.7 else 'MISS'}")
     print(f"        of which the last PATCH (the store moving the staged file into S3): {finish_s:7.2f} s")
     print(f"        (the dock's SHA-256 pass before it  : {hash_s:7.2f} s  {mbs(hash_s):7.1f} MiB/s, not counted)")
-    print(f"server RSS: at start {base_rss:.0f} MB, max sampled while streaming {max(samples or [0]):.0f} MB, "
+    dratio = anchor_get / store_get
+    print(f"anchor  boto3 get from SeaweedFS            : {anchor_get:7.2f} s  {mbs(anchor_get):7.1f} MiB/s")
+    print(f"store   GET /recordings/{{sha256}}/content    : {store_get:7.2f} s  {mbs(store_get):7.1f} MiB/s  "
+          f"= {dratio:.2f}x anchor (target >= 0.80)  {'PASS' if dratio >= 0.8 else 'MISS'}; ETag is the SHA-256: "
+          f"{etag.strip(chr(34)) == sha}")
+    print(f"server RSS: at start {base_rss:.0f} MB, max sampled while uploading {max(up_samples or [0]):.0f} MB, "
+          f"while downloading {max(samples or [0]):.0f} MB, "
           f"peak (VmHWM) {peak:.0f} MB (target <= 300)  {'PASS' if peak <= 300 else 'MISS'}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores)")
-    print(f"download: no store endpoint on main yet; anchor boto3 get: {anchor_get:7.2f} s  "
-          f"{mbs(anchor_get):7.1f} MiB/s")
 
 
 if __name__ == "__main__":

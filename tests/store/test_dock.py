@@ -56,7 +56,7 @@ def camera_file(folder: Path, name: str, size: int, sidecar: dict | None = None)
 
 def blob_held(url: str, sha: str) -> bool:
     with contextlib.suppress(httpx.HTTPError):
-        return httpx.get(f"{url}/api/v1/blobs/{sha}", timeout=10).status_code == 200
+        return httpx.get(f"{url}/api/v1/blobs/{sha}", headers=services.auth(url), timeout=10).status_code == 200
     return False
 
 
@@ -122,7 +122,8 @@ def own_store_config(request, tmp_path):
 def test_a_landed_file_is_uploaded_with_its_sidecar_confirmed_and_kept(store, store_blobs, tmp_path):
     watch = tmp_path / "camera"
     data, sha = camera_file(watch, "BWV-00731_0001.mp4", 3 * MiB + 4321, SIDECAR)
-    with dock_process(watch, store.url, "--settle", "0.5") as dock:
+    code = services.add_user(store.config, "dock-" + os.urandom(4).hex(), "dock")  # signs in as the station would
+    with dock_process(watch, store.url, "--settle", "0.5", "--enrol", code) as dock:
         wait_for(lambda: state_of(watch).get("BWV-00731_0001.mp4", {}).get("state") == "confirmed",
                  "the store's confirmation", proc=dock, log=dock.log)
         assert store_blobs.read_bytes(sha) == data
@@ -134,7 +135,7 @@ def test_a_landed_file_is_uploaded_with_its_sidecar_confirmed_and_kept(store, st
     created = [ln for ln in dock.log.read_text().splitlines() if ln.startswith("dock: created: ")]
     assert len(created) == 1, dock.log.read_text()
     location = created[0].rsplit(" ", 1)[1]
-    head = httpx.head(store.url + location, headers={"Tus-Resumable": "1.0.0"}, timeout=30)
+    head = httpx.head(store.url + location, headers={"Tus-Resumable": "1.0.0", **store.auth}, timeout=30)
     meta = dict(p.strip().split(" ", 1) for p in head.headers["upload-metadata"].split(","))
     decoded = {k: base64.b64decode(v).decode() for k, v in meta.items()}
     assert decoded["sha256"] == sha and decoded["filename"] == "BWV-00731_0001.mp4"
@@ -148,7 +149,8 @@ def test_a_cut_mid_upload_resumes_and_sends_at_most_one_chunk_again(store, store
     events = []
     with FaultProxy(port_of(store.url)) as proxy:
         proxy.cut_after(2 * MiB + MiB // 2)  # in the middle of the third chunk
-        dock = Dock(watch, StoreClient(proxy.url), settle=0.2, chunk_size=MiB, on_event=events.append)
+        dock = Dock(watch, StoreClient(proxy.url, token=store.token), settle=0.2, chunk_size=MiB,
+                    on_event=events.append)
         with dock_thread(dock):
             wait_for(lambda: state_of(watch).get("cam_cut.mp4", {}).get("state") == "confirmed", "confirmation")
         assert proxy.cuts == 1
@@ -163,7 +165,8 @@ def test_a_stopped_or_killed_dock_restarts_without_sending_acknowledged_bytes_ag
     data, sha = camera_file(watch, "cam_kill.mp4", size)
     with FaultProxy(port_of(store.url)) as proxy:
         proxy.throttle(4 * MiB)  # slow enough to stop the dock mid-file on any machine
-        with dock_process(watch, proxy.url, "--settle", "0.2") as polite:
+        code = services.add_user(store.config, "dock-" + os.urandom(4).hex(), "dock")
+        with dock_process(watch, proxy.url, "--settle", "0.2", "--enrol", code) as polite:
             wait_for(lambda: acked(watch, "cam_kill.mp4") >= 2 * MiB, "2 MiB acknowledged", proc=polite,
                      log=polite.log)
             polite.send_signal(signal.SIGTERM)  # the station shutting down: it stops between two chunks
@@ -175,7 +178,7 @@ def test_a_stopped_or_killed_dock_restarts_without_sending_acknowledged_bytes_ag
             kill9(first)
         wait_for(lambda: proxy.open_connections() == 0, "the killed dock's connection to close")
         location = state_of(watch)["cam_kill.mp4"]["upload"]
-        held = int(httpx.head(store.url + location, headers={"Tus-Resumable": "1.0.0"},
+        held = int(httpx.head(store.url + location, headers={"Tus-Resumable": "1.0.0", **store.auth},
                               timeout=30).headers["upload-offset"])
         assert held >= acked(watch, "cam_kill.mp4") >= 5 * MiB
         proxy.passing()
@@ -193,7 +196,7 @@ def test_a_server_killed_mid_upload_loses_nothing_it_acknowledged(own_store_conf
     data, sha = camera_file(watch, "cam_srv.mp4", size)
     with services.store_server(own_store_config) as first, FaultProxy(port_of(first.url)) as proxy:
         proxy.throttle(4 * MiB)
-        dock = Dock(watch, StoreClient(proxy.url), settle=0.2, chunk_size=MiB)
+        dock = Dock(watch, StoreClient(proxy.url, token=first.token), settle=0.2, chunk_size=MiB)
         with dock_thread(dock):
             wait_for(lambda: dock.state.files.get("cam_srv.mp4") is not None
                      and dock.state.files["cam_srv.mp4"].acked >= 4 * MiB, "4 MiB acknowledged")
@@ -204,14 +207,14 @@ def test_a_server_killed_mid_upload_loses_nothing_it_acknowledged(own_store_conf
             entry = dock.state.files["cam_srv.mp4"]
             acknowledged, location = entry.acked, entry.upload
             with services.store_server(own_store_config) as second:
-                held = int(httpx.head(second.url + location, headers={"Tus-Resumable": "1.0.0"},
+                held = int(httpx.head(second.url + location, headers={"Tus-Resumable": "1.0.0", **second.auth},
                                       timeout=30).headers["upload-offset"])
                 assert held >= acknowledged
                 proxy.set_upstream(port_of(second.url))
                 proxy.passing()
                 wait_for(lambda: blob_held(second.url, sha) and dock.state.files["cam_srv.mp4"].state == "confirmed",
                          "confirmation by the restarted store")
-                assert httpx.get(f"{second.url}/api/v1/blobs/{sha}", timeout=30).json()["size"] == size
+                assert httpx.get(f"{second.url}/api/v1/blobs/{sha}", headers=second.auth, timeout=30).json()["size"] == size
     assert (watch / "cam_srv.mp4").read_bytes() == data
 
 
@@ -225,7 +228,7 @@ def test_nothing_is_deleted_before_the_store_confirms(tmp_path):
                 os.killpg(first.proc.pid, signal.SIGKILL)
                 first.proc.wait(30)
 
-        dock = Dock(watch, StoreClient(proxy.url), settle=0, chunk_size=MiB, delete_confirmed=True,
+        dock = Dock(watch, StoreClient(proxy.url, token=first.token), settle=0, chunk_size=MiB, delete_confirmed=True,
                     on_event=kill_store_once_sent)
         try:
             with pytest.raises(StoreUnreachable):
@@ -259,7 +262,7 @@ def test_a_file_still_being_written_is_not_uploaded_early(store, store_blobs, tm
     def record(event):
         events.append((event, finished.is_set()))
 
-    dock = Dock(watch, StoreClient(store.url), settle=2.0, chunk_size=MiB, on_event=record)
+    dock = Dock(watch, StoreClient(store.url, token=store.token), settle=2.0, chunk_size=MiB, on_event=record)
     with dock_thread(dock):
         with open(path, "wb") as fh:  # a camera writing in bursts, each well within the settle time
             for piece in pieces:
@@ -279,7 +282,7 @@ def test_a_file_still_being_written_is_not_uploaded_early(store, store_blobs, tm
 def test_with_done_markers_a_file_waits_for_its_marker(store, tmp_path):
     watch = tmp_path / "camera"
     data, sha = camera_file(watch, "cam_marker.mp4", MiB)
-    dock = Dock(watch, StoreClient(store.url), settle=0, done_marker=True, chunk_size=MiB)
+    dock = Dock(watch, StoreClient(store.url, token=store.token), settle=0, done_marker=True, chunk_size=MiB)
     try:
         assert dock.poll() == 1
         assert not blob_held(store.url, sha) and state_of(watch) == {}
@@ -337,7 +340,8 @@ def test_a_camera_folder_that_goes_away_and_comes_back_is_resumed(store, store_b
     watch, away = tmp_path / "camera", tmp_path / "unmounted"
     watch.mkdir()
     events = []
-    dock = Dock(watch, StoreClient(store.url), settle=0, chunk_size=MiB, on_event=events.append)
+    dock = Dock(watch, StoreClient(store.url, token=store.token), settle=0, chunk_size=MiB,
+                on_event=events.append)
     watch.rename(away)  # the station unmounts the camera before the dock's first look
     with dock_thread(dock):
         wait_for(lambda: any(e.kind == "error" and str(watch) in e.message for e in events), "the error line")
@@ -345,3 +349,17 @@ def test_a_camera_folder_that_goes_away_and_comes_back_is_resumed(store, store_b
         data, sha = camera_file(watch, "cam_back.mp4", MiB)
         wait_for(lambda: any(e.kind == "confirmed" for e in events), "confirmation after the folder returned")
     assert store_blobs.read_bytes(sha) == data
+
+
+def test_a_dock_the_store_does_not_know_is_refused_and_keeps_everything(store, tmp_path):
+    watch = tmp_path / "camera"
+    data, _sha = camera_file(watch, "cam_anon.mp4", 64 * 1024)
+    events = []
+    dock = Dock(watch, StoreClient(store.url), settle=0, delete_confirmed=True, on_event=events.append)
+    try:
+        assert dock.poll() == 1
+    finally:
+        dock.close()
+    errors = [e.message for e in events if e.kind == "error"]
+    assert len(errors) == 1 and "refused (401" in errors[0] and "--enrol" in errors[0], errors
+    assert (watch / "cam_anon.mp4").read_bytes() == data
