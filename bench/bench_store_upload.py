@@ -146,8 +146,8 @@ def main() -> None:
                     if event.kind == "progress":
                         progress.append(time.perf_counter())
 
-                dock = Dock(watch, StoreClient(store.url, token=store.token, timeout=600), settle=0, chunk_size=args.chunk,
-                            on_event=mark)
+                client = StoreClient(store.url, token=store.token, timeout=600)
+                dock = Dock(watch, client, settle=0, chunk_size=args.chunk, on_event=mark)
                 sampler = threading.Thread(target=sample, daemon=True)
                 sampler.start()
                 t_start = time.perf_counter()

@@ -214,7 +214,8 @@ def test_a_server_killed_mid_upload_loses_nothing_it_acknowledged(own_store_conf
                 proxy.passing()
                 wait_for(lambda: blob_held(second.url, sha) and dock.state.files["cam_srv.mp4"].state == "confirmed",
                          "confirmation by the restarted store")
-                assert httpx.get(f"{second.url}/api/v1/blobs/{sha}", headers=second.auth, timeout=30).json()["size"] == size
+                info = httpx.get(f"{second.url}/api/v1/blobs/{sha}", headers=second.auth, timeout=30)
+                assert info.json()["size"] == size
     assert (watch / "cam_srv.mp4").read_bytes() == data
 
 
