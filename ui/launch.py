@@ -3,7 +3,8 @@
     bwv-reviewer [--home DIR] [FILE_OR_ID] [--frame N] [--reason TEXT] [--screenshot OUT.png]
 
 A FILE is imported into the library first (as "Open with BWV Reviewer" expects) and then opened; an ID opens that
-recording. --screenshot saves the window once frame N is on screen, writes OUT.png.json (where the video sits in
+recording. When the app is already running on the same library, the request goes to its window instead
+(ui/single_instance.py). --screenshot saves the window once frame N is on screen, writes OUT.png.json (where the video sits in
 the shot, which frame the player says it shows) and quits: the bundle's smoke test reads the burned-in frame code
 back from it, so it proves the packaged decoder, player and canvas, not only the import graph.
 """
@@ -14,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from reviewer.version import VersionAction
@@ -38,13 +40,37 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["REVIEWER_HOME"] = str(args.home.expanduser().absolute())
     if args.screenshot is not None and args.target is None:
         return _fail("--screenshot needs a FILE_OR_ID to open")
+    if args.target is not None and Path(args.target).exists():
+        args.target = str(Path(args.target).absolute())  # a running window has another working directory
+    from reviewer.config import default_home
+    from ui import single_instance
+
+    home = default_home()
+    automated = args.screenshot is not None  # its own window, always: tests and benchmarks time exactly that
+    if not automated and single_instance.hand_over(home, args.target, args.frame):
+        return 0
     from ui import app
 
-    after_show = None
-    if args.target is not None:
-        def after_show(window, library):
+    def after_show(window, library):
+        if not automated:
+            window.instance_server = single_instance.serve(
+                home, lambda target, frame: _handed_over(window, library, target, frame), parent=window)
+        if args.target is not None:
             _open_target(window, library, args)
+        else:
+            from ui import first_run
+
+            first_run.maybe_generate_demo(window)
+
     return int(app.main([sys.argv[0]], after_show=after_show) or 0)
+
+
+def _handed_over(window, library, target: str | None, frame: int) -> None:
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    if target is not None:
+        _open_target(window, library, argparse.Namespace(target=target, frame=frame, reason=None, screenshot=None))
 
 
 def _fail(message: str) -> int:
@@ -53,18 +79,24 @@ def _fail(message: str) -> int:
 
 
 def _open_target(window, library, args) -> None:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from reviewer.errors import ReviewerError
+    from ui.dialogs.message import show_message
 
     try:
         rid = _recording_id(library, args.target)
     except ReviewerError as exc:
+        if args.screenshot is None:  # a person is watching: tell them in the window, keep the app open
+            window.last_alert = show_message(window, "Cannot open", str(exc))
+            return
         print(f"bwv-reviewer: {exc}", file=sys.stderr)
         QApplication.instance().exit(EXIT_FAILED)
         return
     if args.frame or args.screenshot is not None:
-        window.controller.sourceOpened.connect(lambda _src: _seek_then(window, args))
+        window.controller.sourceOpened.connect(lambda _src: _seek_then(window, args),
+                                               Qt.ConnectionType.SingleShotConnection)
     window.open_recording(rid, reason=args.reason)
 
 
@@ -108,7 +140,7 @@ def _shoot_when_shown(window, args) -> None:
     rect = canvas.frame_rect()
     top_left = canvas.mapTo(window, QPoint(rect.x(), rect.y()))
     dpr = shot.devicePixelRatio()
-    info = {"shown_index": canvas.shown_index,
+    info = {"shown_index": canvas.shown_index, "shown_at": time.time(),  # bench/bench_cold_start.py
             "frame_rect": [round(top_left.x() * dpr), round(top_left.y() * dpr),
                            round(rect.width() * dpr), round(rect.height() * dpr)]}
     out = args.screenshot
