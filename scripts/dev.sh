@@ -12,7 +12,7 @@ RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 lib
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2
   libfribidi0)  # Pillow's libraqm needs it to shape right-to-left overlay text
-TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils)
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql)
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
 # instead, up to five minutes, and fail with apt's own message for anything else.
