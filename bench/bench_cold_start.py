@@ -57,9 +57,10 @@ def main() -> int:
     ap.add_argument("--bundle", type=Path, help="a built bundle (packaging/build.sh); without it, source only")
     ap.add_argument("--runs", type=int, default=4)
     args = ap.parse_args()
+    bundle = args.bundle.absolute() if args.bundle else None  # each launch runs in its own scratch folder
     clip = clip_1080()
     results = {}
-    for name, (cli, gui, extra) in variant_commands(args.bundle).items():
+    for name, (cli, gui, extra) in variant_commands(bundle).items():
         with tempfile.TemporaryDirectory(prefix=f"bwv-cold-{name}-") as tmp:
             work = Path(tmp)
             env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "REVIEWER_HOME": str(work / "home"),
