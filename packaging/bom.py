@@ -148,6 +148,15 @@ def third_party_text(dists: dict, libs: list[native_libs.NativeLib]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def schema_errors(text: str):
+    """None when the SBOM is valid CycloneDX JSON of its declared version (cyclonedx-bom's library checks it)."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    version = SchemaVersion.from_version(json.loads(text)["specVersion"])
+    return JsonStrictValidator(version).validate_str(text)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bundle", type=Path, required=True)
@@ -157,7 +166,11 @@ def main() -> int:
     dists = bundled_distributions(args.bundle, args.pyz)
     libs = native_libs.scan(args.bundle)
     bom = make_sbom(json.loads(args.env_sbom.read_text(encoding="utf-8")), dists, libs)
-    write_text(args.bundle / "sbom.cdx.json", json.dumps(bom, indent=1) + "\n")
+    text = json.dumps(bom, indent=1) + "\n"
+    problem = schema_errors(text)
+    if problem:
+        raise SystemExit(f"bom.py: the SBOM does not validate against CycloneDX {bom.get('specVersion')}: {problem}")
+    write_text(args.bundle / "sbom.cdx.json", text)
     write_text(args.bundle / "THIRD_PARTY_LICENSES", third_party_text(dists, libs))
     unknown = [lib.path for lib in libs if lib.licence is None]
     print(f"SBOM: {len(dists)} Python packages, {len(libs)} native libraries"

@@ -75,6 +75,15 @@ class NativeLib:
     size: int
 
 
+def _wheel_version(dist: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def licence_for(name: str, origin: str, path: str = "") -> str | None:
     if "PySide6/Qt/plugins/" in path:
         return "LGPL-3.0-only"  # Qt's own plugins
@@ -102,6 +111,9 @@ def scan(bundle: Path) -> list[NativeLib]:
         rel = path.relative_to(internal)
         origin = ORIGINS.get(rel.parts[0], "build host") if len(rel.parts) > 1 else "build host"
         name = m.group("name")
-        out.append(NativeLib(str(path.relative_to(bundle)), f"lib{name}", m.group("ver") or "unknown", origin,
+        version = m.group("ver") or "unknown"
+        if origin == "PySide6" and name.startswith("Qt6"):
+            version = _wheel_version("PySide6") or version  # Qt's sonames carry only the major version
+        out.append(NativeLib(str(path.relative_to(bundle)), f"lib{name}", version, origin,
                              licence_for(name, origin, rel.as_posix()), path.stat().st_size))
     return out
