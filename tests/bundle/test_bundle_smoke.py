@@ -169,6 +169,7 @@ def test_export_with_a_mask_verifies_and_the_audit_trail_holds(bundle, imported,
         "keyframes": [{"pts": pts[0], "points": box}, {"pts": pts[-1], "points": box}]}]}))
     run(bundle / "reviewer", "masks", "import", rid, masks, home=home, cwd=cwd)
     out = scratch / "exports" / "court.mp4"
+    out.parent.mkdir()  # outputs go only into folders that exist (or with --make-dirs)
     res = json.loads(run(bundle / "reviewer", "export", rid, "--out", out, "--range", "10:70", "--recipient",
                          "CPS", "--purpose", "smoke", "--json", home=home, cwd=cwd).stdout)
     assert res["frames"] == 61 and res["leak_check"]["passed"]
