@@ -79,42 +79,50 @@ def _fail(message: str) -> int:
 
 
 def _open_target(window, library, args) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
-
+    """An existing file is imported first, in the background with the usual progress (a duplicate resolves to the
+    recording already held); anything else is a recording id."""
+    path = Path(args.target)
+    if path.is_file():
+        window.import_paths([path], then=lambda report: _open_imported(window, report, path, args))
+        return
     from reviewer.errors import ReviewerError
-    from ui.dialogs.message import show_message
 
     try:
-        rid = _recording_id(library, args.target)
+        rid = library.get(args.target).id
     except ReviewerError as exc:
-        if args.screenshot is None:  # a person is watching: tell them in the window, keep the app open
-            window.last_alert = show_message(window, "Cannot open", str(exc))
-            return
-        print(f"bwv-reviewer: {exc}", file=sys.stderr)
-        QApplication.instance().exit(EXIT_FAILED)
+        _cannot_open(window, args, str(exc))
         return
+    _open(window, rid, args)
+
+
+def _open_imported(window, report, path: Path, args) -> None:
+    if report.added:
+        _open(window, report.added[0].id, args)
+    elif report.duplicates:
+        _open(window, report.duplicates[0][1].id, args)
+    else:  # the import's report dialog already shows why
+        _cannot_open(window, args, report.errors[0][1] if report.errors else f"{path}: not imported")
+
+
+def _cannot_open(window, args, message: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.dialogs.message import show_message
+
+    if args.screenshot is None:  # a person is watching: tell them in the window, keep the app open
+        window.last_alert = show_message(window, "Cannot open", message)
+        return
+    print(f"bwv-reviewer: {' '.join(message.split())}", file=sys.stderr)
+    QApplication.instance().exit(EXIT_FAILED)
+
+
+def _open(window, rid: str, args) -> None:
+    from PySide6.QtCore import Qt
+
     if args.frame or args.screenshot is not None:
         window.controller.sourceOpened.connect(lambda _src: _seek_then(window, args),
                                                Qt.ConnectionType.SingleShotConnection)
     window.open_recording(rid, reason=args.reason)
-
-
-def _recording_id(library, target: str) -> str:
-    """An existing file is imported (a duplicate resolves to the recording already held); anything else is an id."""
-    from reviewer.errors import ReviewerError
-
-    path = Path(target)
-    if not path.is_file():
-        return library.get(target).id
-    # Synchronous, before any frame is shown: the open that follows re-hashes the original anyway.
-    report = library.import_paths([path])
-    if report.added:
-        return report.added[0].id
-    if report.duplicates:
-        return report.duplicates[0][1].id
-    problem = report.errors[0][1] if report.errors else f"{path}: not imported"
-    raise ReviewerError(problem)
 
 
 def _seek_then(window, args) -> None:
