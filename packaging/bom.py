@@ -27,7 +27,7 @@ from reviewer import __version__  # noqa: E402
 from reviewer.atomic import write_text  # noqa: E402
 
 PROJECT = "bwv-reviewer"
-PROJECT_LICENCE = "GPL-3.0-or-later"  # docs/decisions/0009-licensing.md
+PROJECT_LICENCE = "GPL-3.0-or-later"  # docs/decisions/0011-licensing.md
 LICENCE_FILE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|COPYRIGHT)", re.IGNORECASE)
 
 

@@ -1,5 +1,5 @@
 """The bundle's SBOM and licence list (packaging/bom.py, native_libs.py): the GPL FFmpeg and encoders that ADR
-0009 is about are named as GPL, LGPL builds as LGPL, nothing unknown is guessed, and only shipped packages are in."""
+0011 is about are named as GPL, LGPL builds as LGPL, nothing unknown is guessed, and only shipped packages are in."""
 
 from __future__ import annotations
 
