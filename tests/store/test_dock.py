@@ -364,3 +364,34 @@ def test_a_dock_the_store_does_not_know_is_refused_and_keeps_everything(store, t
     errors = [e.message for e in events if e.kind == "error"]
     assert len(errors) == 1 and "refused (401" in errors[0] and "--enrol" in errors[0], errors
     assert (watch / "cam_anon.mp4").read_bytes() == data
+
+
+def test_the_dock_keeps_its_rotated_tokens_so_the_next_start_signs_in(store, tmp_path):
+    from reviewer.store.dock_signin import store_auth
+
+    watch = tmp_path / "camera"
+    data, sha = camera_file(watch, "cam_tok.mp4", 64 * 1024)
+    state = watch / ".dock"
+    store_auth(store.url, state, services.add_user(store.config, "dock-" + os.urandom(4).hex(), "dock"))
+    tokens = state / "tokens.json"
+    assert tokens.stat().st_mode & 0o777 == 0o600
+
+    def lapse() -> str:  # as if the dock had been off longer than an access token lives
+        saved = json.loads(tokens.read_text())
+        tokens.write_text(json.dumps({**saved, "expires_at": "2000-01-01T00:00:00+00:00"}))
+        return saved["refresh_token"]
+
+    spent = lapse()
+    dock = Dock(watch, StoreClient(store.url, auth=store_auth(store.url, state, None)), settle=0)
+    try:
+        dock.poll()
+    finally:
+        dock.close()
+    assert blob_held(store.url, sha)
+    assert json.loads(tokens.read_text())["refresh_token"] != spent  # rotated, and saved at once
+    lapse()
+    again = StoreClient(store.url, auth=store_auth(store.url, state, None))  # the refresh token saved last works
+    try:
+        assert again.blob(sha).size == len(data)
+    finally:
+        again.close()
