@@ -21,6 +21,9 @@ def register(sub) -> None:
     from reviewer.cli_dock import register_dock
 
     register_dock(cmds)
+    from reviewer.cli_store_retention import register_retention
+
+    register_retention(cmds)
 
 
 def register_user(cmds) -> None:

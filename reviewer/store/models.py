@@ -127,3 +127,5 @@ class AuditEvent(StoreBase):
     details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+from reviewer.store import models_retention  # noqa: E402,F401  (registers its tables on StoreBase.metadata)

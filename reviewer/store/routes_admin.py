@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
 
-from reviewer.store import access, audit, identity
+from reviewer.store import access, audit, events, identity
 from reviewer.store.access import ADMIN, Caller, authenticate
 from reviewer.store.blobs.base import SHA256_RE
 from reviewer.store.context import Context, ctx
@@ -153,6 +153,7 @@ def register_recording(body: RecordingIn, caller: Caller = Depends(authenticate)
                         registered_at=dt.datetime.now(dt.timezone.utc)))
         audit.record(s, caller.actor, "recording_register", "recording", body.sha256,
                      details={"incident": body.incident_id, "file_name": body.file_name})
+        events.emit(s, "recording_registered", body.sha256, body.incident_id, file_name=body.file_name)
         return Created(id=body.sha256)
     return admin(c, caller, "recording_register", fn)
 
