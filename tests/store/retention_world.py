@@ -13,7 +13,7 @@ import pytest
 from tests.store import services
 from tests.store.world import upload
 
-RETENTION = ["[retention]", "notice_days = 7", "restore_days = 7", "events_poll_seconds = 0.1",
+RETENTION = ["[retention]", "notice_days = 7", "restore_days = 7", "events_poll_seconds = 0.25",
              "interval_seconds = 86400"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -27,7 +28,7 @@ class Listener:
     def _run(self, url: str, headers: dict) -> None:
         try:
             self._read(url, headers)
-        except (httpx.HTTPError, ValueError):
+        except Exception:  # noqa: BLE001  (close() cuts the connection under the reader)
             if not self._stop.is_set():
                 self.events.put({"event": "error", "data": {"sha256": ""}})
         finally:
@@ -36,6 +37,7 @@ class Listener:
     def _read(self, url: str, headers: dict) -> None:
         with httpx.Client(timeout=httpx.Timeout(30, read=None)) as client:
             with client.stream("GET", url, headers=headers) as r:
+                self._response = r
                 self.status, self.content_type = r.status_code, r.headers.get("content-type", "")
                 it = r.iter_lines()
                 if r.status_code == 200:
@@ -57,7 +59,7 @@ class Listener:
                         self.events.put(ev)
                         ev = {}
 
-    def next(self, kind: str | None = None, sha256: str | None = None, timeout: float = 30) -> dict:
+    def next(self, kind: str | None = None, sha256: str | None = None, timeout: float = 60) -> dict:
         """The next event matching kind/sha256 (others are skipped); AssertionError after timeout."""
         deadline = time.monotonic() + timeout
         while True:
@@ -66,6 +68,8 @@ class Listener:
                 ev = self.events.get(timeout=max(0.01, left))
             except queue.Empty:
                 raise AssertionError(f"no {kind or 'event'} for {sha256 or 'any recording'} within {timeout} s")
+            if ev["event"] == "error":
+                raise AssertionError("the event stream broke")
             if (kind is None or ev["event"] == kind) and (sha256 is None or ev["data"]["sha256"] == sha256):
                 return ev
 
@@ -78,4 +82,10 @@ class Listener:
                 return out
 
     def close(self) -> None:
+        """Hang up: the server notices the disconnect and stops polling for this client."""
         self._stop.set()
+        r = getattr(self, "_response", None)
+        if r is not None:
+            with contextlib.suppress(Exception):
+                r.close()
+        self._thread.join(10)

@@ -71,6 +71,12 @@ def endpoints(w: World):
         ("approve share", "POST", lambda t: f"/api/v1/admin/training-shares/{share[t]}/approve", None,
          lambda role, t: 403 if role != "supervisor" else {"mine": 409, "other": 409, "none": 404}[t]),
         # (both shares were made by this supervisor, who may never approve them; a second one approved "mine")
+        ("recording probe", "GET", lambda t: f"/api/v1/recordings/{rec[t]}/probe", None, read),
+        ("recording thumbnail", "GET", lambda t: f"/api/v1/recordings/{rec[t]}/thumbnail", None,
+         lambda role, t: 409 if read(role, t) == 200 else 404),  # visible, but random bytes have no picture
+        ("set retention", "PUT", lambda t: f"/api/v1/admin/recordings/{rec[t]}/retention",
+         lambda t: {"category": "matrix", "category_days": 40}, admin(200)),
+        ("restore", "POST", lambda t: f"/api/v1/admin/recordings/{rec[t]}/restore", None, admin(409)),  # not purged
     ]
 
 
@@ -84,6 +90,8 @@ COLLECTIONS = [  # no id: only the role matters
     ("add user", "POST", "/api/v1/admin/users", "USER", lambda role: 201 if role == "supervisor" else 403),
     ("create upload", "POST", "/api/v1/uploads", "UPLOAD",
      lambda role: 201 if role in ("dock", "supervisor") else 403),
+    ("deletion notices", "GET", "/api/v1/notices", None, lambda role: 200),
+    ("tombstones", "GET", "/api/v1/admin/tombstones", None, lambda role: 200 if role == "supervisor" else 403),
 ]
 
 
@@ -129,7 +137,7 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 13 * 6 * 3 + 6 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 17 * 6 * 3 + 8 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
@@ -180,6 +188,10 @@ COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("POST", "/api/v1/admin/training-shares"), ("POST", "/api/v1/admin/training-shares/{share_id}/approve"),
     ("GET", "/api/v1/incidents"), ("GET", "/api/v1/training/clips"), ("GET", "/api/v1/auth/me"),
     ("POST", "/api/v1/admin/incidents"), ("POST", "/api/v1/admin/users"), ("POST", "/api/v1/uploads"),
+    ("GET", "/api/v1/recordings/{sha256}/probe"), ("GET", "/api/v1/recordings/{sha256}/thumbnail"),
+    ("PUT", "/api/v1/admin/recordings/{sha256}/retention"), ("POST", "/api/v1/admin/recordings/{sha256}/restore"),
+    ("GET", "/api/v1/notices"), ("GET", "/api/v1/admin/tombstones"),
+    ("GET", "/api/v1/events"),  # a stream: test_the_event_stream_is_open_to_every_signed_in_role
 }
 NOT_IN_MATRIX = {  # the rest of the tus protocol: same uploader dependency as POST/HEAD, covered by tus tests
     ("OPTIONS", "/api/v1/uploads"), ("PATCH", "/api/v1/uploads/{upload_id}"), ("DELETE", "/api/v1/uploads/{upload_id}"),
@@ -195,3 +207,15 @@ def test_the_matrix_covers_every_endpoint_and_each_declares_the_bearer_scheme(wo
     for method, path in NOT_IN_MATRIX:  # and without a token they are closed too
         r = world.call(None, method, path.replace("{upload_id}", "0" * 32), headers={"Tus-Resumable": "1.0.0"})
         assert r.status_code == 401, (method, path, r.status_code)
+
+
+def test_the_event_stream_is_open_to_every_signed_in_role(world):
+    """Every role may listen (what each hears is filtered by what it may see: test_store_events_probe)."""
+    from tests.store.sse import Listener
+
+    for role in ROLES:
+        listener = Listener(world.store.url, world.tokens[role])
+        listener.close()
+        assert listener.status == 200 and listener.content_type.startswith("text/event-stream"), role
+    r = world.call(None, "GET", "/api/v1/events")
+    assert r.status_code == 401
