@@ -35,8 +35,13 @@ def cmd_retention_run(args) -> int:
     from reviewer.store.config import load_config
     from reviewer.store.db import open_store_database
 
+    from reviewer.store.errors import ConfigError
+
     config = load_config(args.config)
-    st = retention.Settings.of(config)
+    try:
+        st = retention.Settings.of(config)
+    except ConfigError as exc:
+        raise ConfigError(args.config, str(exc)) from None
     now = args.now or dt.datetime.now(dt.timezone.utc)
     engine, sessions = open_store_database(config.db_url)
     try:

@@ -18,6 +18,7 @@ log = logging.getLogger("reviewer.store")
 
 def install(app) -> None:
     """Routes (events, retention, probe) and the background tasks; one line in create_app."""
+    retention.Settings.of(app.state.ctx.config)  # a bad [retention] value stops the server before it starts
     for router in (events.router, routes_retention.router, probe_worker.router):
         app.include_router(router)
     inner = app.router.lifespan_context

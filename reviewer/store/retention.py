@@ -40,13 +40,18 @@ class Settings:
 
     @classmethod
     def of(cls, config) -> "Settings":
+        from reviewer.store.errors import ConfigError
+
         r = getattr(config, "retention", {}) or {}
-        got = cls(int(r.get("non_evidential_days", 31)), int(r.get("evidential_days", 2557)),
-                  int(r.get("notice_days", 7)), int(r.get("restore_days", 7)), float(r.get("interval_seconds", 3600)))
+        try:
+            got = cls(int(r.get("non_evidential_days", 31)), int(r.get("evidential_days", 2557)),
+                      int(r.get("notice_days", 7)), int(r.get("restore_days", 7)),
+                      float(r.get("interval_seconds", 3600)))
+            float(r.get("events_poll_seconds", 0.5))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(None, f"[retention]: bad value: {exc}") from None
         if min(got.non_evidential_days, got.evidential_days, got.interval_s) <= 0 or \
                 min(got.notice_days, got.restore_days) < 0:
-            from reviewer.store.errors import ConfigError
-
             raise ConfigError(None, "[retention]: periods must be positive (notice and restore days may be 0)")
         return got
 

@@ -68,7 +68,8 @@ def test_retention_from_purge_through_restore_to_destruction(rstore, db):  # noq
         return p.ok("sup", "PUT", f"/api/v1/admin/recordings/{sha}/retention", json=body)
 
     # only supervisors mark, and the marks reach the storage as an Object Lock
-    assert p.call("inv", "PUT", f"/api/v1/admin/recordings/{held}/retention", json={"legal_hold": True}).status_code == 403
+    r = p.call("inv", "PUT", f"/api/v1/admin/recordings/{held}/retention", json={"legal_hold": True})
+    assert r.status_code == 403
     assert mark(held, legal_hold=True)["due_at"] is None
     assert blobs.get_lock(held).legal_hold
     got = mark(evidential, evidential=True)
@@ -180,3 +181,18 @@ def test_a_locked_object_cannot_be_deleted_at_the_storage_layer(rstore):  # noqa
             store.client.delete_object(Bucket=store.bucket, Key=key, VersionId=versions[0]["VersionId"])
         assert refused.value.response["Error"]["Code"] == "AccessDenied"
         assert store.read_bytes(sha)  # still there, and still its hash
+
+
+def test_bad_retention_settings_and_times_are_one_line_errors(tmp_path):
+    cfg = tmp_path / "store.toml"
+    cfg.write_text('[server]\nhome = "home"\n[retention]\nnotice_days = "soon"\n')
+    r = services.cli("store", "retention", "run", "--config", str(cfg))
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"reviewer: {cfg}: [retention]: bad value: invalid literal for int() with base 10: "
+                                "'soon'")
+    cfg.write_text('[server]\nhome = "home"\n')
+    r = services.cli("store", "retention", "run", "--config", str(cfg), "--now", "2026-12-01T00:00")
+    assert r.returncode == 2 and "--now: invalid ISO time with a zone value: '2026-12-01T00:00'" in r.stderr
+    r = services.cli("store", "retention", "run", "--config", str(cfg), "--now", "2026-12-01T00:00Z", "--dry-run")
+    assert r.returncode == 0 and r.stdout.strip() == ("retention dry run at 2026-12-01T00:00:00+00:00: 0 purged, "
+                                                      "0 notified, 0 destroyed, 0 kept by storage")
