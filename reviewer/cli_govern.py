@@ -1,6 +1,6 @@
 """CLI for review and governance: bookmark, clip, evidential, hold, retention, audit, user.
 
-Every command acts as the current user (the OS user, or REVIEWER_USER when set) with that user's role in the
+Every command acts as the current user (the OS account; REVIEWER_USER only in a test library) with their role in the
 library; refusals exit non-zero and are in the audit trail. --json gives machine-readable output.
 """
 

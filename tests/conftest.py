@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.fixtures import clips as clipgen  # noqa: E402
+from tests.fixtures.testlib import make_test_library  # noqa: E402
 
 
 def _clip_root() -> Path:
@@ -41,9 +42,22 @@ def any_clip(request, make_clip) -> clipgen.Clip:
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    """An empty library home; REVIEWER_HOME points at it for code that reads the environment."""
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty folder for a library nobody has initialised; REVIEWER_HOME points at it."""
+    monkeypatch.delenv("REVIEWER_USER", raising=False)
     h = tmp_path / "home"
     h.mkdir()
     monkeypatch.setenv("REVIEWER_HOME", str(h))
     return h
+
+
+@pytest.fixture
+def home(fresh_home) -> Path:
+    """A new, empty test library whose supervisor is this OS account (REVIEWER_USER may act as others)."""
+    return make_test_library(fresh_home)
+
+
+@pytest.fixture
+def test_home(home) -> Path:
+    """The same as `home`, named for what it is."""
+    return home

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(library, Settings(home / "ui-settings.ini"))
     window.show()
-    QTimer.singleShot(0, lambda: first_run.maybe_generate_demo(window))
+    QTimer.singleShot(0, lambda: first_run.start(window))
     try:
         return app.exec()
     finally:

@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.govern.audit_chain import GENESIS, HASHED_FIELDS, Verdict, link, verify
+from reviewer.govern.audit_chain import EXPORT_HASHED_FIELDS, GENESIS, Verdict, link, verify
 from reviewer.govern.checkpoints import CheckpointLog
 from reviewer.library.models_govern import AuditEvent
 
 UTC = dt.timezone.utc
 AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-EXPORT_FIELDS = (*HASHED_FIELDS, "hash")
+EXPORT_FIELDS = (*EXPORT_HASHED_FIELDS, "hash")
 
 
 def format_at(t: dt.datetime) -> str:
@@ -57,11 +57,14 @@ class AuditEventView:
     justification: str | None
     prev_hash: str
     hash: str
+    os_account: str | None = None  # the real OS account; None only in events from before migration 0005
 
     def to_json(self) -> dict:
         """Exactly the hashed fields plus the hash: an exported trail verifies with audit_chain.verify."""
         d = {k: getattr(self, k) for k in EXPORT_FIELDS}
         d["at"] = format_at(self.at)
+        if d["os_account"] is None:
+            del d["os_account"]  # a format-1 event: exported exactly as it was hashed
         return d
 
 
@@ -72,7 +75,8 @@ def _chain_dict(row: AuditEvent) -> dict[str, Any]:
     except ValueError:
         details = row.details
     return {"seq": row.seq, "event_id": row.event_id, "at": row.at, "user": row.user, "role": row.role,
-            "workstation": row.workstation, "object_type": row.object_type, "object_id": row.object_id,
+            "workstation": row.workstation, "os_account": row.os_account, "object_type": row.object_type,
+            "object_id": row.object_id,
             "action": row.action, "outcome": row.outcome, "details": details,
             "justification": row.justification, "prev_hash": row.prev_hash, "hash": row.hash}
 
@@ -91,14 +95,16 @@ class AuditLog:
         self.checkpoints = checkpoints
 
     # ---- writing (inside the caller's write transaction) ------------------------------------------------------
-    def append(self, s: Session, *, user: str, role: str, workstation: str, object_type: str, object_id: str,
+    def append(self, s: Session, *, user: str, role: str, workstation: str, os_account: str, object_type: str,
+               object_id: str,
                action: str, outcome: str = "ok", details: dict | None = None,
                justification: str | None = None, at: dt.datetime | None = None) -> tuple[int, str]:
         seq, prev = self.head(s)
         text = canonical_details(details)
         ev = link({
             "event_id": str(uuid.uuid4()), "at": format_at(at or dt.datetime.now(UTC)), "user": user,
-            "role": role, "workstation": workstation, "object_type": object_type, "object_id": object_id or "",
+            "role": role, "workstation": workstation, "os_account": os_account, "object_type": object_type,
+            "object_id": object_id or "",
             "action": action, "outcome": outcome, "details": json.loads(text),
             "justification": justification or None,
         }, prev, seq + 1)

@@ -30,9 +30,11 @@ from reviewer.events import Publisher
 from reviewer.govern.audit import AuditLog, format_at
 from reviewer.govern.audit_chain import Verdict
 from reviewer.govern.checkpoints import CheckpointLog, CheckpointRecord
-from reviewer.govern.identity import UserView, current_username, default_display_name, user_view
+from reviewer.govern.identity import UserView, os_account, resolve_username, unregistered_view, user_view
 from reviewer.govern.roles import Action, PermissionDenied, Role, allowed
-from reviewer.library.models_govern import User
+from reviewer.library.models_govern import LibrarySetting, User
+
+TEST_LIBRARY = "test_library"  # library_settings key: REVIEWER_USER is honoured only where its value is "1"
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,14 @@ def checkpoint_path(paths: Paths) -> Path:
 
 class Governance:
     def __init__(self, paths: Paths, sessions: sessionmaker[Session], write_lock: threading.RLock,
-                 username: str | None = None):
+                 as_os_account: bool = False):
         self.paths = paths
         self.sessions = sessions
-        self.username = username or current_username()
+        self.os_account = os_account()
+        self.test_library = self.setting(TEST_LIBRARY) == "1"
+        # as_os_account: `admin init` acts as the real account whatever REVIEWER_USER says (it runs before a
+        # library can be a test library)
+        self.username = self.os_account if as_os_account else resolve_username(self.test_library, paths.database)
         self.workstation = workstation_id(paths.home)
         self.checkpoints = CheckpointLog(checkpoint_path(paths))
         self.audit = AuditLog(sessions, self.checkpoints)
@@ -141,38 +147,31 @@ class Governance:
             self._events.emit(name, payload)
 
     # ---- identity and permissions ---------------------------------------------------------------------------
-    def _user_row(self, s: Session) -> User:
-        """This user's row, created on first use: the first user of a library is its supervisor, so a single-
-        user install works; everyone after starts as an investigator."""
-        row = s.scalar(select(User).where(User.username == self.username))
-        if row is not None and row.deleted_at is None:
-            return row
-        if row is None:
-            first = not s.scalar(select(func.count()).select_from(User))
-            role = Role.SUPERVISOR if first else Role.INVESTIGATOR
-            row = User(username=self.username, display_name=default_display_name(self.username), role=role.value,
-                       updated_by=self.actor)
-            s.add(row)
-        else:  # a removed user who comes back starts again with the least privilege
-            first, role = False, Role.INVESTIGATOR
-            row.deleted_at, row.role = None, role.value
-            row.touch(self.actor)
-        s.flush()
-        self.record(s, "user", row.id, "user.create", details={"username": self.username, "role": role.value,
-                                                                  "bootstrap_supervisor": first})
-        self.notify("users_changed", {})
-        return row
+    def setting(self, key: str) -> str | None:
+        with self.sessions() as s:
+            return s.scalar(select(LibrarySetting.value).where(LibrarySetting.key == key))
+
+    def _user_row(self, s: Session) -> User | None:
+        """This user's live row, or None: an OS account the library does not know is never added by using it
+        (only `admin init` and a supervisor's set-role add users), and may do nothing gated."""
+        return s.scalar(select(User).where(User.username == self.username, User.deleted_at.is_(None)))
 
     def me(self) -> UserView:
         with self.sessions() as s:
-            row = s.scalar(select(User).where(User.username == self.username, User.deleted_at.is_(None)))
-            if row is not None:
-                return user_view(row)
-        with self.write() as s:
-            return user_view(self._user_row(s))
+            row = self._user_row(s)
+            return user_view(row) if row is not None else unregistered_view(self.username)
 
     def role(self, s: Session | None = None) -> Role:
-        return Role(self._user_row(s).role) if s is not None else self.me().role
+        if s is None:
+            return self.me().role
+        row = self._user_row(s)
+        return Role(row.role) if row is not None else Role.UNREGISTERED
+
+    def has_supervisor(self) -> bool:
+        """False for a new library (and one whose users table has no supervisor): `admin init` is then needed."""
+        with self.sessions() as s:
+            return bool(s.scalar(select(func.count()).select_from(User).where(
+                User.role == Role.SUPERVISOR.value, User.deleted_at.is_(None))))
 
     def can(self, action: Action) -> bool:
         """For enabling buttons; the core still checks (and audits a refusal) when the action is attempted."""
@@ -217,8 +216,8 @@ class Governance:
         tx = getattr(self._local, "tx", None)
         if tx is None or tx["session"] is not s:
             raise RuntimeError("audit events are appended inside Governance.write()")
-        role = self._user_row(s).role
-        seq, h = self.audit.append(s, user=self.username, role=role, workstation=self.workstation,
+        seq, h = self.audit.append(s, user=self.username, role=self.role(s).value, workstation=self.workstation,
+                                   os_account=self.os_account,
                                    object_type=object_type, object_id=object_id, action=action, outcome=outcome,
                                    details=details, justification=justification)
         tx["appended"].append((seq, h))

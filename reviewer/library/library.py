@@ -39,7 +39,7 @@ class OpenRecording(MediaSource):
 
 
 class Library:
-    def __init__(self, home: Path | None = None, actor: str | None = None):
+    def __init__(self, home: Path | None = None, actor: str | None = None, as_os_account: bool = False):
         self.paths = Paths(Path(home) if home is not None else default_home()).ensure()
         try:
             self.engine, self.sessions = open_database(self.paths.database)
@@ -49,8 +49,13 @@ class Library:
         self.frame_tables = FrameTableCache(self.paths.frame_tables)
         # One writer at a time: SQLite would otherwise fail a second writer whose read snapshot went stale.
         self._write_lock = threading.RLock()
-        # identity (OS user, or REVIEWER_USER), permissions, the audit trail and the undo stack of this library
-        self.gov = Governance(self.paths, self.sessions, self._write_lock)
+        # identity (the OS account; REVIEWER_USER in a test library), permissions, the audit trail and the undo
+        # stack of this library. as_os_account ignores REVIEWER_USER (only `admin init` needs that).
+        try:
+            self.gov = Governance(self.paths, self.sessions, self._write_lock, as_os_account)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.actor = actor or self.gov.actor
         self._events = Publisher()
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
