@@ -454,7 +454,7 @@ def cmd_audit_verify(args) -> int:
     with _library() as lib:
         v = lib.gov.verify_audit()
     _emit(args, {"ok": v.ok, "checked": v.checked, "problem": v.problem, "first_bad_seq": v.first_bad_seq,
-                 "message": v.line()}, [v.line()])
+                 "problems": v.notes, "message": v.line()}, [v.line(), *(f"  {n}" for n in v.notes)])
     return 0 if v.ok else EXIT_BROKEN
 
 

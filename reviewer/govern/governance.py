@@ -233,11 +233,26 @@ class Governance:
     def verify_audit(self, extra_checkpoints=()) -> Verdict:
         """Check the chain against the checkpoints, record the run, and checkpoint the head when it is sound."""
         verdict = self.audit.check(extra_checkpoints)
+        if verdict.ok:
+            verdict = self._replay(verdict)
         details = {"checked": verdict.checked, "problem": verdict.problem, "first_bad_seq": verdict.first_bad_seq}
+        if verdict.notes:
+            details["problems"] = verdict.notes[:100]
         self.record_now("audit", "", "audit.verify", outcome="ok" if verdict.ok else "broken", details=details)
         if verdict.ok:
             self.checkpoint()
         return verdict
+
+    def _replay(self, verdict: Verdict) -> Verdict:
+        """The chain is sound: do the governed tables hold exactly what it says? (replay.py)"""
+        from reviewer.govern.replay import replay_problems
+
+        with self.sessions() as s:
+            problems = replay_problems(s)
+        if not problems:
+            return verdict
+        return Verdict(False, verdict.checked, f"{len(problems)} governed row(s) disagree with the audit trail "
+                       "(changed outside the app)", notes=problems)
 
     def checkpoint(self) -> CheckpointRecord | None:
         """Write a checkpoint of the current head now (also done every `checkpoint_every` events)."""

@@ -23,6 +23,7 @@ from reviewer.annotate.undo import Command
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
+from reviewer.govern.state import with_state
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_govern import EvidentialMark, LegalHold, RetentionPolicy
 
@@ -188,6 +189,7 @@ class Policies:
                 row.touch(gov.actor)
             s.flush()
             gov.record(s, "retention_policy", category, "retention.policy_set", justification=reason,
-                       details={"category": category, "days": days, "previous_days": previous, "via": via})
+                       details=with_state({"category": category, "days": days, "previous_days": previous,
+                                           "via": via}, row))
             gov.notify("retention_changed", {"category": category})
             return previous

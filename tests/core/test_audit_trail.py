@@ -36,7 +36,7 @@ def test_events_carry_every_field_and_the_chain_links(lib, ids):
     b = Annotations(lib).add_bookmark(rid, 1024, "push", note="at the door", category="use of force")
     events = lib.gov.audit.events()
     kinds = [(e.action, e.object_id) for e in events]
-    assert ("recording.import", rid) in kinds and ("user.create", events[0].object_id) == kinds[0]
+    assert ("recording.import", rid) in kinds and ("library.init", events[0].object_id) == kinds[0]
     opened, created = events[-2], events[-1]
     assert opened.action == "recording.open" and opened.justification == "complaint investigation: CMP-12"
     assert (created.action, created.object_type, created.object_id, created.outcome) == (
