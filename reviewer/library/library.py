@@ -22,6 +22,7 @@ from reviewer.library.db import open_database
 from reviewer.library.ingest import ImportReport, Ingestor, subtask
 from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import OriginalStore
+from reviewer.library.private import restrict_umask, tighten
 from reviewer.library.search import recordings_query
 from reviewer.library.views import RecordingView, view_of
 from reviewer.media.frametable_cache import FrameTableCache
@@ -40,7 +41,11 @@ class OpenRecording(MediaSource):
 
 class Library:
     def __init__(self, home: Path | None = None, actor: str | None = None, as_os_account: bool = False):
-        self.paths = Paths(Path(home) if home is not None else default_home()).ensure()
+        home = Path(home) if home is not None else default_home()
+        existed = (home / "library.sqlite3").exists()
+        restrict_umask()  # from here on, everything this process creates is private to its account
+        self.paths = Paths(home).ensure()
+        loosened = tighten(self.paths.home, self.paths.originals)
         try:
             self.engine, self.sessions = open_database(self.paths.database)
         except DatabaseError as exc:
@@ -57,6 +62,9 @@ class Library:
             self.engine.dispose()
             raise
         self.actor = actor or self.gov.actor
+        if loosened and existed:  # a new library's folder is simply made private; an existing one is reported
+            self.gov.record_now("library", "", "library.permissions_tightened",
+                                details={"changed": len(loosened), "paths": loosened[:50]})
         self._events = Publisher()
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
                                   lambda: self.actor, self.gov)
@@ -75,6 +83,7 @@ class Library:
     def import_paths(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
         """Import files and folders (recursively). Per-file problems land in report.errors; a cancel stops after
         the current file is discarded and sets report.cancelled (earlier files stay imported)."""
+        self.gov.require(Action.IMPORT, "import", "", {"paths": [str(p) for p in paths[:20]]})
         report = self._ingestor.run([Path(p) for p in paths], incident, task)
         for path, message in report.errors:
             self.gov.record_now("file", str(path), "recording.import", outcome="failed", details={"error": message})
