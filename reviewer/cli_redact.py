@@ -165,8 +165,11 @@ def _progress(fraction: float, label: str) -> None:
 
 def cmd_verify(args) -> int:
     from reviewer.export.manifest import verify
+    from reviewer.library import Library
 
-    v = verify(args.output, args.manifest)
+    with Library() as lib:  # the signature counts only if this library knows the key that made it
+        known = lib.gov.known_keys()
+    v = verify(args.output, args.manifest, known)
     if args.json:
         print(json.dumps(v.to_json()))
     elif v.ok:

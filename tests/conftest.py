@@ -11,7 +11,23 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.fixtures import clips as clipgen  # noqa: E402
+from tests.fixtures.keyring_session import KeyringSession  # noqa: E402
 from tests.fixtures.testlib import make_test_library  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secure_keyring():
+    """Checkpoints and manifests are sealed with a key kept in the OS keyring, so every test session runs its
+    own unlocked Secret Service (gnome-keyring on a private D-Bus bus); subprocesses inherit the bus address."""
+    session = KeyringSession()
+    old = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.address
+    yield session
+    if old is None:
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    else:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
+    session.stop()
 
 
 def _clip_root() -> Path:

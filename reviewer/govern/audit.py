@@ -15,12 +15,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.govern.audit_chain import EXPORT_HASHED_FIELDS, GENESIS, Verdict, link, verify
-from reviewer.govern.checkpoints import CheckpointLog
-from reviewer.library.models_govern import AuditEvent
+from reviewer.govern.checkpoints import CheckpointLog, signature_problem
+from reviewer.library.models_govern import AuditEvent, WorkstationKey
 
 UTC = dt.timezone.utc
 AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -35,6 +35,15 @@ def format_at(t: dt.datetime) -> str:
 
 def parse_at(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, AT_FORMAT).replace(tzinfo=UTC)
+
+
+KEY_REGISTERED = "key.register"
+
+
+def known_keys(s: Session) -> dict[str, str]:
+    """key id -> public key (hex) of every workstation key the library has registered."""
+    return dict(s.execute(select(WorkstationKey.id, WorkstationKey.public_key)
+                          .where(WorkstationKey.deleted_at.is_(None))).all())
 
 
 def canonical_details(details: dict | None) -> str:
@@ -157,8 +166,12 @@ class AuditLog:
         with self.sessions() as s:
             # plain rows, not ORM objects: verification reads every event ever written
             rows = [_chain_dict(r) for r in s.execute(select(AuditEvent.__table__).order_by(AuditEvent.seq))]
+            known = known_keys(s)
+            keyed_from = s.scalar(select(func.min(AuditEvent.seq)).where(
+                AuditEvent.action == KEY_REGISTERED, AuditEvent.outcome == "ok"))
         records, problem = self.checkpoints.read()
         verdict = verify(rows, [r.checkpoint for r in records] + list(extra_checkpoints))
+        problem = problem or signature_problem(records, known, keyed_from)
         if verdict.ok and problem:
             return Verdict(False, verdict.checked, problem)
         return verdict

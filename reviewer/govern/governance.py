@@ -27,12 +27,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.annotate.undo import UndoStack
 from reviewer.config import Paths, workstation_id
 from reviewer.events import Publisher
-from reviewer.govern.audit import AuditLog, format_at
+from reviewer.govern.audit import KEY_REGISTERED, AuditLog, format_at, known_keys
 from reviewer.govern.audit_chain import Verdict
 from reviewer.govern.checkpoints import CheckpointLog, CheckpointRecord
 from reviewer.govern.identity import UserView, os_account, resolve_username, unregistered_view, user_view
 from reviewer.govern.roles import Action, PermissionDenied, Role, allowed
+from reviewer.govern.signing import KeyUnavailable, WorkstationKey
+from reviewer.govern.state import with_state
 from reviewer.library.models_govern import LibrarySetting, User
+from reviewer.library.models_govern import WorkstationKey as WorkstationKeyRow
 
 TEST_LIBRARY = "test_library"  # library_settings key: REVIEWER_USER is honoured only where its value is "1"
 
@@ -87,6 +90,9 @@ class Governance:
         self._justifications: dict[str, str] = {}
         self._viewings: dict[str, tuple[str, float]] = {}
         self._unsealed = False  # this process appended events not yet covered by a checkpoint
+        self.key = WorkstationKey(self.workstation)
+        self.seal_error: str | None = None  # why the last checkpoint could not be sealed (no secure keyring)
+        self._registering = False
 
     @property
     def actor(self) -> str:
@@ -139,7 +145,7 @@ class Governance:
         if appended:
             every = max(1, self.checkpoint_every)
             crossing = [(seq, h) for seq, h in appended if seq % every == 0]
-            if crossing:
+            if crossing and not self._registering:  # a key registration is followed by its own checkpoint
                 self._write_checkpoint(*crossing[-1])
             self._unsealed = not crossing or crossing[-1][0] != appended[-1][0]
             self._events.emit("audit_appended", {"seq": appended[-1][0]})
@@ -261,9 +267,47 @@ class Governance:
         self._unsealed = False
         return self._write_checkpoint(count, head) if count else None
 
-    def _write_checkpoint(self, count: int, head: str) -> CheckpointRecord | None:
+    def register_key(self) -> bool:
+        """Register this workstation's public key in the library (audited) unless it is known; True if it was
+        registered now. KeyUnavailable without a secure keyring."""
+        with self.sessions() as s:  # answered from the library alone, so opening it needs no keyring call
+            if s.scalar(select(WorkstationKeyRow.id).where(WorkstationKeyRow.workstation == self.workstation,
+                                                           WorkstationKeyRow.deleted_at.is_(None)).limit(1)):
+                return False
+        kid = self.key.key_id
+        self._registering = True
         try:
-            rec = self.checkpoints.append(count, head, format_at(dt.datetime.now(dt.timezone.utc)), self.workstation)
+            with self.write() as s:
+                if s.get(WorkstationKeyRow, kid) is not None:
+                    return False
+                row = WorkstationKeyRow(id=kid, workstation=self.workstation, public_key=self.key.public_raw().hex(),
+                                     updated_by=self.actor)
+                s.add(row)
+                s.flush()
+                self.record(s, "workstation_key", kid, KEY_REGISTERED, details=with_state(
+                    {"workstation": self.workstation, "algorithm": "Ed25519"}, row))
+        finally:
+            self._registering = False
+        return True
+
+    def known_keys(self) -> dict[str, str]:
+        with self.sessions() as s:
+            return known_keys(s)
+
+    def _write_checkpoint(self, count: int, head: str) -> CheckpointRecord | None:
+        """Sealed with the workstation key, or not written at all: an unsigned checkpoint would be one anybody
+        could forge."""
+        try:
+            if self.register_key():  # its event moved the head: seal that
+                with self.sessions() as s:
+                    count, head = self.audit.head(s)
+            rec = self.checkpoints.append(count, head, format_at(dt.datetime.now(dt.timezone.utc)), self.workstation,
+                                          lambda h: self.key.sign(h))
+            self.seal_error = None
+        except KeyUnavailable as exc:
+            self.seal_error = str(exc)
+            log.warning("audit checkpoint not written: %s", exc)
+            return None
         except OSError:
             # The event itself is committed; a missed checkpoint only narrows tail-cut detection until the next.
             log.exception("audit checkpoint could not be written to %s", self.checkpoints.path)

@@ -18,6 +18,7 @@ from reviewer.errors import Cancelled, IntegrityError, NotFound, ReviewerError
 from reviewer.events import Publisher
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
+from reviewer.govern.signing import KeyUnavailable
 from reviewer.library.db import open_database
 from reviewer.library.ingest import ImportReport, Ingestor, subtask
 from reviewer.library.models import Incident, Recording, utcnow
@@ -62,6 +63,7 @@ class Library:
             self.engine.dispose()
             raise
         self.actor = actor or self.gov.actor
+        self._register_key()
         if loosened and existed:  # a new library's folder is simply made private; an existing one is reported
             self.gov.record_now("library", "", "library.permissions_tightened",
                                 details={"changed": len(loosened), "paths": loosened[:50]})
@@ -69,6 +71,17 @@ class Library:
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
                                   lambda: self.actor, self.gov)
         self.store.clean_stale_temps()
+
+    def _register_key(self) -> None:
+        """Make this workstation's signing key known to an initialised library (once; audited), so what it seals
+        verifies even before its first checkpoint. Without a secure keyring the library still opens: sealing
+        then refuses, with the reason, when it is attempted."""
+        if not self.gov.has_supervisor():
+            return  # a new library: its first event is the naming of its supervisor
+        try:
+            self.gov.register_key()
+        except KeyUnavailable as exc:
+            self.gov.seal_error = str(exc)
 
     # ---- events ----------------------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[str, dict], None]) -> None:
