@@ -453,6 +453,9 @@ def _int(text: str, what: str) -> int:
 def cmd_audit_verify(args) -> int:
     with _library() as lib:
         v = lib.gov.verify_audit()
+        if v.ok and lib.gov.seal_error:
+            print(f"reviewer: warning: the audit trail was not sealed with a checkpoint: {lib.gov.seal_error}",
+                  file=sys.stderr)
     _emit(args, {"ok": v.ok, "checked": v.checked, "problem": v.problem, "first_bad_seq": v.first_bad_seq,
                  "problems": v.notes, "message": v.line()}, [v.line(), *(f"  {n}" for n in v.notes)])
     return 0 if v.ok else EXIT_BROKEN

@@ -267,14 +267,20 @@ class Governance:
         self._unsealed = False
         return self._write_checkpoint(count, head) if count else None
 
-    def register_key(self) -> bool:
+    def register_key(self, quick: bool = False) -> bool:
         """Register this workstation's public key in the library (audited) unless it is known; True if it was
-        registered now. KeyUnavailable without a secure keyring."""
-        with self.sessions() as s:  # answered from the library alone, so opening it needs no keyring call
-            if s.scalar(select(WorkstationKeyRow.id).where(WorkstationKeyRow.workstation == self.workstation,
-                                                           WorkstationKeyRow.deleted_at.is_(None)).limit(1)):
-                return False
+        registered now. KeyUnavailable without a secure keyring. `quick` (on open): any key of this workstation
+        counts as known, answered from the library alone without a keyring call; sealing checks the exact key
+        (a keyring that was reset holds a new one)."""
+        if quick:
+            with self.sessions() as s:
+                if s.scalar(select(WorkstationKeyRow.id).where(WorkstationKeyRow.workstation == self.workstation,
+                                                               WorkstationKeyRow.deleted_at.is_(None)).limit(1)):
+                    return False
         kid = self.key.key_id
+        with self.sessions() as s:
+            if s.get(WorkstationKeyRow, kid) is not None:
+                return False
         self._registering = True
         try:
             with self.write() as s:
@@ -306,7 +312,7 @@ class Governance:
             self.seal_error = None
         except KeyUnavailable as exc:
             self.seal_error = str(exc)
-            log.warning("audit checkpoint not written: %s", exc)
+            log.info("audit checkpoint not written: %s", exc)  # callers surface seal_error
             return None
         except OSError:
             # The event itself is committed; a missed checkpoint only narrows tail-cut detection until the next.

@@ -79,7 +79,7 @@ class Library:
         if not self.gov.has_supervisor():
             return  # a new library: its first event is the naming of its supervisor
         try:
-            self.gov.register_key()
+            self.gov.register_key(quick=True)
         except KeyUnavailable as exc:
             self.gov.seal_error = str(exc)
 
