@@ -57,10 +57,25 @@ def maybe_initialise(window, confirm: Callable[[object, str], bool] = _ask) -> b
     return True
 
 
+def warn_if_unsealable(window) -> bool:
+    """Without a secure keyring the app still views footage, but nothing can be sealed: say so up front rather
+    than at the first export. True when it warned."""
+    from reviewer.govern.signing import KeyUnavailable, secure_backend
+
+    try:
+        secure_backend()
+    except KeyUnavailable as exc:
+        window.statusBar().showMessage(f"Viewing only, exports refused: {exc}", 0)
+        return True
+    return False
+
+
 def start(window, confirm: Callable[[object, str], bool] = _ask, seconds: float | None = None):
     """What the app does once its window is up: name a supervisor if needed, then offer the demo footage."""
     maybe_initialise(window, confirm)
-    return maybe_generate_demo(window, seconds)
+    op = maybe_generate_demo(window, seconds)
+    warn_if_unsealable(window)
+    return op
 
 
 def _part(task: Task, lo: float, hi: float) -> Task:

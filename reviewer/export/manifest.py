@@ -45,9 +45,9 @@ def seal(body: dict) -> dict:
 def sign(sealed: dict, workstation: str) -> dict:
     """Add the workstation key's signature over the manifest hash (KeyUnavailable without a secure keyring:
     an export is never handed out unsealed)."""
-    from reviewer.govern.signing import WorkstationKey
+    from reviewer.govern.signing import WorkstationSigner
 
-    return {**sealed, "signature": WorkstationKey(workstation).sign(sealed["manifest_sha256"].encode())}
+    return {**sealed, "signature": WorkstationSigner(workstation).sign(sealed["manifest_sha256"].encode())}
 
 
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,

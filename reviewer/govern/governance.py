@@ -32,10 +32,9 @@ from reviewer.govern.audit_chain import Verdict
 from reviewer.govern.checkpoints import CheckpointLog, CheckpointRecord
 from reviewer.govern.identity import UserView, os_account, resolve_username, unregistered_view, user_view
 from reviewer.govern.roles import Action, PermissionDenied, Role, allowed
-from reviewer.govern.signing import KeyUnavailable, WorkstationKey
+from reviewer.govern.signing import KeyUnavailable, WorkstationSigner
 from reviewer.govern.state import with_state
-from reviewer.library.models_govern import LibrarySetting, User
-from reviewer.library.models_govern import WorkstationKey as WorkstationKeyRow
+from reviewer.library.models_govern import LibrarySetting, User, WorkstationKey
 
 TEST_LIBRARY = "test_library"  # library_settings key: REVIEWER_USER is honoured only where its value is "1"
 
@@ -90,7 +89,7 @@ class Governance:
         self._justifications: dict[str, str] = {}
         self._viewings: dict[str, tuple[str, float]] = {}
         self._unsealed = False  # this process appended events not yet covered by a checkpoint
-        self.key = WorkstationKey(self.workstation)
+        self.key = WorkstationSigner(self.workstation)
         self.seal_error: str | None = None  # why the last checkpoint could not be sealed (no secure keyring)
         self._registering = False
 
@@ -274,19 +273,19 @@ class Governance:
         (a keyring that was reset holds a new one)."""
         if quick:
             with self.sessions() as s:
-                if s.scalar(select(WorkstationKeyRow.id).where(WorkstationKeyRow.workstation == self.workstation,
-                                                               WorkstationKeyRow.deleted_at.is_(None)).limit(1)):
+                if s.scalar(select(WorkstationKey.id).where(WorkstationKey.workstation == self.workstation,
+                                                            WorkstationKey.deleted_at.is_(None)).limit(1)):
                     return False
         kid = self.key.key_id
         with self.sessions() as s:
-            if s.get(WorkstationKeyRow, kid) is not None:
+            if s.get(WorkstationKey, kid) is not None:
                 return False
         self._registering = True
         try:
             with self.write() as s:
-                if s.get(WorkstationKeyRow, kid) is not None:
+                if s.get(WorkstationKey, kid) is not None:
                     return False
-                row = WorkstationKeyRow(id=kid, workstation=self.workstation, public_key=self.key.public_raw().hex(),
+                row = WorkstationKey(id=kid, workstation=self.workstation, public_key=self.key.public_raw().hex(),
                                      updated_by=self.actor)
                 s.add(row)
                 s.flush()

@@ -59,7 +59,7 @@ def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()
 
 
-class WorkstationKey:
+class WorkstationSigner:
     """This workstation's key, read from (or created in) the secure keyring once per process."""
 
     _lock = threading.Lock()

@@ -17,7 +17,7 @@ from keyring.backends import fail, null
 
 from reviewer.export import manifest as mf
 from reviewer.govern.checkpoints import record_hash
-from reviewer.govern.signing import SERVICE, KeyUnavailable, WorkstationKey, key_id
+from reviewer.govern.signing import SERVICE, KeyUnavailable, WorkstationSigner, key_id
 from reviewer.library import Library
 
 
@@ -144,7 +144,7 @@ def test_without_a_secure_keyring_viewing_works_and_sealing_refuses(home, tmp_pa
                 write_sealed(tmp_path, "another-workstation")
     finally:
         keyring.set_keyring(original)
-    assert WorkstationKey("after").key_id  # the real keyring again
+    assert WorkstationSigner("after").key_id  # the real keyring again
 
 
 def test_the_cli_says_why_nothing_was_sealed(home):

@@ -3,13 +3,11 @@ a direct sqlite3 edit of any of them is named (exit 2), although the hash chain 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 
 import pytest
 

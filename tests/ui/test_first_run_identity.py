@@ -64,3 +64,19 @@ def test_declining_leaves_the_library_without_a_supervisor_and_no_demo(open_wind
 def test_a_test_library_says_so_in_the_title_bar(open_window, home):
     window = open_window(home)
     assert window.windowTitle() == "BWV Reviewer — TEST LIBRARY"
+
+
+def test_without_a_secure_keyring_the_app_says_exports_are_refused(open_window, home):
+    import keyring
+    from keyring.backends import null
+
+    window = open_window(home)
+    assert not first_run.warn_if_unsealable(window)
+    original = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    try:
+        assert first_run.warn_if_unsealable(window)
+    finally:
+        keyring.set_keyring(original)
+    assert window.statusBar().currentMessage().startswith(
+        "Viewing only, exports refused: no secure OS keyring is available (found: keyring.backends.null.Keyring)")
