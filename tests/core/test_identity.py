@@ -47,6 +47,9 @@ def test_reviewer_user_is_refused_outside_a_test_library(fresh_home, monkeypatch
         Library(fresh_home)
     line = one_line(cli(fresh_home, "user", "show", user="mallory"))
     assert str(fresh_home / "library.sqlite3") in line and "REVIEWER_USER=mallory refused" in line
+    monkeypatch.setenv("REVIEWER_USER", ME)  # naming yourself is not impersonation
+    with Library(fresh_home) as lib:
+        assert lib.gov.username == ME
     # and nothing was written as mallory
     con = sqlite3.connect(fresh_home / "library.sqlite3")
     assert con.execute("SELECT count(*) FROM audit_events WHERE user = 'mallory'").fetchone() == (0,)
