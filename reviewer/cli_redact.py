@@ -164,11 +164,14 @@ def _progress(fraction: float, label: str) -> None:
 
 
 def cmd_verify(args) -> int:
+    from reviewer.config import Paths, default_home
     from reviewer.export.manifest import verify
     from reviewer.library import Library
 
-    with Library() as lib:  # the signature counts only if this library knows the key that made it
-        known = lib.gov.known_keys()
+    known: dict[str, str] = {}  # the signature counts only if the library knows the key that made it
+    if Paths(default_home()).database.exists():  # never create a library just to verify a file
+        with Library() as lib:
+            known = lib.gov.known_keys()
     v = verify(args.output, args.manifest, known)
     if args.json:
         print(json.dumps(v.to_json()))
