@@ -16,7 +16,11 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+# `python bench/_clip.py` puts bench/, not the repository root, on sys.path; the generator lives in tests/
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 CLIP_SECONDS = 25
 CLIP_RECIPE = dict(width=1920, height=1080, fps=30, seconds=CLIP_SECONDS, gop=60, bframes=2, codec="libx264", v=1)

@@ -1,4 +1,9 @@
-"""Durable file writes: temp file in the target folder, fsync, atomic rename, fsync of the folder."""
+"""Durable file writes: temp file in the target folder, fsync, atomic rename, fsync of the folder.
+
+Every temp file we make holds an exclusive flock for as long as its maker lives, so that on the next start
+reviewer/leftovers.py can tell one abandoned by a killed process (nobody holds the lock) from one still being
+written by another running process (the lock is held).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,11 @@ import os
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; leftovers.py falls back to the temp file's age
+    fcntl = None  # type: ignore[assignment]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -22,13 +32,37 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def locked_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, Path]:
+    """mkstemp in `folder`, with the fd holding an exclusive flock: (fd, path). Closing the fd releases it.
+
+    A sweeper may take and delete a brand-new file in the moment before we lock it; we then find our path
+    gone or replaced and make another."""
+    while True:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+        if fcntl is None:
+            return fd, Path(name)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without flock (some network shares): the sweeper cannot lock it either,
+            return fd, Path(name)  # so it treats the temp as in use and leaves it
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(name)):
+                return fd, Path(name)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_writer(target: str | Path, mode: str = "wb") -> Iterator[IO]:
     """Yield a file object; on clean exit the data becomes `target` in one step, on error nothing is left."""
+    from reviewer.leftovers import sweep_for
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp_path = Path(tmp)
+    sweep_for(target.parent, f".{target.name}.", ".part")  # what a killed writer of this same file left
+    fd, tmp_path = locked_temp(target.parent, f".{target.name}.", ".part")
+    lock = os.dup(fd)  # shares the flock, held until the rename is done (closing `fh` alone would drop it)
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
@@ -40,6 +74,8 @@ def atomic_writer(target: str | Path, mode: str = "wb") -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+    finally:
+        os.close(lock)
 
 
 def write_bytes(target: str | Path, data: bytes) -> None:

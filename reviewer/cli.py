@@ -1,7 +1,8 @@
 """`reviewer`: the desktop app with no arguments; otherwise a headless, scriptable CLI over the core.
 
-Every failure the core anticipates (a ReviewerError) ends with a non-zero exit and one line on stderr naming the
-file and the problem; tracebacks are for bugs only.
+Every failure ends with a non-zero exit and one line on stderr naming the file (or the recording, by id and
+original file name) and the problem; the trace of an unexpected one goes to HOME/logs/reviewer.log
+(reviewer/cli_errors.py). User text it prints (file names, titles, references) has its control characters escaped.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import sys
 from pathlib import Path
 
 from reviewer import __version__
+from reviewer.cli_errors import EXIT_FAILED, fail, name_recordings, start_log, unexpected
 from reviewer.errors import MediaError, ReviewerError
-
-EXIT_FAILED = 1
+from reviewer.safe_text import for_terminal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     # Other features add their commands here; each module's register(sub) sets `handler` on its parsers.
     for module in _feature_modules():
         module.register(sub)
+    _accept_home_everywhere(sub)
     return p
+
+
+def _accept_home_everywhere(sub) -> None:
+    """`reviewer list --home X` as well as `reviewer --home X list`: every subcommand parser (nested ones too)
+    takes --home; SUPPRESS keeps one that was not given from hiding the top-level value."""
+    for parser in sub.choices.values():
+        if not any("--home" in a.option_strings for a in parser._actions):
+            parser.add_argument("--home", type=Path, default=argparse.SUPPRESS,
+                                help="library folder (overrides REVIEWER_HOME)")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_home_everywhere(action)
 
 
 def _feature_modules() -> list:
@@ -66,27 +80,33 @@ FEATURE_MODULES = ["reviewer.cli_redact", "reviewer.cli_govern", "reviewer.cli_a
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except Exception as exc:  # a feature module that fails to load is a bug too: one line, trace in the log
+        from reviewer.config import default_home
+
+        return unexpected(exc, default_home(), start_log(default_home()))
     if args.home is not None:
         # the GUI and anything else reading config.default_home() must see the same library
         os.environ["REVIEWER_HOME"] = str(args.home.expanduser().absolute())
     if args.command is None:
         return launch_gui()
+    from reviewer.config import default_home
+
+    home = default_home()
+    log = start_log(home)
     try:
         handler = getattr(args, "handler", None) or COMMANDS[args.command]
         return handler(args)
     except ReviewerError as exc:
-        return fail(str(exc))
+        return fail(name_recordings(str(exc), home))
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        return fail(f"{where}{exc.strerror or exc}")
+        return fail(name_recordings(f"{where}{exc.strerror or exc}", home))
     except KeyboardInterrupt:
         return fail("interrupted", code=130)
-
-
-def fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"reviewer: {' '.join(message.split())}", file=sys.stderr)
-    return code
+    except Exception as exc:  # a bug: one line for the user, the trace in the log
+        return unexpected(exc, home, log)
 
 
 def launch_gui() -> int:
@@ -123,11 +143,13 @@ def cmd_import(args) -> int:
         print(file=sys.stderr)
     for view in report.added:
         print(view.id)
+    for path, view in report.repaired:
+        fail(f"{path}: restored the damaged or missing original of recording {view.id} ({view.file_name}) "
+             "from this intact copy")
     for path, view in report.duplicates:
-        print(f"reviewer: {path}: already in the library as {view.id} ({view.file_name}); not imported again",
-              file=sys.stderr)
+        fail(f"{path}: already in the library as {view.id} ({view.file_name}); not imported again")
     for _path, message in report.errors:
-        print(f"reviewer: {' '.join(message.split())}", file=sys.stderr)
+        fail(message)
     if report.cancelled:
         return fail("import cancelled")
     return EXIT_FAILED if report.errors else 0
@@ -139,18 +161,30 @@ def _stderr_progress(fraction: float, label: str) -> None:
 
 
 def cmd_list(args) -> int:
+    from reviewer.annotate.service import Annotations
+
     with open_library() as lib:
         views = lib.recordings(text=args.search, incident=args.incident)
+        ann = Annotations(lib)
+        evidential = {m.recording_id for m in ann.evidential.list(active_only=True) if m.clip_id is None}
+        evidential_clips = {m.recording_id for m in ann.evidential.list(active_only=True) if m.clip_id is not None}
+        held = {h.recording_id for h in ann.holds.list(active_only=True)}
     if args.json:
-        json.dump([v.to_json() for v in views], sys.stdout, indent=2)
+        rows = [v.to_json() | {"evidential": v.id in evidential, "evidential_clips": v.id in evidential_clips,
+                               "legal_hold": v.id in held} for v in views]
+        json.dump(rows, sys.stdout, indent=2)  # ensure_ascii: control characters come out as \u escapes
         print()
         return 0
     from reviewer.media.timecode import format_camera_time, format_media_time
 
     for v in views:
         start = format_camera_time(v.camera_start) if v.camera_start else "start unknown"
-        print(f"{v.short_id}  {start:<27}  {format_media_time(v.duration)}  {v.frame_count:>7} fr  "
-              f"{v.incident_ref or '-':<14} {v.officer_id or '-':<10} {v.integrity:<10} {v.file_name}")
+        status = ",".join(word for word, on in (("evidential", v.id in evidential), ("clips-evid", v.id in
+                          evidential_clips), ("hold", v.id in held)) if on) or "-"
+        # for_terminal escapes newlines too, so a file name with one cannot forge a second row
+        print(for_terminal(f"{v.short_id}  {start:<27}  {format_media_time(v.duration)}  {v.frame_count:>7} fr  "
+                           f"{v.incident_ref or '-':<14} {v.officer_id or '-':<10} {v.integrity:<10} "
+                           f"{status:<16} {v.file_name}"))
     return 0
 
 
@@ -201,7 +235,7 @@ def cmd_probe(args) -> int:
         "frame_count": table.frame_count,
         "time_base": f"{table.time_base.numerator}/{table.time_base.denominator}",
         "duration": table.duration,
-        "average_fps": table.average_fps,
+        "average_fps": round(table.average_fps, 3),  # 29.97, not 29.970029970029973
         "is_vfr": table.is_vfr,
         "has_audio": info.has_audio,
         "audio_codec": info.audio_codec,
@@ -215,7 +249,7 @@ def cmd_probe(args) -> int:
     for key, value in out.items():
         if key in ("frame_pts", "keyframes"):
             value = f"{len(value)} entries (use --json for the list)"
-        print(f"{key:>18}: {value}")
+        print(f"{key:>18}: {for_terminal(value)}")
     return 0
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from reviewer.errors import MediaError, ReviewerError
+from reviewer.safe_text import for_terminal, json_for_terminal
 
 EXIT_BROKEN = 2
 
@@ -158,11 +159,13 @@ def _time(text: str | None, what: str):
 
 
 def _emit(args, data, lines) -> int:
+    """JSON or text lines, with the control and bidi characters of user text (titles, notes, reasons,
+    references) escaped so they cannot act on the terminal or forge a line."""
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_for_terminal(json.dumps(data, ensure_ascii=False)))
     else:
         for line in lines:
-            print(line)
+            print(for_terminal(line))
     return 0
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
+from reviewer.safe_text import for_terminal
 
 
 def register(sub) -> None:
@@ -68,12 +69,12 @@ def cmd_masks_list(args) -> int:
         return 0
     for t in data["tracks"]:
         kfs = t["keyframes"]
-        print(f"{t['id'][:8]}  {t['kind']:8} {t['effect']['kind']:9} {len(kfs):5} keyframes  "
-              f"pts {kfs[0]['pts'] if kfs else '-'}..{kfs[-1]['pts'] if kfs else '-'}  {t['reason']}  {t['label']}")
+        print(for_terminal(f"{t['id'][:8]}  {t['kind']:8} {t['effect']['kind']:9} {len(kfs):5} keyframes  "
+              f"pts {kfs[0]['pts'] if kfs else '-'}..{kfs[-1]['pts'] if kfs else '-'}  {t['reason']}  {t['label']}"))
     for kind in ("blackouts", "audio"):
         for r in data[kind]:
-            print(f"{r['id'][:8]}  {kind[:-1] if kind == 'blackouts' else 'audio':8} {r['mode']:9} "
-                  f"pts {r['start_pts']}..{r['end_pts']}  {r['reason']}")
+            print(for_terminal(f"{r['id'][:8]}  {kind[:-1] if kind == 'blackouts' else 'audio':8} {r['mode']:9} "
+                  f"pts {r['start_pts']}..{r['end_pts']}  {r['reason']}"))
     return 0
 
 
@@ -155,7 +156,8 @@ def cmd_export(args) -> int:
             print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,
                               "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"]}))
         else:
-            print(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  leak check passed")
+            print(for_terminal(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  "
+                               "leak check passed"))
     return 0
 
 
@@ -176,8 +178,8 @@ def cmd_verify(args) -> int:
     if args.json:
         print(json.dumps(v.to_json()))
     elif v.ok:
-        print(f"OK: {args.output} matches its manifest ({', '.join(v.checks)})")
+        print(for_terminal(f"OK: {args.output} matches its manifest ({', '.join(v.checks)})"))
     else:
         for p in v.problems:
-            print(f"FAILED: {args.output}: {p}", file=sys.stderr)
+            print(for_terminal(f"FAILED: {args.output}: {p}"), file=sys.stderr)
     return 0 if v.ok else 1

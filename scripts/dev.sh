@@ -11,28 +11,49 @@ cd "$(dirname "$0")/.."
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2
-  # the workstation key lives in a Secret Service keyring; headless, the app starts its own (start_keyring below)
+  libfribidi0  # Pillow's libraqm needs it to shape right-to-left overlay text
+  # the workstation key lives in a Secret Service keyring; headless, the app starts its own (run_with_keyring)
   dbus-daemon dbus-bin gnome-keyring)
 TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils)
+
+# apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
+# instead, up to five minutes, and fail with apt's own message for anything else.
+apt_wait() {
+  local sudo="" out deadline=$((SECONDS + 300))
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  while :; do
+    if out=$(DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 "$@" 2>&1); then return 0; fi
+    if grep -qiE "could not get lock|unable to acquire|is another process using it" <<<"$out" && [ $SECONDS -lt $deadline ]; then
+      echo "waiting for another package manager to finish ..."
+      sleep 5
+      continue
+    fi
+    printf '%s\n' "$out" >&2
+    return 1
+  done
+}
 
 need_debs() {
   local missing=()
   for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing Debian packages: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_wait update -qq
+  apt_wait install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# pip runs only when the declared dependencies changed since the last install (or the venv is new): a launch
+# with nothing to install starts at once and needs no network.
 setup_python() {
-  local py=${PYTHON:-python3}
+  local py=${PYTHON:-python3} stamp=.venv/.bwv-installed want
   if [ ! -x .venv/bin/python ]; then
     "$py" -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
   fi
+  want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [ -x .venv/bin/reviewer ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "$want" >"$stamp"
 }
 
 secret_service_running() {

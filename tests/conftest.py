@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,9 @@ def secure_keyring():
     else:
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
     session.stop()
+
+
+pytest_plugins = ["pytester"]  # tests/ui/test_slot_exceptions.py runs a small suite of its own
 
 
 def _clip_root() -> Path:
@@ -77,3 +82,24 @@ def home(fresh_home) -> Path:
 def test_home(home) -> Path:
     """The same as `home`, named for what it is."""
     return home
+
+
+@pytest.fixture(autouse=True)
+def fail_on_unhandled_exceptions(monkeypatch):
+    """An exception nobody handles fails the test that caused it. pytest-qt already routes sys.excepthook (Qt
+    slots and virtual methods) into a failure; this adds exceptions that end a Python thread and those Python can
+    only report as "unraisable" (raised in __del__ or in a callback with no caller left to receive them)."""
+    caught: list[str] = []
+
+    def on_thread(args):
+        name = getattr(args.thread, "name", "?")
+        caught.append(f"thread {name}: {args.exc_type.__name__}: {args.exc_value}")
+
+    def on_unraisable(u):
+        caught.append(f"unraisable in {u.object!r}: {type(u.exc_value).__name__}: {u.exc_value}")
+
+    monkeypatch.setattr(threading, "excepthook", on_thread)
+    monkeypatch.setattr(sys, "unraisablehook", on_unraisable)
+    yield
+    if caught:
+        pytest.fail("unhandled exception(s) during the test:\n" + "\n".join(caught), pytrace=False)

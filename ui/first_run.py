@@ -1,11 +1,14 @@
 """First launch with a new library: name its supervisor (asked once per launch while it has none, with the same
 audited core call as `reviewer admin init`), then make demo footage locally (no downloads) and import it, so a
 new user has something real to step through. The demo runs off the UI thread behind a progress dialog and can
-be cancelled; it is offered once per library home, whatever the outcome."""
+be cancelled; it is offered once per library home, whatever the outcome. The dialog, the status bar and the empty
+library list all say which recording is being made and about how long is left: the first run takes a minute or
+two."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Callable
 
 from reviewer.errors import ReviewerError
@@ -13,9 +16,11 @@ from reviewer.govern.roles import Action
 from reviewer.progress import Task
 from ui.dialogs.message import show_message
 from ui.dialogs.progress_dialog import run_with_progress
+from ui.export.jobs_panel import format_eta
 
 FLAG = "demo_offered"
 DEMO_INCIDENT = None  # the demo sidecars carry their own incident reference
+ETA_AFTER = 0.02  # the first frames include building the scene: an estimate from them would be far too long
 
 
 def should_generate(library, settings) -> bool:
@@ -78,14 +83,28 @@ def start(window, confirm: Callable[[object, str], bool] = _ask, seconds: float 
     return op
 
 
-def _part(task: Task, lo: float, hi: float) -> Task:
+def _part(task: Task, lo: float, hi: float, prefix: str = "") -> Task:
     """A sub-task reporting into [lo, hi] of `task` and sharing its cancel token."""
-    return Task(progress=lambda f, label: task.report(lo + (hi - lo) * f, label), cancel=task.cancel)
+    return Task(progress=lambda f, label: task.report(lo + (hi - lo) * f, prefix + label), cancel=task.cancel)
+
+
+def with_eta(task: Task, clock: Callable[[], float] = time.monotonic) -> Task:
+    """`task`, with "about M:SS left" added to each label, from the rate so far."""
+    start = clock()
+
+    def report(fraction: float, label: str) -> None:
+        elapsed = clock() - start
+        if ETA_AFTER <= fraction < 1.0 and elapsed > 0:
+            label = f"{label} — about {format_eta(elapsed * (1 - fraction) / fraction)} left"
+        task.report(fraction, label)
+
+    return Task(progress=report, cancel=task.cancel)
 
 
 def generate_and_import(library, seconds: float | None = None, *, task: Task):
     """Worker: generate the demo clips (with sidecars) into the library's demo folder, then ingest them."""
     from reviewer.demo import generate_demo  # only needed once per library; keep it off the startup path
+    task = with_eta(task)
     folder = library.paths.demo
     folder.mkdir(parents=True, exist_ok=True)
     task.report(0.0, "Generating demo footage…")
@@ -97,7 +116,8 @@ def generate_and_import(library, seconds: float | None = None, *, task: Task):
     files = generate_demo(folder, part, **kwargs)
     task.check("demo import")
     task.report(0.85, "Importing demo footage…")
-    return library.import_paths(list(files), incident=DEMO_INCIDENT, task=_part(task, 0.85, 1.0))
+    return library.import_paths(list(files), incident=DEMO_INCIDENT,
+                                task=_part(task, 0.85, 1.0, "Importing demo footage: "))
 
 
 def maybe_generate_demo(window, seconds: float | None = None):
@@ -105,9 +125,17 @@ def maybe_generate_demo(window, seconds: float | None = None):
     if not should_generate(window.library, window.settings):
         return None
     window.settings.set_flag(FLAG)
+    panel = window.library_panel
+
+    def progress(_fraction: float, label: str) -> None:
+        if label:
+            panel.set_activity(label)
+            window.statusBar().showMessage(label)
 
     def done(report) -> None:
-        window.library_panel.refresh()
+        panel.set_activity(None)
+        window.statusBar().clearMessage()
+        panel.refresh()
         if report.errors:
             problems = "\n".join(f"{p}: {msg}" for p, msg in report.errors)
             window.last_alert = show_message(window, "Demo footage", f"Some demo files could not be imported:\n\n"
@@ -117,11 +145,17 @@ def maybe_generate_demo(window, seconds: float | None = None):
                                            "Double-click one to open it.", 15_000)
 
     def failed(exc: BaseException) -> None:
+        panel.set_activity(None)
+        window.statusBar().showMessage("Demo footage could not be generated.", 10_000)
         window.last_alert = show_message(window, "Demo footage", f"Demo footage could not be generated:\n\n{exc}",
                                          "warning")
 
+    def cancelled() -> None:
+        panel.set_activity(None)
+        window.statusBar().showMessage("Demo footage cancelled. Import your own footage with Ctrl+I.", 10_000)
+
+    panel.set_activity("Preparing demo footage…")
     op, _dialog = run_with_progress(window.runner, window, "Preparing demo footage", generate_and_import,
                                     window.library, seconds, on_done=done, on_error=failed,
-                                    on_cancelled=lambda: window.statusBar().showMessage(
-                                        "Demo footage cancelled. Import your own footage with Ctrl+I.", 10_000))
+                                    on_cancelled=cancelled, on_progress=progress)
     return op

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from reviewer.errors import Cancelled
 from reviewer.progress import Task
+from ui.coalesce import LatestValues
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ class Operation:
     on_progress: Callable[[float, str], None] | None = None
     on_cancelled: Callable[[], None] | None = None
     finished: bool = False
-    _last_progress: float = field(default=0.0, repr=False)
 
     def cancel(self) -> None:
         """Ask the worker to stop; from now on its result, if any, is discarded."""
@@ -71,7 +70,6 @@ class Runner(QObject):
     """A small thread pool whose results arrive on the thread that created the Runner (the UI thread)."""
 
     _delivered = Signal(object, str, object)
-    _progressed = Signal(object, float, str)
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2):
         super().__init__(parent)
@@ -82,7 +80,8 @@ class Runner(QObject):
         self._running: dict[int, tuple[Operation, _Job]] = {}
         # Explicitly queued: the signals are emitted from pool threads and the slots must run here.
         self._delivered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._progressed.connect(self._deliver_progress, Qt.ConnectionType.QueuedConnection)
+        self._progress = LatestValues(lambda op, report: self._deliver_progress(op, *report), _PROGRESS_INTERVAL_S,
+                                      self)
 
     def run(self, fn: Callable, *args: Any, on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
@@ -116,17 +115,12 @@ class Runner(QObject):
 
     # -- worker side --------------------------------------------------------------------------------------------
     def _report(self, op: Operation, fraction: float, label: str) -> None:
-        now = time.monotonic()
-        if fraction < 1.0 and now - op._last_progress < _PROGRESS_INTERVAL_S:
-            return
-        op._last_progress = now
-        self._progressed.emit(op, fraction, label)
+        self._progress.push(op, (fraction, label), urgent=fraction >= 1.0)
 
     # -- UI side ------------------------------------------------------------------------------------------------
     def _is_stale(self, op: Operation) -> bool:
         return op.cancelled or (op.key is not None and self._latest.get(op.key) is not op)
 
-    @Slot(object, float, str)
     def _deliver_progress(self, op: Operation, fraction: float, label: str) -> None:
         if not op.finished and not self._is_stale(op) and op.on_progress is not None:
             op.on_progress(fraction, label)

@@ -3,8 +3,6 @@ transaction; deleting leaves a tombstone. The undoable entry points are in annot
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 
@@ -17,6 +15,7 @@ from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
 from reviewer.library.models import utcnow
 from reviewer.library.models_govern import Bookmark, BookmarkCategory
+from reviewer.safe_text import csv_text
 
 DEFAULT_CATEGORIES = ("use of force", "allegation", "evidence", "training example", "other")
 EXPORT_COLUMNS = ("id", "recording_id", "frame", "pts", "media_time", "camera_time", "title", "note", "category",
@@ -199,8 +198,4 @@ def export_text(rows: list[dict], fmt: str) -> str:
         return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
     if fmt != "csv":
         raise ReviewerError(f"unknown bookmark export format {fmt!r}: use csv or json")
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    return csv_text(list(EXPORT_COLUMNS), rows)

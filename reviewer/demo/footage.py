@@ -118,13 +118,13 @@ def generate_demo(folder: Path, task: Task = NO_TASK, seconds: float = 75.0,
     temps: list[Path] = []
     try:
         done = 0
-        for rec in recordings:
+        for n, rec in enumerate(recordings, start=1):
             fd, name = tempfile.mkstemp(prefix=f".{rec.file_name}.", suffix=".part", dir=folder)
             os.fchmod(fd, FILE_MODE)
             os.close(fd)
             tmp = Path(name)
             temps.append(tmp)
-            _encode(tmp, rec, renderer, lens, task, done, total)
+            _encode(tmp, rec, renderer, lens, task, done, total, f"recording {n} of {len(recordings)}")
             done += rec.frame_count
         task.check("demo footage")
         finished = []
@@ -145,7 +145,7 @@ def generate_demo(folder: Path, task: Task = NO_TASK, seconds: float = 75.0,
 
 
 def _encode(path: Path, rec: DemoRecording, renderer: Renderer, lens: Lens, task: Task, done: int,
-            total: int) -> None:
+            total: int, which: str = "") -> None:
     frames = rec.frame_count
     cam_poses, phase = poses(rec.walk, frames, FPS)
     audio = synthesise(SoundPlan(frames / FPS, rec.walk.seed, step_times_from_phase(phase, FPS), rec.siren,
@@ -177,7 +177,7 @@ def _encode(path: Path, rec: DemoRecording, renderer: Renderer, lens: Lens, task
         for i in range(frames):
             if i % 8 == 0:
                 task.check("demo footage")
-                task.report((done + i) / total, f"generating demo footage ({rec.officer_id})")
+                task.report((done + i) / total, f"Generating demo footage, {which} (officer {rec.officer_id})")
             yuv = lens.apply(rgb_to_i420(renderer.render(cam_poses[i], rec.offset + i / FPS)))
             burn_banner(yuv, HEIGHT, rec.device_id, rec.officer_id, start + dt.timedelta(seconds=i / FPS))
             vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")

@@ -61,6 +61,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
             ranges=ranges, mask_json=mask_set_to_json(mask_set),
             settings={**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"},
             provenance=provenance, leak=leak.to_json() if leak is not None else None,
+            source_name=getattr(getattr(source, "view", None), "file_name", None),
         ))
         mf.write(mpath, written)
 

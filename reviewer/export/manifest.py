@@ -52,11 +52,13 @@ def sign(sealed: dict, workstation: str) -> dict:
 
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
           out_sha256: str, out_size: int, frames: int, duration: float, ranges: list[dict], mask_json: dict,
-          settings: dict, provenance, leak: dict | None) -> dict:
+          settings: dict, provenance, leak: dict | None, source_name: str | None = None) -> dict:
+    """`source_name`: the original's file name as imported; the store keeps it under its SHA-256, which the
+    reader of a manifest could not match to the file they know."""
     return sign(seal({
         "schema": SCHEMA,
         "version": VERSION,
-        "source": {"name": source_path.name, "size": source_size, "sha256": source_sha256,
+        "source": {"name": source_name or source_path.name, "size": source_size, "sha256": source_sha256,
                    "recording_id": recording_id},
         "output": {"name": out_path.name, "size": out_size, "sha256": out_sha256, "frames": frames,
                    "duration": round(duration, 6), "container": "mp4", "video": "h264/yuv420p", "audio": "aac"},

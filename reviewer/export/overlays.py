@@ -5,12 +5,11 @@ The strips are a pure function of the settings and the frame size, so the leak c
 
 from __future__ import annotations
 
-import cv2
+import numpy as np
 
 from reviewer.export.settings import Overlays
+from reviewer.export.textmask import ascii_mask, text_mask
 from reviewer.redact.planes import Planes
-
-FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def strip_height(height: int) -> int:
@@ -28,17 +27,47 @@ def strips(ov: Overlays, width: int, height: int) -> list[tuple[int, int, int, i
     return out
 
 
-def _text(planes: Planes, text: str, x: int, y_base: int, scale: float) -> None:
-    thick = max(1, int(scale * 2))
-    cv2.putText(planes.y, text, (x, y_base), FONT, scale, 16, thick + 2, cv2.LINE_AA)
-    cv2.putText(planes.y, text, (x, y_base), FONT, scale, 235, thick, cv2.LINE_AA)
+BACKGROUND = 24  # luma of the strip; chroma is neutral (128)
+FOREGROUND = 235
+
+
+def _text(planes: Planes, mask: np.ndarray, x: int, strip: tuple[int, int, int, int]) -> None:
+    """Put the text once into the luma plane, clipped to its strip. Ink is mixed with the strip colour, never
+    with what is already in the plane: a second, darker outline pass used to leave faint dark copies of every
+    character around the real ones, and on an opaque strip the text needs no outline to read."""
+    x0, y0, x1, y1 = strip
+    h = min(mask.shape[0], y1 - y0)
+    left, right = max(x, x0), min(x + mask.shape[1], x1)
+    if right <= left or h <= 0:
+        return
+    cover = mask[:h, left - x:right - x]
+    ink = cover > 0
+    k = cover[ink].astype(np.uint16)
+    region = planes.y[y0:y0 + h, left:right]
+    region[ink] = ((BACKGROUND * (255 - k) + FOREGROUND * k + 127) // 255).astype(np.uint8)
 
 
 def _band(planes: Planes, x0: int, y0: int, x1: int, y1: int) -> None:
     # opaque: a see-through band let the camera's own burned-in text ghost behind ours
-    planes.y[y0:y1, x0:x1] = 24
+    planes.y[y0:y1, x0:x1] = BACKGROUND
     planes.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = 128
     planes.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = 128
+
+
+def lines(ov: Overlays, width: int, height: int, frame_index: int, camera_text: str) -> list[tuple[str, int, int]]:
+    """(text, x, top) of every line these settings burn in: top is the top of its strip."""
+    sh = strip_height(height)
+    pad = sh // 3
+    out = []
+    if ov.redacted_banner:
+        ref = f"  {ov.incident_ref}" if ov.incident_ref else ""
+        out.append((f"REDACTED COPY{ref}", pad, 0))
+    if ov.watermark:
+        tw = text_mask(ov.watermark, sh).shape[1]
+        out.append((ov.watermark, max(pad, width - tw - pad), 0))
+    if ov.timestamp:
+        out.append((f"{camera_text}   frame {frame_index}", pad, height - sh))
+    return out
 
 
 def draw(planes: Planes, ov: Overlays, frame_index: int, camera_text: str) -> None:
@@ -46,15 +75,8 @@ def draw(planes: Planes, ov: Overlays, frame_index: int, camera_text: str) -> No
         return
     w, h = planes.width, planes.height
     sh = strip_height(h)
-    scale = sh / 36.0
     for x0, y0, x1, y1 in strips(ov, w, h):
         _band(planes, x0, y0, x1, y1)
-    base = int(sh * 0.72)
-    if ov.redacted_banner:
-        ref = f"  {ov.incident_ref}" if ov.incident_ref else ""
-        _text(planes, f"REDACTED COPY{ref}", sh // 3, base, scale)
-    if ov.watermark:
-        (tw, _), _ = cv2.getTextSize(ov.watermark, FONT, scale, max(1, int(scale * 2)))
-        _text(planes, ov.watermark, max(sh // 3, w - tw - sh // 3), base, scale)
-    if ov.timestamp:
-        _text(planes, f"{camera_text}   frame {frame_index}", sh // 3, h - sh + base, scale)
+    for text, x, top in lines(ov, w, h, frame_index, camera_text):
+        mask = ascii_mask(text, sh) if top else text_mask(text, sh)  # the bottom line changes every frame
+        _text(planes, mask, x, (0, top, w, top + sh))

@@ -1,127 +1,100 @@
-"""A minimal PDF writer for reports: A4 pages, Helvetica text, JPEG images. No Qt in the core, no extra
-dependency; the PDF 1.4 subset used here opens in every viewer and in pdftoppm."""
+"""The report's PDF writer: A4 pages of flowing text and JPEG images, on fpdf2.
+
+Names are printed as written: the fonts (Noto Sans, Noto Sans Arabic, a Noto Sans CJK subset; resources/fonts,
+OFL 1.1) are embedded and HarfBuzz shapes the text, so Welsh and Polish accents, joined right-to-left Arabic and
+Chinese characters come out as the reader typed them, and pdftotext reads them back. fpdf2 embeds only the
+glyphs a report uses, so a report stays small whatever the fonts weigh.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import io
+import unicodedata
 
 import cv2
 import numpy as np
+from fpdf import FPDF
+
+from reviewer.resources import resource
 
 A4 = (595.0, 842.0)  # points
 MARGIN = 50.0
-
-
-def _escape(text: str) -> str:
-    # Helvetica with WinAnsi covers Latin-1; anything else is shown as '?' rather than corrupting the file
-    safe = text.encode("latin-1", "replace").decode("latin-1")
-    return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-@dataclass
-class _Page:
-    ops: list[str] = field(default_factory=list)
-    images: list[int] = field(default_factory=list)  # indices into Document._images
+LATIN, ARABIC, CJK = "NotoSans", "NotoSansArabic", "NotoSansCJK"
+FONTS = (
+    (LATIN, "", "fonts/NotoSans-Regular.ttf"),
+    (LATIN, "B", "fonts/NotoSans-Bold.ttf"),
+    (ARABIC, "", "fonts/NotoSansArabic-Regular.ttf"),
+    (ARABIC, "B", "fonts/NotoSansArabic-Bold.ttf"),
+    (CJK, "", "fonts/NotoSansCJKsc-Subset.otf"),  # no bold face: bold CJK falls back to regular
+)
 
 
 class Document:
-    def __init__(self) -> None:
-        self._pages: list[_Page] = [_Page()]
-        self._images: list[tuple[bytes, int, int]] = []
-        self.y = A4[1] - MARGIN
+    def __init__(self, title: str = "") -> None:
+        pdf = FPDF(orientation="portrait", unit="pt", format="A4")
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_auto_page_break(True, MARGIN)
+        pdf.c_margin = 0  # text starts at the margin, in line with the thumbnails
+        for family, style, path in FONTS:
+            pdf.add_font(family, style, str(resource(path)))
+        pdf.set_fallback_fonts([ARABIC, CJK], exact_match=False)
+        pdf.set_text_shaping(True)
+        pdf.set_creator("BWV Reviewer")
+        if title:
+            pdf.set_title(title)
+        pdf.add_page()
+        self._pdf = pdf
+        self._covered = frozenset().union(*(f.cmap for f in pdf.fonts.values()))
 
-    # ---- layout -----------------------------------------------------------------------------------------------
-    def _need(self, height: float) -> None:
-        if self.y - height < MARGIN:
-            self._pages.append(_Page())
-            self.y = A4[1] - MARGIN
+    def _showable(self, line: str) -> str:
+        """A character none of the fonts can draw would vanish from the page without a trace; it is written as
+        its code point instead ("[U+2000B]"), so the name on paper still identifies the name as typed."""
+        return "".join(c if ord(c) in self._covered or c.isspace() or unicodedata.category(c) in ("Cf", "Cc")
+                       else f"[U+{ord(c):04X}]" for c in line)
+
+    @property
+    def y(self) -> float:
+        return self._pdf.get_y()
 
     def text(self, line: str, size: float = 10.0, bold: bool = False, indent: float = 0.0) -> None:
-        width_chars = int((A4[0] - 2 * MARGIN - indent) / (size * 0.5))
-        for chunk in _wrap(line, width_chars):
-            self._need(size * 1.4)
-            self.y -= size * 1.4
-            font = "F2" if bold else "F1"
-            self._pages[-1].ops.append(f"BT /{font} {size:.1f} Tf {MARGIN + indent:.1f} {self.y:.1f} Td ({_escape(chunk)}) Tj ET")
+        pdf = self._pdf
+        pdf.set_font(LATIN, "B" if bold else "", size)
+        pdf.set_x(MARGIN + indent)
+        line = self._showable(line)
+        # a hash or a path alone on its line has no spaces: break it anywhere rather than overflow the page
+        wrap = "WORD" if " " in line.strip() else "CHAR"
+        align = "R" if _right_to_left(line) else "L"
+        pdf.multi_cell(0, size * 1.4, line, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap, align=align)
 
     def gap(self, points: float = 8.0) -> None:
-        self.y -= points
+        self._pdf.ln(points)
 
     def image(self, rgb: np.ndarray, width: float, caption: str = "") -> None:
         h, w = rgb.shape[:2]
         height = width * h / w
         self.gap(4)
-        self._need(height + 16)
         ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
         if not ok:
             raise ValueError("could not encode thumbnail")
-        self._images.append((jpg.tobytes(), w, h))
-        idx = len(self._images) - 1
-        self.y -= height
-        page = self._pages[-1]
-        page.images.append(idx)
-        page.ops.append(f"q {width:.1f} 0 0 {height:.1f} {MARGIN:.1f} {self.y:.1f} cm /Im{idx} Do Q")
+        pdf = self._pdf
+        if pdf.will_page_break(height + 16):
+            pdf.add_page()
+        pdf.image(io.BytesIO(jpg.tobytes()), x=MARGIN, y=pdf.get_y(), w=width, h=height)
+        pdf.set_y(pdf.get_y() + height)
         if caption:
             self.text(caption, size=8)
 
-    # ---- output ------------------------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
-        objects: list[bytes] = []
-
-        def add(body: bytes) -> int:
-            objects.append(body)
-            return len(objects)
-
-        catalog = add(b"")  # filled in below
-        pages_obj = add(b"")
-        f1 = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-        f2 = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
-        image_ids = []
-        for data, w, h in self._images:
-            head = (f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB "
-                    f"/BitsPerComponent 8 /Filter /DCTDecode /Length {len(data)} >>\nstream\n").encode()
-            image_ids.append(add(head + data + b"\nendstream"))
-        page_ids = []
-        for page in self._pages:
-            content = "\n".join(page.ops).encode("latin-1")
-            cid = add(f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream")
-            xobj = " ".join(f"/Im{i} {image_ids[i]} 0 R" for i in page.images)
-            page_ids.append(add(
-                f"<< /Type /Page /Parent {pages_obj} 0 R /MediaBox [0 0 {A4[0]:.0f} {A4[1]:.0f}] "
-                f"/Resources << /Font << /F1 {f1} 0 R /F2 {f2} 0 R >> /XObject << {xobj} >> >> "
-                f"/Contents {cid} 0 R >>".encode()))
-        objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages_obj} 0 R >>".encode()
-        kids = " ".join(f"{p} 0 R" for p in page_ids)
-        objects[pages_obj - 1] = f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode()
-
-        out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for n, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-        xref = len(out)
-        out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-        out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-        out += f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-        return bytes(out)
+        return bytes(self._pdf.output())
 
 
-def _wrap(line: str, width: int) -> list[str]:
-    if len(line) <= width:
-        return [line]
-    out, cur = [], ""
-    for word in line.split(" "):
-        while len(word) > width:  # hashes and paths have no spaces
-            if cur:
-                out.append(cur)
-                cur = ""
-            out.append(word[:width])
-            word = word[width:]
-        if len(cur) + len(word) + (1 if cur else 0) > width:
-            out.append(cur)
-            cur = word
-        else:
-            cur = f"{cur} {word}" if cur else word
-    if cur:
-        out.append(cur)
-    return out
+def _right_to_left(line: str) -> bool:
+    """A paragraph whose first letter is Arabic or Hebrew reads from the right (Unicode's rule P2), so a note
+    written in Arabic is set against the right margin as its writer would expect."""
+    for c in line:
+        kind = unicodedata.bidirectional(c)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -18,12 +17,13 @@ from typing import Callable
 
 import av
 
-from reviewer.atomic import fsync_dir
+from reviewer.atomic import fsync_dir, locked_temp
 from reviewer.errors import Cancelled, ReviewerError
 from reviewer.export import overlays as ov
 from reviewer.export.audio_redact import AudioSpan, audio_layout, span_samples
 from reviewer.export.measures import measure, visible_interiors
 from reviewer.export.settings import ExportRequest
+from reviewer.leftovers import sweep_for
 from reviewer.media.source import MediaSource
 from reviewer.media.timecode import camera_time, format_camera_time
 from reviewer.prefetch import Prefetch
@@ -75,10 +75,10 @@ def frame_ticks(source: MediaSource, i: int) -> int:
     return int(t.pts[i + 1] - t.pts[i]) if i + 1 < t.frame_count else t.typical_frame_ticks
 
 
-def _temp_path(out: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".part.mp4", dir=out.parent)
-    os.close(fd)
-    return Path(tmp)
+def _temp_path(out: Path) -> tuple[int, Path]:
+    """(lock fd, temp path) beside `out`; first removes temps a killed export of this same output left."""
+    sweep_for(out.parent, f".{out.stem}.", ".part.mp4")
+    return locked_temp(out.parent, f".{out.stem}.", ".part.mp4")
 
 
 def _disk_error(out: Path, exc: BaseException) -> ExportError | None:
@@ -217,7 +217,7 @@ def run(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path
     there, so a finished-looking output never lacks one), then rename. Returns (record, seconds, path)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(out_path)
+    lock, tmp = _temp_path(out_path)  # the lock fd is held until the temp is renamed or removed
     started = time.perf_counter()
     try:
         record = encode(source, mask_set, request, tmp, task, redactor)
@@ -236,4 +236,6 @@ def run(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    finally:
+        os.close(lock)
     return record, elapsed, out_path

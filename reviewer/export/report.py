@@ -31,7 +31,7 @@ def _frames(table: FrameTable, start_pts: int | None, end_pts: int | None) -> st
 
 
 def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> bytes:
-    d = Document()
+    d = Document(f"Export report: {manifest['source']['name']}")
     d.text("BWV Reviewer - export report", size=16, bold=True)
     d.text(f"Created {manifest['created_at']} by {manifest['operator']['user']} ({manifest['operator']['role']}) "
            f"on {manifest['operator']['workstation']}", size=9)

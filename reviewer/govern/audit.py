@@ -7,9 +7,7 @@ two writers never read the same head and both try to append event n + 1.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import uuid
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.govern.audit_chain import EXPORT_HASHED_FIELDS, GENESIS, Verdict, link, verify
 from reviewer.govern.checkpoints import CheckpointLog, signature_problem
 from reviewer.library.models_govern import AuditEvent, WorkstationKey
+from reviewer.safe_text import csv_text
 
 UTC = dt.timezone.utc
 AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -185,11 +184,11 @@ class AuditLog:
             return json.dumps([e.to_json() for e in events], indent=1, ensure_ascii=False) + "\n", len(events)
         if fmt != "csv":
             raise ValueError(f"unknown audit export format {fmt!r}: use csv or json")
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(EXPORT_FIELDS), lineterminator="\n")
-        w.writeheader()
+        rows = []
         for e in events:
             d = e.to_json()
             d["details"] = canonical_details(d["details"])
-            w.writerow(d)
-        return buf.getvalue(), len(events)
+            rows.append(d)
+        # text cells a spreadsheet would run as formulas get a leading ' (so CSV is for reading; verify the
+        # hashes from the JSON export, which is exact)
+        return csv_text(list(EXPORT_FIELDS), rows), len(events)

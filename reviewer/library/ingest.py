@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.config import Paths
 from reviewer.errors import Cancelled, MediaError, ReviewerError
+from reviewer.govern.roles import Action
 from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import Incoming, OriginalStore
 from reviewer.library.sidecar import Sidecar, clean_text, read_sidecar
@@ -45,6 +46,8 @@ COMPANION_EXTS = {
 class ImportReport:
     added: list[RecordingView] = field(default_factory=list)
     duplicates: list[tuple[Path, RecordingView]] = field(default_factory=list)
+    # intact copies of a recording whose stored original was damaged or missing: the original was restored
+    repaired: list[tuple[Path, RecordingView]] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)  # message names the file and the problem
     skipped: list[Path] = field(default_factory=list)  # companion files met inside folders
     cancelled: bool = False  # files added before the cancel stay added
@@ -97,7 +100,10 @@ class Ingestor:
 
     def run(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
         report = ImportReport()
-        incident = clean_text(incident, "incident reference") if incident else None
+        try:
+            incident = clean_text(incident, "incident reference") if incident else None
+        except ValueError as exc:  # the whole import is refused: every file would be filed under a bad reference
+            raise ReviewerError(str(exc)) from None
         files = expand(paths, report)
         n = max(1, len(files))
         for i, f in enumerate(files):
@@ -133,6 +139,10 @@ class Ingestor:
         try:
             existing = self._live_with_hash(incoming.sha256)
             if existing is not None:
+                problem = self._original_problem(existing, subtask(task, 0.45, 0.5))
+                if problem is not None:
+                    report.repaired.append((src, self._repair(src, incoming, existing, problem)))
+                    return None
                 incoming.discard()
                 return existing
             try:
@@ -170,6 +180,36 @@ class Ingestor:
                 .order_by(Recording.imported_at)
             ).first()
             return view_of(row[0], row[1], self.paths) if row else None
+
+    # ---- repair -----------------------------------------------------------------------------------------------
+    def _original_problem(self, view: RecordingView, task: Task) -> str | None:
+        """What is wrong with the stored original of `view`, None when it is intact. Re-importing the same bytes
+        is the moment an intact copy is at hand, so the stored one is checked in full, not just by its flag."""
+        path = view.original_path
+        try:
+            if path.is_symlink() or not path.is_file():
+                return "missing"
+            if path.stat().st_size != view.size:
+                return "size differs"
+            actual = self.store.verify(view.sha256, path, task)
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or exc})"
+        return None if actual == view.sha256 else f"altered (SHA-256 {actual})"
+
+    def _repair(self, src: Path, incoming: Incoming, view: RecordingView, problem: str) -> RecordingView:
+        """Put the intact copy back as the original, read-only, and set the integrity flag to ok: one audited
+        change ("recording.repair"), refused like an import for a role that may not import."""
+        if self.gov is None:
+            raise ReviewerError(f"{src}: the original of recording {view.id} is {problem}; repair needs governance")
+        with self.write_lock, self.gov.gate(Action.IMPORT, "recording", view.id, "recording.repair", details={
+                "sha256": view.sha256, "file_name": view.file_name, "restored_from": str(src.absolute()),
+                "problem": problem, "previous_integrity": view.integrity}) as g:
+            rec = g.session.get(Recording, view.id)
+            self.store.restore(incoming, view.original_path)
+            rec.integrity = "ok"  # the bytes now in place were hashed while copying, moments ago
+            rec.verified_at = utcnow()
+            repaired = view_of(rec, view.incident_ref, self.paths)
+        return repaired
 
     def _commit(self, src: Path, incoming: Incoming, info: MediaInfo, sidecar: Sidecar | None,
                 incident: str | None) -> RecordingView:

@@ -19,6 +19,7 @@ from reviewer.events import Publisher
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
 from reviewer.govern.signing import KeyUnavailable
+from reviewer.leftovers import sweep_exports
 from reviewer.library.db import open_database
 from reviewer.library.ingest import ImportReport, Ingestor, subtask
 from reviewer.library.models import Incident, Recording, utcnow
@@ -26,6 +27,7 @@ from reviewer.library.originals import OriginalStore
 from reviewer.library.private import restrict_umask, tighten
 from reviewer.library.search import recordings_query
 from reviewer.library.views import RecordingView, view_of
+from reviewer.media.caps import check_picture
 from reviewer.media.frametable_cache import FrameTableCache
 from reviewer.media.probe import MediaInfo, parse_time_tag, probe
 from reviewer.media.source import MediaSource
@@ -70,7 +72,9 @@ class Library:
         self._events = Publisher()
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
                                   lambda: self.actor, self.gov)
+        # what killed imports and exports left: only temps no running process holds (reviewer/leftovers.py)
         self.store.clean_stale_temps()
+        sweep_exports(self.paths.exports)
 
     def _register_key(self) -> None:
         """Make this workstation's signing key known to an initialised library (once; audited), so what it seals
@@ -102,6 +106,8 @@ class Library:
             self.gov.record_now("file", str(path), "recording.import", outcome="failed", details={"error": message})
         if report.added:
             self._events.emit("recordings_changed", {"added": [v.id for v in report.added]})
+        for _path, view in report.repaired:
+            self._events.emit("recordings_changed", {"id": view.id})
         return report
 
     # ---- queries ---------------------------------------------------------------------------------------------
@@ -175,6 +181,7 @@ class Library:
         view = self._flag(view, "ok")
         table = self.frame_tables.get_or_build(view.sha256, path, subtask(task, 0.8, 0.2))
         info = self._media_info(view, path, task)
+        check_picture(path, info.width, info.height, info.pix_fmt)  # imported before the limits existed
         task.report(1.0, "opened")
         return OpenRecording(path=path, info=info, table=table, camera_start=view.camera_start, view=view)
 

@@ -11,13 +11,12 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewer.atomic import fsync_dir
+from reviewer.atomic import fsync_dir, locked_temp
 from reviewer.errors import MediaError
+from reviewer.leftovers import sweep
 from reviewer.progress import NO_TASK, Task
 
 CHUNK = 1024 * 1024
@@ -25,6 +24,7 @@ READ_ONLY = stat.S_IRUSR  # 0o400: the originals are evidence, readable by the l
 TEMP_PREFIX = ".incoming-"
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT_RE = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
+_TEMP_RE = re.compile(r"^" + re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}\.part(\.[A-Za-z0-9]{1,10})?$")
 
 
 def safe_ext(name: str) -> str:
@@ -55,13 +55,23 @@ class Incoming:
     sha256: str
     size: int
     ext: str
+    lock: int | None = None  # fd holding the temp's flock until it is committed or discarded (see leftovers.py)
 
     def commit(self) -> Path:
-        return self.store._commit(self)
+        try:
+            return self.store._commit(self)
+        finally:
+            self.release()
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.temp.unlink()
+        self.release()
+
+    def release(self) -> None:
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
 
 
 class OriginalStore:
@@ -98,8 +108,8 @@ class OriginalStore:
             raise MediaError(source, "is a folder, not a media file") from None
         except OSError as exc:
             raise MediaError(source, f"cannot be read ({exc.strerror or exc})") from None
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=f".part{ext}", dir=self.root)
-        temp = Path(tmp)
+        fd, temp = locked_temp(self.root, TEMP_PREFIX, f".part{ext}")
+        lock = os.dup(fd)  # keeps the flock after the copy's fd is closed, for the Incoming's whole life
         h = hashlib.sha256()
         done = 0
         try:
@@ -122,8 +132,9 @@ class OriginalStore:
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+            os.close(lock)
             raise
-        return Incoming(self, temp, h.hexdigest(), done, ext)
+        return Incoming(self, temp, h.hexdigest(), done, ext, lock)
 
     def _commit(self, inc: Incoming) -> Path:
         existing = self.find(inc.sha256)
@@ -138,6 +149,17 @@ class OriginalStore:
         fsync_dir(target.parent)
         return target
 
+    def restore(self, inc: Incoming, target: Path) -> None:
+        """Replace a damaged or missing original at `target` with a copy whose hash was just checked to be the
+        recorded one. Read-only before it takes the name, as in _commit; whatever was at `target` is replaced
+        (a file or link is; a folder planted there is refused)."""
+        if target.is_dir() and not target.is_symlink():
+            raise MediaError(target, "is a folder where the original belongs; remove it and import again")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(inc.temp, READ_ONLY)
+        os.replace(inc.temp, target)
+        fsync_dir(target.parent)
+
     def remove(self, path: Path) -> None:
         """Only for undoing an import whose database commit failed; originals are otherwise never removed here."""
         with contextlib.suppress(FileNotFoundError):
@@ -150,13 +172,9 @@ class OriginalStore:
             raise FileNotFoundError(str(path or self.path_for(sha256)))
         return sha256_file(path, task, "verifying original")
 
-    def clean_stale_temps(self, older_than_s: float = 24 * 3600) -> None:
-        """Remove copies abandoned by a crash. Young ones may belong to another running import."""
+    def clean_stale_temps(self) -> list[Path]:
+        """Remove copies abandoned by a killed import; one another running import holds is left alone."""
         if not self.root.is_dir():
-            return
-        cutoff = time.time() - older_than_s
-        for p in self.root.glob(f"{TEMP_PREFIX}*"):
-            with contextlib.suppress(OSError):
-                if p.stat().st_mtime < cutoff:
-                    p.unlink()
+            return []
+        return sweep(p for p in self.root.iterdir() if _TEMP_RE.match(p.name))
 

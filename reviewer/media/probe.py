@@ -12,6 +12,7 @@ from typing import Iterator
 import av
 
 from reviewer.errors import MediaError
+from reviewer.media.caps import check_picture, limit_decoders
 from reviewer.media.frametable import FrameTable, build_frame_table, video_stream
 from reviewer.progress import NO_TASK, Task
 
@@ -38,6 +39,7 @@ def open_container(path: str | Path) -> Iterator[av.container.InputContainer]:
         raise MediaError(path, f"cannot be opened as media ({exc.strerror or exc})") from None
     except OSError as exc:
         raise MediaError(path, f"cannot be read ({exc.strerror or exc})") from None
+    limit_decoders(container)
     try:
         yield container
     finally:
@@ -83,7 +85,10 @@ def parse_time_tag(value: str | None) -> dt.datetime | None:
         return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.timezone.utc)
-    t = t.astimezone(dt.timezone.utc)
+    try:
+        t = t.astimezone(dt.timezone.utc)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset: a forged tag, not a time
+        return None
     # muxers write 1970 or 1904 epochs when nobody set a time
     return None if t.year < 1990 else t
 
@@ -96,6 +101,7 @@ def probe(path: str | Path, task: Task = NO_TASK) -> tuple[MediaInfo, FrameTable
         cc = vs.codec_context
         if not cc.width or not cc.height:
             raise MediaError(path, "video stream has no picture size (damaged header)")
+        check_picture(path, int(cc.width), int(cc.height), cc.pix_fmt)  # before anything decodes a frame
         audio = c.streams.audio[0] if c.streams.audio else None
         tags = {str(k): str(v) for k, v in {**dict(c.metadata), **dict(vs.metadata)}.items()}
         rotation = 0

@@ -28,7 +28,7 @@ class Results:
             self.errors.append((gen, exc))
             self.cond.notify_all()
 
-    def wait(self, pred, timeout=10.0):
+    def wait(self, pred, timeout=60.0):
         with self.cond:
             assert self.cond.wait_for(pred, timeout), "timed out waiting for the decode worker"
 

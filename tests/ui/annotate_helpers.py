@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QTreeWidget
 from tests.fixtures import framecode
 from ui.player.image import rgb_from_qimage
 
-WAIT = 20_000
+WAIT = 60_000  # generous: a loaded machine is slow, and a condition met early returns at once
 
 
 def import_copy(library, clip, tmp_path, name: str = "clip.mp4"):

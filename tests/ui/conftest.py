@@ -58,12 +58,12 @@ class PlayerRig:
         self.window.show()
         qtbot.waitExposed(self.window)
 
-    def open(self, source, timeout: int = 10_000) -> None:
+    def open(self, source, timeout: int = 60_000) -> None:
         c = self.controller
         with self.qtbot.waitSignal(c.frameShown, timeout=timeout):
             c.open(source)
 
-    def settle(self, index: int, timeout: int = 10_000) -> None:
+    def settle(self, index: int, timeout: int = 60_000) -> None:
         """Wait until frame `index` is exactly on screen and nothing is pending."""
         c = self.controller
         self.qtbot.waitUntil(lambda: c.current_index == index and not c.busy and c.current_exact, timeout=timeout)

@@ -51,4 +51,4 @@ def window(make_window):
 def import_and_wait(qtbot, window, paths, count: int):
     """Import through the UI (background + progress) and wait until the panel lists `count` recordings."""
     window.import_paths(list(paths))
-    qtbot.waitUntil(lambda: len(window.library_panel.ids()) == count and not window.runner.active(), timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.library_panel.ids()) == count and not window.runner.active(), timeout=60_000)

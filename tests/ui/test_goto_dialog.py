@@ -69,7 +69,7 @@ def test_dialog_disables_ok_and_explains_bad_input(qtbot, vfr_table):
     assert d.field.text() == format_media_time(vfr_table.media_time(7))
     d.field.setText(format_media_time(vfr_table.media_time(20)))
     assert ok.isEnabled() and d.error.text() == ""
-    with qtbot.waitSignal(d.accepted, timeout=2000):
+    with qtbot.waitSignal(d.accepted, timeout=60_000):
         d.accept()
     assert d.target_index == 20
 

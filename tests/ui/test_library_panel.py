@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests.fixtures import framecode
 from tests.ui.shell import import_and_wait, library, make_window, settings, window  # noqa: F401 - fixtures
 
-WAIT = 30_000
+WAIT = 60_000  # generous: a loaded machine is slow, and a condition met early returns at once
 
 
 def _copy(clip, folder, name=None):

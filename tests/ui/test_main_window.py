@@ -82,5 +82,5 @@ def test_first_launch_generates_and_imports_demo_footage_once(qtbot, window):
     qtbot.waitUntil(lambda: op.finished, timeout=60_000)
     views = window.library.recordings()
     assert len(views) >= 2 and all(v.has_audio and v.camera_start and v.officer_id for v in views)
-    qtbot.waitUntil(lambda: len(window.library_panel.ids()) == len(views), timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.library_panel.ids()) == len(views), timeout=60_000)
     assert first_run.maybe_generate_demo(window) is None  # offered once per library

@@ -9,7 +9,7 @@ import pytest
 from reviewer.errors import MediaError
 from ui.operations import Runner
 
-WAIT = 10_000
+WAIT = 60_000  # generous: a loaded machine is slow, and a condition met early returns at once
 
 
 @pytest.fixture

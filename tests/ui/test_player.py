@@ -154,7 +154,7 @@ def test_scrub_previews_are_labelled_truthfully_and_release_is_exact(player, mak
     y = s.height() // 2
     x1 = int(s.x_of_index(200)) + 1
     x2 = int(s.x_of_index(230)) + 1
-    with qtbot.waitSignal(c.frameShown, timeout=10_000):
+    with qtbot.waitSignal(c.frameShown, timeout=60_000):
         qtbot.mousePress(s, Qt.MouseButton.LeftButton, pos=QPoint(x1, y))
     # a preview may be a nearby cached frame or the keyframe; whatever it is, it is named correctly
     assert canvas_code(player, clip) == c.current_index
@@ -180,7 +180,7 @@ def test_a_vanished_file_reports_an_error_and_the_player_survives(player, make_c
     copy.write_bytes(clip.path.read_bytes())
     src = MediaSource.from_file(copy)
     copy.unlink()
-    with qtbot.waitSignal(player.controller.error, timeout=10_000) as sig:
+    with qtbot.waitSignal(player.controller.error, timeout=60_000) as sig:
         player.controller.open(src)
     assert "vanished.mp4" in sig.args[0]
     assert player.controller.source is None, "a source that cannot be read is closed, not left half-open"

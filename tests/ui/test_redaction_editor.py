@@ -17,7 +17,7 @@ from ui.player.image import rgb_from_qimage
 from ui.redaction import draw_tool
 
 pytestmark = pytest.mark.gui
-WAIT = 20_000
+WAIT = 60_000  # generous: a loaded machine is slow, and a condition met early returns at once
 
 
 def open_clip(qtbot, window, clip_path, tmp_path, name="clip.mp4"):

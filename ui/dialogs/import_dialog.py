@@ -48,6 +48,8 @@ class ImportReportDialog(QDialog):
         rows = [(str(p), msg) for p, msg in report.errors]
         rows += [(str(p), f"Already in the library as {view.file_name} (same SHA-256); not imported again.")
                  for p, view in report.duplicates]
+        rows += [(str(p), f"Restored the damaged or missing original of {view.file_name} from this intact copy "
+                          "(same SHA-256); its integrity is ok again.") for p, view in report.repaired]
         self.table = QTableWidget(len(rows), 2)
         self.table.setHorizontalHeaderLabels(["File", "Problem"])
         for r, (path, msg) in enumerate(rows):
@@ -76,6 +78,8 @@ class ImportReportDialog(QDialog):
 
 def summarise(report) -> str:
     parts = [f"{len(report.added)} recording{'s' if len(report.added) != 1 else ''} added"]
+    if report.repaired:
+        parts.append(f"{len(report.repaired)} damaged original{'s' if len(report.repaired) != 1 else ''} restored")
     if report.duplicates:
         parts.append(f"{len(report.duplicates)} already in the library")
     if report.errors:
@@ -91,7 +95,7 @@ def start_import(parent: QWidget, runner, library, paths: list[Path], incident: 
 
     def done(report) -> None:
         dialog = None
-        if report.errors or report.duplicates:
+        if report.errors or report.duplicates or report.repaired:
             dialog = ImportReportDialog(report, parent)
             dialog.setModal(True)
             dialog.show()

@@ -57,9 +57,15 @@ class ProgressDialog(QDialog):
 
 
 def run_with_progress(runner, parent: QWidget | None, title: str, fn, *args, on_done=None, on_error=None,
-                      on_cancelled=None, **kwargs) -> tuple[Operation, ProgressDialog]:
-    """Run fn on `runner` behind a ProgressDialog that closes itself however the operation ends."""
+                      on_cancelled=None, on_progress=None, **kwargs) -> tuple[Operation, ProgressDialog]:
+    """Run fn on `runner` behind a ProgressDialog that closes itself however the operation ends. `on_progress`
+    also hears every report (e.g. to echo it in the status bar)."""
     dialog = ProgressDialog(title, parent)
+
+    def progress(fraction: float, label: str = "") -> None:
+        dialog.update_progress(fraction, label)
+        if on_progress is not None:
+            on_progress(fraction, label)
 
     def ended(callback):
         def handler(*a):
@@ -69,7 +75,7 @@ def run_with_progress(runner, parent: QWidget | None, title: str, fn, *args, on_
         return handler
 
     op = runner.run(fn, *args, on_done=ended(on_done), on_error=ended(on_error),
-                    on_cancelled=ended(on_cancelled), on_progress=dialog.update_progress, **kwargs)
+                    on_cancelled=ended(on_cancelled), on_progress=progress, **kwargs)
     dialog.attach(op)
     dialog.show()
     return op, dialog

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from reviewer.export.service import ExportJob
 from reviewer.export.settings import EncoderSettings
 from reviewer.media.timecode import format_media_time
-from ui.export.ranges_editor import RangesEditor
+from ui.export.ranges_editor import RangesEditor, Selection
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULTS = EncoderSettings()
@@ -38,7 +38,8 @@ def default_output(exports: Path, file_name: str, now: dt.datetime | None = None
 
 class ExportDialog(QDialog):
     def __init__(self, source, current_index: int, exports_dir: Path, mask_summary: str = "",
-                 reserved: frozenset[Path] = frozenset(), parent: QWidget | None = None):
+                 reserved: frozenset[Path] = frozenset(), parent: QWidget | None = None,
+                 selection: Selection = Selection()):
         super().__init__(parent)
         self.setWindowTitle("Export redacted copy")
         self.setMinimumWidth(940)
@@ -59,7 +60,7 @@ class ExportDialog(QDialog):
         self.masks_label = QLabel(mask_summary or "No masks or redaction ranges on this recording.")
         self.masks_label.setWordWrap(True)
 
-        self.ranges = RangesEditor(source.table, getattr(source, "camera_start", None), current_index)
+        self.ranges = RangesEditor(source.table, getattr(source, "camera_start", None), current_index, selection)
         what = QGroupBox("What to export")
         QVBoxLayout(what).addWidget(self.ranges)
 
@@ -98,7 +99,8 @@ class ExportDialog(QDialog):
         self.crf.setToolTip("x264 CRF: lower is better quality and a bigger file. 18 is visually lossless.")
         crf_row = QHBoxLayout()
         crf_row.addWidget(self.crf)
-        crf_row.addWidget(_hint("lower = better quality, bigger file; 18 ≈ visually lossless"), 1)
+        # short enough for the half-width column: a wrapped label in a form row is squeezed to one line
+        crf_row.addWidget(_hint("18 ≈ visually lossless; lower = bigger file"), 1)
         self.report = QCheckBox("Write a PDF report for the court bundle")
         self.report.setChecked(True)
         self.out = QLineEdit(str(default_output(exports_dir, view.file_name, taken=reserved)))

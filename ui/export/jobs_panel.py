@@ -11,12 +11,13 @@ import copy
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from reviewer.export.queue import ExportQueue, JobState
+from ui.coalesce import LatestValues
 
 STATE_TEXT = {"queued": ("Queued", "hintText"), "running": ("Exporting", "badgeWarn"), "done": ("Done ✓", "badgeOk"),
               "failed": ("FAILED ✗", "badgeFailed"), "cancelled": ("Cancelled", "hintText")}
@@ -37,12 +38,6 @@ def describe_ranges(ranges) -> str:
         return "whole recording"
     parts = [f"{a}–{b}" for a, b in ranges[:3]] + (["…"] if len(ranges) > 3 else [])
     return "frames " + ", ".join(parts)
-
-
-class _Bridge(QObject):
-    """Lives on the UI thread; emitting from the worker queues the call to the UI thread."""
-
-    changed = Signal(object)
 
 
 class ElidedLabel(QLabel):
@@ -169,9 +164,7 @@ class JobsPanel(QWidget):
         super().__init__(parent)
         self.queue = queue
         self.rows: dict[int, JobRow] = {}
-        self._last_emit: dict[int, tuple[str, float]] = {}
-        self._bridge = _Bridge(self)
-        self._bridge.changed.connect(self._on_changed, Qt.ConnectionType.QueuedConnection)
+        self._updates = LatestValues(lambda _id, st: self._on_changed(st), _PROGRESS_INTERVAL_S, self)
 
         self.empty = QLabel("No exports yet. Export → Export redacted copy… (Ctrl+Shift+E) queues one here.")
         self.empty.setObjectName("hintText")
@@ -201,12 +194,8 @@ class JobsPanel(QWidget):
 
     # ---- worker thread ----------------------------------------------------------------------------------------
     def _from_worker(self, st: JobState) -> None:
-        now = time.monotonic()
-        last_state, last_time = self._last_emit.get(st.id, ("", 0.0))
-        if st.state == last_state and st.state == "running" and now - last_time < _PROGRESS_INTERVAL_S:
-            return
-        self._last_emit[st.id] = (st.state, now)
-        self._bridge.changed.emit(copy.copy(st))  # a snapshot: the worker keeps mutating its own object
+        # a snapshot: the worker keeps mutating its own object; a change of state is shown at once
+        self._updates.push(st.id, copy.copy(st), urgent=st.state != "running")
 
     # ---- UI thread --------------------------------------------------------------------------------------------
     @Slot(object)

@@ -1,4 +1,5 @@
-"""The ranges part of the export dialog: whole recording, or in/out ranges typed as frame numbers or media times.
+"""The ranges part of the export dialog: the whole recording, the selected clip, all evidential clips, or in/out
+ranges typed as frame numbers or media times.
 
 Each cell is parsed with the Go-to dialog's parse_target, so "00:00:04.000" lands on the same frame here as it
 does when the reviewer jumps to it. Switching the unit rewrites the cells in the other clock; nothing is lost.
@@ -7,6 +8,7 @@ does when the reviewer jumps to it. Switching the unit rewrites the cells in the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QHBoxLayout, QHeaderView, QLabel,
@@ -19,20 +21,63 @@ from ui.dialogs.goto_dialog import Mode, parse_target
 UNITS = {Mode.FRAME: "Frame numbers", Mode.MEDIA: "Media times (HH:MM:SS.mmm)"}
 
 
+@dataclass(frozen=True)
+class ClipRange:
+    """A clip of the open recording as the export offers it: inclusive frame indices."""
+
+    name: str
+    first: int
+    last: int
+    evidential: bool = False  # marked evidential, or made for an evidential purpose
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the reviewer has picked out on the open recording, for the export's first suggestion."""
+
+    clips: tuple[ClipRange, ...] = ()
+    selected_clip: str | None = None  # name of the clip selected in the Clips panel or lane
+    marks: tuple[int, int] | None = None  # the in/out points set with I and O
+
+    def selected(self) -> ClipRange | None:
+        return next((c for c in self.clips if c.name == self.selected_clip), None)
+
+    def evidential(self) -> tuple[ClipRange, ...]:
+        return tuple(sorted((c for c in self.clips if c.evidential), key=lambda c: (c.first, c.last)))
+
+
 class RangesEditor(QWidget):
     changed = Signal()
 
     def __init__(self, table: FrameTable, camera_start: dt.datetime | None, current_index: int,
-                 parent: QWidget | None = None):
+                 selection: Selection = Selection(), parent: QWidget | None = None):
         super().__init__(parent)
         self.table, self.camera_start, self.current_index = table, camera_start, current_index
+        self.selection = selection
         last = table.frame_count - 1
-        self.whole = QRadioButton(f"Whole recording (frames 0–{last}, {format_media_time(table.duration)})")
+        self.whole = QRadioButton("The whole recording")
+        whole_hint = _hint(f"frames 0–{last}, {format_media_time(table.duration)}")
+        picked, evidential = selection.selected(), selection.evidential()
+        self.clip = QRadioButton("The selected clip")
+        self.clip_hint = _hint(f"“{picked.name}”: {self._describe(((picked.first, picked.last),))}" if picked
+                               else "no clip is selected (select one in the Clips panel or on the timeline)")
+        self.clip.setEnabled(picked is not None)
+        self.evidential = QRadioButton("All evidential clips")
+        ev_spans = tuple((c.first, c.last) for c in evidential)
+        names = ", ".join(f"“{c.name}”" for c in evidential)
+        self.evidential_hint = _hint(f"{len(evidential)} clip{'s' if len(evidential) != 1 else ''} ({names}): "
+                                     f"{self._describe(ev_spans)}" if evidential
+                                     else "this recording has no evidential clips")
+        self.evidential.setToolTip("Clips marked evidential, and clips made for an evidential purpose")
+        self.evidential.setEnabled(bool(evidential))
         self.some = QRadioButton("In/out ranges")
         self._scope = QButtonGroup(self)
-        for b in (self.whole, self.some):
+        for b in (self.whole, self.clip, self.evidential, self.some):
             self._scope.addButton(b)
-        self.whole.setChecked(True)
+        # The first suggestion is what the reviewer picked out: a selected clip, else the in/out points they set,
+        # else the whole recording
+        (self.clip if picked is not None else self.some if selection.marks is not None else self.whole) \
+            .setChecked(True)
 
         self.unit = QComboBox()
         for mode, text in UNITS.items():
@@ -59,15 +104,20 @@ class RangesEditor(QWidget):
         unit_row = QHBoxLayout()
         unit_row.addWidget(QLabel("Type ranges as"))
         unit_row.addWidget(self.unit, 1)
-        buttons = QHBoxLayout()
-        for b in (self.add_button, self.remove_button, self.set_in_button, self.set_out_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        join_row = QHBoxLayout()
+        buttons = QVBoxLayout()  # two rows: four buttons in one cut their own text off in a half-width column
+        for pair in ((self.add_button, self.remove_button), (self.set_in_button, self.set_out_button)):
+            row = QHBoxLayout()
+            for b in pair:
+                row.addWidget(b)
+            row.addStretch(1)
+            buttons.addLayout(row)
+        self.join_box = QWidget()  # only where there can be more than one range
+        join_row = QHBoxLayout(self.join_box)
+        join_row.setContentsMargins(18, 0, 0, 0)
         join_row.addWidget(self.joined)
         join_row.addWidget(self.separate)
         join_row.addStretch(1)
-        # Hidden, not just disabled, for the whole recording: a greyed table with a highlighted row reads as
+        # Hidden, not just disabled, unless ranges are chosen: a greyed table with a highlighted row reads as
         # "these ranges will be exported".
         self.range_box = QWidget()
         box = QVBoxLayout(self.range_box)
@@ -75,15 +125,23 @@ class RangesEditor(QWidget):
         box.addLayout(unit_row)
         box.addWidget(self.grid)
         box.addLayout(buttons)
-        box.addLayout(join_row)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.whole)
+        for button, hint in ((self.whole, whole_hint), (self.clip, self.clip_hint),
+                             (self.evidential, self.evidential_hint)):
+            layout.addWidget(button)
+            hint.setContentsMargins(22, 0, 0, 0)
+            layout.addWidget(hint)
         layout.addWidget(self.some)
         layout.addWidget(self.range_box)
+        layout.addWidget(self.join_box)
 
-        # The first range starts where the reviewer is: the usual request is "from here to there".
-        self.add_range(current_index, last)
+        # Ranges start from what the reviewer marked (in/out points, else the selected clip), never from a guess
+        # such as "here to the end"; with nothing marked the table starts empty and says so.
+        if selection.marks is not None:
+            self.add_range(*selection.marks)
+        elif picked is not None:
+            self.add_range(picked.first, picked.last)
         self._scope.buttonToggled.connect(lambda *_: self._scope_changed())
         self._join.buttonToggled.connect(lambda *_: self.changed.emit())
         self.unit.currentIndexChanged.connect(self._unit_changed)
@@ -103,6 +161,12 @@ class RangesEditor(QWidget):
 
     def use_ranges(self, on: bool = True) -> None:
         (self.some if on else self.whole).setChecked(True)
+
+    def use_selected_clip(self) -> None:
+        self.clip.setChecked(True)
+
+    def use_evidential_clips(self) -> None:
+        self.evidential.setChecked(True)
 
     def set_separate(self, on: bool) -> None:
         (self.separate if on else self.joined).setChecked(True)
@@ -162,13 +226,29 @@ class RangesEditor(QWidget):
 
     def _scope_changed(self) -> None:
         self.range_box.setVisible(self.some.isChecked())
+        self.join_box.setVisible(self._can_split())
         self.changed.emit()
+
+    def _can_split(self) -> bool:
+        return self.some.isChecked() or (self.evidential.isChecked() and len(self.selection.evidential()) > 1)
+
+    def _describe(self, spans) -> str:
+        frames = sum(b - a + 1 for a, b in spans)
+        if len(spans) == 1:
+            a, b = spans[0]
+            return f"frames {a}–{b}, {format_media_time(self.table.media_time(a))}, {frames} frames"
+        return f"{frames} frames in {len(spans)} ranges"
 
     # ---- result -----------------------------------------------------------------------------------------------
     def ranges(self) -> tuple[tuple[int, int], ...]:
         """Inclusive frame ranges; () for the whole recording. ValueError naming the row and the problem."""
         if self.whole.isChecked():
             return ()
+        if self.clip.isChecked():
+            c = self.selection.selected()
+            return ((c.first, c.last),)
+        if self.evidential.isChecked():
+            return tuple((c.first, c.last) for c in self.selection.evidential())
         if self.grid.rowCount() == 0:
             raise ValueError("Add at least one in/out range, or choose the whole recording.")
         out = []
@@ -186,4 +266,11 @@ class RangesEditor(QWidget):
         return tuple(out)
 
     def is_separate(self) -> bool:
-        return self.some.isChecked() and self.separate.isChecked()
+        return self._can_split() and self.separate.isChecked()
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hintText")
+    label.setWordWrap(True)  # clip names are the reviewer's own and can be long
+    return label

@@ -16,6 +16,7 @@ from reviewer.redact.store import MaskStore
 from ui.dialogs.message import show_message
 from ui.export.export_dialog import ExportDialog
 from ui.export.jobs_panel import JobsPanel
+from ui.export.ranges_editor import ClipRange, Selection
 from ui.export.stills_dialog import StillsDialog
 from ui.shortcuts import Shortcut
 
@@ -81,10 +82,24 @@ class ExportFeature(QObject):
             return None
         reserved = frozenset(p for st in self.queue.jobs() if not st.finished for p, _r in st.job.outputs())
         self.dialog = ExportDialog(source, self.window.controller.current_index, self.window.library.paths.exports,
-                                   mask_summary(self.window.library, source.view.id), reserved, self.window)
+                                   mask_summary(self.window.library, source.view.id), reserved, self.window,
+                                   self._selection(source.view.id))
         self.dialog.accepted.connect(lambda d=self.dialog: self.submit(d.job()))
         self.dialog.open()
         return self.dialog
+
+    def _selection(self, recording_id: str) -> Selection:
+        """The clips, selected clip and in/out points of the open recording, from the annotations feature."""
+        ann = getattr(self.window.f, "annotate", None)
+        session = getattr(ann, "session", None)
+        if session is None or session.view is None or session.view.id != recording_id:
+            return Selection()
+        clips = tuple(ClipRange(c.name, *session.clip_span(c), evidential=c.evidential or c.purpose == "evidential")
+                      for c in session.clips())
+        picked = ann.clips_panel.selected_id()
+        marks = (session.in_index, session.out_index)
+        return Selection(clips, next((c.name for c in session.clips() if c.id == picked), None),
+                         marks if None not in marks else None)
 
     def submit(self, job: ExportJob | None) -> JobState | None:
         if job is None:

@@ -24,6 +24,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 THUMB = QSize(112, 63)
 SEARCH_DELAY_MS = 200
 NO_INCIDENT = "No incident"
+EMPTY_TEXT = "No recordings yet.\nImport files or a folder to start."
 
 
 class LibraryPanel(QWidget):
@@ -82,7 +83,8 @@ class LibraryPanel(QWidget):
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # camera file names differ at the end
         self.tree.itemActivated.connect(self._activated)
 
-        self.empty = QLabel("No recordings yet.\nImport files or a folder to start.")
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setWordWrap(True)
         self.empty.setObjectName("hintText")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.count = QLabel()
@@ -149,6 +151,10 @@ class LibraryPanel(QWidget):
             edit.blockSignals(True)
             edit.setDate(QDate(d.year, d.month, d.day))
             edit.blockSignals(False)
+
+    def set_activity(self, text: str | None) -> None:
+        """Say what is being done for an empty library (demo footage being made), or None for the usual hint."""
+        self.empty.setText(text or EMPTY_TEXT)
 
     def selected_incident(self) -> str | None:
         return self.incident.currentData()

@@ -30,9 +30,25 @@ class Lane(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.lane_height)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.controller.frameShown.connect(lambda _i: self.update())
-        self.controller.sourceOpened.connect(lambda *_: self.update())
-        self.controller.sourceClosed.connect(self.update)
+        # Bound methods, never lambdas: a lambda keeps firing after the lane is deleted (every frame would then
+        # raise "already deleted"), and detach() can name what it connected.
+        self._listening = ((self.controller.frameShown, self._repaint), (self.controller.sourceOpened, self._repaint),
+                           (self.controller.sourceClosed, self._repaint))
+        for signal, slot in self._listening:
+            signal.connect(slot)
+
+    def _repaint(self, *_args) -> None:
+        self.update()
+
+    def detach(self) -> None:
+        """Stop listening to the player: called when the lane leaves the timeline. Subclasses that listen to more
+        extend this."""
+        for signal, slot in self._listening:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):  # already gone with its sender
+                pass
+        self._listening = ()
 
     def x_of_index(self, index: int) -> float:
         return self.timeline.scrubber.x_of_index(index)
@@ -88,6 +104,7 @@ class TimelineLanes(QWidget):
         return lane
 
     def remove_lane(self, lane: Lane) -> None:
+        lane.detach()
         self._layout.removeWidget(lane)
         self.lanes.remove(lane)
         lane.deleteLater()

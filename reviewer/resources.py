@@ -1,0 +1,30 @@
+"""Where the shipped resources (fonts and their licence) are: `resources/` beside the packages in a checkout,
+or <prefix>/share/bwv-reviewer/ in an installed copy (pyproject's data-files put them there)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from reviewer.errors import ReviewerError
+
+SHARE = Path("share") / "bwv-reviewer"
+
+
+def candidates() -> list[Path]:
+    env = os.environ.get("REVIEWER_RESOURCES")
+    here = Path(__file__).resolve().parent.parent
+    out = [Path(env)] if env else []
+    out += [here / "resources", Path(sys.prefix) / SHARE, Path(sys.base_prefix) / SHARE]
+    return out
+
+
+def resource(relative: str) -> Path:
+    """The path of a shipped resource file, e.g. resource("fonts/NotoSans-Regular.ttf")."""
+    for root in candidates():
+        path = root / relative
+        if path.is_file():
+            return path
+    where = ", ".join(str(c) for c in candidates())
+    raise ReviewerError(f"{relative}: resource not found (looked in {where}); reinstall BWV Reviewer")
