@@ -10,8 +10,9 @@ Rules, in order:
   a mark therefore puts a recording straight back on its original 31-day clock, counted from that date.
 
 The camera start comes from a sidecar or the container, which anyone can write: a start far in the future
-(year 2999) would otherwise keep footage forever. A start more than FUTURE_TOLERANCE after the import is
-flagged at import (an audit event) and ignored here, so the clock runs from the import.
+(2098: dates up to 2099 are accepted) would otherwise keep footage for decades. A start more than
+FUTURE_TOLERANCE after the import is flagged at import (an audit event) and ignored here, so the clock runs
+from the import.
 """
 
 from __future__ import annotations
