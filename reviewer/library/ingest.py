@@ -225,6 +225,9 @@ class Ingestor:
             final = incoming.commit()
             try:
                 with self._transaction() as s:
+                    if self.gov is not None:  # refused per file and audited, as a repair is
+                        self.gov.require(Action.IMPORT, "file", str(src.absolute()), {"sha256": incoming.sha256},
+                                         s=s)
                     rec = Recording(
                         sha256=incoming.sha256,
                         file_name=src.name,

@@ -98,9 +98,15 @@ def test_opening_a_new_library_makes_nobody_supervisor(fresh_home, make_clip):
         with pytest.raises(PermissionDenied, match=f"{ME} is not a user of this library"):
             Users(lib.gov).set_role(ME, Role.SUPERVISOR)
         assert Users(lib.gov).list() == []
+        src = fresh_home.parent / "src"
+        src.mkdir()
+        (src / "a.mp4").symlink_to(make_clip("cfr_noaudio").path)
+        report = lib.import_paths([src / "a.mp4"])
+        assert report.added == [] and f"{ME} is not a user of this library and may not import" in report.errors[0][1]
+        assert lib.recordings() == [] and not any(lib.paths.originals.rglob("*.mp4"))
         refused = lib.gov.audit.events(outcome="refused")
         assert [(e.user, e.role, e.action, e.os_account) for e in refused] == [
-            (ME, "unregistered", "set_role", ME)]
+            (ME, "unregistered", "set_role", ME), (ME, "unregistered", "import", ME)]
 
 
 def test_admin_init_names_the_supervisor_once_and_is_audited(fresh_home):
@@ -128,3 +134,28 @@ def test_only_a_new_library_can_become_a_test_library(fresh_home):
         with pytest.raises(ReviewerError, match="only a new, empty library can be made a test library"):
             initialise(lib.gov, ME, test_library=True)
         assert not lib.gov.test_library
+
+
+def test_a_trail_from_before_the_os_account_upgrades_and_still_verifies(tmp_path):
+    from alembic import command
+
+    from reviewer.library.db import alembic_config, create_library_engine
+
+    home = tmp_path / "old"
+    home.mkdir()
+    engine = create_library_engine(home / "library.sqlite3")
+    command.upgrade(alembic_config(engine), "0003")  # the schema before workstation identity
+    old = link({"event_id": "e1", "at": "2026-01-01T00:00:00.000000Z", "user": ME, "role": "supervisor",
+                "workstation": "w", "object_type": "user", "object_id": "u", "action": "user.create",
+                "outcome": "ok", "details": {}, "justification": None}, "0" * 64, 1)
+    cols = [k for k in old if k != "details"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"INSERT INTO audit_events ({', '.join(cols)}, details) VALUES "
+                             f"({', '.join('?' * len(cols))}, '{{}}')", tuple(old[k] for k in cols))
+    engine.dispose()
+    with Library(home) as lib:  # migrated to the head on open
+        lib.gov.record_now("audit", "", "test.event")  # a format-2 event after the format-1 one
+        events = lib.gov.audit.events()
+        assert events[0].os_account is None and events[0].hash == old["hash"]
+        assert len(events) > 1 and all(e.os_account == ME for e in events[1:])
+        assert lib.gov.audit.check().ok
