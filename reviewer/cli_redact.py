@@ -1,4 +1,4 @@
-"""CLI commands for redaction and export: `masks list|export|import`, `export`, `verify`."""
+"""CLI commands for redaction and export: `masks list|export|import|approve|status`, `export`, `verify`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ def register(sub) -> None:
     mi.add_argument("id", metavar="ID")
     mi.add_argument("file", type=Path, metavar="FILE")
     mi.set_defaults(handler=cmd_masks_import)
+    ma = msub.add_parser("approve", help="approve the recording's current mask set (a second user, not an author)")
+    ma.add_argument("id", metavar="ID")
+    ma.add_argument("--json", action="store_true")
+    ma.set_defaults(handler=cmd_masks_approve)
+    ms = msub.add_parser("status", help="whether the current mask set is approved, by whom and when")
+    ms.add_argument("id", metavar="ID")
+    ms.add_argument("--json", action="store_true")
+    ms.set_defaults(handler=cmd_masks_status)
 
     e = sub.add_parser("export", help="export a redacted copy with manifest, report and leak check")
     e.add_argument("id", metavar="ID")
@@ -69,8 +77,10 @@ def cmd_masks_list(args) -> int:
         return 0
     for t in data["tracks"]:
         kfs = t["keyframes"]
+        # a mask holds until a hidden keyframe ends it (ADR 0004), so a visible last keyframe runs to the end
+        end = "-" if not kfs else kfs[-1]["pts"] if kfs[-1]["hidden"] else "end"
         print(for_terminal(f"{t['id'][:8]}  {t['kind']:8} {t['effect']['kind']:9} {len(kfs):5} keyframes  "
-              f"pts {kfs[0]['pts'] if kfs else '-'}..{kfs[-1]['pts'] if kfs else '-'}  {t['reason']}  {t['label']}"))
+              f"pts {kfs[0]['pts'] if kfs else '-'}..{end}  {t['reason'] or '(no reason)'}  {t['label']}"))
     for kind in ("blackouts", "audio"):
         for r in data[kind]:
             print(for_terminal(f"{r['id'][:8]}  {kind[:-1] if kind == 'blackouts' else 'audio':8} {r['mode']:9} "
@@ -93,21 +103,47 @@ def cmd_masks_export(args) -> int:
 
 
 def cmd_masks_import(args) -> int:
-    from reviewer.redact.model import mask_set_from_json
+    from reviewer.redact import mask_file
     from reviewer.redact.store import MaskStore
+    from reviewer.redact.validate import MaskError
 
-    try:
-        data = json.loads(args.file.read_text(encoding="utf-8"))
-        ms = mask_set_from_json(data)
-    except FileNotFoundError:
-        raise ReviewerError(f"{args.file}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ReviewerError(f"{args.file}: not valid JSON ({exc})") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ReviewerError(f"{args.file}: not a valid mask file ({exc!r}); see docs/masks-schema.md") from None
     with _library() as lib:
-        n = MaskStore(lib).import_set(lib.get(args.id).id, ms)
+        rid = lib.get(args.id).id
+        store = MaskStore(lib)
+        ms = mask_file.read(args.file, store.bounds(rid))
+        try:
+            n = store.import_set(rid, ms, source=str(args.file))
+        except MaskError as exc:  # checks that need the library: ids of another recording, ids used twice
+            raise MaskError(f"{args.file}: not a valid mask file: {exc}; nothing was imported") from None
     print(f"imported {n} mask records")
+    return 0
+
+
+def _print_status(st, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(st.to_json()))
+        return
+    print(f"{st.recording_id}: {st.describe()}")
+    print(f"mask set sha256 {st.current_sha256}")
+    if st.latest is not None:
+        print(f"approved sha256 {st.latest.mask_sha256}")
+
+
+def cmd_masks_approve(args) -> int:
+    from reviewer.redact import approval
+
+    with _library() as lib:
+        st = approval.approve(lib, lib.get(args.id).id)
+    _print_status(st, args.json)
+    return 0
+
+
+def cmd_masks_status(args) -> int:
+    from reviewer.redact import approval
+
+    with _library() as lib:
+        st = approval.status(lib, lib.get(args.id).id)
+    _print_status(st, args.json)
     return 0
 
 

@@ -22,7 +22,11 @@ from ui.panels.info_panel import InfoPanel
 from ui.panels.library_panel import LibraryPanel
 from ui.player.canvas import VideoCanvas
 from ui.player.controller import PlayerController
+from ui.player.minimap import ZoomLabel
+from ui.player.position_memory import PositionMemory
+from ui.player.shuttle import Shuttle
 from ui.player.transport import TransportBar
+from ui.layouts import ReviewLayouts
 from ui.settings import Settings
 from ui.features import modules as feature_modules
 from ui.shortcuts import MENUS, all_shortcuts, resolve
@@ -39,6 +43,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.runner = Runner(self)
         self.controller = PlayerController(self, audio=audio)
+        self.shuttle = Shuttle(self.controller, self)
+        self.positions = PositionMemory(self.controller, settings, self)
         self.canvas = VideoCanvas(self.controller)
         self.setCentralWidget(self.canvas)
         self.transport = TransportBar(self.controller)
@@ -50,6 +56,7 @@ class MainWindow(QMainWindow):
         self.undo = UndoStack()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
+        self.layouts = ReviewLayouts(self)
         self.f = SimpleNamespace()
         for module in feature_modules():
             setattr(self.f, module.NAME, module.install(self))
@@ -125,6 +132,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     def _build_status_bar(self) -> None:
+        self.zoom_label = ZoomLabel(self.canvas)
+        self.statusBar().addPermanentWidget(self.zoom_label)
         self.busy_label = QLabel()
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 1000)
@@ -155,7 +164,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        self.settings.save_window(self.saveGeometry(), self.saveState())
+        if self.layouts.full_screen:
+            self.layouts.toggle_full_screen()
+        self.settings.save_window(self.saveGeometry(), self.layouts.state_to_save())
+        self.shuttle.detach()
         self.library_panel.detach()
         self.controller.shutdown()
         self.runner.shutdown()
@@ -185,7 +197,7 @@ class MainWindow(QMainWindow):
 
     def _opened(self, recording) -> None:
         self._busy(None)
-        self.controller.open(recording)
+        self.controller.open(recording, start=self.positions.start_index(recording))
         self.info.show_source(recording)
         self.setWindowTitle(self.title(recording.view.file_name))
         self.statusBar().showMessage(f"Opened {recording.view.file_name}: SHA-256 verified.", 8000)

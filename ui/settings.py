@@ -1,4 +1,4 @@
-"""Per-user UI state (window layout, recent folders) in an INI file inside the library home.
+"""Per-user UI state (window layout, recent folders, where each recording was left) in an INI file inside the library home.
 
 Keeping it beside the library rather than in the platform registry means REVIEWER_HOME isolates it too: tests
 and portable installs never read or overwrite the real user's layout.
@@ -49,6 +49,18 @@ class Settings:
     def last_folder(self) -> Path | None:
         folders = self.recent_folders()
         return folders[0] if folders else None
+
+    # -- where each recording was left ----------------------------------------------------------------------------
+    def last_position(self, recording_id: str) -> int | None:
+        v = self._q.value(f"positions/{recording_id}")
+        try:
+            return int(v) if v is not None else None
+        except (TypeError, ValueError):
+            return None  # a hand-edited or damaged entry: start from the beginning
+
+    def save_position(self, recording_id: str, index: int) -> None:
+        self._q.setValue(f"positions/{recording_id}", int(index))
+        self._q.sync()
 
     # -- flags ----------------------------------------------------------------------------------------------------
     def flag(self, name: str) -> bool:

@@ -42,9 +42,12 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     S("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "redo_last", menu="Edit"),
 
     S("play_pause", ("Space",), "Play / pause", "controller.toggle_play"),
-    S("shuttle_reverse", ("J",), "Shuttle backwards (press again to go faster)", "controller.shuttle_j"),
-    S("shuttle_stop", ("K",), "Stop (pause)", "controller.shuttle_k"),
-    S("shuttle_forward", ("L",), "Shuttle forwards (press again to go faster)", "controller.shuttle_l"),
+    S("shuttle_reverse", ("J",), "Play backwards; press again for -2x, -4x (K held + J: one frame back)",
+      "shuttle.j"),
+    S("shuttle_stop", ("K",), "Stop and reset the speed to 1x (hold K, press J or L to step a frame)",
+      "shuttle.k"),
+    S("shuttle_forward", ("L",), "Play forwards; press again for 2x, 4x (K held + L: one frame forward)",
+      "shuttle.l"),
     S("step_forward", ("Right", "."), "Step one frame forward", "controller.step", (1,)),
     S("step_back", ("Left", ","), "Step one frame back", "controller.step", (-1,)),
     S("jump_forward_1s", ("Shift+Right",), "Jump 1 second forward", "controller.jump_seconds", (1.0,)),
@@ -62,6 +65,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     S("zoom_200", ("2",), "Zoom 200%", "canvas.set_zoom", (2.0,), menu="View"),
     S("zoom_400", ("4",), "Zoom 400%", "canvas.set_zoom", (4.0,), menu="View"),
     S("find", ("Ctrl+F",), "Search the library", "focus_search", menu="View"),
+    S("review_layout", ("Ctrl+Shift+F", "`"), "Review layout: the picture takes the window (again: docks back)",
+      "layouts.toggle_review", menu="View"),
+    S("full_screen", ("F11",), "Full screen with an overlay transport (again, or Esc: leave)",
+      "layouts.toggle_full_screen", menu="View"),
 
     S("help_shortcuts", ("F1", "?"), "Show this list of shortcuts", "show_shortcuts", menu="Help"),
 )

@@ -45,7 +45,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
             raise IntegrityError(source.path, expected_sha256, src_sha)
     spans, total_ticks = plan(source, request.ranges)
     leak = LeakReport() if request.leak_check else None
-    checker = make_checker(mask_set, request, source.table.time_base, leak) if leak is not None else None
+    checker = make_checker(mask_set, request, source.table.time_base, leak, out_path) if leak is not None else None
     t = source.table
     ranges = [{"in": a, "out": b, "in_pts": int(t.pts[a]), "out_pts": int(t.pts[b]),
                "in_media_time": t.media_time(a), "out_media_time": t.media_time(b), "output_start_pts": base}

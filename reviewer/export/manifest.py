@@ -63,7 +63,7 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
         "output": {"name": out_path.name, "size": out_size, "sha256": out_sha256, "frames": frames,
                    "duration": round(duration, 6), "container": "mp4", "video": "h264/yuv420p", "audio": "aac"},
         "ranges": ranges,
-        "masks": {"sha256": mask_hash(mask_json), "data": mask_json},
+        "masks": {"sha256": mask_hash(mask_json), "data": mask_json, "approval": provenance.approval},
         "settings": settings,
         "tool": {"name": "BWV Reviewer", "version": reviewer.__version__,
                  "libav": {k: ".".join(map(str, v)) for k, v in av.library_versions.items()}},
@@ -133,6 +133,9 @@ def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str
         v.problems.append("mask data does not match the recorded mask-set hash")
     else:
         v.checks.append("mask-set hash")
+    approval = m.get("masks", {}).get("approval")
+    if approval and approval.get("mask_sha256") != m.get("masks", {}).get("sha256"):
+        v.problems.append("the recorded approval pins a different mask set than the one applied")
     out = m.get("output", {})
     if not output.exists():
         v.problems.append(f"{output}: output file not found")

@@ -95,3 +95,70 @@ def measure(effect: Effect, y, u, v, region: Region, inner: np.ndarray) -> float
     if effect.kind is EffectKind.PIXELATE:
         return block_spread(y, region, inner, effect.strength)
     return fine_detail(y, region, inner)
+
+
+# Source likeness (ADR 0005): how much of the source's fine detail survives in the output region. 256 samples
+# per region and frame keep the source side small (1 KB; held until the output is decoded) and the estimate
+# within about +-0.06, well inside the gap between a proper effect and a weak one.
+PROBE_SAMPLES = 256
+DETAIL_MIN_STD = 2.0  # source detail below this (grey levels) is flat: nothing there to leak
+
+
+def probe_scale(region: Region) -> int:
+    """The finest detail an effect must remove: the minimum pixelate block for this region (validate.py)."""
+    from reviewer.redact.validate import min_pixel_block
+
+    return min_pixel_block(min(region.x1 - region.x0, region.y1 - region.y0)) | 1
+
+
+def _sample_points(inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up to PROBE_SAMPLES interior pixels on an even grid over the box: chosen from the geometry alone (so the
+    source and the output are sampled at the same places) and without scanning every pixel of a big region."""
+    h, w = inner.shape
+    side = 2 * int(np.sqrt(PROBE_SAMPLES))  # a grid of 4x the samples, so thin or sparse shapes still fill up
+    gy = np.unique(np.linspace(0, h - 1, min(h, side)).astype(np.int64))
+    gx = np.unique(np.linspace(0, w - 1, min(w, side)).astype(np.int64))
+    r, c = np.nonzero(inner[np.ix_(gy, gx)])
+    if r.size > PROBE_SAMPLES:
+        keep = np.linspace(0, r.size - 1, PROBE_SAMPLES).astype(np.int64)
+        r, c = r[keep], c[keep]
+    return gy[r], gx[c]
+
+
+def detail_probe(y: np.ndarray, region: Region, inner: np.ndarray) -> np.ndarray | None:
+    """The region's fine detail at the sample points: luma minus its mean over a probe_scale window (clipped to
+    the region's box, the same on both sides). None when too few pixels are visible to show anything."""
+    if np.count_nonzero(inner) < MIN_PIXELS:
+        return None
+    r, c = _sample_points(inner)
+    if r.size == 0:
+        return None
+    crop = y[region.y0:region.y1, region.x0:region.x1]
+    h, w = crop.shape
+    half = probe_scale(region) // 2
+    r0, r1 = np.maximum(r - half, 0), np.minimum(r + half + 1, h)
+    c0, c1 = np.maximum(c - half, 0), np.minimum(c + half + 1, w)
+    # only the rows and columns the windows reach: a summed-area table of the whole box would cost more than
+    # the rest of the check on a full-frame (inverse) region
+    ya, yb, xa, xb = int(r0.min()), int(r1.max()), int(c0.min()), int(c1.max())
+    sums = cv2.integral(np.ascontiguousarray(crop[ya:yb, xa:xb]))
+    r0, r1, c0, c1 = r0 - ya, r1 - ya, c0 - xa, c1 - xa
+    total = sums[r1, c1] - sums[r0, c1] - sums[r1, c0] + sums[r0, c0]
+    mean = total / ((r1 - r0) * (c1 - c0))
+    return (crop[r, c] - mean).astype(np.float32)
+
+
+def retained_detail(out_probe: np.ndarray | None, src_probe: np.ndarray | None) -> float:
+    """The share of the source's fine detail the output still carries: the least-squares weight of the source
+    detail in the output's (1 = all of it, 0 = none; noise or block edges unrelated to the source add nothing).
+    0 when the source had no detail to carry."""
+    if out_probe is None or src_probe is None:
+        return 0.0
+    s = src_probe.astype(np.float32)
+    o = out_probe.astype(np.float32)
+    s -= s.mean()
+    o -= o.mean()
+    var = float((s * s).mean())
+    if var < DETAIL_MIN_STD ** 2:
+        return 0.0
+    return float((s * o).mean() / var)

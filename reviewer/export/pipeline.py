@@ -21,14 +21,14 @@ from reviewer.atomic import fsync_dir, locked_temp
 from reviewer.errors import Cancelled, ReviewerError
 from reviewer.export import overlays as ov
 from reviewer.export.audio_redact import AudioSpan, audio_layout, span_samples
-from reviewer.export.measures import measure, visible_interiors
+from reviewer.export.measures import detail_probe, measure, visible_interiors
 from reviewer.export.settings import ExportRequest
 from reviewer.leftovers import sweep_for
 from reviewer.media.source import MediaSource
 from reviewer.media.timecode import camera_time, format_camera_time
 from reviewer.prefetch import Prefetch
 from reviewer.progress import NO_TASK, Task
-from reviewer.redact.model import MaskSet
+from reviewer.redact.model import EffectKind, MaskSet
 from reviewer.redact.planes import Planes
 from reviewer.redact.render import effect_of, redact, regions_at
 
@@ -53,6 +53,7 @@ class EncodeRecord:
 
     frames: list[PlannedFrame] = field(default_factory=list)
     source_measures: list[list[float]] = field(default_factory=list)
+    source_probes: list[list] = field(default_factory=list)  # per frame and region: measures.detail_probe or None
     audio_rate: int | None = None
     audio_spans_out: list[tuple[float, float, str]] = field(default_factory=list)  # output seconds
 
@@ -120,11 +121,12 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
             items = _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor, task)
             done = 0
             with Prefetch(items, depth=6, name="export-decode") as frames:
-                for vf, planned, measures in frames:
+                for vf, planned, (measures, probes) in frames:
                     if task.cancel.cancelled:
                         raise Cancelled("export")
                     record.frames.append(planned)
                     record.source_measures.append(measures)
+                    record.source_probes.append(probes)
                     for p in vs.encode(vf):
                         out.mux(p)
                     if audio_gen is not None:
@@ -165,11 +167,13 @@ def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor
             frame = reader.frame(i)
             planes = Planes.wrap(frame.video)
             regions = regions_at(mask_set, frame.pts, planes.width, planes.height)
-            measures = []
+            measures, probes = [], []
             if request.leak_check:  # the source side of the leak check; nothing to compare against otherwise
                 inners = visible_interiors([reg for _, reg in regions], exclude)
                 measures = [measure(effect_of(trk), planes.y, planes.u, planes.v, reg, inner)
                             for (trk, reg), inner in zip(regions, inners)]
+                probes = [None if effect_of(trk).kind is EffectKind.SOLID else detail_probe(planes.y, reg, inner)
+                          for (trk, reg), inner in zip(regions, inners)]
             redactor(planes, mask_set, frame.pts, regions=regions)
             camera = format_camera_time(camera_time(source.camera_start, table.media_time(i)))
             ov.draw(planes, request.overlays, i, camera)
@@ -177,7 +181,7 @@ def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor
             vf.pict_type = av.video.frame.PictureType.NONE  # else x264 copies the source's I/P/B decisions
             vf.pts = base + frame.pts - first_pts
             vf.time_base = tb
-            yield vf, PlannedFrame(i, frame.pts, vf.pts), measures
+            yield vf, PlannedFrame(i, frame.pts, vf.pts), (measures, probes)
 
 
 def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):

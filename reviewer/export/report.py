@@ -11,6 +11,8 @@ from reviewer.atomic import write_bytes
 from reviewer.export.pdf import Document
 from reviewer.media.frametable import FrameTable
 from reviewer.media.timecode import format_media_time
+from reviewer.redact.coverage import track_span
+from reviewer.redact.model import MaskTrack
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,17 @@ def _frames(table: FrameTable, start_pts: int | None, end_pts: int | None) -> st
         return "-"
     a = table.index_at_or_before_pts(start_pts)
     b = table.index_at_or_before_pts(end_pts if end_pts is not None else start_pts)
+    return _frame_span(table, a, b)
+
+
+def _frame_span(table: FrameTable, a: int, b: int) -> str:
     return f"frames {a}-{b} ({format_media_time(table.media_time(a))} - {format_media_time(table.media_time(b))})"
+
+
+def _track_frames(table: FrameTable, t: dict) -> str:
+    """The frames a mask reaches by the one rule the export applied (it holds until hidden, ADR 0004)."""
+    span = track_span(MaskTrack.from_json(t), table)
+    return "-" if span is None else _frame_span(table, *span)
 
 
 def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> bytes:
@@ -48,6 +60,12 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
     d.text(f"Export: {out['name']} ({out['size']} bytes, {out['frames']} frames, {out['duration']:.3f} s)")
     d.text(f"Export SHA-256: {out['sha256']}", size=9)
     d.text(f"Mask set SHA-256: {manifest['masks']['sha256']}", size=9)
+    approval = manifest["masks"].get("approval")
+    if approval:
+        d.text(f"Mask set approved by {approval['approved_by']} ({approval['role']}) at {approval['approved_at']}; "
+               f"approved SHA-256: {approval['mask_sha256']}", size=9)
+    else:
+        d.text("Mask set NOT approved by a second user: this is not a redacted copy.", size=9)
     d.text(f"Manifest SHA-256: {manifest['manifest_sha256']}", size=9)
     leak = manifest.get("leak_check")
     if leak:
@@ -66,7 +84,7 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
         d.text("No redactions were applied.")
     for t in data["tracks"]:
         kfs = t["keyframes"]
-        span = _frames(table, kfs[0]["pts"] if kfs else None, kfs[-1]["pts"] if kfs else None)
+        span = _track_frames(table, t)
         why = t["reason"] + (f" - {t['reason_text']}" if t.get("reason_text") else "")
         eff = t["effect"]["kind"] + (" (inverse)" if t.get("inverse") else "")
         d.text(f"{t.get('label') or t['id'][:8]}: {t['kind']} {eff}, {span}, {len(kfs)} keyframes. Reason: {why}. "

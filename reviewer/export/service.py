@@ -12,8 +12,9 @@ from reviewer.config import workstation_id
 from reviewer.export import report
 from reviewer.export.job import ExportResult, export
 from reviewer.export.settings import EncoderSettings, ExportRequest, Overlays, Provenance
-from reviewer.govern.roles import Action
 from reviewer.progress import NO_TASK, Task
+from reviewer.redact.approval import decide_export
+from reviewer.redact.reasons import require_reasons
 from reviewer.redact.store import MaskStore
 
 
@@ -72,14 +73,11 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
     return out
 
 
-def is_redacted(mask_set) -> bool:
-    return bool(mask_set.tracks or mask_set.blackouts or mask_set.audio)
-
-
 def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
                progress: Callable[[float, str], None] | None = None, role: str | None = None) -> list[ExportResult]:
-    """Export a recording as the current user. An export without any redaction is an unredacted copy, which
-    the permission matrix keeps from trainers; every export is written to the audit trail with its recipient
+    """Export a recording as the current user. Only an approved mask set makes a redacted copy; anything else
+    is an unredacted copy, which the permission matrix keeps from trainers, and disclosures need approval too
+    (reviewer/redact/approval.py decides); every export is written to the audit trail with its recipient
     and purpose (the disclosure log DPA 2018 s62 asks for)."""
     if progress is not None and task.progress is None:
         task = Task(progress=progress, cancel=task.cancel)
@@ -87,15 +85,18 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
     opened = opened or library.open_recording(job.recording_id, reason=reason)
     view = opened.view
     mask_set = MaskStore(library).load(view.id)
+    require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
     gov = library.gov
-    action = Action.EXPORT_REDACTED if is_redacted(mask_set) else Action.EXPORT_UNREDACTED
-    role = gov.require(action, "recording", view.id, {"recipient": job.recipient, "purpose": job.purpose}).value
+    decision = decide_export(library, view.id, mask_set, job.purpose,
+                             {"recipient": job.recipient, "purpose": job.purpose})
+    role = decision.role.value
+    approval = decision.approval.to_json() if decision.approval else None
     ov = Overlays(redacted_banner="banner" in job.overlays, incident_ref=view.incident_ref or "",
                   watermark=f"For: {job.recipient}" if "watermark" in job.overlays and job.recipient else "",
                   timestamp="timestamp" in job.overlays)
     who = Provenance(operator=library.actor, role=role, workstation=workstation_id(library.paths.home),
                      purpose=job.purpose, recipient=job.recipient, recording_id=view.id,
-                     incident_ref=view.incident_ref or "")
+                     incident_ref=view.incident_ref or "", approval=approval)
     results = []
     outputs = job.outputs()
     for n, (path, ranges) in enumerate(outputs):
@@ -109,7 +110,8 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
             report.write(report.report_path_for(res.output), res.manifest, opened.table, marks)
         results.append(res)
         gov.record_now("recording", view.id, "recording.export", justification=job.purpose or None, details={
-            "recipient": job.recipient, "purpose": job.purpose, "redacted": action is Action.EXPORT_REDACTED,
+            "recipient": job.recipient, "purpose": job.purpose, "redacted": decision.redacted,
+            "approved_by": approval and approval["approved_by"],
             "output": str(res.output), "output_sha256": res.manifest["output"]["sha256"],
             "manifest_sha256": res.manifest["manifest_sha256"], "mask_set_sha256": res.manifest["masks"]["sha256"],
             "ranges": [[a, b] for a, b in ranges] or "all", "frames": res.frames,

@@ -41,6 +41,7 @@ class Provenance:
     recipient: str = ""
     recording_id: str | None = None
     incident_ref: str = ""
+    approval: dict | None = None  # who approved the mask set, when, and the hash they pinned (approval.py)
 
 
 @dataclass(frozen=True)

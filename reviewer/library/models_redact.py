@@ -6,10 +6,12 @@ gives sync one object to merge. Tombstones (deleted_at) let "redaction wins over
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reviewer.library.models import Base, Tracked, new_id
+from reviewer.library.models import Base, Tracked, UTCDateTime, new_id, utcnow
 
 
 class MaskTrackRow(Tracked, Base):
@@ -45,3 +47,19 @@ class RedactionRangeRow(Tracked, Base):
     end_pts: Mapped[int] = mapped_column(Integer, nullable=False)
     mode: Mapped[str] = mapped_column(String(20), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class MaskApprovalRow(Tracked, Base):
+    """A second user's approval of a recording's mask set, pinned to the set's hash (the manifest's mask_hash):
+    it counts only while the current masks hash to `mask_sha256`, so any later edit voids it without a write."""
+
+    __tablename__ = "mask_approvals"
+    __table_args__ = (Index("ix_mask_approvals_recording_id", "recording_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(String(36), ForeignKey("recordings.id", ondelete="RESTRICT"),
+                                              nullable=False)
+    mask_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    approved_by: Mapped[str] = mapped_column(String(200), nullable=False)  # username, as in the audit trail
+    approver_role: Mapped[str] = mapped_column(String(40), nullable=False)
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

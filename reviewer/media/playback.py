@@ -5,6 +5,8 @@
 - A play run: frames N, N+1, ... decoded in order through the same exact reader into a small bounded queue.
   The presenter takes the newest frame whose media time has come (take_due); older ones are dropped, never
   shown late. Every delivered frame names its index, so what is on screen is always known.
+- A reverse run: frames N, N-1, ... through reviewer.media.reverse (each GOP decoded forwards, handed out
+  backwards); the presenter's clock runs backwards, and take_due works the same way mirrored.
 
 Qt-free: the UI passes `convert` (numpy pixels -> QImage, run on the decode thread) and `on_result`.
 """
@@ -20,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from reviewer.media.frame_reader import Frame, FrameReader
+from reviewer.media.reverse import ReverseFeeder, segment_frames
 
 PLAYER_CACHE_BYTES = 192 * 1024 * 1024
 
@@ -66,6 +69,8 @@ class _Run:
     generation: int
     next_index: int
     done: bool = False
+    step: int = 1  # 1 forwards, -1 backwards
+    feeder: ReverseFeeder | None = None  # backwards only; made and used on the decode thread
 
 
 class DecodeWorker:
@@ -100,6 +105,9 @@ class DecodeWorker:
         self._clock_hint = -math.inf  # newest media time the presenter asked about
         self._processor: FrameProcessor | None = None
         self._processor_version = 0  # frames made under an older processor are never queued
+        info = getattr(source, "info", None)
+        yuv_bytes = int(1.5 * getattr(info, "width", 1920) * getattr(info, "height", 1080))
+        self._segment_frames = segment_frames(yuv_bytes)
         self._closing = False
         self.skipped_late = 0  # frames decoded during play but never converted because they were already late
         self._thread = threading.Thread(target=self._main, name="decode-worker", daemon=True)
@@ -133,6 +141,8 @@ class DecodeWorker:
             if run is not None and self._queue:
                 run.next_index = self._queue[0].index
                 run.done = False
+            if run is not None:
+                run.feeder = None  # backwards: a new feeder from there (a frame in conversion is redone too)
             self._queue.clear()
             self._cond.notify_all()
 
@@ -145,13 +155,17 @@ class DecodeWorker:
         return frame_pixels(frame, self.pixel_format), False
 
     # ---- play runs -----------------------------------------------------------------------------------------
-    def start_run(self, first_index: int, generation: int) -> None:
+    def start_run(self, first_index: int, generation: int, step: int = 1) -> None:
+        """Play from `first_index` forwards (step 1) or backwards (step -1)."""
+        if step not in (1, -1):
+            raise ValueError("step must be 1 or -1")
         with self._cond:
             self._request = None
             self._queue.clear()
-            self._clock_hint = -math.inf
+            self._clock_hint = -math.inf * step
             n = self.table.frame_count
-            self._run = _Run(generation, int(first_index), done=first_index >= n)
+            done = first_index >= n if step > 0 else first_index < 0
+            self._run = _Run(generation, int(first_index), done=done, step=step)
             self._cond.notify_all()
 
     def stop_run(self) -> None:
@@ -181,7 +195,8 @@ class DecodeWorker:
         with self._cond:
             self._clock_hint = media_time
             best = None
-            while self._queue and self._queue[0].media_time <= media_time + 1e-9:
+            step = self._run.step if self._run is not None else 1
+            while self._queue and (self._queue[0].media_time - media_time) * step <= 1e-9:
                 best = self._queue.popleft()
             ended = (self._run is None or self._run.done) and not self._queue
             if best is not None:
@@ -234,7 +249,13 @@ class DecodeWorker:
             reader.close()
 
     def _can_produce(self) -> bool:
-        return self._run is not None and not self._run.done and len(self._queue) < self._queue_max
+        run = self._run
+        if run is None or run.done:
+            return False
+        if len(self._queue) < self._queue_max:
+            return True
+        # backwards, a full queue is the time to decode the next segment down (paced by the feeder)
+        return run.step < 0 and (run.feeder is None or run.feeder.decode_wanted())
 
     def _serve(self, reader: FrameReader, req: _Request) -> None:
         frame = reader.frame(req.index) if req.exact else self._preview(reader, req.index)
@@ -264,6 +285,9 @@ class DecodeWorker:
         return reader.frame(key)
 
     def _produce(self, reader: FrameReader, run: _Run) -> None:
+        if run.step < 0:
+            self._produce_reverse(reader, run)
+            return
         i = run.next_index
         frame = reader.frame(i)
         n = self.table.frame_count
@@ -286,4 +310,45 @@ class DecodeWorker:
                 self._queue.append(delivery)
             run.next_index = i + 1
             run.done = run.next_index >= n
+            self._cond.notify_all()
+
+    def _produce_reverse(self, reader: FrameReader, run: _Run) -> None:
+        """One step backwards: hand the presenter the next frame down when the queue has room, else decode one
+        frame of the segment below."""
+        table = self.table
+        with self._cond:
+            if run.feeder is None:
+                run.feeder = ReverseFeeder(reader, table, run.next_index, self._segment_frames)
+            feeder = run.feeder
+            room = len(self._queue) < self._queue_max
+            hint = self._clock_hint
+            version = self._processor_version
+        if math.isfinite(hint):
+            feeder.skip_to(table.index_at_media_time(max(0.0, hint)))
+        frame = feeder.pop() if room else None
+        if frame is None:
+            if feeder.decode_wanted():
+                feeder.decode_step()
+            with self._cond:
+                if self._run is run and run.feeder is feeder:
+                    run.done = feeder.finished
+                    self._cond.notify_all()
+            return
+        i = frame.index
+        # the frame below is already due: this one would only be shown late
+        late = i > 0 and table.media_time(i - 1) >= hint
+        delivery = None
+        if late:
+            self.skipped_late += 1
+        else:
+            px, processed = self._pixels(frame)
+            delivery = Delivery(run.generation, i, frame.pts, table.media_time(i), px, self._convert(px),
+                                exact=True, processed=processed)
+        with self._cond:
+            if self._run is not run or run.feeder is not feeder or version != self._processor_version:
+                return
+            if delivery is not None:
+                self._queue.append(delivery)
+            run.next_index = i - 1
+            run.done = feeder.finished
             self._cond.notify_all()

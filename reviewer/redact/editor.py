@@ -47,18 +47,9 @@ class MaskEditor:
 
     # ---- primitive commands -------------------------------------------------------------------------------
     def _put_track(self, name: str, new: MaskTrack | None, old: MaskTrack | None, merge_key=None) -> None:
-        rid = self.recording_id
-
-        def apply(track: MaskTrack | None, other: MaskTrack | None) -> Callable[[], None]:
-            def run() -> None:
-                if track is None:
-                    self.store.delete_track(rid, other.id)
-                else:
-                    self.store.save_track(rid, track)
-                self.reload()
-            return run
-
-        self.undo.push(Command(name, apply(new, old), apply(old, new), merge_key))
+        """One track's change as a command; None new deletes old, None old creates new."""
+        self.undo.push(Command(name, lambda: self._set_all([new], [old]), lambda: self._set_all([old], [new]),
+                               merge_key))
 
     def _put_range(self, name: str, kind: str, new: PtsRange | None, old: PtsRange | None) -> None:
         rid = self.recording_id
@@ -76,7 +67,7 @@ class MaskEditor:
 
     # ---- operations -----------------------------------------------------------------------------------------
     def add_track(self, kind: ShapeKind, pts: int, points: tuple[Point, ...], effect: Effect = Effect(),
-                  reason: str = "other", label: str = "", **extra) -> MaskTrack:
+                  reason: str = "", label: str = "", **extra) -> MaskTrack:
         t = MaskTrack(kind, (Keyframe(pts, tuple(points)),), effect=effect, reason=reason, label=label,
                       author=self.author, **extra)
         self._put_track(f"draw {kind.value}", t, None)
@@ -119,22 +110,74 @@ class MaskEditor:
         self._put_track("edit mask", new, old)
         return new
 
+    def edit_tracks(self, changes: dict[str, dict]) -> list[MaskTrack]:
+        """Property edits of several masks ({track id: {field: value}}) as ONE undo step: editing a selection
+        is one gesture, and one Ctrl+Z must take all of it back."""
+        olds = [self.track(tid) for tid in changes]
+        news = [old.edited(**changes[old.id]) for old in olds]
+        self._put_tracks("edit mask" if len(news) == 1 else f"edit {len(news)} masks", news, olds)
+        return news
+
+    def delete_tracks(self, track_ids: list[str]) -> None:
+        """Delete a selection of masks as one undo step."""
+        olds = [self.track(tid) for tid in track_ids]
+        self._put_tracks("delete mask" if len(olds) == 1 else f"delete {len(olds)} masks", [None] * len(olds), olds)
+
+    def duplicate_tracks(self, track_ids: list[str]) -> list[MaskTrack]:
+        """Copy a selection of masks as one undo step; returns the copies."""
+        copies = [dataclasses.replace(old, id=str(uuid.uuid4()), label=(old.label + " copy").strip())
+                  for old in (self.track(tid) for tid in track_ids)]
+        self._put_tracks("duplicate mask" if len(copies) == 1 else f"duplicate {len(copies)} masks", copies,
+                         [None] * len(copies))
+        return copies
+
+    def _put_tracks(self, name: str, news: list[MaskTrack | None], olds: list[MaskTrack | None]) -> None:
+        """Several tracks' changes as ONE command (pairs new, old, as _put_track)."""
+        if news:
+            self.undo.push(Command(name, lambda: self._set_all(news, olds), lambda: self._set_all(olds, news)))
+
+    def _set_all(self, targets: list[MaskTrack | None], currents: list[MaskTrack | None]) -> None:
+        """Make each track its target; if one write is refused, put back those already made, so the data
+        never stops half way through one undo step."""
+        done: list[int] = []
+        try:
+            for i, (target, current) in enumerate(zip(targets, currents)):
+                self._set_one(target, current)
+                done.append(i)
+        except BaseException:
+            for i in reversed(done):
+                self._set_one(currents[i], targets[i])
+            raise
+        finally:
+            self.reload()
+
+    def _set_one(self, target: MaskTrack | None, current: MaskTrack | None) -> None:
+        if target is None:
+            self.store.delete_track(self.recording_id, current.id)
+        else:
+            self.store.save_track(self.recording_id, target)
+
     def delete_track(self, track_id: str) -> None:
-        self._put_track("delete mask", None, self.track(track_id))
+        self.delete_tracks([track_id])
 
     def duplicate_track(self, track_id: str) -> MaskTrack:
-        old = self.track(track_id)
-        new = dataclasses.replace(old, id=str(uuid.uuid4()), label=(old.label + " copy").strip())
-        self._put_track("duplicate mask", new, None)
-        return new
+        return self.duplicate_tracks([track_id])[0]
 
     def split_track(self, track_id: str, pts: int) -> tuple[MaskTrack, MaskTrack]:
-        """Two tracks: up to and including pts, and from pts on (both hold the geometry at pts)."""
+        """Two tracks: up to just before pts, and from pts on. A mask holds until hidden (ADR 0004), so the first
+        half ends with a hidden keyframe at pts; between them they show exactly what the one track showed."""
         old = self.track(track_id)
-        at = interpolate(old, pts) or _nearest_points(old, pts)
-        first = old.edited(keyframes=tuple(k for k in old.keyframes if k.pts < pts) + (Keyframe(pts, at),))
-        second = dataclasses.replace(old, id=str(uuid.uuid4()),
-                                     keyframes=(Keyframe(pts, at),) + tuple(k for k in old.keyframes if k.pts > pts))
+        shown = interpolate(old, pts)
+        at = shown or _nearest_points(old, pts)
+        before = tuple(k for k in old.keyframes if k.pts < pts)
+        # one tick before pts the motion is still on its way to the next keyframe: pin it there, or the first
+        # half would hold its previous keyframe still instead of moving as the whole track did
+        last = interpolate(old, pts - 1)
+        if last is not None and old.keyframe_at(pts - 1) is None and before:
+            before += (Keyframe(pts - 1, last),)
+        first = old.edited(keyframes=before + (Keyframe(pts, at, True),))
+        second = dataclasses.replace(old, id=str(uuid.uuid4()), keyframes=(Keyframe(pts, at, shown is None),)
+                                     + tuple(k for k in old.keyframes if k.pts > pts))
         self.undo.push(Command("split mask", lambda: self._save_both(first, second),
                                lambda: self._unsplit(old, second)))
         return first, second

@@ -1,12 +1,13 @@
 """interpolate(track, pts): THE geometry of a track at a frame. The editor preview and the export both call this.
 
-Rules:
-- outside [first keyframe, last keyframe] there is nothing;
-- from a hidden keyframe until the next visible keyframe there is nothing;
+Rules (ADR 0004, "A mask stays until hidden"):
+- before the first keyframe there is nothing: a mask starts on the frame it was drawn (or tracked back) to;
+- from a hidden keyframe until the next visible keyframe there is nothing ("hide from here");
 - at a keyframe the keyframe's own points, exactly;
 - between two visible keyframes, linear motion vertex by vertex (polygons with different vertex counts are
   resampled by arc length to the larger count);
-- between a visible keyframe and a following hidden one, the geometry holds still.
+- after a visible keyframe with no later one, or until a following hidden one, the geometry holds still: a mask
+  stays until it is hidden, it never lapses at its last keyframe.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from reviewer.redact.model import MaskTrack, Point
 
 def interpolate(track: MaskTrack, pts: int) -> tuple[Point, ...] | None:
     times = track.pts_list
-    if not times or pts < times[0] or pts > times[-1]:
+    if not times or pts < times[0]:
         return None
     i = bisect.bisect_right(times, pts) - 1
     k0 = track.keyframes[i]

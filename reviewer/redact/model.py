@@ -82,7 +82,7 @@ class MaskTrack:
     padding: float = 0.0  # grow the region by this fraction of its size on every side
     inverse: bool = False  # redact everything except the region
     label: str = ""
-    reason: str = "other"
+    reason: str = ""  # "" = not given yet: the export refuses the set until every mask has one (reasons.py)
     reason_text: str = ""
     author: str = ""
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -149,7 +149,7 @@ class MaskTrack:
             padding=float(d.get("padding", 0.0)),
             inverse=bool(d.get("inverse", False)),
             label=str(d.get("label", "")),
-            reason=str(d.get("reason", "other")),
+            reason=str(d.get("reason") or ""),  # never a silent default: it goes into the court report
             reason_text=str(d.get("reason_text", "")),
             author=str(d.get("author", "")),
             id=str(d.get("id") or uuid.uuid4()),

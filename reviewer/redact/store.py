@@ -13,6 +13,7 @@ from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_redact import MaskTrackRow, RedactionRangeRow
 from reviewer.redact.model import (Effect, Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind,
                                    mask_set_to_json)
+from reviewer.redact.validate import Bounds, MaskError, check_range, check_track
 
 
 
@@ -40,39 +41,59 @@ class MaskStore:
         self.library = library
         self.gov = library.gov
         self.events = Publisher()
+        self._bounds: dict[str, Bounds] = {}
+        self._deferred: list[tuple[str, str]] | None = None  # changes announced after an import commits
 
     # ---- reading --------------------------------------------------------------------------------------------
-    def load(self, recording_id: str) -> MaskSet:
-        with self.library.sessions() as s:
-            tracks = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
-                                                          MaskTrackRow.deleted_at.is_(None))
-                               .order_by(MaskTrackRow.created_at, MaskTrackRow.id)).all()
-            ranges = s.scalars(select(RedactionRangeRow).where(RedactionRangeRow.recording_id == recording_id,
-                                                               RedactionRangeRow.deleted_at.is_(None))
-                               .order_by(RedactionRangeRow.start_pts, RedactionRangeRow.id)).all()
-            blackouts = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
-                              if r.kind == "blackout")
-            audio = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
-                          if r.kind == "audio")
-            return MaskSet(tuple(_track_of(t) for t in tracks), blackouts, audio)
+    def load(self, recording_id: str, s=None) -> MaskSet:
+        """The recording's current masks; `s`: read inside that session (e.g. a gate's transaction)."""
+        if s is None:
+            with self.library.sessions() as s:
+                return self.load(recording_id, s)
+        tracks = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
+                                                      MaskTrackRow.deleted_at.is_(None))
+                           .order_by(MaskTrackRow.created_at, MaskTrackRow.id)).all()
+        ranges = s.scalars(select(RedactionRangeRow).where(RedactionRangeRow.recording_id == recording_id,
+                                                           RedactionRangeRow.deleted_at.is_(None))
+                           .order_by(RedactionRangeRow.start_pts, RedactionRangeRow.id)).all()
+        blackouts = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
+                          if r.kind == "blackout")
+        audio = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
+                      if r.kind == "audio")
+        return MaskSet(tuple(_track_of(t) for t in tracks), blackouts, audio)
 
     # ---- writing --------------------------------------------------------------------------------------------
-    def _check_recording(self, s, recording_id: str) -> None:
-        if s.get(Recording, recording_id) is None:
+    def _check_recording(self, s, recording_id: str) -> Bounds:
+        rec = s.get(Recording, recording_id)
+        if rec is None:
             raise NotFound(f"no recording {recording_id} in the library")
+        return self.bounds(recording_id, rec)
+
+    def bounds(self, recording_id: str, rec: Recording | None = None) -> Bounds:
+        """Picture size and pts span of the recording (from its frame table, cached on disk), for validation."""
+        b = self._bounds.get(recording_id)
+        if b is None:
+            if rec is None:
+                with self.library.sessions() as s:
+                    return self._check_recording(s, recording_id)
+            view = self.library.get(recording_id)
+            table = self.library.frame_tables.get_or_build(rec.sha256, view.original_path)
+            b = Bounds(rec.width, rec.height, int(table.pts[0]), int(table.pts[-1]), table.frame_count)
+            self._bounds[recording_id] = b
+        return b
 
     def save_track(self, recording_id: str, track: MaskTrack) -> None:
         actor = self.library.actor
         with self.gov.write() as s:
             self.gov.require(Action.REDACT, "mask_track", track.id, s=s)
-            self._check_recording(s, recording_id)
+            check_track(track, self._check_recording(s, recording_id))
             row = s.get(MaskTrackRow, track.id)
             action = "update" if row is not None and row.deleted_at is None else "create"
             if row is None:
                 row = MaskTrackRow(id=track.id, recording_id=recording_id, updated_by=actor)
                 s.add(row)
             elif row.recording_id != recording_id:
-                raise ValueError(f"track {track.id} belongs to another recording")
+                raise MaskError(f"mask {track.id} belongs to another recording")
             else:
                 row.touch(actor)
                 row.deleted_at = None  # an undo of a delete brings the track back
@@ -96,17 +117,17 @@ class MaskStore:
     def save_range(self, recording_id: str, kind: str, r: PtsRange) -> None:
         if kind not in ("blackout", "audio"):
             raise ValueError(f"range kind must be blackout or audio, got {kind!r}")
-        if kind == "audio" and r.mode not in ("mute", "bleep"):
-            raise ValueError(f"audio redaction mode must be mute or bleep, got {r.mode!r}")
         actor = self.library.actor
         with self.gov.write() as s:
             self.gov.require(Action.REDACT, f"{kind}_range", r.id, s=s)
-            self._check_recording(s, recording_id)
+            check_range(kind, r, self._check_recording(s, recording_id))
             row = s.get(RedactionRangeRow, r.id)
             action = "update" if row is not None and row.deleted_at is None else "create"
             if row is None:
                 row = RedactionRangeRow(id=r.id, recording_id=recording_id, updated_by=actor)
                 s.add(row)
+            elif row.recording_id != recording_id or row.kind != kind:
+                raise MaskError(f"{kind} range {r.id} belongs to another recording or is a {row.kind} range")
             else:
                 row.touch(actor)
                 row.deleted_at = None
@@ -126,16 +147,34 @@ class MaskStore:
             self._record(s, recording_id, f"{row.kind}_range.delete", f"{row.kind}_range", range_id, {})
         self._changed(recording_id, range_id)
 
-    def import_set(self, recording_id: str, ms: MaskSet) -> int:
-        """Add (or update, by id) every track and range of `ms`. Returns how many records were written."""
+    def import_set(self, recording_id: str, ms: MaskSet, source: str = "") -> int:
+        """Add (or update, by id) every track and range of `ms`, all or nothing: one transaction, so a problem
+        with the last record leaves none of the others behind. Returns how many records were written."""
+        ids = [t.id for t in ms.tracks] + [r.id for r in ms.blackouts + ms.audio]
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                raise MaskError(f"id {i} is used twice")
+            seen.add(i)
         n = 0
-        for t in ms.tracks:
-            self.save_track(recording_id, t)
-            n += 1
-        for kind, ranges in (("blackout", ms.blackouts), ("audio", ms.audio)):
-            for r in ranges:
-                self.save_range(recording_id, kind, r)
-                n += 1
+        self._deferred = []
+        try:
+            with self.gov.write() as s:
+                self.gov.require(Action.REDACT, "recording", recording_id, s=s)
+                for t in ms.tracks:
+                    self.save_track(recording_id, t)
+                    n += 1
+                for kind, ranges in (("blackout", ms.blackouts), ("audio", ms.audio)):
+                    for r in ranges:
+                        self.save_range(recording_id, kind, r)
+                        n += 1
+                self._record(s, recording_id, "masks.import", "recording", recording_id,
+                             {"records": n, "source": source})
+            changed = self._deferred
+        finally:
+            self._deferred = None
+        for rid, oid in changed:
+            self._changed(rid, oid)
         return n
 
     def export_json(self, recording_id: str) -> dict:
@@ -146,4 +185,7 @@ class MaskStore:
         self.gov.record(s, object_type, object_id, action, details={"recording_id": recording_id, **details})
 
     def _changed(self, recording_id: str, object_id: str) -> None:
+        if self._deferred is not None:
+            self._deferred.append((recording_id, object_id))
+            return
         self.events.emit("masks_changed", {"recording_id": recording_id, "object_id": object_id})

@@ -112,6 +112,11 @@ def test_trainer_exports_only_redacted_copies_and_every_export_is_logged(fresh_h
     masks.write_text(json.dumps({"tracks": [{"kind": "rect", "reason": "third-party face",
                                              "keyframes": [{"pts": pts0, "points": [[0, 0], [50, 50]]}]}]}))
     as_user(trainer, "masks", "import", rid, str(masks))
+    unapproved = as_user(trainer, "export", rid, "--out", str(tmp_path / "t.mp4"), "--recipient", "academy",
+                         "--purpose", "course", "--no-report", check=False)
+    assert unapproved.returncode == 1 and "a trainer may only export a mask set approved" in unapproved.stderr
+    assert not (tmp_path / "t.mp4").exists()
+    as_user(sup, "masks", "approve", rid)
     as_user(trainer, "export", rid, "--out", str(tmp_path / "t.mp4"), "--recipient", "academy",
             "--purpose", "course", "--no-report")
     log = json.loads(as_user(sup, "audit", "export", "--format", "json").stdout)

@@ -57,10 +57,13 @@ def test_between_keyframes_stays_within_both_geometries(track, data):
 
 
 @given(tracks(ShapeKind.POLYGON), st.integers(min_value=-1000, max_value=200_000))
-def test_nothing_outside_the_range_or_while_hidden(track, p):
+def test_nothing_before_the_start_or_while_hidden_and_held_after_the_last_keyframe(track, p):
     got = interpolate(track, p)
-    if p < track.start_pts or p > track.end_pts:
+    if p < track.start_pts:
         assert got is None
+    last = track.keyframes[-1]
+    if p >= last.pts:  # a mask stays until hidden: it never lapses at its last keyframe
+        assert got == (None if last.hidden else last.points)
     # the last keyframe at or before p decides visibility
     before = [k for k in track.keyframes if k.pts <= p]
     if before and before[-1].hidden:
@@ -87,4 +90,5 @@ def test_keying_by_pts_holds_on_a_vfr_clip(make_clip):
         assert abs(x - expected) < 1e-9
     # on a VFR clip, halfway in frames is not halfway in time
     assert abs(interpolate(t, int(table.pts[25]))[0][0] - 150.0) > 1.0
-    assert interpolate(t, int(table.pts[9])) is None and interpolate(t, int(table.pts[41])) is None
+    assert interpolate(t, int(table.pts[9])) is None
+    assert interpolate(t, int(table.pts[41])) == t.keyframes[-1].points, "held after the last keyframe"

@@ -62,9 +62,13 @@ def test_split_duplicate_hidden_and_ranges(lib_rec):
     pts = [int(p) for p in table.pts]
     t = ed.add_track(ShapeKind.ELLIPSE, pts[0], ((0.0, 0.0), (20.0, 20.0)))
     ed.set_geometry(t.id, pts[100], ((100.0, 0.0), (120.0, 20.0)))
+    whole = ed.track(t.id)
     a, b = ed.split_track(t.id, pts[50])
     assert a.end_pts == pts[50] and b.start_pts == pts[50]
-    assert interpolate(b, pts[50]) == interpolate(a, pts[50])
+    # the halves show, between them, exactly what the whole did: the first ends where the second starts
+    for i in (0, 49, 50, 100, len(pts) - 1):
+        assert (interpolate(a, pts[i]) or interpolate(b, pts[i])) == interpolate(whole, pts[i])
+    assert interpolate(a, pts[50]) is None and interpolate(b, pts[49]) is None
     ed.undo.undo()
     assert len(store.load(rec.id).tracks) == 1
     ed.set_hidden(t.id, pts[60], True)
@@ -77,6 +81,26 @@ def test_split_duplicate_hidden_and_ranges(lib_rec):
     assert store.load(rec.id).audio == ()
     with pytest.raises(ValueError):
         ed.add_range("audio", pts[10], pts[20], "whistle", "x")
+
+
+def test_a_selection_is_edited_deleted_and_duplicated_in_one_undo_step(lib_rec):
+    lib, rec = lib_rec
+    store = MaskStore(lib)
+    p0 = int(lib.open_recording(rec.id).table.pts[0])
+    ed = MaskEditor(store, rec.id)
+    a = ed.add_track(ShapeKind.RECT, p0, ((0.0, 0.0), (20.0, 20.0)), reason="personal data")
+    b = ed.add_track(ShapeKind.RECT, p0, ((30.0, 0.0), (50.0, 20.0)))
+    blur = Effect(EffectKind.BLUR, 30)
+    ed.edit_tracks({a.id: {"effect": blur}, b.id: {"effect": blur, "reason": "other"}})
+    assert [(t.effect, t.reason) for t in store.load(rec.id).tracks] == [(blur, "personal data"), (blur, "other")]
+    assert ed.undo.undo() == "edit 2 masks"
+    assert [(t.effect, t.reason) for t in store.load(rec.id).tracks] == [(Effect(), "personal data"), (Effect(), "")]
+    copies = ed.duplicate_tracks([a.id, b.id])
+    assert len(store.load(rec.id).tracks) == 4 and ed.undo.undo() == "duplicate 2 masks"
+    assert [t.id for t in store.load(rec.id).tracks] == [a.id, b.id] and copies[0].id != a.id
+    ed.delete_tracks([a.id, b.id])
+    assert store.load(rec.id).tracks == () and ed.undo.undo() == "delete 2 masks"
+    assert [t.id for t in store.load(rec.id).tracks] == [a.id, b.id]
 
 
 def test_coverage_review_and_navigation(make_clip):
@@ -97,7 +121,8 @@ def test_coverage_review_and_navigation(make_clip):
     assert cov.keyframes == [0, 10, 11, 20, 30]
     items = review_items([t], table, visited={0, 10})
     assert [(i.frame, i.kind) for i in items] == [(11, "jump"), (11, "unvisited keyframe"), (20, "hidden"),
-                                                  (20, "unvisited keyframe"), (30, "unvisited keyframe")]
+                                                  (20, "unvisited keyframe"), (30, "unvisited keyframe"),
+                                                  (91, "long hold")]  # held from 30 to the end, 30 fps
     assert next_keyframe(t, table, 10) == 11 and previous_keyframe(t, table, 10) == 0
     assert next_jump(t, table, 0) == 11 and next_jump(t, table, 11) is None
 

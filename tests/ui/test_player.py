@@ -93,7 +93,7 @@ def test_camera_time_go_to_and_readout(player, make_clip):
     c.seek_camera_time(start + dt.timedelta(seconds=4.1))
     assert_on_screen(player, clip, 123)
     assert player.transport.readout.text() == (
-        "frame 123 / 300 · media 00:00:04.100 · camera 2024-05-01 14:03:26.433 UTC")
+        "frame 123 of 299 · media 00:00:04.100 · camera 2024-05-01 14:03:26.433 UTC")
     with pytest.raises(ValueError, match="outside"):
         c.seek_camera_time(start + dt.timedelta(hours=1))
 
@@ -103,7 +103,7 @@ def test_readout_without_camera_time(player, make_clip):
     player.open(MediaSource.from_file(clip.path))
     player.controller.seek(45)
     player.settle(45)
-    assert player.transport.readout.text() == "frame 45 / 300 · media 00:00:01.500 · camera unknown"
+    assert player.transport.readout.text() == "frame 45 of 299 · media 00:00:01.500 · camera unknown"
     with pytest.raises(ValueError, match="no camera start"):
         player.controller.seek_camera_time(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
 

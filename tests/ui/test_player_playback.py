@@ -48,7 +48,7 @@ def test_1x_playback_shows_frames_in_order_with_the_right_codes_and_stops_at_the
     assert all(b > a for a, b in zip(indices, indices[1:])), "frames went backwards or repeated"
     assert indices[0] == start + 1 and indices[-1] == src.table.frame_count - 1
     assert len(indices) >= 0.9 * (src.table.frame_count - 1 - start), f"too many dropped: {c.stats}"
-    assert all(r.startswith(f"frame {i} / 300 ") for i, r in zip(rec.shown, rec.readouts))
+    assert all(r.startswith(f"frame {i} of 299 ") for i, r in zip(rec.shown, rec.readouts))
     assert canvas_code(player, clip) == c.current_index == src.table.frame_count - 1
 
 
@@ -101,7 +101,7 @@ def test_seek_while_playing_continues_from_the_new_frame(player, make_clip, qtbo
     assert [code for _, code in rec.images] == [clip.first_code + i for i in rec.shown]
 
 
-def test_speed_ladder_and_jkl_shuttle(player, make_clip, qtbot):
+def test_speed_ladder(player, make_clip, qtbot):
     clip = make_clip("cfr_h264")
     player.open(MediaSource.from_file(clip.path))
     c = player.controller
@@ -114,16 +114,3 @@ def test_speed_ladder_and_jkl_shuttle(player, make_clip, qtbot):
     c.set_speed(1.0)
     c.slower()
     assert c.speed == 0.5
-    c.seek(100)
-    player.settle(100)
-    c.shuttle_l()
-    assert c.playing and c.speed == 1.0
-    c.shuttle_l()
-    assert c.speed == 2.0
-    c.shuttle_l()
-    assert c.speed == 4.0
-    c.shuttle_k()
-    assert not c.playing
-    here = c.current_index
-    c.shuttle_j()  # paused: J steps back one exact frame
-    assert_on_screen(player, clip, here - 1)

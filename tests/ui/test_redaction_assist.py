@@ -70,21 +70,22 @@ def test_review_next_walks_hidden_stretches_jumps_and_unseen_keyframes(qtbot, wi
     expected = review_items(list(f.session.mask_set.tracks), c.table, {0})
     assert {(i.frame, i.kind) for i in expected} == {(10, "hidden"), (10, "unvisited keyframe"),
                                                       (20, "unvisited keyframe"), (21, "jump"),
-                                                      (21, "unvisited keyframe")}
+                                                      (21, "unvisited keyframe"), (82, "long hold")}
     # a mask that leaps from rest is one abrupt jump where the leap starts, not one per frame of the run
     fast = f.session.editor.add_track(ShapeKind.RECT, pts[0], box)
     f.session.editor.add_keyframes(fast.id, [Keyframe(pts[3], far)])
     assert [i.frame for i in review_items([f.session.track(fast.id)], c.table, {0}) if i.kind == "jump"] == [1]
-    assert "7 items" in f.panel.review_label.text()
+    assert "9 items" in f.panel.review_label.text()  # both masks hold after their last keyframe (ADR 0004)
 
     visited = []
-    for _ in range(6):
+    for _ in range(10):
         f.panel.review_button.click()
         qtbot.waitUntil(lambda: not c.busy, timeout=WAIT)
         settle(qtbot, window, c.current_index)
         visited.append(c.current_index)
-    assert visited == [1, 3, 10, 20, 21, 1]  # keyframes seen drop out; hidden stretches and jumps stay
-    assert "3 items" in f.panel.review_label.text()
+    # keyframes seen drop out; hidden stretches and jumps stay; the holds are walked every 2 s to the end
+    assert visited == [1, 3, 10, 20, 21, 82, 143, 204, 265, 1]
+    qtbot.waitUntil(lambda: "3 items" in f.panel.review_label.text(), timeout=WAIT)  # recounted a moment later
     f.panel.review_button.click()
     settle(qtbot, window, 10)
     assert f.session.selected == [track.id]

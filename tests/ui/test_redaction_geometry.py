@@ -55,7 +55,7 @@ def test_held_geometry_is_where_the_subject_was_last_seen():
     t = MaskTrack(ShapeKind.RECT, tuple(k))
     assert held_geometry(t, 50) == (interpolate(t, 50), True)
     assert held_geometry(t, 150) == (BOX, False) and hidden_at(t, 150) and not hidden_at(t, 50)
-    assert held_geometry(t, 300) == (((50, 50), (60, 60)), False)
+    assert held_geometry(t, 300) == (((50, 50), (60, 60)), True), "held after the last keyframe, live"
     assert held_geometry(t, -10) == (BOX, False)
 
 

@@ -130,8 +130,7 @@ class RedactionFeature:
         if not ids or self.session.editor is None:
             self.say("Select masks to delete.")
             return
-        for tid in ids:
-            self.session.editor.delete_track(tid)
+        self.session.editor.delete_tracks(ids)  # one undo step for the selection
         self.say(f"Deleted {len(ids)} mask{'s' if len(ids) > 1 else ''} (Ctrl+Z undoes).")
 
     def toggle_hidden(self) -> None:
@@ -146,8 +145,8 @@ class RedactionFeature:
         if self.session.editor is None or not self.session.selected:
             self.say("Select masks to duplicate.")
             return
-        copies = [self.session.editor.duplicate_track(tid).id for tid in self.session.selected]
-        self.session.select(copies)
+        copies = self.session.editor.duplicate_tracks(self.session.selected)  # one undo step
+        self.session.select([c.id for c in copies])
 
     def split(self) -> None:
         track, pts = self._current()

@@ -1,7 +1,7 @@
 """The video canvas: the exact frame, scaled by nearest neighbour so every screen pixel is a real video pixel.
 
 Zoom is fit, or a fixed factor where 100% maps one video pixel to one *device* pixel (HiDPI correct). Larger
-frames pan by dragging. Overlays (redaction masks, later) paint in the same paintEvent through `overlays`: each
+frames pan by dragging. Ctrl+wheel zooms about the cursor: the video pixel under it stays under it. Overlays (redaction masks, later) paint in the same paintEvent through `overlays`: each
 is called as fn(painter, image_to_widget: QTransform, frame_index) after the picture is drawn.
 """
 
@@ -9,19 +9,24 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QTransform
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QRegion, QTransform, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ui.player.minimap import Minimap
 
 BACKGROUND = QColor(16, 16, 18)
 PLACEHOLDER = QColor(120, 120, 128)
 ZOOM_STEPS = (1.0, 2.0, 4.0)
+MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
+WHEEL_STEP = 1.25  # zoom factor per wheel notch (120 eighths of a degree)
 
 Overlay = Callable[[QPainter, QTransform, int], None]
 
 
 class VideoCanvas(QWidget):
     zoomChanged = Signal(object)  # "fit" or a float factor
+    viewChanged = Signal()  # zoom, pan, size or picture changed: what part of the frame is visible
 
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
@@ -39,6 +44,7 @@ class VideoCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         controller.imageReady.connect(self._on_image)
         controller.sourceClosed.connect(self._clear)
+        self.minimap = Minimap(self)
 
     # ---- picture -------------------------------------------------------------------------------------------
     def _on_image(self, index: int, image: QImage) -> None:
@@ -47,10 +53,18 @@ class VideoCanvas(QWidget):
         if first:
             self._clamp_pan()
         self.update()
+        self.viewChanged.emit()
 
     def _clear(self) -> None:
         self._image, self._index = None, -1
         self.update()
+        self.viewChanged.emit()
+
+    def current_image(self) -> QImage | None:
+        return self._image
+
+    def current_image_size(self):
+        return self._image.size() if self._image is not None and not self._image.isNull() else None
 
     @property
     def shown_index(self) -> int:
@@ -78,7 +92,7 @@ class VideoCanvas(QWidget):
         self._set_zoom(smaller[-1] if smaller else "fit")
 
     def _set_zoom(self, zoom: str | float) -> None:
-        if zoom != "fit" and not 0.05 <= zoom <= 32:
+        if zoom != "fit" and not MIN_ZOOM <= zoom <= MAX_ZOOM:
             raise ValueError(f"zoom {zoom} out of range")
         old = self._scale()
         self._zoom = zoom
@@ -90,6 +104,52 @@ class VideoCanvas(QWidget):
         self._clamp_pan()
         self.update()
         self.zoomChanged.emit(zoom)
+        self.viewChanged.emit()
+
+    def zoom_at(self, factor: float, pos: QPointF) -> None:
+        """Multiply the zoom by `factor`, keeping the video point under widget position `pos` where it is (as far
+        as the picture's edges allow: a picture smaller than the widget stays centred)."""
+        if self._image is None or self._image.isNull():
+            return
+        old_s = self._scale()
+        r = self._frame_rectf()
+        point = QPointF((pos.x() - r.x()) / old_s, (pos.y() - r.y()) / old_s)  # video pixels
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self._effective_zoom() * factor))
+        self._zoom = target
+        s = self._scale()
+        img = self._image
+        # the picture's top-left must land at pos - point * s; pan is measured from the centred position
+        self._pan = QPointF(pos.x() - point.x() * s - (self.width() - img.width() * s) / 2,
+                            pos.y() - point.y() * s - (self.height() - img.height() * s) / 2)
+        self._clamp_pan()
+        self.update()
+        self.zoomChanged.emit(target)
+        self.viewChanged.emit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.angleDelta().y():
+            self.zoom_at(WHEEL_STEP ** (event.angleDelta().y() / 120), event.position())
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def widget_to_image(self, pos: QPointF) -> QPointF:
+        """The video pixel position under widget position `pos` (may lie outside the frame)."""
+        r, s = self._frame_rectf(), self._scale()
+        return QPointF((pos.x() - r.x()) / s, (pos.y() - r.y()) / s)
+
+    def visible_image_rect(self) -> QRectF:
+        """The part of the frame the widget shows, in video pixels (the whole frame at fit)."""
+        img = self._image
+        if img is None or img.isNull():
+            return QRectF()
+        tl = self.widget_to_image(QPointF(0, 0))
+        br = self.widget_to_image(QPointF(self.width(), self.height()))
+        return QRectF(tl, br).intersected(QRectF(0, 0, img.width(), img.height()))
+
+    def effective_zoom(self) -> float:
+        """Video pixels -> device pixels factor in use (at fit, what fitting came to)."""
+        return self._effective_zoom()
 
     def _effective_zoom(self) -> float:
         """Video pixels -> device pixels factor currently in use."""
@@ -143,6 +203,7 @@ class VideoCanvas(QWidget):
     def resizeEvent(self, event) -> None:
         self._clamp_pan()
         super().resizeEvent(event)
+        self.viewChanged.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._zoom != "fit":
@@ -157,6 +218,7 @@ class VideoCanvas(QWidget):
             self._pan += delta
             self._clamp_pan()
             self.update()
+            self.viewChanged.emit()
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -187,5 +249,11 @@ class VideoCanvas(QWidget):
         p.end()
 
     def rendered_image(self) -> QImage:
-        """What the widget paints, at device resolution (for tests and snapshots)."""
-        return self.grab().toImage()
+        """What the widget paints (picture and overlays), at device resolution, without the child widgets laid
+        over it (minimap, full-screen transport): for tests and snapshots of the picture itself."""
+        dpr = self.devicePixelRatioF()
+        img = QImage(round(self.width() * dpr), round(self.height() * dpr), QImage.Format.Format_RGB32)
+        img.setDevicePixelRatio(dpr)
+        img.fill(BACKGROUND)
+        self.render(img, QPoint(), QRegion(), QWidget.RenderFlag.DrawWindowBackground)
+        return img

@@ -4,7 +4,8 @@
 decode worker labelled with its index, so the readout can never disagree with the screen. Paused work (seek,
 step, scrub) is a request to the worker; playback is a run of sequential exact frames presented against the
 clock (audio position when audio plays, else monotonic time scaled by speed), dropping late frames rather than
-drifting.
+drifting. Reverse play (direction -1) is the same run backwards: exact frames, a monotonic clock running
+backwards, no audio.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from ui.player.engine import DecodeEngine
 from ui.player import frame_export
 
 SPEED_LADDER = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
-SHUTTLE_SPEEDS = (1.0, 2.0, 4.0)
 MIN_SPEED, MAX_SPEED = 0.1, 4.0
 PRESENT_INTERVAL_MS = 4
 PREROLL_FRAMES = 3
@@ -49,6 +49,7 @@ class PlayerController(QObject):
     imageReady = Signal(int, QImage)
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
+    directionChanged = Signal(int)  # 1 forwards, -1 while playing backwards
     busyChanged = Signal(bool)
     error = Signal(str)
 
@@ -58,6 +59,7 @@ class PlayerController(QObject):
         self.current_index = 0
         self.playing = False
         self.speed = 1.0
+        self.direction = 1
         self.busy = False
         self.stats = PlaybackStats()
         self._engine: DecodeEngine | None = None
@@ -99,7 +101,8 @@ class PlayerController(QObject):
     def audio_available(self) -> bool:
         return self._audio is not None and self._audio.available
 
-    def open(self, source) -> None:
+    def open(self, source, start: int = 0) -> None:
+        """Show `source` from frame `start` (clamped to the recording)."""
         self.close_source()
         self.source = source
         self.current_index = 0
@@ -110,7 +113,7 @@ class PlayerController(QObject):
         self._engine.failed.connect(self._on_failed)
         self._engine.start()
         self.sourceOpened.emit(source)
-        self.seek(0)
+        self.seek(start)
 
     def close_source(self) -> None:
         if self.source is None:
@@ -220,14 +223,31 @@ class PlayerController(QObject):
         self.seek_media_time((t - start).total_seconds())
 
     # ---- play / pause --------------------------------------------------------------------------------------
-    def play(self) -> None:
-        if self.source is None or self.playing:
+    def play(self, direction: int = 1) -> None:
+        """Play forwards (1) or backwards (-1) from the frame on screen; switches direction when already playing."""
+        if self.source is None or (self.playing and direction == self.direction):
             return
-        start = self._base_index()
-        if start >= self.frame_count - 1:
+        start = self.current_index if self.playing else self._base_index()
+        table = self.source.table
+        if direction < 0:
+            if start <= 0:
+                return  # nothing before the first frame
+            self._set_direction(-1)
+            self._start_run(start - 1, table.media_time(start))
+        elif start >= self.frame_count - 1:
+            self._set_direction(1)
             self._start_run(0, 0.0)  # at the end: play again from the start
         else:
-            self._start_run(start + 1, self.source.table.media_time(start))
+            self._set_direction(1)
+            self._start_run(start + 1, table.media_time(start))
+
+    def play_reverse(self) -> None:
+        self.play(-1)
+
+    def _set_direction(self, direction: int) -> None:
+        if direction != self.direction:
+            self.direction = direction
+            self.directionChanged.emit(direction)
 
     def pause(self) -> None:
         if not self.playing:
@@ -241,6 +261,7 @@ class PlayerController(QObject):
         self._accept_from = self._generation
         self._prerolling = False
         self.playing = False
+        self._set_direction(1)
         self.playingChanged.emit(False)
 
     def toggle_play(self) -> None:
@@ -254,14 +275,14 @@ class PlayerController(QObject):
         self._pending = None
         self._set_busy(False)
         self._clock.stop()
-        self._engine.start_run(first, self._generation)
+        self._engine.start_run(first, self._generation, self.direction)
         self._anchor = anchor
-        self._last_run_index = first - 1
+        self._last_run_index = first - self.direction
         self._prerolling = True
         self._preroll_ticks = 0
         if self._audio is not None:
             self._audio.stop()
-            if getattr(self.source.info, "has_audio", False):
+            if self.direction > 0 and getattr(self.source.info, "has_audio", False):
                 table = self.source.table
                 origin = float(table.first_pts * table.time_base)
                 self._audio.prepare(self.source.path, origin, anchor, self.speed)
@@ -282,7 +303,7 @@ class PlayerController(QObject):
             if not (video_ready and audio_ready):
                 return
             self._prerolling = False
-            self._clock.start(self._anchor, self.speed)
+            self._clock.start(self._anchor, self.speed * self.direction)
             if self._audio is not None:
                 self._audio.begin()
         if self._audio is not None and self._audio.active:
@@ -291,7 +312,7 @@ class PlayerController(QObject):
                 self._audio.skip(lag)
         d, ended = engine.take_due(self._clock.media_time())
         if d is not None and d.generation == self._generation:
-            self.stats.dropped += max(0, d.index - self._last_run_index - 1)
+            self.stats.dropped += max(0, (d.index - self._last_run_index) * self.direction - 1)
             self.stats.shown += 1
             self._last_run_index = d.index
             self._show(d)
@@ -307,7 +328,7 @@ class PlayerController(QObject):
         if self.playing:
             now = self._anchor if self._prerolling else self._clock.media_time()
             if not self._prerolling:
-                self._clock.start(now, x)
+                self._clock.start(now, x * self.direction)
             if self._audio is not None and self._audio.active:
                 # restart the audio at the new tempo from where the picture is now
                 table = self.source.table
@@ -321,25 +342,6 @@ class PlayerController(QObject):
 
     def slower(self) -> None:
         self.set_speed(next((s for s in reversed(SPEED_LADDER) if s < self.speed - 1e-9), SPEED_LADDER[0]))
-
-    def shuttle_l(self) -> None:
-        """Play forward at 1x; each further press while playing goes faster (2x, 4x)."""
-        if not self.playing:
-            self.set_speed(1.0)
-            self.play()
-        else:
-            self.set_speed(next((s for s in SHUTTLE_SPEEDS if s > self.speed + 1e-9), SHUTTLE_SPEEDS[-1]))
-
-    def shuttle_k(self) -> None:
-        self.pause()
-
-    def shuttle_j(self) -> None:
-        """Reverse play is not supported (exact reverse decoding of long GOPs cannot keep time): J stops forward
-        play, and while paused steps back one exact frame per press (auto-repeat walks backwards)."""
-        if self.playing:
-            self.pause()
-        else:
-            self.step(-1)
 
     # ---- results -------------------------------------------------------------------------------------------
     def _on_delivered(self, d: Delivery) -> None:

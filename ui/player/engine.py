@@ -78,8 +78,8 @@ class DecodeEngine(QObject):
     def request(self, index: int, exact: bool, generation: int) -> None:
         self._worker.request(index, exact, generation)
 
-    def start_run(self, first_index: int, generation: int) -> None:
-        self._worker.start_run(first_index, generation)
+    def start_run(self, first_index: int, generation: int, step: int = 1) -> None:
+        self._worker.start_run(first_index, generation, step)
 
     def stop_run(self) -> None:
         self._worker.stop_run()

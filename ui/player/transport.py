@@ -11,14 +11,15 @@ from ui.player.controller import SPEED_LADDER
 
 
 def readout_text(source, index: int) -> str:
-    """'frame N / total · media HH:MM:SS.mmm · camera YYYY-MM-DD HH:MM:SS.mmm UTC' for frame `index`."""
+    """'frame N of LAST · media HH:MM:SS.mmm · camera YYYY-MM-DD HH:MM:SS.mmm UTC' for frame `index`, LAST being
+    the index of the last frame (frames count from 0, so both ends of the recording read as they are reached)."""
     if source is None:
         return "no recording open"
     table = source.table
     media = table.media_time(index)
     cam = camera_time(getattr(source, "camera_start", None), media)
     cam_text = format_camera_time(cam) if cam is not None else "unknown"
-    return f"frame {index} / {table.frame_count} · media {format_media_time(media)} · camera {cam_text}"
+    return f"frame {index} of {table.frame_count - 1} · media {format_media_time(media)} · camera {cam_text}"
 
 
 def speed_label(x: float) -> str:
@@ -66,7 +67,12 @@ class TransportBar(QWidget):
         for s in SPEED_LADDER:
             self.speed_box.addItem(speed_label(s), s)
         self.speed_box.activated.connect(lambda i: c.set_speed(self.speed_box.itemData(i)))
+        self.direction_label = QLabel("◀◀ reverse", self)
+        self.direction_label.setObjectName("reverseIndicator")
+        self.direction_label.setToolTip("Playing backwards (J); K stops, L plays forwards")
+        self.direction_label.hide()
         lay.addSpacing(8)
+        lay.addWidget(self.direction_label)
         lay.addWidget(self.speed_box)
         lay.addSpacing(12)
 
@@ -85,6 +91,7 @@ class TransportBar(QWidget):
         c.sourceClosed.connect(lambda: self._update_readout(0))
         c.playingChanged.connect(self._update_play)
         c.speedChanged.connect(self._update_speed)
+        c.directionChanged.connect(lambda d: self.direction_label.setVisible(d < 0))
         c.busyChanged.connect(lambda _b: self._update_readout(c.current_index))
         self._update_play(c.playing)
         self._update_speed(c.speed)

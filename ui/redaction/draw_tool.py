@@ -63,7 +63,8 @@ class DrawTool(QObject):
     message = Signal(str)  # for the status bar
 
     def __init__(self, session, canvas, controller, preview, new_track_options, parent: QObject | None = None):
-        """`new_track_options()` -> dict of MaskTrack fields (effect, reason, ...) for a newly drawn shape."""
+        """`new_track_options()` -> dict of MaskTrack fields (effect, padding) for a newly drawn shape; never a
+        reason, which the properties box asks for."""
         super().__init__(parent)
         self.session, self.canvas, self.controller, self.preview = session, canvas, controller, preview
         self.new_track_options = new_track_options
@@ -337,8 +338,8 @@ class DrawTool(QObject):
             return
         self.session.select([track.id])
         self.set_tool(Tool.SELECT)
-        self.message.emit(f"{kind.value.capitalize()} mask added. Step to where the subject moves and drag the "
-                          "mask there, or track it (Ctrl+T).")
+        self.message.emit(f"{kind.value.capitalize()} mask added: choose its reason in the Masks panel. It stays "
+                          "until you hide it (Ctrl+H); drag it where the subject moves, or track it (Ctrl+T).")
 
 _HINTS = {
     Tool.RECT: "Drag a rectangle over the subject.",

@@ -23,7 +23,8 @@ SNAP_PX = 5
 def active_spans(track: MaskTrack, table_pts: np.ndarray) -> list[tuple[int, int]]:
     """Inclusive frame-index spans where interpolate(track, pts) returns geometry, from the keyframes alone:
     a visible keyframe holds until the next keyframe (up to it when that one is visible, just before it when it
-    is hidden); a hidden keyframe shows nothing until the next visible one."""
+    is hidden) or, when it is the last, to the end of the recording; a hidden keyframe shows nothing until the
+    next visible one."""
     spans: list[tuple[int, int]] = []
     kfs = track.keyframes
     for i, k in enumerate(kfs):
@@ -36,7 +37,7 @@ def active_spans(track: MaskTrack, table_pts: np.ndarray) -> list[tuple[int, int
             if nxt.hidden:
                 b = int(np.searchsorted(table_pts, nxt.pts)) - 1
         else:
-            b = int(np.searchsorted(table_pts, k.pts, side="right")) - 1
+            b = len(table_pts) - 1
         if b < a:
             continue
         if spans and a <= spans[-1][1] + 1:
@@ -75,7 +76,7 @@ class MaskLane(Lane):
         track = self.session.track(self.track_id)
         if track is None or self.session.table is None:
             return
-        self.title = track.label or track.reason
+        self.title = track.label or track.reason or "reason needed"
         spans, ticks = self._shape(track)
         selected = self.track_id in self.session.selected
         colour = ACTIVE_SELECTED if selected else ACTIVE

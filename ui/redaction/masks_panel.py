@@ -5,19 +5,23 @@ properties, and blackout/audio ranges. Buttons call the feature's actions, the s
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QGridLayout, QHBoxLayout,
                                QHeaderView, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from ui.redaction.approval_box import ApprovalBox
 from ui.redaction.draw_tool import Tool
+from ui.redaction.edit_guard import EditGuard
 from ui.redaction.preview import MODES
 from ui.redaction.ranges_box import RangesBox
 from ui.redaction.session import hidden_at
 from ui.redaction.track_props import EFFECT_LABELS, TrackProperties
 
 COLUMNS = ("Mask", "Effect", "Reason", "Range")
+NO_REASON = "reason needed"
 
 
 class MasksPanel(QScrollArea):
@@ -53,15 +57,20 @@ class MasksPanel(QScrollArea):
         lay.addLayout(self._tracking_row())
         lay.addLayout(self._review_row())
         self.props = TrackProperties(self.session)
+        lay.insertWidget(lay.indexOf(self.tracks), self.props.prompt)  # right above the list, not scrolled away
         lay.addWidget(self.props)
-        self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.defaults["reason"])
+        self.ranges = RangesBox(self.session, feature.controller, lambda: self.props.last_reason or "other")
         lay.addWidget(self.ranges)
+        self.approval = ApprovalBox(self.session)
+        lay.addWidget(self.approval)
         lay.addStretch(1)
+        self.guard = EditGuard(body, self.props.commit_pending)
 
         self.tracks.itemSelectionChanged.connect(self._list_selection_changed)
         self.tracks.itemDoubleClicked.connect(lambda _item, _col: feature.review.track_start())
         self.session.changed.connect(self.refresh)
         self.session.selectionChanged.connect(self._select_rows)
+        self.session.selectionChanged.connect(self._show_prompt)
         self.session.selectionChanged.connect(self._update_buttons)
         feature.controller.frameShown.connect(lambda _i: self._update_buttons())
         self.refresh()
@@ -185,8 +194,10 @@ class MasksPanel(QScrollArea):
                 else:
                     rng = f"{_short_time(table.media_time(span[0]))}–{_short_time(table.media_time(span[1]))}"
                 effect = EFFECT_LABELS[t.effect.kind] + (" (inverse)" if t.inverse else "")
-                reason = t.reason + (f": {t.reason_text}" if t.reason_text else "")
+                reason = (t.reason or NO_REASON) + (f": {t.reason_text}" if t.reason_text else "")
                 item = QTreeWidgetItem([t.label or f"{t.kind.value} {n}", effect, reason, rng])
+                if not t.reason.strip():
+                    item.setForeground(2, QColor(224, 96, 96))  # the export refuses this mask
                 item.setData(0, Qt.ItemDataRole.UserRole, t.id)
                 keys = f"{len(t.keyframes)} keyframe{'s' if len(t.keyframes) != 1 else ''}"
                 tip = f"{effect}, {reason}; {t.kind.value}, {keys}" + (f", frames {span[0]}–{span[1]}" if span
@@ -198,6 +209,11 @@ class MasksPanel(QScrollArea):
             self._syncing = False
         self._select_rows()
         self._update_buttons()
+
+    def _show_prompt(self) -> None:
+        if self.props.unreasoned():
+            # once the layout has made room for the prompt that has just appeared: its place is known only then
+            QTimer.singleShot(0, lambda: self.ensureWidgetVisible(self.props.prompt, 0, 0))
 
     def row_ids(self) -> list[str]:
         return [self.tracks.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)

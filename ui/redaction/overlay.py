@@ -52,7 +52,7 @@ class MaskOverlay:
             if track.padding > 0 and live:
                 _shape(p, xf, track.kind, padded(track.kind, points, track.padding),
                        QPen(colour, 1, Qt.PenStyle.DotLine))
-            tag = track.label or track.reason
+            tag = track.label or track.reason or "reason needed"
             if track.inverse:
                 tag += " (inverse)"
             if cur is not None and track.id == cur.id:

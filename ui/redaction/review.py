@@ -1,7 +1,8 @@
 """Coverage review and keyframe navigation for the selected mask.
 
 The review walk uses the core's report (reviewer.redact.coverage): frames where a track is hidden inside its
-range, abrupt jumps, and keyframes the reviewer has not yet had on screen. "Review next item" seeks to the next
+range, abrupt jumps, keyframes the reviewer has not yet had on screen, and holds (a mask standing still after
+its last keyframe) not looked at every 2 s. "Review next item" seeks to the next
 one after the playhead (wrapping) and selects its track; every frame shown counts as visited.
 """
 
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from reviewer.redact.coverage import (ReviewItem, coverage, next_jump, next_keyframe, next_review_item,
                                       previous_keyframe)
 
 KIND_TEXT = {"hidden": ("hidden stretch", "hidden stretches"), "jump": ("abrupt jump", "abrupt jumps"),
-             "unvisited keyframe": ("unseen keyframe", "unseen keyframes")}
+             "unvisited keyframe": ("unseen keyframe", "unseen keyframes"),
+             "long hold": ("long hold not looked at", "long holds not looked at")}
+HOLD_ANNOUNCE_MS = 250  # frames seen inside a hold change its item; playing through, recount a few times a second
 
 
 def _group_jumps(items: list[ReviewItem]) -> list[ReviewItem]:
@@ -52,6 +55,10 @@ class ReviewWalk(QObject):
         controller.frameShown.connect(self._shown)
         session.recordingChanged.connect(self._reset)
         session.changed.connect(self._announce)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(HOLD_ANNOUNCE_MS)
+        self._later.timeout.connect(self._announce)
 
     def _reset(self) -> None:
         self.visited.clear()
@@ -61,8 +68,11 @@ class ReviewWalk(QObject):
     def _shown(self, index: int) -> None:
         if index not in self.visited:
             self.visited.add(index)
-            if any(index in cov.keyframes for _t, cov in self._coverage.values()):
+            covs = [cov for _t, cov in self._coverage.values()]
+            if any(index in cov.keyframes for cov in covs):
                 self._announce()
+            elif any(a < index <= b for cov in covs for a, b in cov.holds) and not self._later.isActive():
+                self._later.start()
 
     def items(self) -> list[ReviewItem]:
         table = self.session.table
@@ -101,7 +111,7 @@ class ReviewWalk(QObject):
         self.session.select([item.track_id])
         self.controller.seek(item.frame, exact=True)
         track = self.session.track(item.track_id)
-        name = (track.label or track.reason) if track is not None else "mask"
+        name = (track.label or track.reason or "mask") if track is not None else "mask"
         self.message.emit(f"Review item {items.index(item) + 1} of {len(items)}, frame {item.frame}: "
                           f"{name}: {item.detail}.")
         return item

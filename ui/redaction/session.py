@@ -7,9 +7,9 @@ show the shape under the pointer before the step is committed, so a drag costs n
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from reviewer.redact.coverage import track_span
 from reviewer.redact.editor import MaskEditor
 from reviewer.redact.interpolate import interpolate
 from reviewer.redact.model import Keyframe, MaskSet, MaskTrack, Point
@@ -114,13 +114,9 @@ class MaskSession(QObject):
         return int(table.pts[index])
 
     def frame_span(self, track: MaskTrack) -> tuple[int, int] | None:
-        """First and last frame index the track's keyframes cover."""
+        """First and last frame index the track reaches (it holds to the end of the recording until hidden)."""
         table = self.table
-        if table is None or not track.keyframes:
-            return None
-        a = int(np.searchsorted(table.pts, track.start_pts))
-        b = int(np.searchsorted(table.pts, track.end_pts, side="right")) - 1
-        return (a, b) if a <= b else None
+        return None if table is None else track_span(track, table)
 
     # ---- selection ------------------------------------------------------------------------------------------
     @property

@@ -2,7 +2,7 @@
 workstation public keys that checkpoints and export manifests are signed with.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-28
 
 audit_events gains a nullable column with a plain ADD COLUMN (no table rebuild), so its append-only triggers
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,189 @@
+"""Four-eyes approval of a recording's mask set, and the export permission decision that rests on it.
+
+"Redacted" means a second user, who neither authored nor edited the masks and holds APPROVE_REDACTION, has
+approved exactly this mask set: the approval pins the set's hash (the one the export manifest records), so any
+later edit voids it without anyone having to remember to revoke it. An export of masks nobody approved is, as far
+as permissions and the audit trail are concerned, an unredacted copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from reviewer.errors import NotFound, ReviewerError
+from reviewer.export.manifest import mask_hash
+from reviewer.govern.roles import Action, PermissionDenied, Role
+from reviewer.library.models import Recording
+from reviewer.library.models_govern import AuditEvent
+from reviewer.library.models_redact import MaskApprovalRow
+from reviewer.redact.model import MaskSet, mask_set_to_json
+from reviewer.redact.store import MaskStore
+
+# audit object types whose events change a recording's mask set (MaskStore writes them)
+EDIT_OBJECTS = ("mask_track", "blackout_range", "audio_range")
+
+
+def mask_set_hash(ms: MaskSet) -> str:
+    """The hash an approval pins: the same bytes the export manifest hashes as masks.sha256."""
+    return mask_hash(mask_set_to_json(ms))
+
+
+def has_masks(ms: MaskSet) -> bool:
+    return bool(ms.tracks or ms.blackouts or ms.audio)
+
+
+def is_disclosure(purpose: str) -> bool:
+    """An export whose stated purpose is disclosure (the justification picklist's "disclosure request", a clip
+    marked "disclosure", or free text saying so)."""
+    return "disclos" in (purpose or "").lower()
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved_by: str
+    role: str
+    approved_at: dt.datetime
+    mask_sha256: str
+
+    def to_json(self) -> dict:
+        return {"approved_by": self.approved_by, "role": self.role,
+                "approved_at": self.approved_at.isoformat().replace("+00:00", "Z"), "mask_sha256": self.mask_sha256}
+
+
+@dataclass(frozen=True)
+class ApprovalStatus:
+    recording_id: str
+    current_sha256: str
+    has_masks: bool
+    latest: Approval | None  # the most recent approval, valid or not
+    editors: frozenset[str]
+
+    @property
+    def approved(self) -> bool:
+        return self.has_masks and self.latest is not None and self.latest.mask_sha256 == self.current_sha256
+
+    @property
+    def void(self) -> bool:
+        """Approved once, but the masks have changed since."""
+        return self.latest is not None and not self.approved
+
+    def describe(self) -> str:
+        if not self.has_masks:
+            return "no masks: nothing to approve"
+        if self.approved:
+            a = self.latest
+            return f"approved by {a.approved_by} ({a.role}) at {a.approved_at:%Y-%m-%d %H:%M:%S} UTC"
+        if self.void:
+            return f"not approved: the masks changed after {self.latest.approved_by} approved them"
+        return "not approved"
+
+    def to_json(self) -> dict:
+        return {"recording_id": self.recording_id, "approved": self.approved, "void": self.void,
+                "mask_sha256": self.current_sha256, "has_masks": self.has_masks,
+                "approval": self.latest.to_json() if self.latest else None, "editors": sorted(self.editors),
+                "summary": self.describe()}
+
+
+class ApprovalRequired(PermissionDenied):
+    """An export that needs an approved mask set and has none. A PermissionDenied, so write() audits it."""
+
+    def __init__(self, user: str, role: Role, action: Action, recording_id: str, why: str, details: dict):
+        super().__init__(user, role, action, "recording", recording_id, details)
+        self.args = (f"recording {recording_id}: {why}",)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def editors(s, recording_id: str) -> frozenset[str]:
+    """Every user who ever created, changed or deleted one of the recording's masks or ranges, from the audit
+    trail (which cannot be edited). Not the tracks' free-text `author`: an import could name anyone there."""
+    rows = s.scalars(select(AuditEvent.user).where(
+        AuditEvent.object_type.in_(EDIT_OBJECTS), AuditEvent.outcome == "ok",
+        func.json_extract(AuditEvent.details, "$.recording_id") == recording_id).distinct()).all()
+    return frozenset(rows)
+
+
+def _latest(s, recording_id: str) -> Approval | None:
+    row = s.scalar(select(MaskApprovalRow).where(MaskApprovalRow.recording_id == recording_id,
+                                                 MaskApprovalRow.deleted_at.is_(None))
+                   .order_by(MaskApprovalRow.approved_at.desc(), MaskApprovalRow.created_at.desc()).limit(1))
+    return None if row is None else Approval(row.approved_by, row.approver_role, row.approved_at, row.mask_sha256)
+
+
+def _status(library, s, recording_id: str) -> ApprovalStatus:
+    if s.get(Recording, recording_id) is None:
+        raise NotFound(f"no recording {recording_id} in the library")
+    ms = MaskStore(library).load(recording_id, s)
+    return ApprovalStatus(recording_id, mask_set_hash(ms), has_masks(ms), _latest(s, recording_id),
+                          editors(s, recording_id))
+
+
+def status(library, recording_id: str) -> ApprovalStatus:
+    with library.sessions() as s:
+        return _status(library, s, recording_id)
+
+
+def approve(library, recording_id: str) -> ApprovalStatus:
+    """Approve the recording's current mask set as the current user. The hash is read inside the same
+    transaction as the approval is written, so what is pinned is exactly what was there. A user who edited the
+    masks is refused, and the refusal is audited."""
+    gov = library.gov
+    refusal = None
+    with gov.gate(Action.APPROVE_REDACTION, "recording", recording_id, "masks.approve") as g:
+        st = _status(library, g.session, recording_id)
+        g.details.update(mask_sha256=st.current_sha256)
+        if not st.has_masks:
+            refusal = "it has no masks to approve"
+        elif gov.username in st.editors:
+            refusal = (f"{gov.username} created or edited these masks; a mask set is approved by a second user "
+                       f"who did not work on it")
+        elif st.approved:
+            refusal = f"this mask set is already {st.describe()}"
+        if refusal:
+            g.outcome = "refused"
+            g.details["reason"] = refusal
+        else:
+            g.session.add(MaskApprovalRow(recording_id=recording_id, mask_sha256=st.current_sha256,
+                                          approved_by=gov.username, approver_role=g.role.value,
+                                          updated_by=library.actor))
+            g.details["editors"] = sorted(st.editors)
+    if refusal:
+        raise ReviewerError(f"recording {recording_id}: cannot approve: {refusal}")
+    gov.notify("masks_approved", {"recording_id": recording_id})
+    return status(library, recording_id)
+
+
+@dataclass(frozen=True)
+class ExportDecision:
+    action: Action  # EXPORT_REDACTED only for an approved mask set
+    role: Role
+    approval: Approval | None
+
+    @property
+    def redacted(self) -> bool:
+        return self.action is Action.EXPORT_REDACTED
+
+
+def decide_export(library, recording_id: str, mask_set: MaskSet, purpose: str, details: dict) -> ExportDecision:
+    """Which permission this export needs, checked (and a refusal audited) now. Trainers and disclosures need
+    an approved mask set; anyone else exporting unapproved masks is making an unredacted copy, and needs that
+    permission. `mask_set` is what will be exported: the approval must pin its hash."""
+    gov = library.gov
+    with gov.write() as s:
+        st = _status(library, s, recording_id)
+        approved = st.approved and st.current_sha256 == mask_set_hash(mask_set)
+        role = gov.role(s)
+        action = Action.EXPORT_REDACTED if approved else Action.EXPORT_UNREDACTED
+        if has_masks(mask_set) and not approved and (role is Role.TRAINER or is_disclosure(purpose)):
+            who = "a trainer" if role is Role.TRAINER else "a disclosure"
+            raise ApprovalRequired(
+                gov.username, role, Action.EXPORT_REDACTED, recording_id,
+                f"export refused: {st.describe()}; {who} may only export a mask set approved by a second user "
+                f"(reviewer masks approve {recording_id})",
+                {**details, "mask_sha256": st.current_sha256, "approval_required": True})
+        role = gov.require(action, "recording", recording_id, details, s=s)
+    return ExportDecision(action, role, st.latest if approved else None)

@@ -1,0 +1,187 @@
+"""The store's HTTP API (FastAPI): /api/v1, with its OpenAPI document at /api/v1/openapi.json.
+
+This slice has no sign-in yet (issue 10, section 2), so the server binds to loopback unless configured otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import FastAPI, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from reviewer import __version__
+from reviewer.store import tus
+from reviewer.store.blobs.base import SHA256_RE
+from reviewer.store.config import StoreConfig
+from reviewer.store.errors import ChecksumMismatch, StoreError
+from reviewer.store.models import Blob
+from reviewer.store.uploads import Uploads
+
+API = "/api/v1"
+WRITE_BATCH = 1024 * 1024
+log = logging.getLogger("reviewer.store")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+    blobs: str
+
+
+class BlobInfo(BaseModel):
+    sha256: str
+    size: int
+    created_at: str
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+TUS_HEADERS = {"Tus-Resumable": tus.TUS_VERSION}
+
+
+def tus_error(exc: tus.TusError) -> Response:
+    headers = dict(TUS_HEADERS)
+    if exc.status == 412:
+        headers["Tus-Version"] = tus.TUS_VERSION
+    return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
+
+
+def create_app(config: StoreConfig) -> FastAPI:
+    from reviewer.store.db import open_store_database
+
+    engine, sessions = open_store_database(config.db_url)
+    blobs = config.blob_store()
+    uploads = Uploads(sessions, blobs, config.staging_dir, config.upload_expiry_s, config.max_upload_size)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        async def sweeper():
+            while True:
+                with contextlib.suppress(Exception):
+                    await run_in_threadpool(uploads.sweep)
+                await asyncio.sleep(config.sweep_interval_s)
+
+        task = asyncio.create_task(sweeper())
+        try:
+            yield
+        finally:
+            task.cancel()
+            engine.dispose()
+
+    app = FastAPI(title="BWV Reviewer central store", version=__version__, lifespan=lifespan,
+                  openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None)
+    app.state.uploads = uploads
+
+    @app.exception_handler(tus.TusError)
+    async def _tus_error(_request, exc: tus.TusError):
+        return tus_error(exc)
+
+    @app.exception_handler(ChecksumMismatch)
+    async def _mismatch(_request, exc: ChecksumMismatch):
+        return JSONResponse({"detail": str(exc)}, status_code=tus.CHECKSUM_MISMATCH, headers=TUS_HEADERS)
+
+    @app.exception_handler(StoreError)
+    async def _store_error(_request, exc: StoreError):
+        log.error("%s", exc)
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.get(f"{API}/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        return Health(status="ok", version=__version__, database=engine.dialect.name, blobs=blobs.kind)
+
+    @app.get(f"{API}/blobs/{{sha256}}", response_model=BlobInfo, tags=["blobs"],
+             responses={404: {"model": Problem}})
+    def blob_info(sha256: str):
+        """Whether the store holds this content, verified (the dock deletes a camera file only after this)."""
+        row = None
+        if SHA256_RE.match(sha256):
+            with sessions() as s:
+                row = s.get(Blob, sha256)
+        if row is None:
+            return JSONResponse({"detail": f"blob {sha256}: not in the store"}, status_code=404)
+        return BlobInfo(sha256=row.sha256, size=row.size, created_at=row.created_at.isoformat())
+
+    # ---- tus 1.0: core, creation, termination, expiration (ADR 0008) -------------------------------------------
+    @app.options(f"{API}/uploads", status_code=204, tags=["uploads"])
+    def tus_options():
+        """Discovery: protocol version, extensions and maximum size."""
+        return Response(status_code=204, headers={**TUS_HEADERS, "Tus-Version": tus.TUS_VERSION,
+                                                  "Tus-Extension": tus.EXTENSIONS,
+                                                  "Tus-Max-Size": str(config.max_upload_size)})
+
+    def upload_headers(up) -> dict:
+        h = {**TUS_HEADERS, "Upload-Offset": str(up.offset), "Cache-Control": "no-store"}
+        if up.state == "open":
+            h["Upload-Expires"] = tus.http_date(up.expires_at)
+        return h
+
+    @app.post(f"{API}/uploads", status_code=201, tags=["uploads"],
+              responses={400: {"model": Problem}, 412: {"model": Problem}, 413: {"model": Problem}})
+    async def tus_create(request: Request, tus_resumable: str | None = Header(None),
+                         upload_length: str | None = Header(None), upload_metadata: str | None = Header(None)):
+        """Create an upload. Upload-Metadata must carry `sha256` (the whole file's SHA-256, hex)."""
+        tus.check_resumable(tus_resumable)
+        if request.headers.get("upload-defer-length"):
+            raise tus.TusError(400, "Upload-Defer-Length is not supported: declare Upload-Length")
+        length = tus.parse_non_negative("Upload-Length", upload_length)
+        up = await run_in_threadpool(uploads.create, length, upload_metadata)
+        return Response(status_code=201, headers={**upload_headers(up), "Location": f"{API}/uploads/{up.id}"})
+
+    @app.head(f"{API}/uploads/{{upload_id}}", tags=["uploads"],
+              responses={404: {"model": Problem}, 410: {"model": Problem}})
+    async def tus_head(upload_id: str, tus_resumable: str | None = Header(None)):
+        """The upload's offset: where a resumed client continues."""
+        tus.check_resumable(tus_resumable)
+        up = await run_in_threadpool(uploads.get, upload_id)
+        headers = {**upload_headers(up), "Upload-Length": str(up.length)}
+        if up.metadata_header:
+            headers["Upload-Metadata"] = up.metadata_header
+        return Response(status_code=200, headers=headers)
+
+    @app.patch(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"],
+               responses={409: {"model": Problem}, 410: {"model": Problem}, 415: {"model": Problem},
+                          423: {"model": Problem}, 460: {"model": Problem}})
+    async def tus_patch(upload_id: str, request: Request, tus_resumable: str | None = Header(None),
+                        upload_offset: str | None = Header(None), content_type: str | None = Header(None)):
+        """Append bytes at Upload-Offset. The last byte completes the upload, or 460 if the SHA-256 differs."""
+        tus.check_resumable(tus_resumable)
+        if (content_type or "").split(";")[0].strip() != tus.OFFSET_CONTENT_TYPE:
+            raise tus.TusError(415, f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}")
+        offset = tus.parse_non_negative("Upload-Offset", upload_offset)
+        appender = await run_in_threadpool(uploads.appender, upload_id, offset)
+        buffer = bytearray()
+        try:
+            async for chunk in request.stream():
+                buffer += chunk
+                if len(buffer) >= WRITE_BATCH:  # disk and database work off the event loop, in batches
+                    await run_in_threadpool(appender.write, bytes(buffer))
+                    buffer.clear()
+        except ClientDisconnect:
+            pass  # keep what arrived; the client resumes from the offset HEAD reports
+        finally:
+            if buffer:
+                await run_in_threadpool(appender.write, bytes(buffer))
+            up = await run_in_threadpool(appender.close)
+        return Response(status_code=204, headers=upload_headers(up))
+
+    @app.delete(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"],
+                responses={404: {"model": Problem}, 410: {"model": Problem}})
+    async def tus_delete(upload_id: str, tus_resumable: str | None = Header(None)):
+        """Termination: abandon an incomplete upload and free its staged bytes."""
+        tus.check_resumable(tus_resumable)
+        up = await run_in_threadpool(uploads.get, upload_id)
+        if up.state == "complete":
+            raise tus.TusError(409, f"upload {upload_id}: complete; a stored blob is not deleted this way")
+        await run_in_threadpool(uploads.terminate, upload_id)
+        return Response(status_code=204, headers=TUS_HEADERS)
+
+    return app

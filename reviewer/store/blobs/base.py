@@ -1,0 +1,93 @@
+"""One interface for blob stores keyed by the SHA-256 of their content (lower-case hex).
+
+Every transfer re-checks the hash: put() hashes what it reads and refuses bytes that do not match the key, and
+read() hashes what it yields and raises ChecksumMismatch at the end if the stored bytes no longer match.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from reviewer.store.errors import ChecksumMismatch
+
+CHUNK = 1024 * 1024
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_key(sha256: str) -> str:
+    if not isinstance(sha256, str) or not SHA256_RE.match(sha256):
+        raise ValueError(f"not a SHA-256 key (64 lower-case hex digits): {sha256!r}")
+    return sha256
+
+
+@dataclass(frozen=True)
+class Lock:
+    """What protects a blob from deletion: a legal hold, and/or a date before which it may not be deleted."""
+
+    legal_hold: bool = False
+    retain_until: dt.datetime | None = None
+
+    def active(self, now: dt.datetime) -> str | None:
+        if self.legal_hold:
+            return "under legal hold"
+        if self.retain_until is not None and self.retain_until > now:
+            return f"retained until {self.retain_until.isoformat()}"
+        return None
+
+
+class BlobStore(abc.ABC):
+    kind: str
+
+    @abc.abstractmethod
+    def put(self, sha256: str, path: Path) -> None:
+        """Store the file's bytes under sha256, verifying the hash on the way; idempotent."""
+
+    @abc.abstractmethod
+    def exists(self, sha256: str) -> bool: ...
+
+    @abc.abstractmethod
+    def size(self, sha256: str) -> int: ...
+
+    @abc.abstractmethod
+    def _chunks(self, sha256: str) -> Iterator[bytes]: ...
+
+    @abc.abstractmethod
+    def delete(self, sha256: str) -> None:
+        """Remove the blob; BlobLocked while a hold or retention date protects it."""
+
+    @abc.abstractmethod
+    def lock(self, sha256: str, legal_hold: bool | None = None, retain_until: dt.datetime | None = None) -> Lock:
+        """Set or release the legal hold and/or extend the retention date (never shorten it: RetentionShortened).
+        Returns the lock now in force."""
+
+    @abc.abstractmethod
+    def get_lock(self, sha256: str) -> Lock: ...
+
+    def read(self, sha256: str) -> Iterator[bytes]:
+        """The blob's bytes in chunks; the last step re-hashes and raises ChecksumMismatch on damage."""
+        check_key(sha256)
+        h = hashlib.sha256()
+        for chunk in self._chunks(sha256):
+            h.update(chunk)
+            yield chunk
+        if h.hexdigest() != sha256:
+            raise ChecksumMismatch(f"blob {sha256} ({self.kind})", sha256, h.hexdigest())
+
+    def read_bytes(self, sha256: str) -> bytes:
+        return b"".join(self.read(sha256))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def aware(when: dt.datetime) -> dt.datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"naive datetime {when.isoformat()} refused: give a time zone (UTC)")
+    return when.astimezone(dt.timezone.utc)

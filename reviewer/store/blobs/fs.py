@@ -1,0 +1,125 @@
+"""Filesystem blob store (the embedded default): root/ab/<sha256>, read-only files, written by hash-while-copy.
+
+Locks are kept beside the blob (<sha256>.lock, JSON) and enforced by this code only: on one machine whoever
+holds the operating system's administrator rights can still delete files. Storage-level write-once retention
+needs the S3 backend with Object Lock (ADR 0008 notes this).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from reviewer.atomic import fsync_dir, write_text
+from reviewer.store.blobs.base import CHUNK, BlobStore, Lock, aware, check_key, utcnow
+from reviewer.store.errors import BlobLocked, BlobNotFound, ChecksumMismatch, RetentionShortened
+
+TEMP_PREFIX = ".incoming-"
+
+
+class FileBlobStore(BlobStore):
+    kind = "filesystem"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        check_key(sha256)
+        return self.root / sha256[:2] / sha256
+
+    def _lock_path(self, sha256: str) -> Path:
+        return self.path(sha256).with_suffix(".lock")
+
+    def put(self, sha256: str, path: Path) -> None:
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        try:
+            h = hashlib.sha256()
+            with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    h.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            if h.hexdigest() != sha256:
+                raise ChecksumMismatch(str(path), sha256, h.hexdigest())
+            if target.exists():
+                return  # same key, same verified bytes: already stored
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+            fsync_dir(target.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def size(self, sha256: str) -> int:
+        try:
+            return self.path(sha256).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFound(sha256) from None
+
+    def _chunks(self, sha256: str) -> Iterator[bytes]:
+        try:
+            fh = open(self.path(sha256), "rb")
+        except FileNotFoundError:
+            raise BlobNotFound(sha256) from None
+        with fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+
+    def get_lock(self, sha256: str) -> Lock:
+        try:
+            raw = json.loads(self._lock_path(sha256).read_text())
+        except FileNotFoundError:
+            return Lock()
+        until = raw.get("retain_until")
+        return Lock(bool(raw.get("legal_hold")), dt.datetime.fromisoformat(until) if until else None)
+
+    def lock(self, sha256: str, legal_hold: bool | None = None, retain_until: dt.datetime | None = None) -> Lock:
+        if not self.exists(sha256):
+            raise BlobNotFound(sha256)
+        current = self.get_lock(sha256)
+        until = current.retain_until
+        if retain_until is not None:
+            retain_until = aware(retain_until)
+            if until is not None and retain_until < until:
+                raise RetentionShortened(sha256, until, retain_until)
+            until = retain_until
+        new = Lock(current.legal_hold if legal_hold is None else legal_hold, until)
+        write_text(self._lock_path(sha256), json.dumps(
+            {"legal_hold": new.legal_hold, "retain_until": until.isoformat() if until else None}))
+        return new
+
+    def delete(self, sha256: str) -> None:
+        why = self.get_lock(sha256).active(utcnow())
+        if why:
+            raise BlobLocked(sha256, why)
+        target = self.path(sha256)
+        if not target.exists():
+            raise BlobNotFound(sha256)
+        target.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            self._lock_path(sha256).unlink()
+        fsync_dir(target.parent)
+
+    def clean_stale_temps(self, older_than_s: float = 24 * 3600) -> None:
+        import time
+
+        cutoff = time.time() - older_than_s
+        for p in self.root.glob(f"*/{TEMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if p.stat().st_mtime < cutoff:
+                    p.unlink()
+
+
