@@ -57,3 +57,18 @@ def initialise(gov: Governance, supervisor: str, *, test_library: bool = False) 
     if test_library:
         gov.test_library = True
     return view
+
+
+def adopt_state(gov: Governance, reason: str) -> int:
+    """A supervisor accepts the governed rows as they stand (a library from before state was recorded, or one
+    repaired by hand): one audited event carrying each unbacked row's state, with the reason. Returns how many
+    rows it adopted. Rows deleted outside the app cannot be adopted; they stay reported."""
+    from reviewer.govern.justification import clean_reason
+    from reviewer.govern.replay import unbacked_rows
+    from reviewer.govern.roles import Action
+
+    reason = clean_reason(reason, "reason for adopting the current state", required=True)
+    with gov.gate(Action.CONFIGURE, "library", "", "state.adopt", justification=reason) as g:
+        rows = unbacked_rows(g.session)
+        g.details.update(with_state({"rows": len(rows)}, *rows) if rows else {"rows": 0})
+    return len(rows)

@@ -118,3 +118,21 @@ def test_forging_the_test_library_mark_is_named(fresh_home, monkeypatch):
     code, out = verify(fresh_home)
     assert code == 2 and out["problems"] == [
         "library_settings row test_library: no audit event backs it (written outside the app)"]
+
+
+def test_a_supervisor_can_adopt_rows_from_before_state_was_recorded(governed):
+    """An old library's rows have no state events: adopting them is one audited act with a reason."""
+    home = governed["home"]
+    sql(home, "INSERT INTO users VALUES (?, 'eve', 'Eve', 'investigator', 1, '2026-01-01', '2026-01-01', 'x', NULL)",
+        "e" * 36)
+    sql(home, "DELETE FROM legal_holds WHERE id = ?", governed["hold"])
+    env = {**os.environ, "REVIEWER_HOME": str(home)}
+    p = subprocess.run([sys.executable, "-m", "reviewer", "admin", "adopt-state", "--reason", "library from v0.3"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "adopted 1 governed row(s) into the audit trail", p.stderr
+    code, out = verify(home)
+    assert code == 2 and len(out["problems"]) == 1 and "legal_holds" in out["problems"][0]  # a deletion stays
+    with Library(home) as lib:
+        ev = lib.gov.audit.events(action="state.adopt")[-1]
+        assert (ev.user, ev.justification, ev.details["rows"]) == ("sup", "library from v0.3", 1)
+        assert ev.details["state"]["username"] == "eve"
