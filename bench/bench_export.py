@@ -48,7 +48,7 @@ ms = MaskSet(tracks=tuple(tracks), audio=(PtsRange(t.index_at_media_time(mute[0]
                                                    int(t.pts[t.index_at_media_time(mute[1])]), mode="mute"),))
 req = ExportRequest(encoder=EncoderSettings(preset=sys.argv[6], crf=int(sys.argv[7])), leak_check=sys.argv[4] == "1")
 t0 = time.perf_counter()
-res = export(src, ms, req, Path(sys.argv[2]), Provenance("bench", "investigator", "bench"))
+res = export(src, ms, req, Path(sys.argv[2]), Provenance("bench", "investigator", "bench"), overwrite=True)
 wall = time.perf_counter() - t0
 print(json.dumps({"wall": wall, "frames": res.frames, "leak": res.leak.to_json() if res.leak else None,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

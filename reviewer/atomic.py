@@ -85,3 +85,38 @@ def write_bytes(target: str | Path, data: bytes) -> None:
 
 def write_text(target: str | Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+# flock fds of staged temps, held until reviewer.outputs names or discards them (release_staged), so no sweeper
+# takes a staged file for an abandoned one while its export waits for the disclosure to be recorded
+_staged_locks: dict[Path, int] = {}
+
+
+def stage_bytes(target: str | Path, data: bytes) -> Path:
+    """Write `data` to a fsynced, locked temp file beside `target` and return it; the caller gives it its final
+    name (reviewer.outputs.publish) once the disclosure is on record, or deletes it (reviewer.outputs.discard)."""
+    from reviewer.leftovers import sweep_for
+
+    target = Path(target)
+    sweep_for(target.parent, f".{target.name}.", ".part")  # what a killed writer of this same file left
+    fd, tmp = locked_temp(target.parent, f".{target.name}.", ".part")
+    lock = os.dup(fd)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.close(lock)
+        raise
+    _staged_locks[tmp] = lock
+    return tmp
+
+
+def release_staged(tmp: Path) -> None:
+    """Drop the lock of a staged temp once it has its final name or is gone."""
+    fd = _staged_locks.pop(Path(tmp), None)
+    if fd is not None:
+        os.close(fd)

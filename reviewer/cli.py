@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.png")
     fr.add_argument("--redacted", action="store_true", help="apply the recording's masks (library ids only)")
     fr.add_argument("--reason", metavar="TEXT", help="why the footage is being consulted (audit trail)")
+    add_output_flags(fr)
     # Other features add their commands here; each module's register(sub) sets `handler` on its parsers.
     for module in _feature_modules():
         module.register(sub)
@@ -253,48 +254,55 @@ def cmd_probe(args) -> int:
     return 0
 
 
+def add_output_flags(parser) -> None:
+    """--overwrite and --make-dirs, for every command that writes an output file."""
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output file (never a "
+                        "read-only one, never one inside the library)")
+    parser.add_argument("--make-dirs", action="store_true", help="create the output's folder if it is missing")
+
+
+def say_created(created) -> None:
+    for folder in created:
+        print(f"reviewer: created folder {folder}", file=sys.stderr)
+
+
 def cmd_frame(args) -> int:
+    if not is_file_target(args.target):
+        from reviewer.export.frame import export_frame
+
+        with open_library() as lib:
+            rid = lib.get(args.target).id
+            done = export_frame(lib, rid, args.index, args.output, redacted=args.redacted,
+                                overwrite=args.overwrite, make_dirs=args.make_dirs,
+                                reason=purpose(args, args.index))
+        say_created(done.created)
+        return 0
+    return frame_of_file(args)
+
+
+def frame_of_file(args) -> int:
+    """A file outside the library: no recording to audit, but the same rules for where the PNG may go."""
     import cv2
 
     from reviewer.atomic import write_bytes
+    from reviewer.config import default_home
+    from reviewer.outputs import check_output_path
 
-    from reviewer.cli_govern import audit_frame_export, require_frame_export
-
-    library_target = not is_file_target(args.target)
-    if library_target:
-        require_frame_export(args.target, args.redacted)  # before anything is opened or decoded
-    source, _facts = load_target(args.target, purpose(args, args.index))
+    if args.redacted:
+        raise ReviewerError(f"{args.target}: --redacted needs a library recording id (masks live in the library)")
+    source, _facts = load_target(args.target)
     n, count = args.index, source.table.frame_count
     if not 0 <= n < count:
         raise MediaError(source.path, f"frame {n} does not exist: frames are numbered 0 to {count - 1}")
+    target = check_output_path(default_home(), args.output, args.overwrite, args.make_dirs, what="exported frame")
     with source.reader(cache_bytes=256 * 1024 * 1024) as reader:
-        frame = reader.frame(n)
-        rgb = frame.rgb()
-    if args.redacted:
-        rgb = redacted_rgb(source, frame)
+        rgb = reader.frame(n).rgb()
     ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise MediaError(args.output, "PNG encoding failed")
-    write_bytes(args.output, png.tobytes())
-    if library_target:
-        audit_frame_export(source.view.id, n, frame.pts, args.output, args.redacted, purpose(args, args.index))
+    write_bytes(target.path, png.tobytes())
+    say_created(target.created)
     return 0
-
-
-def redacted_rgb(source, frame):
-    """The frame with the recording's masks applied by the same code the editor preview and the export use."""
-    from reviewer.redact.planes import Planes
-    from reviewer.redact.render import redact
-    from reviewer.redact.store import MaskStore
-
-    view = getattr(source, "view", None)
-    if view is None:
-        raise ReviewerError(f"{source.path}: --redacted needs a library recording id (masks live in the library)")
-    with open_library() as lib:
-        mask_set = MaskStore(lib).load(view.id)
-    planes = Planes.from_frame(frame.video)
-    redact(planes, mask_set, frame.pts)
-    return planes.to_rgb()
 
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "probe": cmd_probe, "frame": cmd_frame}

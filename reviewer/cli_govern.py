@@ -17,6 +17,8 @@ EXIT_BROKEN = 2
 
 
 def register(sub) -> None:
+    from reviewer.cli import add_output_flags
+
     b = _group(sub, "bookmark", "bookmarks at exact frames: add, list, edit, delete, export, categories")
     p = _cmd(b, "add", cmd_bookmark_add, "bookmark frame N of a recording")
     p.add_argument("id", metavar="ID")
@@ -40,6 +42,7 @@ def register(sub) -> None:
     p.add_argument("id", metavar="ID")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("-o", "--output", type=Path, metavar="FILE")
+    add_output_flags(p)
     p = _cmd(b, "categories", cmd_bookmark_categories, "list (or, as supervisor, change) the categories")
     p.add_argument("--add", metavar="NAME")
     p.add_argument("--remove", metavar="NAME")
@@ -104,6 +107,7 @@ def register(sub) -> None:
     _time_range(p)
     p.add_argument("--format", choices=["csv", "json"], default="json")
     p.add_argument("-o", "--output", type=Path, metavar="FILE")
+    add_output_flags(p)
     p = _cmd(a, "list", cmd_audit_list, "show events, newest first")
     _time_range(p)
     p.add_argument("--user")
@@ -209,13 +213,14 @@ def _annotations(lib):
     return Annotations(lib)
 
 
-def _write_or_print(text: str, output: Path | None) -> None:
-    if output is None:
+def _write_or_print(text: str, args, home: Path, what: str) -> None:
+    if args.output is None:
         sys.stdout.write(text)
         return
-    from reviewer.atomic import write_text
+    from reviewer.cli import say_created
+    from reviewer.outputs import write_text_output
 
-    write_text(output, text)
+    say_created(write_text_output(home, args.output, text, args.overwrite, args.make_dirs, what).created)
 
 
 # ---- bookmarks --------------------------------------------------------------------------------------------------
@@ -272,7 +277,7 @@ def cmd_bookmark_export(args) -> int:
     with _library() as lib:
         view = lib.get(args.id)
         rows = export_rows(_annotations(lib).bookmarks.list(view.id), _table(lib, view), view.camera_start)
-    _write_or_print(export_text(rows, args.format), args.output)
+    _write_or_print(export_text(rows, args.format), args, lib.paths.home, "bookmark export")
     return 0
 
 
@@ -467,11 +472,15 @@ def cmd_audit_verify(args) -> int:
 def cmd_audit_export(args) -> int:
     since, until = _time(args.since, "--since"), _time(args.until, "--until")
     with _library() as lib:
+        if args.output is not None:  # refused before the export is recorded
+            from reviewer.outputs import check_output_path
+
+            check_output_path(lib.paths.home, args.output, args.overwrite, args.make_dirs, "audit export")
         text, n = lib.gov.audit.export_text(args.format, since, until)
         lib.gov.record_now("audit", "", "audit.export", details={
             "format": args.format, "events": n, "since": args.since, "until": args.until,
             "output": str(args.output) if args.output else "stdout"})
-    _write_or_print(text, args.output)
+    _write_or_print(text, args, lib.paths.home, "audit export")
     return 0
 
 
@@ -520,20 +529,3 @@ def cmd_user_set_name(args) -> int:
     with _library() as lib:
         u = Users(lib.gov).set_display_name(args.name)
     return _emit(args, u.to_json(), [_user_line(u)])
-
-
-# ---- frame export (called by `reviewer frame`) -----------------------------------------------------------------
-def require_frame_export(recording_id: str, redacted: bool) -> None:
-    from reviewer.govern.roles import Action
-
-    with _library() as lib:
-        rid = lib.get(recording_id).id
-        lib.gov.require(Action.EXPORT_REDACTED if redacted else Action.EXPORT_UNREDACTED, "recording", rid,
-                        {"export": "frame"})
-
-
-def audit_frame_export(recording_id: str, index: int, pts: int, output: Path, redacted: bool, reason: str) -> None:
-    with _library() as lib:
-        lib.gov.record_now("recording", recording_id, "recording.frame_export", justification=reason,
-                           details={"frame": index, "pts": int(pts), "output": str(Path(output).absolute()),
-                                    "redacted": redacted})

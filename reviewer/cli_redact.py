@@ -11,6 +11,8 @@ from reviewer.safe_text import for_terminal
 
 
 def register(sub) -> None:
+    from reviewer.cli import add_output_flags
+
     m = sub.add_parser("masks", help="list, export or import a recording's redaction masks (JSON, docs/masks-schema.md)")
     msub = m.add_subparsers(dest="masks_command", metavar="ACTION", required=True)
     ml = msub.add_parser("list", help="list mask tracks and ranges")
@@ -20,6 +22,7 @@ def register(sub) -> None:
     me = msub.add_parser("export", help="write the masks as JSON (stdout, or -o FILE)")
     me.add_argument("id", metavar="ID")
     me.add_argument("-o", "--output", type=Path, metavar="FILE")
+    add_output_flags(me)
     me.set_defaults(handler=cmd_masks_export)
     mi = msub.add_parser("import", help="add masks from a JSON file (same schema); existing ids are updated")
     mi.add_argument("id", metavar="ID")
@@ -51,6 +54,7 @@ def register(sub) -> None:
     e.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
     e.add_argument("--no-report", action="store_true", help="skip the PDF report")
     e.add_argument("--json", action="store_true")
+    add_output_flags(e)
     e.set_defaults(handler=cmd_export)
 
     v = sub.add_parser("verify", help="re-hash an export and cross-check it against its manifest")
@@ -89,14 +93,16 @@ def cmd_masks_list(args) -> int:
 
 
 def cmd_masks_export(args) -> int:
-    from reviewer.atomic import write_text
+    from reviewer.cli import say_created
+    from reviewer.outputs import write_text_output
     from reviewer.redact.store import MaskStore
 
     with _library() as lib:
         data = MaskStore(lib).export_json(lib.get(args.id).id)
     text = json.dumps(data, indent=2) + "\n"
     if args.output:
-        write_text(args.output, text)
+        say_created(write_text_output(lib.paths.home, args.output, text, args.overwrite, args.make_dirs,
+                                      "mask export").created)
     else:
         sys.stdout.write(text)
     return 0
@@ -183,10 +189,14 @@ def cmd_export(args) -> int:
         rec = lib.get(args.id)
         job = ExportJob(recording_id=rec.id, out=args.out, ranges=(), separate=args.separate,
                         purpose=args.purpose, recipient=args.recipient, overlays=tuple(args.overlay),
-                        audio=not args.no_audio, preset=args.preset, crf=args.crf, report=not args.no_report)
+                        audio=not args.no_audio, preset=args.preset, crf=args.crf, report=not args.no_report,
+                        overwrite=args.overwrite, make_dirs=args.make_dirs)
         opened = lib.open_recording(rec.id)
         job = job.with_ranges(_clip_ranges(lib, rec.id, args.clip, opened.table) + _ranges(args, opened.table.frame_count))
         results = run_export(lib, job, opened=opened, progress=_progress if sys.stderr.isatty() else None)
+    from reviewer.cli import say_created
+
+    say_created(p for r in results for p in r.created)
     for r in results:
         if args.json:
             print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,

@@ -57,7 +57,8 @@ class Paths:
         return self.home / "demo"
 
     def ensure(self) -> "Paths":
-        for p in (self.home, self.originals, self.frame_tables, self.thumbnails):
+        # exports/ is the library's default output folder: made with the library, so no output creates it unasked
+        for p in (self.home, self.originals, self.frame_tables, self.thumbnails, self.exports):
             p.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -236,16 +236,28 @@ class MainWindow(QMainWindow):
             return
         stem = Path(getattr(getattr(source, "view", None), "file_name", source.path.name)).stem
         default = self.library.paths.exports / f"{stem}_frame{self.controller.current_index:06d}.png"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, _ = QFileDialog.getSaveFileName(self, "Export frame", str(default), "PNG image (*.png)")
         if not name:
             return
         try:
-            png, sidecar = self.controller.export_current_frame(Path(name))
+            png, sidecar = self._export_frame_to(source, Path(name))
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session goes on
             self.last_alert = show_message(self, "Frame export failed", f"{name}: {exc}")
             return
         self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}", 10_000)
+
+    def _export_frame_to(self, source, path: Path) -> tuple[Path, Path]:
+        """A library recording's frame goes through the core (gate, disclosure log, output rules); the file
+        dialog has already asked before replacing a file. A file opened from outside the library has no
+        recording to audit, but the same output rules."""
+        view = getattr(source, "view", None)
+        if view is None:
+            return self.controller.export_current_frame(path, self.library.paths.home)
+        from reviewer.export.frame import export_frame
+
+        done = export_frame(self.library, view.id, self.controller.current_index, path, overwrite=True,
+                            opened=source)
+        return done.png, done.sidecar
 
     def show_goto(self) -> None:
         source = self.controller.source

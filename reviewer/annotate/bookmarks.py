@@ -11,6 +11,7 @@ from sqlalchemy import select
 from reviewer.annotate.records import changes, live_recording, pts_value, resolve, text
 from reviewer.annotate.views import BookmarkView
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
 from reviewer.library.models import utcnow
@@ -32,6 +33,7 @@ class BookmarkStore:
         self.gov = gov
 
     # ---- reading --------------------------------------------------------------------------------------------
+    @read_only
     def list(self, recording_id: str | None = None, category: str | None = None, text_filter: str | None = None,
              author: str | None = None, include_deleted: bool = False) -> list[BookmarkView]:
         """In frame order. `text_filter` matches words in the title or note (case-insensitive)."""
@@ -50,10 +52,12 @@ class BookmarkStore:
         with self.gov.sessions() as s:
             return [view_of(b) for b in s.scalars(q.order_by(Bookmark.recording_id, Bookmark.pts, Bookmark.id))]
 
+    @read_only
     def get(self, bookmark_id: str, include_deleted: bool = False) -> BookmarkView:
         with self.gov.sessions() as s:
             return view_of(resolve(s, Bookmark, bookmark_id, "bookmark", include_deleted))
 
+    @read_only
     def categories(self) -> list[str]:
         with self.gov.sessions() as s:
             return list(s.scalars(select(BookmarkCategory.name).where(BookmarkCategory.deleted_at.is_(None))
@@ -67,6 +71,7 @@ class BookmarkStore:
         return name
 
     # ---- writing --------------------------------------------------------------------------------------------
+    @gated(Action.BOOKMARK)
     def create(self, bookmark_id: str, recording_id: str, pts: int, title: str, note: str = "",
                category: str = "other") -> BookmarkView:
         gov = self.gov
@@ -83,6 +88,7 @@ class BookmarkStore:
             gov.notify("bookmarks_changed", {"recording_id": recording_id, "id": b.id})
             return view_of(b)
 
+    @gated(Action.BOOKMARK)
     def update(self, bookmark_id: str, via: str | None = None, **fields) -> tuple[dict, BookmarkView]:
         """Change some of pts/title/note/category. Returns (the previous values of those fields, new view)."""
         unknown = set(fields) - {"pts", "title", "note", "category"}
@@ -111,9 +117,11 @@ class BookmarkStore:
                 gov.notify("bookmarks_changed", {"recording_id": b.recording_id, "id": b.id})
             return old, view_of(b)
 
+    @gated(Action.BOOKMARK)
     def delete(self, bookmark_id: str, via: str | None = None) -> BookmarkView:
         return self._set_deleted(bookmark_id, True, via)
 
+    @gated(Action.BOOKMARK)
     def restore(self, bookmark_id: str, via: str | None = None) -> BookmarkView:
         return self._set_deleted(bookmark_id, False, via)
 
@@ -133,6 +141,7 @@ class BookmarkStore:
             return view_of(b)
 
     # ---- categories (supervisor) ----------------------------------------------------------------------------
+    @gated(Action.CONFIGURE)
     def add_category(self, name: str) -> None:
         gov = self.gov
         with gov.write() as s:
@@ -152,6 +161,7 @@ class BookmarkStore:
             gov.record(s, "bookmark_category", row.id, "bookmark_category.add", details={"name": name})
             gov.notify("bookmark_categories_changed", {})
 
+    @gated(Action.CONFIGURE)
     def remove_category(self, name: str) -> None:
         """Existing bookmarks keep the category; new ones cannot use it."""
         gov = self.gov

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from reviewer.annotate.records import changes, live_recording, pts_value, resolve, text
 from reviewer.annotate.views import ClipView
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
 from reviewer.library.models import utcnow
@@ -39,6 +40,7 @@ class ClipStore:
     def __init__(self, gov: Governance):
         self.gov = gov
 
+    @read_only
     def list(self, recording_id: str | None = None, purpose: str | None = None,
              include_deleted: bool = False) -> list[ClipView]:
         q = select(Clip)
@@ -52,11 +54,13 @@ class ClipStore:
             rows = s.scalars(q.order_by(Clip.recording_id, Clip.in_pts, Clip.name)).all()
             return [view_of(c, active_mark_id(s, c.id)) for c in rows]
 
+    @read_only
     def get(self, clip_id: str, include_deleted: bool = False) -> ClipView:
         with self.gov.sessions() as s:
             c = resolve(s, Clip, clip_id, "clip", include_deleted)
             return view_of(c, active_mark_id(s, c.id))
 
+    @read_only
     def by_name(self, recording_id: str, name: str) -> ClipView:
         with self.gov.sessions() as s:
             c = s.scalar(select(Clip).where(Clip.recording_id == recording_id, Clip.name == name.strip(),
@@ -73,6 +77,7 @@ class ClipStore:
         if clash is not None:
             raise ReviewerError(f"recording {recording_id[:8]} already has a clip named {name!r}")
 
+    @gated(Action.CLIP)
     def create(self, clip_id: str, recording_id: str, in_pts: int, out_pts: int, name: str,
                purpose: str) -> ClipView:
         gov = self.gov
@@ -92,6 +97,7 @@ class ClipStore:
             gov.notify("clips_changed", {"recording_id": recording_id, "id": c.id})
             return view_of(c)
 
+    @gated(Action.CLIP)
     def update(self, clip_id: str, via: str | None = None, **fields) -> tuple[dict, ClipView]:
         unknown = set(fields) - {"name", "in_pts", "out_pts", "purpose"}
         if unknown:
@@ -121,9 +127,11 @@ class ClipStore:
                 gov.notify("clips_changed", {"recording_id": c.recording_id, "id": c.id})
             return old, view_of(c, active_mark_id(s, c.id))
 
+    @gated(Action.CLIP)
     def delete(self, clip_id: str, via: str | None = None) -> ClipView:
         return self._set_deleted(clip_id, True, via)
 
+    @gated(Action.CLIP)
     def restore(self, clip_id: str, via: str | None = None) -> ClipView:
         return self._set_deleted(clip_id, False, via)
 

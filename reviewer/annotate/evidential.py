@@ -9,6 +9,7 @@ from sqlalchemy import select
 from reviewer.annotate.records import live_recording, resolve, text
 from reviewer.annotate.views import EvidentialMarkView
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
@@ -34,6 +35,7 @@ class EvidentialStore:
     def __init__(self, gov: Governance):
         self.gov = gov
 
+    @read_only
     def categories(self) -> list[str]:
         with self.gov.sessions() as s:
             return self._categories(s)
@@ -44,6 +46,7 @@ class EvidentialStore:
                                                                  RetentionPolicy.category != NON_EVIDENTIAL))
         return sorted(set(EVIDENTIAL_CATEGORIES) | set(extra) - {"evidential"}) or ["other"]
 
+    @read_only
     def list(self, recording_id: str | None = None, active_only: bool = False) -> list[EvidentialMarkView]:
         q = select(EvidentialMark, Clip.name).outerjoin(Clip, Clip.id == EvidentialMark.clip_id) \
             .where(EvidentialMark.deleted_at.is_(None))
@@ -54,11 +57,13 @@ class EvidentialStore:
         with self.gov.sessions() as s:
             return [view_of(m, name) for m, name in s.execute(q.order_by(EvidentialMark.marked_at, EvidentialMark.id))]
 
+    @read_only
     def get(self, mark_id: str) -> EvidentialMarkView:
         with self.gov.sessions() as s:
             m = resolve(s, EvidentialMark, mark_id, "evidential mark")
             return view_of(m, s.scalar(select(Clip.name).where(Clip.id == m.clip_id)) if m.clip_id else None)
 
+    @read_only
     def active_for(self, recording_id: str, clip_id: str | None = None) -> EvidentialMarkView | None:
         """The active mark on the whole recording (clip_id None) or on that clip."""
         target = EvidentialMark.clip_id.is_(None) if clip_id is None else EvidentialMark.clip_id == clip_id
@@ -66,6 +71,7 @@ class EvidentialStore:
             m = s.scalar(_active(select(EvidentialMark).where(EvidentialMark.recording_id == recording_id, target)))
             return view_of(m) if m is not None else None
 
+    @gated(Action.MARK_EVIDENTIAL)
     def mark(self, mark_id: str, recording_id: str, reference: str, reason: str, category: str = "other",
              clip_id: str | None = None) -> EvidentialMarkView:
         gov = self.gov
@@ -102,6 +108,7 @@ class EvidentialStore:
             gov.notify("evidential_changed", {"recording_id": recording_id, "id": m.id})
             return view_of(m, clip_name)
 
+    @gated(Action.CLEAR_EVIDENTIAL)
     def clear(self, mark_id: str, reason: str, via: str | None = None) -> EvidentialMarkView:
         gov = self.gov
         with gov.write() as s:
@@ -116,6 +123,7 @@ class EvidentialStore:
             self._audit(s, m, "evidential.clear", reason, via)
             return view_of(m)
 
+    @gated(Action.MARK_EVIDENTIAL)
     def reinstate(self, mark_id: str, via: str | None = None) -> EvidentialMarkView:
         """Undo of a clear: the mark is active again (marking permission, as for a new mark)."""
         gov = self.gov

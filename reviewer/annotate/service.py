@@ -18,7 +18,9 @@ from reviewer.annotate.clips import ClipStore
 from reviewer.annotate.evidential import EvidentialStore
 from reviewer.annotate.undo import Command
 from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
+from reviewer.govern.gated import gated, ungated
 from reviewer.govern.holds import HoldStore
+from reviewer.govern.roles import Action
 
 T = TypeVar("T")
 UNDO_CLEAR_REASON = "undo of marking evidential"
@@ -35,11 +37,13 @@ class Annotations:
         self.evidential = EvidentialStore(self.gov)
         self.holds = HoldStore(self.gov)
 
+    @ungated("subscribing to change events")
     def subscribe(self, callback) -> None:
         """("bookmarks_changed" | "clips_changed" | "evidential_changed" | "holds_changed", {"recording_id", "id"})
         and ("audit_appended", {"seq"}); on the emitting thread."""
         self.gov.subscribe(callback)
 
+    @ungated("subscribing to change events")
     def unsubscribe(self, callback) -> None:
         self.gov.unsubscribe(callback)
 
@@ -71,6 +75,7 @@ class Annotations:
                           lambda: update(object_id, via="undo", **before), merge_key)
 
     # ---- bookmarks ------------------------------------------------------------------------------------------
+    @gated(Action.BOOKMARK)
     def add_bookmark(self, recording_id: str, pts: int, title: str, note: str = "",
                      category: str = "other") -> BookmarkView:
         bid = str(uuid.uuid4())
@@ -79,17 +84,20 @@ class Annotations:
                           lambda: self.bookmarks.restore(bid, via="redo"),
                           lambda: self.bookmarks.delete(bid, via="undo"))
 
+    @gated(Action.BOOKMARK)
     def edit_bookmark(self, bookmark_id: str, merge_key: object | None = None, **fields) -> BookmarkView:
         """Fields: pts, title, note, category."""
         return self._push_edit("edit bookmark", self.bookmarks.update, self.bookmarks.get(bookmark_id).id, fields,
                                merge_key)
 
+    @gated(Action.BOOKMARK)
     def delete_bookmark(self, bookmark_id: str) -> None:
         bid = self.bookmarks.get(bookmark_id).id
         self._push("delete bookmark", lambda: self.bookmarks.delete(bid),
                    lambda: self.bookmarks.delete(bid, via="redo"), lambda: self.bookmarks.restore(bid, via="undo"))
 
     # ---- clips ----------------------------------------------------------------------------------------------
+    @gated(Action.CLIP)
     def add_clip(self, recording_id: str, in_pts: int, out_pts: int, name: str, purpose: str) -> ClipView:
         cid = str(uuid.uuid4())
         return self._push(f"add clip {name!r}",
@@ -97,16 +105,19 @@ class Annotations:
                           lambda: self.clips.restore(cid, via="redo"),
                           lambda: self.clips.delete(cid, via="undo"))
 
+    @gated(Action.CLIP)
     def edit_clip(self, clip_id: str, merge_key: object | None = None, **fields) -> ClipView:
         """Fields: name, in_pts, out_pts, purpose. Give a merge_key for the steps of one drag."""
         return self._push_edit("edit clip", self.clips.update, self.clips.get(clip_id).id, fields, merge_key)
 
+    @gated(Action.CLIP)
     def delete_clip(self, clip_id: str) -> None:
         cid = self.clips.get(clip_id).id
         self._push("delete clip", lambda: self.clips.delete(cid), lambda: self.clips.delete(cid, via="redo"),
                    lambda: self.clips.restore(cid, via="undo"))
 
     # ---- evidential marks -----------------------------------------------------------------------------------
+    @gated(Action.MARK_EVIDENTIAL)
     def mark_evidential(self, recording_id: str, reference: str, reason: str, category: str = "other",
                         clip_id: str | None = None) -> EvidentialMarkView:
         mid = str(uuid.uuid4())
@@ -115,6 +126,7 @@ class Annotations:
                           lambda: self.evidential.reinstate(mid, via="redo"),
                           lambda: self.evidential.clear(mid, UNDO_CLEAR_REASON, via="undo"))
 
+    @gated(Action.CLEAR_EVIDENTIAL)
     def clear_evidential(self, mark_id: str, reason: str) -> EvidentialMarkView:
         mid = self.evidential.get(mark_id).id
         return self._push("clear evidential mark", lambda: self.evidential.clear(mid, reason),
@@ -122,12 +134,14 @@ class Annotations:
                           lambda: self.evidential.reinstate(mid, via="undo"))
 
     # ---- legal holds ----------------------------------------------------------------------------------------
+    @gated(Action.LEGAL_HOLD)
     def set_hold(self, recording_id: str, reason: str) -> HoldView:
         hid = str(uuid.uuid4())
         return self._push("set legal hold", lambda: self.holds.set(hid, recording_id, reason),
                           lambda: self.holds.reinstate(hid, via="redo"),
                           lambda: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo"))
 
+    @gated(Action.LEGAL_HOLD)
     def release_hold(self, recording_id: str, reason: str) -> HoldView:
         hold = self.holds.active_for(recording_id)
         hid = hold.id if hold is not None else ""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from reviewer import outputs
+from reviewer.atomic import stage_bytes
 from reviewer.errors import IntegrityError
 from reviewer.library.originals import sha256_file
 from reviewer.export import manifest as mf
@@ -17,6 +20,10 @@ from reviewer.redact.model import MaskSet, mask_set_to_json
 from reviewer.redact.render import redact
 
 
+# (temp video, manifest, [(temp, final) sidecars]) -> gives every file its final name, the video last
+Publisher = Callable[[Path, dict, list[tuple[Path, Path]]], None]
+
+
 @dataclass(frozen=True)
 class ExportResult:
     output: Path
@@ -25,6 +32,7 @@ class ExportResult:
     frames: int
     seconds: float
     leak: LeakReport | None
+    created: tuple[Path, ...] = ()  # folders made for the outputs (make_dirs), for the caller to report
 
     @property
     def fps(self) -> float:
@@ -33,9 +41,14 @@ class ExportResult:
 
 def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, provenance: Provenance,
            task: Task = NO_TASK, expected_sha256: str | None = None, redactor: Redactor = redact,
-           source_verified: bool = False) -> ExportResult:
+           source_verified: bool = False, publish: Publisher | None = None,
+           overwrite: bool = False) -> ExportResult:
     """`source_verified`: the caller has just re-hashed the original against `expected_sha256` (the library does
-    on every open), so it is not read a second time; otherwise it is hashed and compared here."""
+    on every open), so it is not read a second time; otherwise it is hashed and compared here.
+
+    The manifest is staged under a temp name. `publish(tmp_video, manifest, staged)` then names the files (the
+    library's run_export adds the report and records the disclosure first); without it the manifest and then
+    the video are renamed here."""
     out_path = Path(out_path)
     if source_verified and expected_sha256:
         src_sha = expected_sha256
@@ -53,7 +66,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
     mpath = mf.manifest_path_for(out_path)
     written: dict = {}
 
-    def write_manifest(tmp: Path, record) -> None:
+    def finish(tmp: Path, record) -> None:
         written.update(mf.build(
             source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
             recording_id=provenance.recording_id, out_path=out_path, out_sha256=sha256_file(tmp),
@@ -63,8 +76,16 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
             provenance=provenance, leak=leak.to_json() if leak is not None else None,
             source_name=getattr(getattr(source, "view", None), "file_name", None),
         ))
-        mf.write(mpath, written)
+        staged = [(stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath)]
+        try:
+            if publish is not None:
+                publish(tmp, written, staged)
+            else:
+                outputs.publish_all([*staged, (tmp, out_path)], overwrite)
+        finally:
+            outputs.discard(*(tmp_side for tmp_side, _final in staged))
 
-    record, seconds, final = run(source, mask_set, request, out_path, task, redactor, checker, write_manifest)
+    record, seconds, final = run(source, mask_set, request, out_path, task, redactor, checker, finish)
     manifest = written
     return ExportResult(final, mpath, manifest, len(record.frames), seconds, leak)
+

@@ -76,8 +76,12 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
     }), provenance.workstation)
 
 
+def text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
 def write(path: Path, manifest: dict) -> None:
-    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_text(path, text(manifest))
 
 
 @dataclass

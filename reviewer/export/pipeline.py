@@ -216,11 +216,12 @@ def _mux_audio(out, stream, chunk, apts: int, rate: int, layout: str) -> int:
 
 def run(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, task: Task = NO_TASK,
         redactor: Redactor = redact, leak_checker=None,
-        before_publish: Callable[[Path, EncodeRecord], None] | None = None) -> tuple[EncodeRecord, float, Path]:
-    """Encode to a temp file beside `out_path`, leak-check it, call `before_publish` (the manifest is written
-    there, so a finished-looking output never lacks one), then rename. Returns (record, seconds, path)."""
+        publish: Callable[[Path, EncodeRecord], None] | None = None) -> tuple[EncodeRecord, float, Path]:
+    """Encode to a temp file beside `out_path` and leak-check it; then `publish(tmp, record)` gives it its final
+    name (after writing its manifest, report and disclosure, so a finished-looking output never lacks them), or
+    without `publish` it is renamed here. The folder must exist (reviewer.outputs decides about creating it).
+    Returns (record, seconds, path)."""
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     lock, tmp = _temp_path(out_path)  # the lock fd is held until the temp is renamed or removed
     started = time.perf_counter()
     try:
@@ -228,10 +229,11 @@ def run(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path
         if leak_checker is not None:
             leak_checker(tmp, record, task)
         elapsed = time.perf_counter() - started
-        if before_publish is not None:
-            before_publish(tmp, record)
-        os.replace(tmp, out_path)
-        fsync_dir(out_path.parent)
+        if publish is not None:
+            publish(tmp, record)
+        else:
+            os.replace(tmp, out_path)
+            fsync_dir(out_path.parent)
     except (OSError, av.error.FFmpegError) as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from reviewer.atomic import stage_bytes
 from reviewer.config import workstation_id
 from reviewer.export import report
+from reviewer.export.disclose import disclose
 from reviewer.export.job import ExportResult, export
+from reviewer.export.manifest import manifest_path_for
 from reviewer.export.settings import EncoderSettings, ExportRequest, Overlays, Provenance
+from reviewer.govern.gated import gated
+from reviewer.govern.roles import Action
+from reviewer.outputs import check_output_path, removed_on_failure
 from reviewer.progress import NO_TASK, Task
 from reviewer.redact.approval import decide_export
 from reviewer.redact.reasons import require_reasons
@@ -31,6 +37,8 @@ class ExportJob:
     preset: str = "veryfast"
     crf: int = 18
     report: bool = True
+    overwrite: bool = False  # replace existing outputs (the CLI's --overwrite, or the UI after asking)
+    make_dirs: bool = False  # create a missing output folder (and say so)
 
     def with_ranges(self, ranges) -> "ExportJob":
         return dataclasses.replace(self, ranges=tuple(tuple(r) for r in ranges))
@@ -73,22 +81,34 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
     return out
 
 
+@gated(Action.EXPORT_REDACTED, Action.EXPORT_UNREDACTED)
 def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
                progress: Callable[[float, str], None] | None = None, role: str | None = None) -> list[ExportResult]:
     """Export a recording as the current user. Only an approved mask set makes a redacted copy; anything else
     is an unredacted copy, which the permission matrix keeps from trainers, and disclosures need approval too
-    (reviewer/redact/approval.py decides); every export is written to the audit trail with its recipient
-    and purpose (the disclosure log DPA 2018 s62 asks for)."""
+    (reviewer/redact/approval.py decides). Every output is a disclosure (DPA 2018 s62): recorded through the
+    gate as "recording.export" outcome "started" (recipient, purpose, output and manifest hashes) before any of
+    its files gets its final name, then "ok" or "failed" (reviewer.export.disclose)."""
     if progress is not None and task.progress is None:
         task = Task(progress=progress, cancel=task.cancel)
-    reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
-    opened = opened or library.open_recording(job.recording_id, reason=reason)
-    view = opened.view
+    job = dataclasses.replace(job, out=Path(job.out).expanduser().absolute())  # the audit trail names it in full
+    view = library.get(job.recording_id)
     mask_set = MaskStore(library).load(view.id)
-    require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
-    gov = library.gov
+    # which permission, checked (a refusal audited) before anything is opened, decoded or created
     decision = decide_export(library, view.id, mask_set, job.purpose,
                              {"recipient": job.recipient, "purpose": job.purpose})
+    outputs = job.outputs()
+    created = check_outputs(library.paths.home, job, outputs)
+    with removed_on_failure(created):
+        return _run(library, job, opened, task, view, mask_set, decision, outputs, created)
+
+
+def _run(library, job: ExportJob, opened, task: Task, view, mask_set, decision, outputs,
+         created: tuple) -> list[ExportResult]:
+    reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
+    opened = opened or library.open_recording(view.id, reason=reason)
+    view = opened.view
+    require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
     role = decision.role.value
     approval = decision.approval.to_json() if decision.approval else None
     ov = Overlays(redacted_banner="banner" in job.overlays, incident_ref=view.incident_ref or "",
@@ -98,22 +118,47 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
                      purpose=job.purpose, recipient=job.recipient, recording_id=view.id,
                      incident_ref=view.incident_ref or "", approval=approval)
     results = []
-    outputs = job.outputs()
     for n, (path, ranges) in enumerate(outputs):
         sub = Task(progress=None if task.progress is None else
                    (lambda f, label, n=n: task.report((n + f) / len(outputs), label)), cancel=task.cancel)
         request = ExportRequest(ranges=ranges, encoder=EncoderSettings(job.preset, job.crf, job.audio), overlays=ov)
+        publish = _publisher(library, job, opened, mask_set, decision, path, ranges)
         # open_recording re-hashed the original moments ago: no second full read of it
-        res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256, source_verified=True)
+        res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256, source_verified=True,
+                     publish=publish, overwrite=job.overwrite)
+        results.append(dataclasses.replace(res, created=created if n == 0 else ()))
+    return results
+
+
+def check_outputs(home, job: ExportJob, outputs) -> tuple:
+    """Every file the job will write, checked before any work: video, manifest and (if asked) report."""
+    created: list = []
+    for path, _ranges in outputs:
+        for p in (path, manifest_path_for(path), *((report.report_path_for(path),) if job.report else ())):
+            created += check_output_path(home, p, job.overwrite, job.make_dirs, "export").created
+    return tuple(created)
+
+
+def _publisher(library, job: ExportJob, opened, mask_set, decision, path, ranges):
+    """The last step of one output: report staged beside the manifest, the disclosure recorded as started, then
+    the names given (manifest, report, video last) and the outcome recorded."""
+    view = opened.view
+
+    def publish(tmp_video, manifest: dict, staged: list) -> None:
+        staged = list(staged)
         if job.report:
             marks = report_bookmarks(library, opened, mask_set, ranges)
-            report.write(report.report_path_for(res.output), res.manifest, opened.table, marks)
-        results.append(res)
-        gov.record_now("recording", view.id, "recording.export", justification=job.purpose or None, details={
+            rpath = report.report_path_for(path)
+            # a report that cannot be written fails the whole export: nothing is published
+            staged.append((stage_bytes(rpath, report.render(manifest, opened.table, marks)), rpath))
+        staged.append((tmp_video, path))
+        approval = decision.approval.to_json() if decision.approval else None
+        disclose(library.gov, decision.action, view.id, "recording.export", {
             "recipient": job.recipient, "purpose": job.purpose, "redacted": decision.redacted,
             "approved_by": approval and approval["approved_by"],
-            "output": str(res.output), "output_sha256": res.manifest["output"]["sha256"],
-            "manifest_sha256": res.manifest["manifest_sha256"], "mask_set_sha256": res.manifest["masks"]["sha256"],
-            "ranges": [[a, b] for a, b in ranges] or "all", "frames": res.frames,
-        })
-    return results
+            "output": str(path), "output_sha256": manifest["output"]["sha256"],
+            "manifest_sha256": manifest["manifest_sha256"], "mask_set_sha256": manifest["masks"]["sha256"],
+            "ranges": [[a, b] for a, b in ranges] or "all", "frames": manifest["output"]["frames"],
+        }, staged, job.overwrite, justification=job.purpose or None)
+
+    return publish

@@ -22,7 +22,8 @@ import reviewer
 from reviewer import atomic
 from reviewer.errors import ReviewerError
 from reviewer.export.manifest import mask_hash
-from reviewer.library.originals import sha256_file
+from reviewer.govern.gated import gated
+from reviewer.govern.roles import Action
 from reviewer.media.frametable import FrameTable
 from reviewer.media.timecode import camera_time, format_camera_time, format_media_time, parse_media_time
 from reviewer.progress import NO_TASK, Task
@@ -88,27 +89,81 @@ def still_name(stem: str, index: int) -> str:
     return f"{stem}_frame{index:06d}_redacted.png"
 
 
-def export_stills(source, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str | None = None,
-                  sha256: str | None = None, task: Task = NO_TASK) -> list[Still]:
-    """Write one redacted PNG + sidecar per frame index into `out_dir`. Existing files are never replaced:
-    stills are evidence, and a second export of the same frame must not silently overwrite the first."""
-    out_dir = Path(out_dir)
-    table = source.table
-    view = getattr(source, "view", None)
-    stem = stem or Path(getattr(view, "file_name", None) or source.path.name).stem
+@dataclass(frozen=True)
+class StillsExport:
+    stills: list[Still]
+    redacted: bool  # exported as EXPORT_REDACTED (an approved mask set); otherwise an unredacted disclosure
+    created: tuple[Path, ...] = ()  # folders made for them (make_dirs), for the caller to report
+
+
+@gated(Action.EXPORT_REDACTED, Action.EXPORT_UNREDACTED)
+def export_stills(library, recording_id: str, indices: list[int], out_dir: Path, *, opened=None,
+                  overwrite: bool = False, make_dirs: bool = False, reason: str | None = None,
+                  stem: str | None = None, task: Task = NO_TASK) -> StillsExport:
+    """Write one PNG + sidecar per frame index of a library recording into `out_dir`, with its masks applied,
+    through the gate and the disclosure log (one "recording.stills_export" event: frames, files, hashes).
+    Without an approved mask set they are unredacted (EXPORT_UNREDACTED, refused to trainers). An existing still is
+    replaced only with `overwrite` (the UI asks first), never a read-only one."""
+    from reviewer.outputs import check_output_dir, check_output_path, removed_on_failure
+    from reviewer.redact.approval import decide_export
+    from reviewer.redact.store import MaskStore
+
+    view = library.get(recording_id)
+    mask_set = MaskStore(library).load(view.id)
     indices = sorted(set(int(i) for i in indices))
+    out_dir = Path(out_dir).expanduser().absolute()
+    # which permission (approval.py: only an approved mask set makes redacted stills), checked before decoding
+    decision = decide_export(library, view.id, mask_set, reason or "",
+                             {"export": "stills", "frames": indices, "output": str(out_dir)})
     if not indices:
         raise ReviewerError(f"{out_dir}: no frames selected for stills")
+    if len(indices) > MAX_STILLS:
+        raise ReviewerError(f"{out_dir}: {len(indices)} frames selected; at most {MAX_STILLS} stills at a time")
+    home = library.paths.home
+    folder = check_output_dir(home, out_dir, make_dirs, "still")
+    stem = stem or Path(view.file_name).stem
+    for i in indices:  # before anything is opened: an earlier still is replaced only when asked
+        png = out_dir / still_name(stem, i)
+        check_output_path(home, png, overwrite, what="still")
+        check_output_path(home, png.with_suffix(".json"), overwrite, what="still sidecar")
+    if reason:
+        library.gov.remember_justification(view.id, reason)
+    with removed_on_failure(folder.created):
+        opened = opened or library.open_recording(view.id, reason=reason)
+        stills = _write(library, opened, view, mask_set, indices, out_dir, stem, decision, overwrite, task)
+    task.report(1.0, f"{len(stills)} stills written")
+    return StillsExport(stills, decision.redacted, folder.created)
+
+
+def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,
+           decision, overwrite: bool, task: Task) -> list[Still]:
+    """Render and stage each still, then disclose and name them all."""
+    from reviewer.export.disclose import disclose
+    from reviewer.outputs import discard
+
+    table = opened.table
     bad = [i for i in indices if not 0 <= i < table.frame_count]
     if bad:
-        raise ReviewerError(f"{source.path}: frame {bad[0]} does not exist (frames 0 to {table.frame_count - 1})")
-    taken = [out_dir / still_name(stem, i) for i in indices if (out_dir / still_name(stem, i)).exists()]
-    if taken:
-        raise ReviewerError(f"{taken[0]}: already exists; stills are never overwritten "
-                            "(choose another folder or move the earlier stills)")
-    sha256 = sha256 or getattr(view, "sha256", None) or sha256_file(source.path)
+        raise ReviewerError(f"{opened.path}: frame {bad[0]} does not exist (frames 0 to {table.frame_count - 1})")
+    staged: list[tuple[Path, Path]] = []
+    try:
+        stills = _render(opened, view, mask_set, indices, out_dir, stem, staged, task)
+    except BaseException:
+        discard(*(tmp for tmp, _final in staged))
+        raise
+    disclose(library.gov, decision.action, view.id, "recording.stills_export", {
+        "frames": indices, "output": str(out_dir), "redacted": decision.redacted,
+        "masks_applied": sum(1 for st, _sha in stills if st.masks_applied),
+        "mask_set_sha256": mask_hash(mask_set_to_json(mask_set)),
+        "files": [{"frame": st.index, "png": st.png.name, "sha256": sha} for st, sha in stills],
+    }, staged, overwrite, justification=library.gov.justification_for(view.id))
+    return [st for st, _sha in stills]
+
+
+def _render(source, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,
+            staged: list[tuple[Path, Path]], task: Task) -> list[tuple[Still, str]]:
+    """Render and stage (temp names) each still and its sidecar; `staged` collects them for publishing."""
     masks_sha = mask_hash(mask_set_to_json(mask_set))
-    out_dir.mkdir(parents=True, exist_ok=True)
     stills = []
     with source.reader(cache_bytes=32 * 1024 * 1024) as reader:
         for n, index in enumerate(indices):
@@ -120,13 +175,12 @@ def export_stills(source, mask_set: MaskSet, indices: list[int], out_dir: Path, 
             rgb = planes.to_rgb()
             png = out_dir / still_name(stem, index)
             data = png_bytes(png, rgb)
-            sidecar = _sidecar(source, view, table, index, frame.pts, rgb, png, data, sha256, masks_sha, mask_set,
-                               applied)
-            atomic.write_bytes(png, data)
+            sidecar = _sidecar(source, view, source.table, index, frame.pts, rgb, png, data, view.sha256,
+                               masks_sha, mask_set, applied)
             side = png.with_suffix(".json")
-            atomic.write_text(side, json.dumps(sidecar, indent=2) + "\n")
-            stills.append(Still(index, png, side, len(applied)))
-    task.report(1.0, f"{len(stills)} stills written")
+            staged.append((atomic.stage_bytes(side, (json.dumps(sidecar, indent=2) + "\n").encode()), side))
+            staged.append((atomic.stage_bytes(png, data), png))
+            stills.append((Still(index, png, side, len(applied)), sidecar["png_sha256"]))
     return stills
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from reviewer.annotate.records import live_recording, resolve
 from reviewer.annotate.views import HoldView
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
@@ -29,6 +30,7 @@ class HoldStore:
     def __init__(self, gov: Governance):
         self.gov = gov
 
+    @read_only
     def list(self, recording_id: str | None = None, active_only: bool = False) -> list[HoldView]:
         q = select(LegalHold).where(LegalHold.deleted_at.is_(None))
         if recording_id:
@@ -38,11 +40,13 @@ class HoldStore:
         with self.gov.sessions() as s:
             return [view_of(h) for h in s.scalars(q.order_by(LegalHold.set_at, LegalHold.id))]
 
+    @read_only
     def active_for(self, recording_id: str) -> HoldView | None:
         with self.gov.sessions() as s:
             h = s.scalar(_active(select(LegalHold).where(LegalHold.recording_id == recording_id)))
             return view_of(h) if h is not None else None
 
+    @gated(Action.LEGAL_HOLD)
     def set(self, hold_id: str, recording_id: str, reason: str) -> HoldView:
         gov = self.gov
         with gov.write() as s:
@@ -60,6 +64,7 @@ class HoldStore:
             gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
             return view_of(h)
 
+    @gated(Action.LEGAL_HOLD)
     def release(self, recording_id: str, reason: str, via: str | None = None) -> HoldView:
         gov = self.gov
         with gov.write() as s:
@@ -77,6 +82,7 @@ class HoldStore:
             gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
             return view_of(h)
 
+    @gated(Action.LEGAL_HOLD)
     def reinstate(self, hold_id: str, via: str | None = None) -> HoldView:
         """Undo of a release: the same hold is active again."""
         gov = self.gov

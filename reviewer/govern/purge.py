@@ -26,6 +26,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.retention import DUE, Policies, RetentionStatus, statuses
 from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
@@ -93,11 +94,13 @@ class Retention:
         self.policies = Policies(self.gov)
         self.store_confirms = store_confirms or default_store_confirms(library)
 
+    @read_only
     def status(self, now: dt.datetime | None = None) -> list[RetentionStatus]:
         """Every live recording's retention state and days left, soonest deadline first. Open to every role."""
         with self.gov.sessions() as s:
             return statuses(s, _aware(now or utcnow()))
 
+    @read_only
     def status_of(self, recording_id: str, now: dt.datetime | None = None) -> RetentionStatus:
         with self.gov.sessions() as s:
             found = statuses(s, _aware(now or utcnow()), [recording_id])
@@ -105,10 +108,12 @@ class Retention:
             raise NotFound(f"no live recording {recording_id} in the library")
         return found[0]
 
+    @read_only
     def purges(self) -> list[PurgeView]:
         with self.gov.sessions() as s:
             return [purge_view(p) for p in s.scalars(select(Purge).order_by(Purge.purged_at, Purge.id))]
 
+    @gated(Action.RUN_PURGE)
     def run(self, now: dt.datetime | None = None, dry_run: bool = False, task: Task = NO_TASK) -> PurgeReport:
         """Purge everything due at `now` (default: the real time). A dry run changes nothing and needs no
         permission. A simulated clock may not run ahead of the real one except in a dry run: it would delete

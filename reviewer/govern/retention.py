@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.annotate.undo import Command
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
 from reviewer.govern.state import with_state
@@ -160,12 +161,14 @@ class Policies:
     def __init__(self, gov):
         self.gov = gov
 
+    @read_only
     def list(self) -> list[PolicyView]:
         with self.gov.sessions() as s:
             rows = s.scalars(select(RetentionPolicy).where(RetentionPolicy.deleted_at.is_(None))
                              .order_by(RetentionPolicy.category)).all()
             return [PolicyView(r.category, r.days, r.updated_at, r.updated_by) for r in rows]
 
+    @gated(Action.CHANGE_RETENTION)
     def set(self, category: str, days: int | None, reason: str | None = None) -> PolicyView | None:
         """Set a category's period in days, or remove a category's own row with days=None (it then falls back
         to "evidential"). The two base rows cannot be removed."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from reviewer.errors import NotFound, ReviewerError
+from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.governance import Governance
 from reviewer.govern.identity import UserView, default_display_name, parse_role, user_view
 from reviewer.govern.justification import clean_reason
@@ -18,11 +19,13 @@ class Users:
     def __init__(self, gov: Governance):
         self.gov = gov
 
+    @read_only
     def list(self) -> list[UserView]:
         with self.gov.sessions() as s:
             rows = s.scalars(select(User).where(User.deleted_at.is_(None)).order_by(User.username)).all()
             return [user_view(r) for r in rows]
 
+    @read_only
     def get(self, username: str) -> UserView:
         with self.gov.sessions() as s:
             row = s.scalar(select(User).where(User.username == username, User.deleted_at.is_(None)))
@@ -30,6 +33,7 @@ class Users:
                 raise NotFound(f"no user {username!r} in this library")
             return user_view(row)
 
+    @gated(Action.SET_ROLE)
     def set_role(self, username: str, role: Role | str, reason: str | None = None) -> UserView:
         """Give `username` a role (creating the user if they have not used the library yet)."""
         role = role if isinstance(role, Role) else parse_role(role)
@@ -62,6 +66,7 @@ class Users:
             gov.notify("users_changed", {})
             return user_view(row)
 
+    @ungated("a user changes only their own display name (audited)")
     def set_display_name(self, display_name: str) -> UserView:
         """The current user's own display name."""
         name = " ".join(display_name.split())

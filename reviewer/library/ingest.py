@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.config import Paths
 from reviewer.errors import Cancelled, MediaError, ReviewerError
-from reviewer.govern.roles import Action
+from reviewer.govern.gated import gated
+from reviewer.govern.roles import Action, PermissionDenied
 from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import Incoming, OriginalStore
 from reviewer.library.sidecar import Sidecar, clean_text, read_sidecar
@@ -98,7 +99,12 @@ class Ingestor:
         self.write_lock = write_lock
         self.actor = actor
 
+    @gated(Action.IMPORT)
     def run(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
+        """Refused (and the refusal audited) before anything is read when the user may not import; each
+        recording is then added through the gate with its "recording.import" event."""
+        if self.gov is not None:
+            self.gov.require(Action.IMPORT, "library", "", {"paths": [str(p) for p in paths]})
         report = ImportReport()
         try:
             incident = clean_text(incident, "incident reference") if incident else None
@@ -117,6 +123,8 @@ class Ingestor:
             except Cancelled:
                 report.cancelled = True
                 break
+            except PermissionDenied:  # the role was taken away mid-import: not a problem of this one file
+                raise
             except ReviewerError as exc:
                 report.errors.append((f, str(exc)))
             except OSError as exc:
@@ -224,10 +232,7 @@ class Ingestor:
             had_original = self.store.find(incoming.sha256) is not None
             final = incoming.commit()
             try:
-                with self._transaction() as s:
-                    if self.gov is not None:  # refused per file and audited, as a repair is
-                        self.gov.require(Action.IMPORT, "file", str(src.absolute()), {"sha256": incoming.sha256},
-                                         s=s)
+                with self._transaction() as (s, audited):
                     rec = Recording(
                         sha256=incoming.sha256,
                         file_name=src.name,
@@ -258,10 +263,10 @@ class Ingestor:
                     s.add(rec)
                     s.flush()
                     view = view_of(rec, ref, self.paths)
+                    audited(rec.id, {"sha256": rec.sha256, "file_name": rec.file_name,
+                                     "imported_from": rec.imported_from, "size": rec.size, "incident_ref": ref,
+                                     "camera_start_source": source})
                     if self.gov is not None:
-                        self.gov.record(s, "recording", rec.id, "recording.import", details={
-                            "sha256": rec.sha256, "file_name": rec.file_name, "imported_from": rec.imported_from,
-                            "size": rec.size, "incident_ref": ref, "camera_start_source": source})
                         self._flag_future_start(s, rec)
             except BaseException:
                 if not had_original:
@@ -279,8 +284,20 @@ class Ingestor:
                 "tolerance_hours": FUTURE_TOLERANCE / dt.timedelta(hours=1),
                 "effect": "ignored for retention: the clock runs from the import time"})
 
+    @contextlib.contextmanager
     def _transaction(self):
-        return self.gov.write() if self.gov is not None else self.sessions.begin()
+        """(session, audited(recording_id, details)): through the gate (IMPORT, event "recording.import") when
+        the ingestor belongs to a governed library."""
+        if self.gov is None:
+            with self.sessions.begin() as s:
+                yield s, lambda _object_id, _details: None
+            return
+        with self.gov.gate(Action.IMPORT, "recording", "", "recording.import") as g:
+            def audited(object_id: str, details: dict) -> None:
+                g.object_id = object_id
+                g.details.update(details)
+
+            yield g.session, audited
 
     @staticmethod
     def _incident(s: Session, reference: str, actor: str) -> Incident:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError
 from reviewer.config import Paths, default_home
 from reviewer.errors import Cancelled, IntegrityError, NotFound, ReviewerError
 from reviewer.events import Publisher
+from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
 from reviewer.govern.signing import KeyUnavailable
@@ -88,18 +89,22 @@ class Library:
             self.gov.seal_error = str(exc)
 
     # ---- events ----------------------------------------------------------------------------------------------
+    @ungated("subscribing to change events")
     def subscribe(self, callback: Callable[[str, dict], None]) -> None:
         """Events: ("recordings_changed", {"added": [ids]} or {"id": id}), ("integrity_failed", {"id", "path",
         "expected", "actual"}). Callbacks run on the emitting thread (often a worker)."""
         self._events.subscribe(callback)
 
+    @ungated("subscribing to change events")
     def unsubscribe(self, callback: Callable[[str, dict], None]) -> None:
         self._events.unsubscribe(callback)
 
     # ---- import ----------------------------------------------------------------------------------------------
+    @gated(Action.IMPORT)
     def import_paths(self, paths: list[Path], incident: str | None = None, task: Task = NO_TASK) -> ImportReport:
         """Import files and folders (recursively). Per-file problems land in report.errors; a cancel stops after
-        the current file is discarded and sets report.cancelled (earlier files stay imported)."""
+        the current file is discarded and sets report.cancelled (earlier files stay imported). The permission and
+        the audit events are the ingestor's (Ingestor.run)."""
         report = self._ingestor.run([Path(p) for p in paths], incident, task)
         for path, message in report.errors:
             self.gov.record_now("file", str(path), "recording.import", outcome="failed", details={"error": message})
@@ -110,12 +115,14 @@ class Library:
         return report
 
     # ---- queries ---------------------------------------------------------------------------------------------
+    @read_only
     def recordings(self, text: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
                    incident: str | None = None) -> list[RecordingView]:
         with self.sessions() as s:
             return [view_of(rec, ref, self.paths) for rec, ref in s.execute(
                 recordings_query(text, since, until, incident)).all()]
 
+    @read_only
     def get(self, recording_id: str) -> RecordingView:
         """By full id or a unique prefix of it."""
         key = recording_id.strip().lower()
@@ -132,6 +139,7 @@ class Library:
             rec, ref = rows[0]
             return view_of(rec, ref, self.paths)
 
+    @read_only
     def incidents(self) -> list[tuple[str, int]]:
         live = Recording.deleted_at.is_(None)
         with self.sessions() as s:
@@ -145,6 +153,7 @@ class Library:
         return [(ref, int(n)) for ref, n in rows]
 
     # ---- opening ---------------------------------------------------------------------------------------------
+    @gated(Action.VIEW)
     def open_recording(self, recording_id: str, task: Task = NO_TASK, reason: str | None = None) -> OpenRecording:
         """Verify the original against its hash, then load (or build and cache) its frame table.
 
@@ -217,6 +226,7 @@ class Library:
         return probe(path, task)[0]  # stored description from an older version: describe the file again
 
     # ---- lifetime --------------------------------------------------------------------------------------------
+    @ungated("closing the library (seals the audit trail)")
     def close(self) -> None:
         self.gov.close()
         self.engine.dispose()

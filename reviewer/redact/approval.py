@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.export.manifest import mask_hash
+from reviewer.govern.gated import gated, read_only
 from reviewer.govern.roles import Action, PermissionDenied, Role
 from reviewer.library.models import Recording
 from reviewer.library.models_govern import AuditEvent
@@ -122,11 +123,13 @@ def _status(library, s, recording_id: str) -> ApprovalStatus:
                           editors(s, recording_id))
 
 
+@read_only
 def status(library, recording_id: str) -> ApprovalStatus:
     with library.sessions() as s:
         return _status(library, s, recording_id)
 
 
+@gated(Action.APPROVE_REDACTION)
 def approve(library, recording_id: str) -> ApprovalStatus:
     """Approve the recording's current mask set as the current user. The hash is read inside the same
     transaction as the approval is written, so what is pinned is exactly what was there. A user who edited the

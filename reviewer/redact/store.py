@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from reviewer.errors import NotFound
 from reviewer.events import Publisher
+from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_redact import MaskTrackRow, RedactionRangeRow
@@ -45,6 +46,7 @@ class MaskStore:
         self._deferred: list[tuple[str, str]] | None = None  # changes announced after an import commits
 
     # ---- reading --------------------------------------------------------------------------------------------
+    @read_only
     def load(self, recording_id: str, s=None) -> MaskSet:
         """The recording's current masks; `s`: read inside that session (e.g. a gate's transaction)."""
         if s is None:
@@ -69,6 +71,7 @@ class MaskStore:
             raise NotFound(f"no recording {recording_id} in the library")
         return self.bounds(recording_id, rec)
 
+    @ungated("reads the picture size and pts span for validation (may cache the frame table)")
     def bounds(self, recording_id: str, rec: Recording | None = None) -> Bounds:
         """Picture size and pts span of the recording (from its frame table, cached on disk), for validation."""
         b = self._bounds.get(recording_id)
@@ -82,6 +85,7 @@ class MaskStore:
             self._bounds[recording_id] = b
         return b
 
+    @gated(Action.REDACT)
     def save_track(self, recording_id: str, track: MaskTrack) -> None:
         actor = self.library.actor
         with self.gov.write() as s:
@@ -103,6 +107,7 @@ class MaskStore:
                           "effect": track.effect.kind.value})
         self._changed(recording_id, track.id)
 
+    @gated(Action.REDACT)
     def delete_track(self, recording_id: str, track_id: str) -> None:
         with self.gov.write() as s:
             self.gov.require(Action.REDACT, "mask_track", track_id, s=s)
@@ -114,6 +119,7 @@ class MaskStore:
             self._record(s, recording_id, "mask_track.delete", "mask_track", track_id, {"label": row.label})
         self._changed(recording_id, track_id)
 
+    @gated(Action.REDACT)
     def save_range(self, recording_id: str, kind: str, r: PtsRange) -> None:
         if kind not in ("blackout", "audio"):
             raise ValueError(f"range kind must be blackout or audio, got {kind!r}")
@@ -136,6 +142,7 @@ class MaskStore:
                          {"start_pts": r.start_pts, "end_pts": r.end_pts, "mode": r.mode, "reason": r.reason})
         self._changed(recording_id, r.id)
 
+    @gated(Action.REDACT)
     def delete_range(self, recording_id: str, range_id: str) -> None:
         with self.gov.write() as s:
             row = s.get(RedactionRangeRow, range_id)
@@ -147,6 +154,7 @@ class MaskStore:
             self._record(s, recording_id, f"{row.kind}_range.delete", f"{row.kind}_range", range_id, {})
         self._changed(recording_id, range_id)
 
+    @gated(Action.REDACT)
     def import_set(self, recording_id: str, ms: MaskSet, source: str = "") -> int:
         """Add (or update, by id) every track and range of `ms`, all or nothing: one transaction, so a problem
         with the last record leaves none of the others behind. Returns how many records were written."""
@@ -177,6 +185,7 @@ class MaskStore:
             self._changed(rid, oid)
         return n
 
+    @read_only
     def export_json(self, recording_id: str) -> dict:
         return {"schema": "bwv-reviewer/masks", "version": 1, "recording_id": recording_id,
                 **mask_set_to_json(self.load(recording_id))}

@@ -117,7 +117,7 @@ def test_frame_by_library_id_and_home_option(home, src, tmp_path):
     rid = run(home, "--home", str(other), "import", str(src / "offset_mkv.mkv")).stdout.strip()
     assert json.loads(run(home, "list", "--json").stdout) == [], "--home must override REVIEWER_HOME"
     png = tmp_path / "out" / "f.png"
-    run(home, "--home", str(other), "frame", rid, "199", "-o", str(png))
+    run(home, "--home", str(other), "frame", rid, "199", "-o", str(png), "--make-dirs")
     assert framecode.read(cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)) == 199
 
 

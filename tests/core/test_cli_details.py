@@ -89,7 +89,7 @@ def test_a_logged_import_failure_does_not_print_its_trace(home, clip):
 
 def test_errors_name_the_recording_not_the_store_path(home, clip):
     rid = run(home, "import", str(clip)).stdout.strip()
-    out = run(home, "frame", rid[:8], "100000", "-o", str(home / "f.png"), code=1)
+    out = run(home, "frame", rid[:8], "100000", "-o", str(home.parent / "f.png"), code=1)
     assert one_line(out) == (f"reviewer: recording {rid[:8]} (bwv.mp4): frame 100000 does not exist: frames are "
                              "numbered 0 to 149")
     original = next((home / "originals").rglob("*.mp4"))

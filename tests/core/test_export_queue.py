@@ -19,6 +19,7 @@ def test_queue_runs_in_order_reports_progress_and_cancels(home, make_clip, tmp_p
         seen = []
         q.subscribe(lambda st: seen.append((st.id, st.state, st.fps, st.eta_seconds)))
         out = tmp_path / "out"
+        out.mkdir()
         a = q.submit(ExportJob(rid, out / "a.mp4", ranges=((0, 149),), report=False))
         # b cancels itself once it is running and has made progress
         b = q.submit(ExportJob(rid, out / "b.mp4", report=False))

@@ -97,7 +97,7 @@ def test_damage_not_yet_detected_is_repaired_too(lib, make_clip, tmp_path):
 
 
 def test_a_trainer_cannot_repair_and_the_refusal_is_audited(lib, make_clip, tmp_path, monkeypatch):
-    from reviewer.govern.roles import Role
+    from reviewer.govern.roles import PermissionDenied, Role
     from tests.core.test_govern_support import user_with_role
 
     src = linked(make_clip("cfr_noaudio").path, tmp_path / "src")
@@ -105,13 +105,14 @@ def test_a_trainer_cannot_repair_and_the_refusal_is_audited(lib, make_clip, tmp_
     view.original_path.unlink()
     trainer = user_with_role(lib, lib.paths.home, monkeypatch, Role.TRAINER)
     try:
-        report = trainer.import_paths([src])
+        # refused as a whole before anything is read (issue 8: the import passes the gate, Action.IMPORT)
+        with pytest.raises(PermissionDenied, match="may not import"):
+            trainer.import_paths([src])
     finally:
         trainer.close()
-    assert report.repaired == [] and "may not import" in report.errors[0][1]
     assert not view.original_path.exists() and not list(lib.paths.originals.glob(".incoming-*"))
     refused = [e for e in lib.gov.audit.events(outcome="refused") if e.action == "import"]
-    assert [(e.user, e.object_id) for e in refused] == [("u_trainer", view.id)]
+    assert [(e.user, e.details["paths"]) for e in refused] == [("u_trainer", [str(src)])]
     assert events(lib, "recording.repair") == [] and lib.gov.audit.check().ok
 
 

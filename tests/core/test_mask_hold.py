@@ -78,7 +78,8 @@ def test_a_mask_drawn_on_one_frame_stays_until_hidden_in_preview_cli_and_export(
 
     # the export agrees on every frame: 20..210 holds the start, the whole hold and the end
     out = tmp_path / "x" / "held.mp4"
-    (res,) = run_export(lib, ExportJob(rec.id, out, ranges=((20, 210),), preset="ultrafast", report=False))
+    (res,) = run_export(lib, ExportJob(rec.id, out, ranges=((20, 210),), preset="ultrafast", report=False,
+                                       make_dirs=True))
     assert res.leak.passed
     with av.open(str(out)) as c:
         codes = [framecode.read(f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
@@ -93,7 +94,7 @@ def test_the_export_holds_a_mask_never_hidden_to_the_last_frame(held, tmp_path):
     lib, rec, _opened, clip, _ed, _tid = held
     out = tmp_path / "x" / "tail.mp4"
     (res,) = run_export(lib, ExportJob(rec.id, out, ranges=((clip.frames - 40, clip.frames - 1),),
-                                       preset="ultrafast", report=False))
+                                       preset="ultrafast", report=False, make_dirs=True))
     with av.open(str(out)) as c:
         codes = [framecode.read(f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
     assert len(codes) == 40 and codes == [None] * 40, "pixels under the held mask are obscured to the end"

@@ -3,6 +3,8 @@ takes effect; a refused one raises PermissionDenied, changes nothing, and leaves
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from reviewer.annotate.service import Annotations
@@ -23,6 +25,7 @@ EXPECTED = {
     Action.CHANGE_RETENTION: {S},
     Action.RUN_PURGE: {S},
     Action.EXPORT_UNREDACTED: {I, P, S},
+    Action.IMPORT: {I, P, S},
 }
 
 
@@ -53,7 +56,11 @@ def attempts(sup_ann: Annotations, rid: str, clip_id: str):
         sup_ann.release_hold(rid, "test cleanup")
 
     def export_frame(lib):
-        lib.gov.require(Action.EXPORT_UNREDACTED, "recording", rid, {"export": "frame"})
+        from reviewer.export.frame import export_frame as core_export_frame
+
+        out = lib.paths.home.parent / f"frame-{lib.gov.username}.png"  # no masks: an unredacted frame
+        core_export_frame(lib, rid, 3, out, overwrite=True)
+        assert out.exists()
 
     return {
         Action.VIEW: lambda lib: lib.open_recording(rid, reason="training"),
@@ -63,8 +70,10 @@ def attempts(sup_ann: Annotations, rid: str, clip_id: str):
         Action.CLEAR_EVIDENTIAL: clear,
         Action.LEGAL_HOLD: hold,
         Action.CHANGE_RETENTION: lambda lib: Policies(lib.gov).set("complaint", 400, "longer"),
-        Action.RUN_PURGE: lambda lib: Retention(lib).run(),
         Action.EXPORT_UNREDACTED: export_frame,
+        # already in the library: an allowed import finds the duplicate, a refused one never reads the file
+        Action.IMPORT: lambda lib: lib.import_paths([lib.get(rid).original_path]),
+        Action.RUN_PURGE: lambda lib: Retention(lib).run(),  # last: it may purge the recording the others use
     }
 
 
@@ -99,17 +108,35 @@ def test_every_action_for_role(role, lib, gov_home, ids, monkeypatch):
 
 def test_refused_frame_export_on_the_cli_is_audited(lib, gov_home, ids, monkeypatch):
     from reviewer.cli import main
+    from reviewer.redact.approval import approve
+    from reviewer.redact.model import Keyframe, MaskTrack, ShapeKind
+    from reviewer.redact.store import MaskStore
 
+    rid = ids["cfr_h264"]
     trainer = user_with_role(lib, gov_home, monkeypatch, Role.TRAINER)
     trainer.close()
     monkeypatch.setenv("REVIEWER_USER", "u_trainer")
     out = gov_home.parent / "f.png"
-    assert main(["frame", ids["cfr_h264"], "3", "-o", str(out)]) == 1
+    assert main(["frame", rid, "3", "-o", str(out)]) == 1
     assert not out.exists()
-    assert main(["frame", ids["cfr_h264"], "3", "-o", str(out), "--redacted", "--reason", "training"]) == 0
+    # --redacted on a recording without masks would still show everything: refused the same way
+    assert main(["frame", rid, "3", "-o", str(out), "--redacted"]) == 1
+    assert not out.exists()
+    pts = lib.open_recording(rid, reason="test setup").table.pts
+    MaskStore(lib).save_track(rid, MaskTrack(ShapeKind.RECT, (Keyframe(int(pts[0]), ((0.0, 0.0), (40.0, 40.0))),),
+                                             reason="third-party face"))
+    second = user_with_role(lib, gov_home, monkeypatch, Role.INVESTIGATOR)
+    try:  # a trainer's redacted frame needs a mask set approved by a second user (reviewer/redact/approval.py)
+        approve(second, rid)
+    finally:
+        second.close()
+    monkeypatch.setenv("REVIEWER_USER", "u_trainer")
+    assert main(["frame", rid, "3", "-o", str(out), "--redacted", "--reason", "training"]) == 0
     assert out.exists()
     events = lib.gov.audit.events(user="u_trainer")
     assert [(e.action, e.outcome) for e in events] == [
-        ("export_unredacted", "refused"), ("recording.open", "ok"), ("recording.frame_export", "ok")]
-    assert events[1].justification == events[2].justification == "training"
-    assert events[2].details["redacted"] is True and events[2].details["frame"] == 3
+        ("export_unredacted", "refused"), ("export_unredacted", "refused"), ("recording.open", "ok"),
+        ("recording.frame_export", "started"), ("recording.frame_export", "ok")]
+    assert events[2].justification == events[3].justification == "training"
+    assert events[3].details["redacted"] is True and events[3].details["frame"] == 3
+    assert events[3].details["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()

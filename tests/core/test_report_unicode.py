@@ -88,6 +88,7 @@ def test_export_report_and_manifest_carry_unicode_names_and_the_original_file_na
         opened = lib.open_recording(rid)
         Annotations(lib).add_bookmark(rid, int(opened.table.pts[20]), "李 leaves the car", note="Witness محمد speaks")
         out = tmp_path / "exports" / "court.mp4"
+        out.parent.mkdir()
         res, = run_export(lib, ExportJob(rid, out, ranges=((0, 59),), purpose="Llys y Goron — R v Wójcik",
                                          recipient=RECIPIENT))
         stored = opened.path.name

@@ -47,9 +47,8 @@ def test_masked_frames_hide_the_code_and_unmasked_frames_keep_it(rec, tmp_path):
     lib, opened, clip = rec
     store = MaskStore(lib)
     store.save_track(opened.view.id, code_track(opened, 10, 20, Effect(EffectKind.PIXELATE, 24)))
-    masks = store.load(opened.view.id)
     out = tmp_path / "stills"
-    stills = export_stills(opened, masks, [15, 40, 10], out)
+    stills = export_stills(lib, opened.view.id, [15, 40, 10], out, opened=opened, make_dirs=True).stills
 
     assert [s.index for s in stills] == [10, 15, 40]
     by_index = {s.index: s for s in stills}
@@ -69,10 +68,10 @@ def test_masked_frames_hide_the_code_and_unmasked_frames_keep_it(rec, tmp_path):
 def test_existing_stills_are_never_overwritten(rec, tmp_path):
     lib, opened, _clip = rec
     out = tmp_path / "stills"
-    first = export_stills(opened, MaskStore(lib).load(opened.view.id), [5], out)
+    first = export_stills(lib, opened.view.id, [5], out, opened=opened, make_dirs=True).stills
     before = first[0].png.read_bytes()
     with pytest.raises(ReviewerError, match="already exists"):
-        export_stills(opened, MaskStore(lib).load(opened.view.id), [3, 5], out)
+        export_stills(lib, opened.view.id, [3, 5], out, opened=opened)
     assert first[0].png.read_bytes() == before
     assert not (out / first[0].png.name.replace("000005", "000003")).exists(), "nothing written when refused"
 

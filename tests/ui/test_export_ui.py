@@ -149,6 +149,7 @@ def test_cancel_a_running_job_and_queued_jobs_run_in_order(qtbot, window, record
     view, _clip = recording
     feature = window.f.export
     out = tmp_path / "out"
+    out.mkdir()
     seen: list[tuple[int, str]] = []
     feature.panel.jobChanged.connect(lambda st: seen.append((st.id, st.state)))
     gate = Gate(feature.queue)

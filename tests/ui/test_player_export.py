@@ -51,8 +51,9 @@ def test_export_writes_the_exact_frame_and_a_truthful_sidecar(player, make_clip,
     assert not list(tmp_path.glob("*.part")), "temporary files must not be left behind"
 
 
-def test_export_prefers_the_library_hash(player, make_clip, tmp_path):
-    """A library recording carries the hash verified at open; the export uses it rather than re-hashing."""
+def test_a_library_recording_is_not_exported_past_the_gate(player, make_clip, tmp_path):
+    """The player writes frames of files from outside the library only: a library recording's frame goes
+    through reviewer.export.frame (permission, audit, disclosure log), so the controller refuses it."""
 
     @dataclasses.dataclass
     class View:
@@ -75,7 +76,6 @@ def test_export_prefers_the_library_hash(player, make_clip, tmp_path):
 
     src = Opened(base.path, base.info, base.table, None, View("ab" * 32))
     player.open(src)
-    _png, side = player.controller.export_current_frame(tmp_path / "f0.png")
-    meta = json.loads(side.read_text())
-    assert meta["recording_sha256"] == "ab" * 32 and meta["recording_id"] == "rec-1"
-    assert meta["camera_time"] is None and meta["frame_index"] == 0
+    with pytest.raises(ValueError, match="through reviewer.export.frame"):
+        player.controller.export_current_frame(tmp_path / "f0.png")
+    assert not list(tmp_path.glob("f0*"))

@@ -153,7 +153,7 @@ def test_preview_shows_the_real_effect_outlines_or_original(qtbot, window, make_
     c.pause()
     assert c.current_processed and framecode.read(c.current_frame_rgb()) is None
     # the evidential frame export is the original frame, whatever the preview shows
-    png, _side = c.export_current_frame(tmp_path / "still.png")
+    png, _side = window._export_frame_to(c.source, tmp_path / "still.png")
     import cv2
 
     assert framecode.read(cv2.imread(str(png))[..., ::-1]) == clip.first_code + c.current_index

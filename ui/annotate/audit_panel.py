@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QFileDialog,
                                QVBoxLayout, QWidget)
 
 from reviewer.atomic import write_text
+from reviewer.errors import ReviewerError
+from reviewer.outputs import check_output_path
 from ui import theme
 
 # what an auditor scans first comes first: when, who, what, whether it was allowed
@@ -193,15 +195,19 @@ class AuditPanel(QWidget):
     def export_dialog(self) -> None:
         stamp = dt.datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         default = self.session.library.paths.exports / f"audit_{stamp}.json"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, chosen = QFileDialog.getSaveFileName(self, "Export audit trail", str(default),
                                                    "JSON (*.json);;CSV (*.csv)")
         if name:
             fmt = "csv" if name.lower().endswith(".csv") or "csv" in chosen.lower() else "json"
-            self.export(Path(name), fmt)
+            try:
+                self.export(Path(name), fmt)
+            except (ReviewerError, OSError) as exc:
+                self.verdict.setText(f"<b style='color:{theme.ERROR}'>Export refused:</b> {_html(str(exc))}")
 
     def export(self, path: Path, fmt: str) -> int:
         f = self.filters()
+        # the save dialog has asked before replacing a file; nothing goes inside the library (refused here)
+        check_output_path(self.session.library.paths.home, path, overwrite=True, what="audit export")
         text, n = self.gov.audit.export_text(fmt, f["since"], f["until"])
         write_text(path, text)
         self.gov.record_now("audit", "", "audit.export", details={

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from reviewer.annotate.bookmarks import export_rows, export_text
-from reviewer.atomic import write_text
+from reviewer.errors import ReviewerError
 from reviewer.media.timecode import format_media_time
+from reviewer.outputs import write_text_output
 
 COLUMNS = ("Frame", "Time", "Title", "Category", "Author")
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -160,7 +161,6 @@ class BookmarksPanel(QWidget):
         if view is None:
             return
         default = self.session.library.paths.exports / f"{Path(view.file_name).stem}_bookmarks.csv"
-        default.parent.mkdir(parents=True, exist_ok=True)
         name, chosen = QFileDialog.getSaveFileName(self, "Export bookmarks", str(default),
                                                    "CSV (*.csv);;JSON (*.json)")
         if name:
@@ -172,11 +172,17 @@ class BookmarksPanel(QWidget):
         listed = self.listed()
         rows = export_rows(listed, self.session.table, getattr(self.session.view, "camera_start", None))
         try:
-            write_text(path, export_text(rows, fmt))
+            # the save dialog has asked before replacing a file; a folder typed into it is created and said
+            done = write_text_output(self.session.library.paths.home, path, export_text(rows, fmt),
+                                     overwrite=True, make_dirs=True, what="bookmark export")
+        except ReviewerError as exc:
+            self.feature.alert("Bookmark export failed", str(exc))
+            return 0
         except OSError as exc:
             self.feature.alert("Bookmark export failed", f"{path}: {exc.strerror or exc}")
             return 0
-        self.feature.say(f"Exported {len(rows)} bookmark{'s' if len(rows) != 1 else ''} to {path}")
+        made = f" ({done.notice()})" if done.created else ""
+        self.feature.say(f"Exported {len(rows)} bookmark{'s' if len(rows) != 1 else ''} to {path}{made}")
         return len(rows)
 
 

@@ -103,6 +103,8 @@ class ExportDialog(QDialog):
         crf_row.addWidget(_hint("18 ≈ visually lossless; lower = bigger file"), 1)
         self.report = QCheckBox("Write a PDF report for the court bundle")
         self.report.setChecked(True)
+        # the confirmation the core asks for before an earlier output is replaced
+        self.replace = QCheckBox("Replace existing files of the same name")
         self.out = QLineEdit(str(default_output(exports_dir, view.file_name, taken=reserved)))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -116,6 +118,7 @@ class ExportDialog(QDialog):
         out_form.addRow("Quality (CRF)", crf_row)
         out_form.addRow("", self.audio)
         out_form.addRow("", self.report)
+        out_form.addRow("", self.replace)
         self.summary = _hint("")
         self.summary.setWordWrap(True)
         # Wrapped labels report their height only for a given width, which the dialog's minimum size ignores;
@@ -152,6 +155,7 @@ class ExportDialog(QDialog):
         for edit in (self.purpose, self.recipient, self.out):
             edit.textChanged.connect(self._validate)
         self.watermark.toggled.connect(self._validate)
+        self.replace.toggled.connect(self._validate)
         self._validate()
         self.purpose.setFocus()
 
@@ -196,11 +200,13 @@ class ExportDialog(QDialog):
                                                 ("timestamp", self.timestamp)) if box.isChecked())
         job = ExportJob(recording_id=self.view.id, out=out, ranges=ranges, separate=self.ranges.is_separate(),
                         purpose=purpose, recipient=recipient, overlays=overlays, audio=self.audio.isChecked(),
-                        preset=self.preset.currentText(), crf=self.crf.value(), report=self.report.isChecked())
+                        preset=self.preset.currentText(), crf=self.crf.value(), report=self.report.isChecked(),
+                        overwrite=self.replace.isChecked(), make_dirs=not out.parent.exists())
         for path, _r in job.outputs():
             # Exports are evidence: an earlier one is never silently replaced.
-            if path.exists():
-                raise ValueError(f"{path} already exists. Choose another file name.")
+            if path.exists() and not job.overwrite:
+                raise ValueError(f"{path} already exists. Choose another file name, or tick “Replace existing "
+                                 "files” to overwrite it.")
             if path in self._reserved:
                 raise ValueError(f"{path} is the output of an export already in the queue. Choose another name.")
         return job
@@ -219,8 +225,9 @@ class ExportDialog(QDialog):
         else:
             where = f"{len(files)} files (…{files[0][0].name[-6:]} to …{files[-1][0].name[-6:]})"
         extras = "its manifest" + (" and PDF report" if job.report else "")
+        folder = f" The folder {job.out.parent} will be created." if job.make_dirs else ""
         self.summary.setText(f"{frames} frames into {where}, with {extras}. "
-                             "Every frame is leak-checked after encoding.")
+                             f"Every frame is leak-checked after encoding.{folder}")
 
     # ---- actions ----------------------------------------------------------------------------------------------
     def _browse(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
 from reviewer.export.stills import parse_frames, still_name
@@ -30,6 +30,10 @@ class StillsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
+        # the confirmation the core asks for before earlier stills are replaced
+        self.replace = QCheckBox("Replace existing stills of the same frames")
+        self.notice = QLabel()
+        self.notice.setObjectName("hintText")
         masks = QLabel(mask_summary or "No masks on this recording: stills are written as they are.")
         masks.setWordWrap(True)
         self.error = QLabel()
@@ -44,6 +48,8 @@ class StillsDialog(QDialog):
         form.addRow("Frames", self.frames)
         form.addRow("", hint)
         form.addRow("Folder", row)
+        form.addRow("", self.replace)
+        form.addRow("", self.notice)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>{source.view.file_name}</b>"))
         layout.addWidget(masks)
@@ -52,6 +58,7 @@ class StillsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.frames.textChanged.connect(self._validate)
         self.folder.textChanged.connect(self._validate)
+        self.replace.toggled.connect(self._validate)
         self._validate()
         self.frames.selectAll()
         self.frames.setFocus()
@@ -65,15 +72,17 @@ class StillsDialog(QDialog):
             if not self.folder.text().strip() or not self.out_dir().is_absolute():
                 raise ValueError("Choose a folder (a full path) for the stills.")
             taken = [i for i in self.indices if (self.out_dir() / still_name(self.stem, i)).exists()]
-            if taken:
-                raise ValueError(f"{self.out_dir() / still_name(self.stem, taken[0])} already exists; stills are "
-                                 "never overwritten. Choose another folder.")
+            if taken and not self.replace.isChecked():
+                raise ValueError(f"{self.out_dir() / still_name(self.stem, taken[0])} already exists. Choose "
+                                 "another folder, or tick “Replace existing stills” to overwrite.")
         except ValueError as exc:
             self.indices = []
             self.error.setText(str(exc))
         else:
             n = len(self.indices)
             self.error.setText("")
+            folder = self.out_dir()
+            self.notice.setText("" if folder.exists() else f"The folder {folder} will be created.")
             self.ok_button.setText(f"Export {n} still{'s' if n > 1 else ''}")
         self.ok_button.setEnabled(bool(self.indices))
         return bool(self.indices)

@@ -46,9 +46,10 @@ def mask_summary(library, recording_id: str) -> str:
     return "Redaction applied: " + ", ".join(said) + " (the same as the editor's preview)."
 
 
-def _stills_work(library, source, indices, out_dir, task):
-    masks = MaskStore(library).load(source.view.id)
-    return export_stills(source, masks, indices, out_dir, sha256=source.view.sha256, task=task)
+def _stills_work(library, source, indices, out_dir, overwrite, task):
+    # the dialog has shown that a missing folder will be created, and asked before replacing earlier stills
+    return export_stills(library, source.view.id, indices, out_dir, opened=source, overwrite=overwrite,
+                         make_dirs=True, task=task)
 
 
 class ExportFeature(QObject):
@@ -121,7 +122,8 @@ class ExportFeature(QObject):
         bar = self.window.statusBar()
         if st.state == "done":
             names = ", ".join(Path(r.output).name for r in st.outputs)
-            bar.showMessage(f"Export finished: {names} (leak check passed, manifest written)", 10_000)
+            made = "".join(f"; created folder {p}" for r in st.outputs for p in r.created)
+            bar.showMessage(f"Export finished: {names} (leak check passed, manifest written{made})", 10_000)
         elif st.state == "failed":
             self.reveal()
             bar.showMessage(f"Export FAILED: {st.job.out.name}. See the Exports panel.", 15_000)
@@ -135,24 +137,26 @@ class ExportFeature(QObject):
                                           self.window.library.paths.exports,
                                           mask_summary(self.window.library, source.view.id), self.window)
         self.stills_dialog.accepted.connect(
-            lambda d=self.stills_dialog: self.export_stills(source, d.indices, d.out_dir()))
+            lambda d=self.stills_dialog: self.export_stills(source, d.indices, d.out_dir(),
+                                                            d.replace.isChecked()))
         self.stills_dialog.open()
         return self.stills_dialog
 
-    def export_stills(self, source, indices: list[int], out_dir: Path):
+    def export_stills(self, source, indices: list[int], out_dir: Path, overwrite: bool = False):
         bar = self.window.statusBar()
         bar.showMessage(f"Exporting {len(indices)} still(s)…")
         return self.window.runner.run(
-            _stills_work, self.window.library, source, list(indices), Path(out_dir),
+            _stills_work, self.window.library, source, list(indices), Path(out_dir), overwrite,
             on_done=self._stills_done, on_error=self._stills_failed,
             on_progress=lambda _f, label: bar.showMessage(f"Exporting stills: {label}"))
 
-    def _stills_done(self, stills) -> None:
-        self.last_stills = stills
+    def _stills_done(self, done) -> None:
+        stills = self.last_stills = done.stills
         masked = sum(1 for s in stills if s.masks_applied)
         folder = stills[0].png.parent if stills else ""
+        created = f" (created folder {folder})" if done.created else ""
         self.window.statusBar().showMessage(
-            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}", 15_000)
+            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}", 15_000)
 
     def _stills_failed(self, exc: BaseException) -> None:
         self.window.statusBar().clearMessage()

@@ -397,9 +397,13 @@ class PlayerController(QObject):
         changes when current_processed); a fresh contiguous array."""
         return np.ascontiguousarray(self._shown.rgb) if self._shown is not None else None
 
-    def export_current_frame(self, png_path: Path) -> tuple[Path, Path]:
+    def export_current_frame(self, png_path: Path, home: Path | None = None) -> tuple[Path, Path]:
+        """The frame on screen of a file opened from outside the library (a library recording's frame is
+        exported by reviewer.export.frame, through the gate). `home`: the library no output may go into."""
         if self.source is None or self._shown is None:
             raise ValueError("no frame on screen to export")
+        if getattr(self.source, "view", None) is not None:
+            raise ValueError("a library recording's frame is exported through reviewer.export.frame")
         d = self._shown
         if self._sha is None or self._sha[0] is not self.source:
             self._sha = (self.source, frame_export.recording_sha256(self.source))
@@ -411,4 +415,4 @@ class PlayerController(QObject):
             finally:
                 reader.close()
         return frame_export.export_frame(Path(png_path), np.ascontiguousarray(rgb), self.source, d.index,
-                                         self._sha[1])
+                                         self._sha[1], home=home)

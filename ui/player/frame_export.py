@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from reviewer import atomic
+from reviewer.config import default_home
 from reviewer.errors import ReviewerError
 from reviewer.library.originals import sha256_file
 from reviewer.export.stills import frame_record, png_bytes
+from reviewer.outputs import check_output_path
 
 
 def recording_sha256(source) -> str:
@@ -28,11 +30,15 @@ def sidecar_path(png_path: Path) -> Path:
     return png_path.with_suffix(".json")
 
 
-def export_frame(png_path: str | Path, rgb: np.ndarray, source, index: int, sha256: str) -> tuple[Path, Path]:
-    """Write `rgb` (presented frame `index` of `source`) and its sidecar atomically; returns both paths."""
+def export_frame(png_path: str | Path, rgb: np.ndarray, source, index: int, sha256: str,
+                 home: Path | None = None) -> tuple[Path, Path]:
+    """Write `rgb` (presented frame `index` of `source`, a file outside the library) and its sidecar atomically;
+    returns both paths. The caller's file dialog has asked before replacing; nothing goes inside `home`."""
     png_path = Path(png_path)
     if png_path.suffix.lower() != ".png":
         png_path = png_path.with_name(png_path.name + ".png")
+    png_path = check_output_path(home or default_home(), png_path, overwrite=True, what="exported frame").path
+    check_output_path(home or default_home(), sidecar_path(png_path), overwrite=True, what="frame sidecar")
     table = source.table
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ReviewerError(f"{png_path}: frame {index} is not an RGB picture")
