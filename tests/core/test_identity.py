@@ -101,8 +101,8 @@ def test_opening_a_new_library_makes_nobody_supervisor(fresh_home, make_clip):
         src = fresh_home.parent / "src"
         src.mkdir()
         (src / "a.mp4").symlink_to(make_clip("cfr_noaudio").path)
-        report = lib.import_paths([src / "a.mp4"])
-        assert report.added == [] and f"{ME} is not a user of this library and may not import" in report.errors[0][1]
+        with pytest.raises(PermissionDenied, match=f"{ME} is not a user of this library and may not import"):
+            lib.import_paths([src / "a.mp4"])
         assert lib.recordings() == [] and not any(lib.paths.originals.rglob("*.mp4"))
         refused = lib.gov.audit.events(outcome="refused")
         assert [(e.user, e.role, e.action, e.os_account) for e in refused] == [
