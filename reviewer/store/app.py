@@ -1,6 +1,7 @@
 """The store's HTTP API (FastAPI): /api/v1, with its OpenAPI document at /api/v1/openapi.json.
 
-This slice has no sign-in yet (issue 10, section 2), so the server binds to loopback unless configured otherwise.
+Every route but health, sign-in and the public key needs a bearer token (access.py, ADR 0010); uploads and blob
+checks are for docks and supervisors. The other routes live in routes_*.py, one line each below.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 
-from fastapi import FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +20,13 @@ from reviewer import __version__
 from reviewer.store import tus
 from reviewer.store.blobs.base import SHA256_RE
 from reviewer.store.config import StoreConfig
-from reviewer.store.errors import ChecksumMismatch, StoreError
+from reviewer.store import routes_admin, routes_auth, routes_read, routes_training
+from reviewer.store import audit
+from reviewer.store.access import Caller, uploader
+from reviewer.store.context import Context
+from reviewer.store.errors import ChecksumMismatch, Refused, StoreError
+from reviewer.store.issuer import Issuer, load_or_create_key
+from reviewer.store.oidc import ExternalIssuers
 from reviewer.store.models import Blob
 from reviewer.store.uploads import Uploads
 
@@ -80,6 +87,25 @@ def create_app(config: StoreConfig) -> FastAPI:
     app = FastAPI(title="BWV Reviewer central store", version=__version__, lifespan=lifespan,
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None)
     app.state.uploads = uploads
+    issuer = Issuer(load_or_create_key(config.signing_key_path), config.issuer, config.access_ttl_s)
+    app.state.ctx = Context(config, sessions, blobs, issuer, ExternalIssuers(config.oidc))
+    app.include_router(routes_auth.router)
+    app.include_router(routes_read.router)
+    app.include_router(routes_training.router)
+    app.include_router(routes_admin.router)
+    upload_auth = [Depends(uploader)]
+    auth_problems = {401: {"model": Problem}, 403: {"model": Problem}}
+
+    def audit_upload(caller: Caller, action: str, object_type: str, object_id: str, details: dict) -> None:
+        # after the upload's own transaction (the tus core stays as it was): a crash in between loses the event
+        from reviewer.store.db import transact
+
+        transact(sessions, lambda s: audit.record(s, caller.actor, action, object_type, object_id, details=details))
+
+    @app.exception_handler(Refused)
+    async def _refused(_request, exc: Refused):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(tus.TusError)
     async def _tus_error(_request, exc: tus.TusError):
@@ -98,8 +124,8 @@ def create_app(config: StoreConfig) -> FastAPI:
     def health() -> Health:
         return Health(status="ok", version=__version__, database=engine.dialect.name, blobs=blobs.kind)
 
-    @app.get(f"{API}/blobs/{{sha256}}", response_model=BlobInfo, tags=["blobs"],
-             responses={404: {"model": Problem}})
+    @app.get(f"{API}/blobs/{{sha256}}", response_model=BlobInfo, tags=["blobs"], dependencies=upload_auth,
+             responses={404: {"model": Problem}, **auth_problems})
     def blob_info(sha256: str):
         """Whether the store holds this content, verified (the dock deletes a camera file only after this)."""
         row = None
@@ -111,7 +137,7 @@ def create_app(config: StoreConfig) -> FastAPI:
         return BlobInfo(sha256=row.sha256, size=row.size, created_at=row.created_at.isoformat())
 
     # ---- tus 1.0: core, creation, termination, expiration (ADR 0008) -------------------------------------------
-    @app.options(f"{API}/uploads", status_code=204, tags=["uploads"])
+    @app.options(f"{API}/uploads", status_code=204, tags=["uploads"], dependencies=upload_auth)
     def tus_options():
         """Discovery: protocol version, extensions and maximum size."""
         return Response(status_code=204, headers={**TUS_HEADERS, "Tus-Version": tus.TUS_VERSION,
@@ -124,20 +150,25 @@ def create_app(config: StoreConfig) -> FastAPI:
             h["Upload-Expires"] = tus.http_date(up.expires_at)
         return h
 
-    @app.post(f"{API}/uploads", status_code=201, tags=["uploads"],
-              responses={400: {"model": Problem}, 412: {"model": Problem}, 413: {"model": Problem}})
+    @app.post(f"{API}/uploads", status_code=201, tags=["uploads"], dependencies=upload_auth,
+              responses={**auth_problems, 400: {"model": Problem}, 412: {"model": Problem}, 413: {"model": Problem}})
     async def tus_create(request: Request, tus_resumable: str | None = Header(None),
-                         upload_length: str | None = Header(None), upload_metadata: str | None = Header(None)):
+                         upload_length: str | None = Header(None), upload_metadata: str | None = Header(None),
+                         caller: Caller = Depends(uploader)):
         """Create an upload. Upload-Metadata must carry `sha256` (the whole file's SHA-256, hex)."""
         tus.check_resumable(tus_resumable)
         if request.headers.get("upload-defer-length"):
             raise tus.TusError(400, "Upload-Defer-Length is not supported: declare Upload-Length")
         length = tus.parse_non_negative("Upload-Length", upload_length)
         up = await run_in_threadpool(uploads.create, length, upload_metadata)
+        await run_in_threadpool(audit_upload, caller, "upload_create", "upload", up.id,
+                                {"sha256": up.sha256, "length": up.length})
+        if up.state == "complete":  # an empty file completes at creation
+            await run_in_threadpool(audit_upload, caller, "upload_complete", "blob", up.sha256, {"upload": up.id})
         return Response(status_code=201, headers={**upload_headers(up), "Location": f"{API}/uploads/{up.id}"})
 
-    @app.head(f"{API}/uploads/{{upload_id}}", tags=["uploads"],
-              responses={404: {"model": Problem}, 410: {"model": Problem}})
+    @app.head(f"{API}/uploads/{{upload_id}}", tags=["uploads"], dependencies=upload_auth,
+              responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem}})
     async def tus_head(upload_id: str, tus_resumable: str | None = Header(None)):
         """The upload's offset: where a resumed client continues."""
         tus.check_resumable(tus_resumable)
@@ -147,11 +178,12 @@ def create_app(config: StoreConfig) -> FastAPI:
             headers["Upload-Metadata"] = up.metadata_header
         return Response(status_code=200, headers=headers)
 
-    @app.patch(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"],
-               responses={409: {"model": Problem}, 410: {"model": Problem}, 415: {"model": Problem},
+    @app.patch(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"], dependencies=upload_auth,
+               responses={**auth_problems, 409: {"model": Problem}, 410: {"model": Problem}, 415: {"model": Problem},
                           423: {"model": Problem}, 460: {"model": Problem}})
     async def tus_patch(upload_id: str, request: Request, tus_resumable: str | None = Header(None),
-                        upload_offset: str | None = Header(None), content_type: str | None = Header(None)):
+                        upload_offset: str | None = Header(None), content_type: str | None = Header(None),
+                        caller: Caller = Depends(uploader)):
         """Append bytes at Upload-Offset. The last byte completes the upload, or 460 if the SHA-256 differs."""
         tus.check_resumable(tus_resumable)
         if (content_type or "").split(";")[0].strip() != tus.OFFSET_CONTENT_TYPE:
@@ -171,17 +203,22 @@ def create_app(config: StoreConfig) -> FastAPI:
             if buffer:
                 await run_in_threadpool(appender.write, bytes(buffer))
             up = await run_in_threadpool(appender.close)
+        if up.state == "complete":
+            await run_in_threadpool(audit_upload, caller, "upload_complete", "blob", up.sha256,
+                                    {"upload": up.id, "length": up.length})
         return Response(status_code=204, headers=upload_headers(up))
 
-    @app.delete(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"],
-                responses={404: {"model": Problem}, 410: {"model": Problem}})
-    async def tus_delete(upload_id: str, tus_resumable: str | None = Header(None)):
+    @app.delete(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"], dependencies=upload_auth,
+                responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem}})
+    async def tus_delete(upload_id: str, tus_resumable: str | None = Header(None),
+                         caller: Caller = Depends(uploader)):
         """Termination: abandon an incomplete upload and free its staged bytes."""
         tus.check_resumable(tus_resumable)
         up = await run_in_threadpool(uploads.get, upload_id)
         if up.state == "complete":
             raise tus.TusError(409, f"upload {upload_id}: complete; a stored blob is not deleted this way")
         await run_in_threadpool(uploads.terminate, upload_id)
+        await run_in_threadpool(audit_upload, caller, "upload_terminate", "upload", upload_id, {})
         return Response(status_code=204, headers=TUS_HEADERS)
 
     return app

@@ -6,6 +6,10 @@ store home); a TOML file (`reviewer store serve --config FILE`) selects PostgreS
     [blobs]     backend = "s3"  endpoint = "https://s3.example"  bucket = "bwv"  access_key = "..."
                 (secret_key, or the REVIEWER_STORE_S3_SECRET_KEY environment variable)
     [uploads]   expire_after_seconds = 86400   max_size = 68719476736
+    [auth]      issuer = "bwv-store"  signing_key = "keys/signing.pem"  access_ttl_seconds = 300
+                refresh_ttl_seconds = 1209600  enrolment_ttl_seconds = 86400
+    [oidc.entra]  issuer = "https://login.microsoftonline.com/TENANT/v2.0"  audience = "api://bwv-store"
+                  username_claim = "oid"  (jwks_uri: optional; default from the issuer's discovery document)
 """
 
 from __future__ import annotations
@@ -25,7 +29,18 @@ SECTIONS = {
     "database": {"url"},
     "blobs": {"backend", "path", "endpoint", "bucket", "access_key", "secret_key", "region", "prefix"},
     "uploads": {"expire_after_seconds", "sweep_interval_seconds", "max_size", "staging"},
+    "auth": {"issuer", "signing_key", "access_ttl_seconds", "refresh_ttl_seconds", "enrolment_ttl_seconds"},
+    "oidc": set(),  # one table per external issuer: [oidc.LABEL], keys in OIDC_KEYS
 }
+OIDC_KEYS = {"issuer", "audience", "username_claim", "jwks_uri"}
+
+
+@dataclass(frozen=True)
+class OidcIssuer:
+    issuer: str
+    audience: str
+    username_claim: str = "sub"
+    jwks_uri: str | None = None
 
 
 def default_store_home() -> Path:
@@ -46,6 +61,12 @@ class StoreConfig:
     sweep_interval_s: float = 60.0
     max_upload_size: int = 64 * 1024**3
     staging: Path | None = None  # partial uploads; None: home/staging
+    issuer: str = "bwv-store"  # the embedded issuer's `iss`
+    signing_key: Path | None = None  # Ed25519 PEM; None: home/keys/signing.pem (made on first start)
+    access_ttl_s: float = 300.0
+    refresh_ttl_s: float = 14 * 24 * 3600.0
+    enrolment_ttl_s: float = 24 * 3600.0
+    oidc: list[OidcIssuer] = field(default_factory=list)
 
     @property
     def db_url(self) -> str:
@@ -54,6 +75,10 @@ class StoreConfig:
     @property
     def staging_dir(self) -> Path:
         return self.staging or self.home / "staging"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key or self.home / "keys" / "signing.pem"
 
     def blob_store(self):
         if self.blob_backend == "filesystem":
@@ -85,6 +110,8 @@ def load_config(path: Path | None) -> StoreConfig:
     for section, values in raw.items():
         if section not in SECTIONS or not isinstance(values, dict):
             raise ConfigError(path, f"unknown section [{section}] (expected {', '.join(sorted(SECTIONS))})")
+        if section == "oidc":
+            continue
         unknown = set(values) - SECTIONS[section]
         if unknown:
             raise ConfigError(path, f"[{section}]: unknown setting {', '.join(sorted(unknown))}")
@@ -113,8 +140,32 @@ def load_config(path: Path | None) -> StoreConfig:
         cfg.max_upload_size = int(up.get("max_size", cfg.max_upload_size))
         if "staging" in up:
             cfg.staging = (base / up["staging"]).resolve()
+        auth = raw.get("auth", {})
+        cfg.issuer = str(auth.get("issuer", cfg.issuer))
+        if "signing_key" in auth:
+            cfg.signing_key = (base / auth["signing_key"]).resolve()
+        cfg.access_ttl_s = float(auth.get("access_ttl_seconds", cfg.access_ttl_s))
+        cfg.refresh_ttl_s = float(auth.get("refresh_ttl_seconds", cfg.refresh_ttl_s))
+        cfg.enrolment_ttl_s = float(auth.get("enrolment_ttl_seconds", cfg.enrolment_ttl_s))
+        cfg.oidc = [_oidc_issuer(path, label, table) for label, table in raw.get("oidc", {}).items()]
     except (TypeError, ValueError) as exc:
         raise ConfigError(path, f"bad value: {exc}") from None
     if cfg.upload_expiry_s <= 0 or cfg.sweep_interval_s <= 0:
         raise ConfigError(path, "[uploads] times must be positive")
+    if min(cfg.access_ttl_s, cfg.refresh_ttl_s, cfg.enrolment_ttl_s) <= 0:
+        raise ConfigError(path, "[auth] times must be positive")
+    if cfg.issuer in {o.issuer for o in cfg.oidc}:
+        raise ConfigError(path, f"[auth] issuer {cfg.issuer!r} is also an external [oidc] issuer")
     return cfg
+
+
+def _oidc_issuer(path: Path, label: str, table) -> OidcIssuer:
+    if not isinstance(table, dict):
+        raise ConfigError(path, f"[oidc] needs one table per issuer, e.g. [oidc.entra], not {label} = ...")
+    unknown = set(table) - OIDC_KEYS
+    if unknown:
+        raise ConfigError(path, f"[oidc.{label}]: unknown setting {', '.join(sorted(unknown))}")
+    if not table.get("issuer") or not table.get("audience"):
+        raise ConfigError(path, f"[oidc.{label}] needs an issuer and an audience")
+    return OidcIssuer(str(table["issuer"]), str(table["audience"]), str(table.get("username_claim", "sub")),
+                      table.get("jwks_uri"))

@@ -62,3 +62,16 @@ def open_store_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
         where = make_url(url).render_as_string(hide_password=True)
         raise StoreError(f"{where}: cannot open the store's database: {str(exc).splitlines()[0]}") from None
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def transact(sessions: sessionmaker[Session], fn):
+    """fn(session) in one transaction; a Refused from fn is raised after its audit event has been committed."""
+    from reviewer.store.errors import Refused
+
+    refusal = None
+    with sessions.begin() as s:
+        try:
+            return fn(s)
+        except Refused as exc:
+            refusal = exc
+    raise refusal

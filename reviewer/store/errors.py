@@ -41,3 +41,13 @@ class RetentionShortened(StoreError):
     def __init__(self, sha256: str, current, requested):
         super().__init__(f"blob {sha256}: retention can only be extended: it runs until {current.isoformat()}, "
                          f"{requested.isoformat()} would shorten it")
+
+
+class Refused(StoreError):
+    """A request the API answers with an error status (`status`, the message as its detail). Raised inside
+    db.transact(), the transaction still commits: the refusal's own audit event (and a replayed refresh token's
+    revocation) must persist. So raise it before writing any change the refusal should undo."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)

@@ -1,11 +1,11 @@
-"""The store's own schema (separate from the desktop library's): blobs it holds and tus uploads in progress.
+"""The store's own schema (separate from the desktop library's): blobs, tus uploads, identity, access, audit.
 The Alembic history in reviewer/store/migrations is the schema of record; a test checks its head equals these."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Index, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from reviewer.library.models import NAMING_CONVENTION, UTCDateTime, utcnow
@@ -39,3 +39,91 @@ class Upload(StoreBase):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (Index("ix_uploads_state_expires_at", "state", "expires_at"),)
+
+
+# ---- identity, roles and access (ADR 0010) ------------------------------------------------------------------------
+class User(StoreBase):
+    """A person (or a docking station) known to this store. issuer "" is the store's embedded issuer; otherwise the
+    external OIDC issuer URL, and `name` is the value of that issuer's configured username claim."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("issuer", "name"),)
+
+
+class Credential(StoreBase):
+    """A secret of the embedded issuer, stored only as its SHA-256: an enrolment code (single use) or a refresh
+    token (rotated on use; `family` links a chain of rotations so a replayed one revokes them all)."""
+
+    __tablename__ = "credentials"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # enrolment | refresh
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    family: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class Incident(StoreBase):
+    __tablename__ = "incidents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID, canonical text form
+    reference: Mapped[str] = mapped_column(String(255), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Recording(StoreBase):
+    """A recording's metadata, keyed by its blob's SHA-256, filed under one incident."""
+
+    __tablename__ = "recordings"
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), nullable=False, index=True)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    camera: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Assignment(StoreBase):
+    __tablename__ = "assignments"
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    assigned_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TrainingShare(StoreBase):
+    """A clip shared for training: the redacted rendition (its own blob) of a recording. Trainers see it only once
+    a second supervisor has approved the mask set it was rendered with."""
+
+    __tablename__ = "training_shares"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    recording_sha256: Mapped[str] = mapped_column(ForeignKey("recordings.sha256"), nullable=False, index=True)
+    clip_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    shared_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    approved_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEvent(StoreBase):
+    """The store's own audit trail: each row's hash covers its content and the previous row's hash."""
+
+    __tablename__ = "store_audit"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = mapped_column(String(255), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # ok | refused
+    details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)

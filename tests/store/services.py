@@ -142,7 +142,9 @@ def seaweed(root: Path) -> Iterator[Seaweed]:
     cmd = [weed_binary(), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
            f"-master.port={mp}", f"-master.port.grpc={mg}", f"-volume.port={vp}", f"-volume.port.grpc={vg}",
            f"-filer.port={fp}", f"-filer.port.grpc={fg}", "-s3", f"-s3.port={sp}", f"-s3.port.grpc={sg}",
-           f"-s3.config={s3cfg}", "-volume.max=50", "-master.volumeSizeLimitMB=64", f"-metricsPort={mx}"]
+           f"-s3.config={s3cfg}", "-volume.max=50",
+           # the Iceberg and Lance listeners default to fixed ports (8181, 9101): two test sessions would collide
+           "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", f"-metricsPort={mx}"]
     proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
                             cwd=folder)
     endpoint = f"http://127.0.0.1:{sp}"
@@ -178,15 +180,64 @@ class StoreServer:
     kind: str = "embedded"
     s3: object = None  # S3Settings of the production pair
 
+    token: str = ""  # an access token of the store's built-in "dock" user (uploads and blob checks)
+
     @property
     def uploads(self) -> str:
         return self.url + "/api/v1/uploads"
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+_TOKENS: dict[str, str] = {}  # http://host:port -> the dock token of the store serving there
+
+
+def auth(url: str) -> dict:
+    """Authorization for any URL of a store started here (tests that only hold an upload URL)."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    return {"Authorization": f"Bearer {_TOKENS[f'{u.scheme}://{u.netloc}']}"}
+
+
+def cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]),
+           **(env or {})}
+    return subprocess.run([sys.executable, "-m", "reviewer", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=120)
+
+
+def add_user(config: Path | None, name: str, role: str, env: dict | None = None, issuer: str = "") -> str:
+    """`reviewer store user add`; returns the enrolment code it printed (or "" for an OIDC user)."""
+    args = ["store", "user", "add", name, "--role", role]
+    if config:
+        args += ["--config", str(config)]
+    if issuer:
+        args += ["--issuer", issuer]
+    r = cli(*args, env=env)
+    if r.returncode:
+        raise RuntimeError(f"user add {name} failed: {r.stderr}")
+    last = r.stdout.strip().splitlines()[-1]
+    return last.rsplit(": ", 1)[1] if "enrolment code" in last else ""
+
+
+def enrol(url: str, code: str) -> dict:
+    import httpx
+
+    r = httpx.post(url + "/api/v1/auth/enrol", json={"code": code}, timeout=30)
+    if r.status_code != 200:
+        raise RuntimeError(f"enrol failed: {r.status_code} {r.text}")
+    return r.json()
 
 
 def write_store_config(folder: Path, database_url: str | None = None, s3=None, expire_s: float = 3600,
                        sweep_s: float = 60) -> Path:
     lines = ["[server]", 'home = "home"', "[uploads]", f"expire_after_seconds = {expire_s}",
-             f"sweep_interval_seconds = {sweep_s}"]
+             f"sweep_interval_seconds = {sweep_s}",
+             "[auth]", "access_ttl_seconds = 28800"]  # session-scoped servers outlive the default 5 minutes
     if database_url:
         lines += ["[database]", f'url = "{database_url}"']
     if s3 is not None:
@@ -217,6 +268,13 @@ def store_server(config: Path | None, home: Path | None = None, extra_env: dict 
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: httpx.get(url + "/api/v1/health", timeout=5).status_code == 200, "the store", proc, log)
-        yield StoreServer(url, (folder / "home") if config else home, config, proc, log)
+        server = StoreServer(url, (folder / "home") if config else home, config, proc, log)
+        # every server gets a dock user (once per home: a restarted server keeps its key, users and tokens)
+        marker = server.home / ".test-dock-token"
+        if not marker.exists():
+            code = add_user(config, "test-dock", "dock", env=extra_env)
+            marker.write_text(enrol(url, code)["access_token"])
+        server.token = _TOKENS[url] = marker.read_text()
+        yield server
     finally:
         stop(proc)

@@ -37,6 +37,9 @@ def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
     ("[blobs]\nbackend = 's3'", "[blobs] backend = \"s3\" needs a bucket"),
     ("[uploads]\nexpire_after_seconds = 'soon'", "bad value"),
     ("[database]\nurl = 'postgresql+psycopg://nobody@127.0.0.1:1/x'", "cannot open the store's database"),
+    ("[oidc.entra]\nissuer = 'https://login.example/t'", "[oidc.entra] needs an issuer and an audience"),
+    ("[oidc]\nissuer = 'https://login.example/t'", "[oidc] needs one table per issuer, e.g. [oidc.entra]"),
+    ("[auth]\naccess_ttl_seconds = 0", "[auth] times must be positive"),
 ])
 def test_a_bad_configuration_is_one_line_naming_the_file(tmp_path, text, problem):
     cfg = tmp_path / "store.toml"

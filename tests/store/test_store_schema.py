@@ -34,7 +34,8 @@ def test_head_equals_models_and_history_runs_down_and_up(db_url):
         command.downgrade(cfg, "base")
         assert set(inspect(engine).get_table_names()) <= {"store_alembic_version"}
         command.upgrade(cfg, "head")
-        assert {"blobs", "uploads"} <= set(inspect(engine).get_table_names())
+        tables = set(inspect(engine).get_table_names())
+        assert {"blobs", "uploads", "users", "incidents", "recordings", "store_audit"} <= tables
     finally:
         engine.dispose()
 

@@ -29,19 +29,19 @@ def footage(tmp_path, size: int, name: str = "cam1_0001.mp4"):
 
 def uploader(store, path, sha, **kw):
     kw.setdefault("chunk_size", MB)
-    return tus_client.TusClient(store.uploads).uploader(
+    return tus_client.TusClient(store.uploads, headers=store.auth).uploader(
         file_path=str(path), metadata={"sha256": sha, "filename": path.name}, **kw)
 
 
 def head(url: str) -> httpx.Response:
-    return httpx.head(url, headers=TUS, timeout=30)
+    return httpx.head(url, headers={**TUS, **services.auth(url)}, timeout=30)
 
 
 def test_tuspy_upload_lands_as_a_verified_blob(store, store_blobs, tmp_path):
     path, data, sha = footage(tmp_path, 3 * MB + 12345)
     up = uploader(store, path, sha)
     up.upload()
-    info = httpx.get(f"{store.url}/api/v1/blobs/{sha}", timeout=30)
+    info = httpx.get(f"{store.url}/api/v1/blobs/{sha}", headers=store.auth, timeout=30)
     assert info.status_code == 200, info.text
     assert info.json()["size"] == len(data)
     assert store_blobs.read_bytes(sha) == data  # re-hashed on the way out too
@@ -58,7 +58,7 @@ def test_a_body_that_does_not_match_the_declared_sha256_is_refused(store, store_
         up.upload()
     assert refused.value.status_code == 460
     assert f"expected {claimed}" in refused.value.response_content.decode()
-    assert httpx.get(f"{store.url}/api/v1/blobs/{claimed}", timeout=30).status_code == 404
+    assert httpx.get(f"{store.url}/api/v1/blobs/{claimed}", headers=store.auth, timeout=30).status_code == 404
     assert not store_blobs.exists(claimed)
     assert head(up.url).status_code == 410
 
@@ -68,6 +68,7 @@ def _send_part_then_cut(url: str, body: bytes, sent: int) -> None:
     u = urlsplit(url)
     with socket.create_connection((u.hostname, u.port), timeout=30) as sock:
         sock.sendall((f"PATCH {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\nTus-Resumable: 1.0.0\r\n"
+                      f"Authorization: {services.auth(url)['Authorization']}\r\n"
                       f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
                       f"Content-Length: {len(body)}\r\n\r\n").encode() + body[:sent])
 
@@ -95,27 +96,27 @@ def test_termination_frees_an_incomplete_upload(store, tmp_path):
     up.upload(stop_at=MB)
     part = store.home / "staging" / f"{up.url.rsplit('/', 1)[1]}.part"
     assert part.stat().st_size == MB
-    assert httpx.delete(up.url, headers=TUS, timeout=30).status_code == 204
+    assert httpx.delete(up.url, headers={**TUS, **store.auth}, timeout=30).status_code == 204
     assert head(up.url).status_code == 404
     assert not part.exists()
 
 
 def test_protocol_errors_are_named(store, tmp_path):
-    no_sha = httpx.post(store.uploads, headers={**TUS, "Upload-Length": "10"}, timeout=30)
+    no_sha = httpx.post(store.uploads, headers={**TUS, **store.auth, "Upload-Length": "10"}, timeout=30)
     assert no_sha.status_code == 400
     assert "declare the file's SHA-256" in no_sha.json()["detail"]
-    old = httpx.post(store.uploads, headers={"Tus-Resumable": "0.2.2", "Upload-Length": "10"}, timeout=30)
+    old = httpx.post(store.uploads, headers={**store.auth, "Tus-Resumable": "0.2.2", "Upload-Length": "10"}, timeout=30)
     assert old.status_code == 412 and old.headers["Tus-Version"] == "1.0.0"
     path, data, sha = footage(tmp_path, 1000)
     up = uploader(store, path, sha)
     url = up.create_url()
-    patch = {**TUS, "Content-Type": "application/offset+octet-stream"}
+    patch = {**TUS, **store.auth, "Content-Type": "application/offset+octet-stream"}
     wrong = httpx.patch(url, headers={**patch, "Upload-Offset": "5"}, content=data, timeout=30)
     assert wrong.status_code == 409 and "does not match the upload's offset 0" in wrong.json()["detail"]
     bad_type = httpx.patch(url, headers={**patch, "Content-Type": "text/plain", "Upload-Offset": "0"},
                            content=data, timeout=30)
     assert bad_type.status_code == 415
-    assert httpx.head(store.uploads + "/" + "0" * 32, headers=TUS, timeout=30).status_code == 404
+    assert httpx.head(store.uploads + "/" + "0" * 32, headers={**TUS, **store.auth}, timeout=30).status_code == 404
 
 
 def test_openapi_document_is_published(store):
@@ -149,7 +150,7 @@ def test_incomplete_uploads_expire(tmp_path):
 def test_an_empty_file_uploads(store, store_blobs, tmp_path):
     path, _data, sha = footage(tmp_path, 0, "empty.mp4")
     uploader(store, path, sha).upload()  # tuspy only POSTs for an empty file: creation completes it
-    assert httpx.get(f"{store.url}/api/v1/blobs/{sha}", timeout=30).json()["size"] == 0
+    assert httpx.get(f"{store.url}/api/v1/blobs/{sha}", headers=store.auth, timeout=30).json()["size"] == 0
     assert store_blobs.read_bytes(sha) == b""
 
 
@@ -184,7 +185,8 @@ def test_an_upload_continues_on_a_restarted_server(tmp_path):
         resumed = uploader(second, path, sha, url=second.url + upload_path)
         assert resumed.offset == 2 * MB
         resumed.upload()
-        assert httpx.get(f"{second.url}/api/v1/blobs/{sha}", timeout=30).json()["size"] == len(data)
+        info = httpx.get(f"{second.url}/api/v1/blobs/{sha}", headers=second.auth, timeout=30)
+        assert info.json()["size"] == len(data)
     from reviewer.store.blobs.fs import FileBlobStore
 
     assert FileBlobStore(second.home / "blobs").read_bytes(sha) == data
@@ -194,9 +196,10 @@ def test_one_patch_at_a_time_per_upload(store, tmp_path):
     path, data, sha = footage(tmp_path, 2 * MB)
     url = uploader(store, path, sha).create_url()
     u = urlsplit(url)
-    patch = {**TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
+    patch = {**TUS, **store.auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
     with socket.create_connection((u.hostname, u.port), timeout=30) as slow:
         slow.sendall((f"PATCH {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\nTus-Resumable: 1.0.0\r\n"
+                      f"Authorization: {store.auth['Authorization']}\r\n"
                       f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
                       f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:1000])
         deadline = time.monotonic() + 60

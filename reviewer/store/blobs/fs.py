@@ -78,6 +78,17 @@ class FileBlobStore(BlobStore):
             while chunk := fh.read(CHUNK):
                 yield chunk
 
+    def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
+        try:
+            fh = open(self.path(check_key(sha256)), "rb")
+        except FileNotFoundError:
+            raise BlobNotFound(sha256) from None
+        with fh:
+            fh.seek(start)
+            while length > 0 and (chunk := fh.read(min(CHUNK, length))):
+                length -= len(chunk)
+                yield chunk
+
     def get_lock(self, sha256: str) -> Lock:
         try:
             raw = json.loads(self._lock_path(sha256).read_text())

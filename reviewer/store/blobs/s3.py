@@ -178,6 +178,24 @@ class S3BlobStore(BlobStore):
         finally:
             body.close()
 
+    def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
+        from botocore.exceptions import ClientError
+
+        if length <= 0:
+            return
+        try:
+            r = self.client.get_object(Bucket=self.bucket, Key=self.key(check_key(sha256)),
+                                       Range=f"bytes={start}-{start + length - 1}")
+        except ClientError as exc:
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                raise BlobNotFound(sha256) from None
+            raise
+        body = r["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK)
+        finally:
+            body.close()
+
     # ---- locks and deletion ------------------------------------------------------------------------------------
     def get_lock(self, sha256: str) -> Lock:
         head = self._head(sha256)

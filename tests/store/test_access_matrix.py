@@ -1,0 +1,197 @@
+"""The authorization matrix: every endpoint x role (and anonymous) x (assigned, not assigned, nonexistent id),
+against the real server process on SQLite and on PostgreSQL. Each status is written out here from the access
+model of ADR 0010, independently of the server's code; a 200 anywhere else is a leak."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from tests.store.world import ROLES, World, build
+
+TARGETS = ("mine", "other", "none")  # assigned to the caller / not assigned / nonexistent
+WHO = (*ROLES, None)  # None: no token
+
+
+@pytest.fixture(scope="module")
+def world(store) -> World:
+    return build(store)
+
+
+def sees_incident(role, target) -> bool:
+    return (role in ("investigator", "supervisor", "professional_standards") and target == "mine") or \
+        (role == "professional_standards" and target == "other")
+
+
+def read(role, target):
+    return 200 if sees_incident(role, target) else 404
+
+
+def training(role, target):
+    if role not in ("trainer", "supervisor"):
+        return 403
+    if target == "none" or (role == "trainer" and target == "other"):  # "other" is shared but not approved
+        return 404
+    return 200
+
+
+def admin(ok_existing, ok_missing=404):
+    return lambda role, target: 403 if role != "supervisor" else (ok_missing if target == "none" else ok_existing)
+
+
+def uploads(ok_existing, ok_missing=404):
+    return lambda role, target: 403 if role not in ("dock", "supervisor") else (
+        ok_missing if target == "none" else ok_existing)
+
+
+def endpoints(w: World):
+    """(name, method, path(target), json(target), expected(role, target)). Order matters for the assignment
+    pair: PUT then DELETE."""
+    inc, rec, share = w.incident, w.recording, w.share
+    return [
+        ("incident detail", "GET", lambda t: f"/api/v1/incidents/{inc[t]}", None, read),
+        ("incident recordings", "GET", lambda t: f"/api/v1/incidents/{inc[t]}/recordings", None, read),
+        ("recording metadata", "GET", lambda t: f"/api/v1/recordings/{rec[t]}", None, read),
+        ("recording download", "GET", lambda t: f"/api/v1/recordings/{rec[t]}/content", None, read),
+        ("training clip download", "GET", lambda t: f"/api/v1/training/clips/{share[t]}/content", None, training),
+        ("blob check", "GET", lambda t: f"/api/v1/blobs/{rec[t]}", None, uploads(200)),
+        ("upload offset", "HEAD", lambda t: f"/api/v1/uploads/{os.urandom(16).hex()}", None, uploads(404)),
+        ("assign", "PUT", lambda t: f"/api/v1/admin/incidents/{inc[t]}/assignments/{w.temp_user}", None,
+         admin(204)),
+        ("unassign", "DELETE", lambda t: f"/api/v1/admin/incidents/{inc[t]}/assignments/{w.temp_user}", None,
+         admin(204)),
+        ("change user", "PATCH", lambda t: f"/api/v1/admin/users/{w.temp_user if t != 'none' else 'f' * 32}",
+         lambda t: {"role": "investigator"}, admin(200)),
+        ("register recording", "POST", lambda t: "/api/v1/admin/recordings",
+         lambda t: {"sha256": rec["mine"], "incident_id": inc[t], "file_name": "x.mp4"}, admin(409)),
+        ("share for training", "POST", lambda t: "/api/v1/admin/training-shares",
+         lambda t: {"recording_sha256": rec[t], "clip_sha256": w.clip["mine"]}, admin(201)),
+        ("approve share", "POST", lambda t: f"/api/v1/admin/training-shares/{share[t]}/approve", None,
+         lambda role, t: 403 if role != "supervisor" else {"mine": 409, "other": 409, "none": 404}[t]),
+        # (both shares were made by this supervisor, who may never approve them; a second one approved "mine")
+    ]
+
+
+COLLECTIONS = [  # no id: only the role matters
+    ("list incidents", "GET", "/api/v1/incidents", None, lambda role: 200),
+    ("list training clips", "GET", "/api/v1/training/clips", None,
+     lambda role: 200 if role in ("trainer", "supervisor") else 403),
+    ("who am I", "GET", "/api/v1/auth/me", None, lambda role: 200),
+    ("add incident", "POST", "/api/v1/admin/incidents", {"reference": "matrix"},
+     lambda role: 201 if role == "supervisor" else 403),
+    ("add user", "POST", "/api/v1/admin/users", "USER", lambda role: 201 if role == "supervisor" else 403),
+    ("create upload", "POST", "/api/v1/uploads", "UPLOAD",
+     lambda role: 201 if role in ("dock", "supervisor") else 403),
+]
+
+
+def test_every_endpoint_role_and_target_gives_the_expected_status(world):
+    w = world
+    wrong, ok_bodies, n, seen_404 = [], 0, 0, {}
+    for name, method, path, body, expected in endpoints(w):
+        for who in WHO:
+            for target in TARGETS:
+                r = w.call(who, method, path(target), json=body(target) if body else None,
+                           headers={"Tus-Resumable": "1.0.0"})
+                want = 401 if who is None else expected(who, target)
+                n += 1
+                if r.status_code != want:
+                    wrong.append(f"{name} as {who} on {target}: {r.status_code}, expected {want}: {r.text[:120]}")
+                elif want == 404 and method == "GET":
+                    # not assigned and nonexistent look the same: one message, naming only the id asked for
+                    asked = next(ids[target] for ids in (w.incident, w.recording, w.share)
+                                 if ids[target] in path(target))
+                    seen_404.setdefault((name, who), set()).add(r.text.replace(asked, "ID"))
+                if r.status_code == 200 and name.endswith("download"):
+                    sha = w.clip["mine" if target == "mine" else "other"] if name.startswith("training") \
+                        else w.recording[target]
+                    assert hashlib.sha256(r.content).hexdigest() == sha and r.headers["ETag"] == f'"{sha}"'
+                    ok_bodies += 1
+    for name, method, path, body, expected in COLLECTIONS:
+        for who in WHO:
+            if body == "USER":
+                body_now = {"name": f"matrix-{os.urandom(4).hex()}", "role": "trainer"}
+            elif body == "UPLOAD":
+                body_now = None
+            else:
+                body_now = body
+            headers = {}
+            if body == "UPLOAD":
+                headers = {"Tus-Resumable": "1.0.0", "Upload-Length": "1",
+                           "Upload-Metadata": "sha256 " + __import__("base64").b64encode(b"a" * 64).decode()}
+            r = w.call(who, method, path, json=body_now, headers=headers)
+            want = 401 if who is None else expected(who)
+            n += 1
+            if r.status_code != want:
+                wrong.append(f"{name} as {who}: {r.status_code}, expected {want}: {r.text[:120]}")
+    assert wrong == [], "\n".join(wrong)
+    assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
+    assert len(seen_404) > 20
+    assert n == 13 * 6 * 3 + 6 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+
+
+def test_lists_hold_only_what_the_role_may_see(world):
+    w = world
+    listed = {role: {i["id"] for i in w.call(role, "GET", "/api/v1/incidents").json()} for role in ROLES}
+    mine, other = w.incident["mine"], w.incident["other"]
+    assert mine in listed["investigator"] and other not in listed["investigator"]
+    assert mine in listed["supervisor"] and other not in listed["supervisor"]
+    assert {mine, other} <= listed["professional_standards"]
+    assert listed["trainer"] == set() and listed["dock"] == set()
+    clips = {c["id"] for c in w.call("trainer", "GET", "/api/v1/training/clips").json()}
+    assert w.share["mine"] in clips and w.share["other"] not in clips
+    assert w.share["other"] in {c["id"] for c in w.call("supervisor", "GET", "/api/v1/training/clips").json()}
+
+
+def _signed_elsewhere(world) -> str:
+    """A token with every claim right (the psd user's id, the store's issuer) but signed with another key."""
+    import datetime as dt
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    now = dt.datetime.now(dt.timezone.utc)
+    kid = world.call(None, "GET", "/api/v1/auth/jwks.json").json()["keys"][0]["kid"]
+    return jwt.encode({"iss": "bwv-store", "aud": "bwv-store", "sub": world.ids["professional_standards"],
+                       "iat": now, "exp": now + dt.timedelta(minutes=5)}, Ed25519PrivateKey.generate(),
+                      algorithm="EdDSA", headers={"kid": kid})
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "ELSEWHERE"])
+def test_a_missing_or_forged_token_is_401(world, token):
+    if token == "ELSEWHERE":
+        token = _signed_elsewhere(world)
+    r = world.call(None, "GET", "/api/v1/incidents", headers={"Authorization": f"Bearer {token}".strip()})
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
+    assert r.json()["detail"].startswith("sign-in required")
+
+
+PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/enrol"), ("POST", "/api/v1/auth/refresh"),
+          ("GET", "/api/v1/auth/jwks.json"), ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs")}
+COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
+    ("GET", "/api/v1/incidents/{incident_id}"), ("GET", "/api/v1/incidents/{incident_id}/recordings"),
+    ("GET", "/api/v1/recordings/{sha256}"), ("GET", "/api/v1/recordings/{sha256}/content"),
+    ("GET", "/api/v1/training/clips/{share_id}/content"), ("GET", "/api/v1/blobs/{sha256}"),
+    ("HEAD", "/api/v1/uploads/{upload_id}"), ("PUT", "/api/v1/admin/incidents/{incident_id}/assignments/{user_id}"),
+    ("DELETE", "/api/v1/admin/incidents/{incident_id}/assignments/{user_id}"),
+    ("PATCH", "/api/v1/admin/users/{user_id}"), ("POST", "/api/v1/admin/recordings"),
+    ("POST", "/api/v1/admin/training-shares"), ("POST", "/api/v1/admin/training-shares/{share_id}/approve"),
+    ("GET", "/api/v1/incidents"), ("GET", "/api/v1/training/clips"), ("GET", "/api/v1/auth/me"),
+    ("POST", "/api/v1/admin/incidents"), ("POST", "/api/v1/admin/users"), ("POST", "/api/v1/uploads"),
+}
+NOT_IN_MATRIX = {  # the rest of the tus protocol: same uploader dependency as POST/HEAD, covered by tus tests
+    ("OPTIONS", "/api/v1/uploads"), ("PATCH", "/api/v1/uploads/{upload_id}"), ("DELETE", "/api/v1/uploads/{upload_id}"),
+}
+
+
+def test_the_matrix_covers_every_endpoint_and_each_declares_the_bearer_scheme(world):
+    doc = world.call(None, "GET", "/api/v1/openapi.json").json()
+    published = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    assert published - PUBLIC == COVERED | NOT_IN_MATRIX  # a new endpoint must join the matrix
+    for method, path in published - PUBLIC:
+        assert doc["paths"][path][method.lower()].get("security") == [{"HTTPBearer": []}], (method, path)
+    for method, path in NOT_IN_MATRIX:  # and without a token they are closed too
+        r = world.call(None, method, path.replace("{upload_id}", "0" * 32), headers={"Tus-Resumable": "1.0.0"})
+        assert r.status_code == 401, (method, path, r.status_code)
