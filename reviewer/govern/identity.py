@@ -31,8 +31,16 @@ def checked_username(name: str, source: str) -> str:
 
 
 def os_account() -> str:
-    """The account the operating system says is running this process."""
-    return checked_username(getpass.getuser(), "the OS")
+    """The account the operating system says is running this process: on POSIX from the process's real user id,
+    not from $USER or $LOGNAME (getpass.getuser() reads those first, and anyone can set them)."""
+    try:
+        import pwd
+    except ImportError:  # Windows: the logon name
+        return checked_username(getpass.getuser(), "the OS")
+    try:
+        return checked_username(pwd.getpwuid(os.getuid()).pw_name, "the OS")
+    except KeyError:  # a uid without a passwd entry (some containers): the number is still the truth
+        return f"uid{os.getuid()}"
 
 
 def override() -> str | None:
@@ -42,12 +50,13 @@ def override() -> str | None:
 def resolve_username(test_library: bool, database: Path) -> str:
     """The name this process acts as in the library at `database`."""
     name = override()
-    if name is None or name == getpass.getuser():  # naming yourself is not acting as someone else
-        return os_account()
+    account = os_account()
+    if name is None or name == account:  # naming yourself is not acting as someone else
+        return account
     if not test_library:
         raise ReviewerError(f"{database}: {USER_ENV}={name} refused: acting as another user is allowed only in a "
                             f"test library (made with `reviewer admin init --test-library`); unset {USER_ENV} to "
-                            f"act as your OS account {getpass.getuser()}")
+                            f"act as your OS account {account}")
     return checked_username(name, USER_ENV)
 
 

@@ -87,12 +87,12 @@ def user_with_role(lib: Library, home: Path, monkeypatch, role: Role) -> Library
 
 # ---- identity (bootstrap and impersonation: test_identity.py) --------------------------------------------------
 def test_os_user_is_the_default_identity(tmp_path, monkeypatch):
-    import getpass
+    from reviewer.govern.identity import os_account
 
     monkeypatch.delenv(USER_ENV, raising=False)
     with Library(tmp_path / "h") as lib:
-        assert lib.gov.username == getpass.getuser()
-        assert lib.actor == f"{getpass.getuser()}@{lib.gov.workstation}"
+        assert lib.gov.username == os_account()
+        assert lib.actor == f"{os_account()}@{lib.gov.workstation}"
 
 
 def test_set_role_needs_a_supervisor(lib, gov_home, monkeypatch):

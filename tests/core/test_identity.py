@@ -3,7 +3,7 @@ audit event, and no supervisor by being first (reviewer admin init names one, au
 
 from __future__ import annotations
 
-import getpass
+import json
 import os
 import sqlite3
 import subprocess
@@ -15,11 +15,12 @@ import pytest
 from reviewer.errors import ReviewerError
 from reviewer.govern.audit_chain import event_hash, link, verify
 from reviewer.govern.bootstrap import initialise
+from reviewer.govern.identity import os_account
 from reviewer.govern.roles import Action, PermissionDenied, Role
 from reviewer.govern.users import Users
 from reviewer.library import Library
 
-ME = getpass.getuser()
+ME = os_account()
 
 
 def cli(home: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess:
@@ -159,3 +160,19 @@ def test_a_trail_from_before_the_os_account_upgrades_and_still_verifies(tmp_path
         assert events[0].os_account is None and events[0].hash == old["hash"]
         assert len(events) > 1 and all(e.os_account == ME for e in events[1:])
         assert lib.gov.audit.check().ok
+
+
+def test_the_os_account_comes_from_the_process_not_from_user_variables(home):
+    """$USER and $LOGNAME are the environment's to set; the account is the process's real user id."""
+    import pwd
+
+    real = pwd.getpwuid(os.getuid()).pw_name
+    env = {k: v for k, v in os.environ.items() if k != "REVIEWER_USER"}
+    env.update(REVIEWER_HOME=str(home), USER="mallory", LOGNAME="mallory", LNAME="mallory", USERNAME="mallory")
+    p = subprocess.run([sys.executable, "-m", "reviewer", "user", "show", "--json"], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["username"] == real != "mallory"
+    with Library(home) as lib:
+        ev = lib.gov.audit.events()[-1]
+        assert ev.os_account == real

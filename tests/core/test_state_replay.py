@@ -108,12 +108,11 @@ def test_the_plain_text_report_names_every_row(governed):
 
 def test_forging_the_test_library_mark_is_named(fresh_home, monkeypatch):
     """Someone marks a real library as a test library by hand, to act as a supervisor with REVIEWER_USER."""
-    import getpass
-
     from reviewer.govern.bootstrap import initialise
+    from reviewer.govern.identity import os_account
 
     with Library(fresh_home) as lib:
-        initialise(lib.gov, getpass.getuser())
+        initialise(lib.gov, os_account())
     sql(fresh_home, "INSERT INTO library_settings VALUES ('test_library', '1', '2026-01-01 00:00:00', 'x')")
     code, out = verify(fresh_home)
     assert code == 2 and out["problems"] == [

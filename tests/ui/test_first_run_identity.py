@@ -3,16 +3,15 @@ then the demo footage is imported; a test library says so in the title bar."""
 
 from __future__ import annotations
 
-import getpass
-
 import pytest
 
+from reviewer.govern.identity import os_account
 from reviewer.library import Library
 from ui import first_run
 from ui.settings import Settings
 from ui.theme import apply_theme
 
-ME = getpass.getuser()
+ME = os_account()
 
 
 @pytest.fixture
