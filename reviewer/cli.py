@@ -13,10 +13,10 @@ import os
 import sys
 from pathlib import Path
 
-from reviewer import __version__
 from reviewer.cli_errors import EXIT_FAILED, fail, name_recordings, start_log, unexpected
 from reviewer.errors import MediaError, ReviewerError
 from reviewer.safe_text import for_terminal
+from reviewer.version import VersionAction
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BWV Reviewer: frame-accurate review of body-worn video. With no command, opens the app.",
     )
     p.add_argument("--home", type=Path, help="library folder (overrides REVIEWER_HOME)")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action=VersionAction)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     imp = sub.add_parser("import", help="import files or folders; prints the new recording ids")

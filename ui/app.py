@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.config import default_home
+from reviewer.resources import find_resource
 from ui import first_run
 from ui.settings import Settings
 from ui.theme import apply_theme
 
 ORG_NAME = "BWV Reviewer"
 APP_NAME = "BWV Reviewer"
+ICON = "icons/bwv-reviewer-256.png"  # PNG, so no image-format plugin is needed to show it
 
 
 def create_app(argv: list[str]) -> QApplication:
@@ -26,11 +28,17 @@ def create_app(argv: list[str]) -> QApplication:
     app.setOrganizationName(ORG_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("bwv-reviewer")  # Wayland/X11 match the window to resources/bwv-reviewer.desktop
+    icon = find_resource(ICON)
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     apply_theme(app)
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, after_show=None) -> int:
+    """Run the app. after_show(window, library), if given, replaces the first-run demo offer: the launcher uses it
+    to open a recording named on the command line."""
     argv = list(sys.argv if argv is None else argv)
     app = create_app(argv)
     from reviewer.library import Library  # after QApplication, so a failure can be shown in a dialog
@@ -44,7 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(library, Settings(home / "ui-settings.ini"))
     window.show()
-    QTimer.singleShot(0, lambda: first_run.start(window))
+    if after_show is None:
+        QTimer.singleShot(0, lambda: first_run.start(window))
+    else:
+        def named_file() -> None:  # a new library needs its supervisor before a named file can be imported
+            first_run.maybe_initialise(window)
+            after_show(window, library)
+
+        QTimer.singleShot(0, named_file)
     try:
         return app.exec()
     finally:

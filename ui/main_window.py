@@ -218,10 +218,17 @@ class MainWindow(QMainWindow):
     def import_folder(self) -> None:
         self.import_paths(choose_folder(self, self.settings))
 
-    def import_paths(self, paths: list[Path], incident: str | None = None):
+    def import_paths(self, paths: list[Path], incident: str | None = None, then=None):
+        """Import in the background; then(report), if given, runs after (ui/launch.py opens what it imported)."""
         if not paths:
             return None
-        op, _dialog = start_import(self, self.runner, self.library, paths, incident, on_finished=self._imported,
+
+        def finished(report, report_dialog) -> None:
+            self._imported(report, report_dialog)
+            if then is not None:
+                then(report)
+
+        op, _dialog = start_import(self, self.runner, self.library, paths, incident, on_finished=finished,
                                    status=lambda msg: self.statusBar().showMessage(msg, 10_000))
         return op
 

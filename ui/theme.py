@@ -6,12 +6,12 @@ the room; the highlight is a muted blue that does not tint how footage is percei
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-QSS_PATH = Path(__file__).with_name("theme.qss")
+from reviewer.resources import resource
+
+QSS = "theme.qss"  # in resources/, with the other non-code files the app ships
 
 WINDOW = "#202226"
 BASE = "#17181b"
@@ -45,7 +45,7 @@ def dark_palette() -> QPalette:
 
 
 def stylesheet() -> str:
-    return QSS_PATH.read_text(encoding="utf-8")
+    return resource(QSS).read_text(encoding="utf-8")
 
 
 def apply_theme(app: QApplication) -> None:
