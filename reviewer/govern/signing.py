@@ -69,8 +69,10 @@ class WorkstationSigner:
         self._private = None
 
     def _load(self):
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+        try:
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        except ImportError as exc:  # a build without it must refuse sealing, not crash
+            raise KeyUnavailable(f"Ed25519 signing is not available ({exc}); sealing is refused") from None
         with self._lock:
             if self._private is not None:
                 return self._private
