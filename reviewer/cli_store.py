@@ -8,7 +8,7 @@ from reviewer.errors import ReviewerError
 
 
 def register(sub) -> None:
-    store = sub.add_parser("store", help="the central store service: serve, user")
+    store = sub.add_parser("store", help="the central store service: serve, user, dock")
     cmds = store.add_subparsers(dest="store_command", metavar="COMMAND", required=True)
     serve = cmds.add_parser("serve", help="run the store's HTTP API (embedded default without --config)",
                             description="With no configuration: SQLite and filesystem blobs under the store home "
@@ -18,6 +18,9 @@ def register(sub) -> None:
     serve.add_argument("--port", type=int, help="port to listen on (overrides the configuration)")
     serve.set_defaults(handler=cmd_serve)
     register_user(cmds)
+    from reviewer.cli_dock import register_dock
+
+    register_dock(cmds)
 
 
 def register_user(cmds) -> None:

@@ -129,8 +129,9 @@ def weed_binary() -> str:
 
 
 @contextlib.contextmanager
-def seaweed(root: Path) -> Iterator[Seaweed]:
-    """`weed server -s3` on loopback with one admin identity, so requests signed with other keys are refused."""
+def seaweed(root: Path, volume_size_mb: int = 64) -> Iterator[Seaweed]:
+    """`weed server -s3` on loopback with one admin identity, so requests signed with other keys are refused.
+    Capacity is -volume.max (50) volumes of volume_size_mb: small for tests, larger for benchmarks' big files."""
     folder = root / "weed"
     (folder / "data").mkdir(parents=True)
     access, secret = "bwvtestaccess", "bwv-test-secret-" + os.urandom(8).hex()
@@ -144,7 +145,8 @@ def seaweed(root: Path) -> Iterator[Seaweed]:
            f"-filer.port={fp}", f"-filer.port.grpc={fg}", "-s3", f"-s3.port={sp}", f"-s3.port.grpc={sg}",
            f"-s3.config={s3cfg}", "-volume.max=50",
            # the Iceberg and Lance listeners default to fixed ports (8181, 9101): two test sessions would collide
-           "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", f"-metricsPort={mx}"]
+           "-s3.port.iceberg=0", "-s3.port.lance=0", f"-master.volumeSizeLimitMB={volume_size_mb}",
+           f"-metricsPort={mx}"]
     proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
                             cwd=folder)
     endpoint = f"http://127.0.0.1:{sp}"
