@@ -196,3 +196,22 @@ def test_bad_retention_settings_and_times_are_one_line_errors(tmp_path):
     r = services.cli("store", "retention", "run", "--config", str(cfg), "--now", "2026-12-01T00:00Z", "--dry-run")
     assert r.returncode == 0 and r.stdout.strip() == ("retention dry run at 2026-12-01T00:00:00+00:00: 0 purged, "
                                                       "0 notified, 0 destroyed, 0 kept by storage")
+
+
+def test_the_server_runs_the_retention_job_itself(tmp_path):
+    """No command needed: the server's periodic pass purges due footage and tells the listeners."""
+    config = services.write_store_config(tmp_path)
+    config.write_text(config.read_text() + "[retention]\ninterval_seconds = 1\nevents_poll_seconds = 0.25\n")
+    with services.store_server(config) as server:
+        server.s3 = None
+        p = people(server)
+        listener = Listener(server.url, p.tokens["inv"])
+        try:
+            old = p.file(os.urandom(2500), "a", started_at=dt.datetime.now(dt.timezone.utc) - 32 * DAY)
+            fresh = p.file(os.urandom(2501), "a", started_at=dt.datetime.now(dt.timezone.utc) - 1 * DAY)
+            ev = listener.next("recording_deleted", old)
+        finally:
+            listener.close()
+        assert dt.datetime.fromisoformat(ev["data"]["restore_until"]) > dt.datetime.now(dt.timezone.utc) + 6 * DAY
+        assert p.call("inv", "GET", f"/api/v1/recordings/{old}").status_code == 404
+        assert p.call("inv", "GET", f"/api/v1/recordings/{fresh}").status_code == 200
