@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from reviewer.store import access
 from reviewer.store.access import Caller, authenticate
 from reviewer.store.context import Context, ctx
-from reviewer.store.models import Incident
+from reviewer.store.models import Incident, User
 from reviewer.store.models_retention import StoreEvent
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -40,9 +40,14 @@ def latest_id(s: Session) -> int:
     return s.scalar(select(func.max(StoreEvent.id))) or 0
 
 
-def visible_since(c: Context, caller: Caller, cursor: int) -> tuple[int, list[StoreEvent]]:
-    """Events after cursor that the caller may see, and the new cursor (past invisible ones too)."""
+def visible_since(c: Context, caller: Caller, cursor: int) -> tuple[int, list[StoreEvent]] | None:
+    """Events after cursor that the caller may see now, and the new cursor (past invisible ones too); None once
+    the caller's account is disabled (the stream ends). The role is re-read each time: a change applies at once."""
     with c.sessions() as s:
+        user = s.get(User, caller.user_id)
+        if user is None or not user.active:
+            return None
+        caller = Caller(user.id, user.name, user.role)
         rows = s.scalars(select(StoreEvent).where(StoreEvent.id > cursor).order_by(StoreEvent.id).limit(BATCH)).all()
         if not rows:
             return cursor, []
@@ -78,7 +83,10 @@ async def events(request: Request, caller: Caller = Depends(authenticate), c: Co
         yield b": connected\n\n"  # headers and a first byte at once, so clients know they are subscribed
         idle = 0.0
         while not await request.is_disconnected():
-            cursor, batch = await run_in_threadpool(visible_since, c, caller, cursor)
+            got = await run_in_threadpool(visible_since, c, caller, cursor)
+            if got is None:
+                return
+            cursor, batch = got
             for e in batch:
                 yield frame(e)
             if batch:

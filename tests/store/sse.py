@@ -81,6 +81,11 @@ class Listener:
             except queue.Empty:
                 return out
 
+    def ended(self, timeout: float = 60) -> bool:
+        """Whether the server ended the stream (the reader thread finished) within timeout."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def close(self) -> None:
         """Hang up: the server notices the disconnect and stops polling for this client."""
         self._stop.set()

@@ -103,3 +103,30 @@ def test_footage_that_is_not_video_fails_its_probe_with_a_clear_reason(p):
     assert r.status_code == 409
     detail = r.json()["detail"]
     assert detail.startswith(f"recording {sha}: no thumbnail: recording {sha}") and "\n" not in detail
+
+
+def test_a_disabled_account_stops_hearing_at_once(p, rstore):  # noqa: F811
+    """The stream re-reads the account on every poll: disabling someone ends their open stream."""
+    from tests.store import services
+
+    tag = os.urandom(3).hex()
+    code = services.add_user(rstore.config, f"leaver-{tag}", "investigator")
+    token = services.enrol(rstore.url, code)["access_token"]
+    uid = services_me(rstore.url, token)
+    p.ok("sup", "PUT", f"/api/v1/admin/incidents/{p.incident['a']}/assignments/{uid}")
+    listener = Listener(rstore.url, token)
+    try:
+        sha = p.file(os.urandom(3100), "a")
+        listener.next("recording_registered", sha)
+        p.ok("sup", "PATCH", f"/api/v1/admin/users/{uid}", json={"active": False})
+        assert listener.ended(60)
+        later = p.file(os.urandom(3101), "a")
+        assert all(e["data"]["sha256"] != later for e in listener.drain())
+    finally:
+        listener.close()
+
+
+def services_me(url: str, token: str) -> str:
+    import httpx
+
+    return httpx.get(url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()["id"]
