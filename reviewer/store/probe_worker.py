@@ -71,17 +71,21 @@ def claim(sessions) -> str | None:
 
 
 def probe_blob(blobs, sha: str, workdir: Path) -> dict:
-    """Probe the blob's bytes (copied to a temp file: the core reads files) and make its thumbnail."""
+    """Probe the blob's bytes and make its thumbnail. The core reads files: an S3 blob is copied to a temp file
+    first (a whole-file copy for a large recording; see ADR 0013)."""
     from reviewer.errors import ReviewerError
     from reviewer.media.probe import probe
     from reviewer.media.thumbnail import make_thumbnail
 
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=workdir, prefix="probe-") as tmp:
-        media = Path(tmp) / "recording"
-        with open(media, "wb") as fh:
-            for chunk in blobs.read(sha):
-                fh.write(chunk)
+        if blobs.kind == "filesystem":
+            media = blobs.path(sha)  # read-only in place: no copy competing with downloads for the disk
+        else:
+            media = Path(tmp) / "recording"
+            with open(media, "wb") as fh:
+                for chunk in blobs.read(sha):
+                    fh.write(chunk)
         try:
             info, table = probe(media)
             png = make_thumbnail(media, table, Path(tmp) / "thumb.png").read_bytes()
