@@ -43,6 +43,26 @@ class Lock:
 
 class BlobStore(abc.ABC):
     kind: str
+    # an upload is written in parts of this size while it arrives (the last may be shorter); S3 needs >= 5 MiB
+    part_size: int = 8 * 1024 * 1024
+
+    # ---- writing while receiving (uploads.py, ADR 0008): the state returned is JSON, kept with the upload, so any
+    # process continues it. The caller hashes every byte it stages and finishes only on a matching SHA-256.
+    @abc.abstractmethod
+    def stage_open(self, upload_id: str, sha256: str) -> dict:
+        """Begin an object that will be stored under sha256 if its bytes turn out to match."""
+
+    @abc.abstractmethod
+    def stage_part(self, state: dict, number: int, offset: int, data: bytes) -> dict:
+        """Write part `number` (1-based; all parts but the last are part_size) durably; returns its record."""
+
+    @abc.abstractmethod
+    def stage_finish(self, state: dict, sha256: str, parts: list[dict], length: int) -> None:
+        """The caller verified the whole file's SHA-256: make the staged parts the blob (idempotent)."""
+
+    @abc.abstractmethod
+    def stage_abort(self, state: dict) -> None:
+        """Discard a staged object (mismatch, termination, expiry); a second call is harmless."""
 
     @abc.abstractmethod
     def put(self, sha256: str, path: Path) -> None:
