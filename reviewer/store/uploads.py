@@ -203,6 +203,9 @@ class Appender:
                 raise TusError(409, f"upload {upload_id}: already complete")
             if offset != up.offset:
                 raise TusError(409, f"Upload-Offset {offset} does not match the upload's offset {up.offset}")
+            if up.staging is None or up.hash_state is None:
+                raise TusError(410, f"upload {upload_id}: begun before this store version kept uploads in the "
+                                    "blob store; start a new upload")
         except BaseException:
             self._ctx.__exit__(None, None, None)
             raise
