@@ -184,3 +184,17 @@ def test_concurrent_pushes_of_one_chain_agree_and_are_audited(world):
     assert sum(d["to"] - d["from"] + 1 for d in ok) == 35  # each event added once, by whichever push won
     assert [(e.action, e.outcome) for e in rows][-1] == ("workstation_audit_push", "refused")
     assert json.loads(rows[-1].details)["expected"] == 36
+
+
+def test_the_workstation_side_needs_no_server_packages():
+    """The desktop checks checkpoints without the `store` extra: importing the client pulls in none of it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys, reviewer.store.anchor_client; "
+              "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & "
+              "{'fastapi', 'starlette', 'uvicorn', 'jwt', 'sqlalchemy', 'boto3', 'psycopg'})))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == ""
