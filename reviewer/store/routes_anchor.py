@@ -3,10 +3,11 @@ keys, for anyone to check a checkpoint (or a token) against."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reviewer.store import access, anchor
 from reviewer.store.access import Caller, authenticate
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["audit anchoring"])
 # every signed-in person works at a workstation; a docking station has no audit chain to anchor
 CHAIN_ROLES = {"investigator", "professional_standards", "trainer", "supervisor"}
 HASH = r"^[0-9a-f]{64}$"
+MAX_DETAILS = 64 * 1024  # bytes of JSON per event: the desktop writes a few hundred
 WORKSTATION = Path(min_length=1, max_length=255)
 PROBLEMS = {401: {"description": "sign-in required"}, 403: {"description": "role may not"},
             404: {"description": "no chain held for this workstation"}}
@@ -41,6 +43,13 @@ class ChainEvent(BaseModel):
     justification: str | None = Field(default=None, max_length=4000)
     prev_hash: str = Field(pattern=HASH)
     hash: str = Field(pattern=HASH)
+
+    @field_validator("details")
+    @classmethod
+    def _bounded(cls, v):
+        if len(json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=str).encode()) > MAX_DETAILS:
+            raise ValueError(f"details larger than {MAX_DETAILS} bytes")
+        return v
 
 
 class AuditPush(BaseModel):

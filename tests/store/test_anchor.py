@@ -59,6 +59,10 @@ def test_continuity_gaps_rewrites_and_resends(world):
     assert r.status_code == 422 and r.json()["detail"] == f"workstation {ws}: event 4: its content does not " \
                                                           "match its hash"
 
+    huge = chain(ws, 1, start=4, prev=events[2]["hash"], note="x" * 70_000)
+    r = push(world, "investigator", ws, huge)
+    assert r.status_code == 422 and "details larger than 65536 bytes" in r.text
+
     overlap = push(world, "professional_standards", ws, events[2:])  # another user, same workstation
     assert overlap.status_code == 200 and (overlap.json()["added"], overlap.json()["already_held"]) == (3, 1)
     latest = world.call("trainer", "GET", f"/api/v1/workstations/{ws}/audit/checkpoint")

@@ -3,6 +3,7 @@ cursor in pages, and only what the caller may see; against the real server on SQ
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -24,6 +25,25 @@ def op(world, who, scope_type, scope_id, n=0, **over):
             "entity": {"type": "bookmark", "id": str(uuid.uuid4())}, "revision_seen": None,
             "payload": {"pts": 512 * n, "label": f"moment {n}"}}
     return {**body, **over}
+
+
+def store_audit(world, object_id: str):
+    """The store's own audit events about `object_id`, read from its database; the chain must still verify."""
+    from sqlalchemy import select
+
+    from reviewer.store import audit
+    from reviewer.store.config import load_config
+    from reviewer.store.db import open_store_database
+    from reviewer.store.models import AuditEvent
+
+    engine, sessions = open_store_database(load_config(world.store.config).db_url)
+    try:
+        with sessions() as s:
+            assert audit.verify(s) > 0
+            return s.scalars(select(AuditEvent).where(AuditEvent.object_id == object_id)
+                             .order_by(AuditEvent.seq)).all()
+    finally:
+        engine.dispose()
 
 
 def push(world, who, ops):
@@ -67,6 +87,11 @@ def test_a_resent_batch_changes_nothing_and_is_acknowledged_as_already_applied(w
     assert r.status_code == 409
     assert r.json()["detail"] == f"operation {ops[0]['op_id']}: this id is already used by a different operation"
     assert pull_all(world, "investigator", cursor)[0] == []
+
+    events = store_audit(world, f"{seqs[0]}-{seqs[-1]}")
+    assert [(e.action, e.outcome) for e in events] == [("operations_push", "ok")]  # the resend wrote nothing
+    assert json.loads(events[0].details) == {"role": "investigator", "applied": 3, "already_applied": 0,
+                                             "incidents": [inc]}
 
     stored = {o["op_id"]: o for o in before}
     for sent, ack in zip(ops, acks):
