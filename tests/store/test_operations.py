@@ -169,3 +169,49 @@ def test_concurrent_batches_get_one_gapless_sequence_and_lose_nothing(world):
     assert all(mine.get(a["op_id"]) == a["seq"] for a in acks)  # every acknowledged op, at its acked seq
     in_range = [o["seq"] for o in got if o["seq"] <= seqs[-1]]
     assert in_range == list(range(seqs[0], seqs[-1] + 1))  # no gap, no repeat
+
+
+def test_a_lost_acknowledgement_is_resent_through_a_faulty_network_without_duplicates(world):
+    """The batch is committed but the answer never arrives (the connection is cut on its way back); the client
+    sends the same batch again and is told it was already applied, with the same sequences."""
+    import threading
+    import time
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from tests.store.faultproxy import FaultProxy
+
+    ops = [op(world, "investigator", "incident", world.incident["mine"], n) for n in range(5)]
+    outcome = {}
+    start = pull_all(world, "investigator", 0)[1]
+    with FaultProxy(urlsplit(world.store.url).port) as proxy:
+        proxy.set_delay(2.0)  # each forwarded read waits: a window between the commit and the answer
+
+        def send():
+            try:
+                outcome["response"] = httpx.post(proxy.url + "/api/v1/operations", json={"operations": ops},
+                                                 headers=world.h("investigator"), timeout=60)
+            except httpx.HTTPError as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=send)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while True:  # straight to the server: is the batch stored yet?
+            got, _, _ = pull_all(world, "investigator", start)
+            stored = {o["op_id"]: o["seq"] for o in got if o["op_id"] in {x["op_id"] for x in ops}}
+            if stored:
+                break
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.05)
+        proxy.cut_all()
+        thread.join(60)
+        assert "error" in outcome, "the answer got through: the cut came too late to test a lost acknowledgement"
+        proxy.passing()
+        r = httpx.post(proxy.url + "/api/v1/operations", json={"operations": ops}, headers=world.h("investigator"),
+                       timeout=60)
+    assert r.status_code == 200
+    assert {a["op_id"]: (a["seq"], a["status"]) for a in r.json()["results"]} == \
+        {k: (v, "already_applied") for k, v in stored.items()}
+    assert len(stored) == len(ops)  # the batch was stored whole
