@@ -1,4 +1,4 @@
-"""Workstations' audit chains at the store (ADR 0012): append-only, continuity-checked, countersigned.
+"""Workstations' audit chains at the store (ADR 0013): append-only, continuity-checked, countersigned.
 
 A workstation pushes its chain as it stands (the hashed fields plus the hash of each event, as its audit export
 writes them). The store recomputes every hash with the core's own function (reviewer.govern.audit_chain), so the
@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from reviewer.govern.audit import format_at
-from reviewer.govern.audit_chain import GENESIS, HASHED_FIELDS, event_hash
+from reviewer.govern.audit_chain import EXPORT_HASHED_FIELDS, GENESIS, OS_ACCOUNT, event_hash
 from reviewer.store import audit
 from reviewer.store.access import Caller
 from reviewer.store.anchor_format import KEY_USE, checkpoint_message
@@ -118,7 +118,9 @@ def push(s: Session, key: AnchorKey, caller: Caller, workstation: str, events: l
         if ev["prev_hash"] != head_hash:
             raise _refuse(s, caller, workstation, 409, f"{where}: event {seq} does not follow event {head_seq} "
                           "held by the store (its previous hash differs)", seq=seq)
-        body = {k: ev.get(k) for k in HASHED_FIELDS}
+        body = {k: ev.get(k) for k in EXPORT_HASHED_FIELDS}
+        if body[OS_ACCOUNT] is None:
+            del body[OS_ACCOUNT]  # a format-1 event, kept exactly as it was hashed
         body["hash"] = actual
         new.append(WorkstationEvent(workstation=workstation, seq=seq, hash=actual, prev_hash=ev["prev_hash"],
                                     event=json.dumps(body, sort_keys=True, separators=(",", ":"),

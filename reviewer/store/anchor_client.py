@@ -1,5 +1,5 @@
 """The workstation's side of audit anchoring (Qt-free): push the local chain to the store, and check the local
-chain against the checkpoint the store signed (ADR 0012).
+chain against the checkpoint the store signed (ADR 0013).
 
 The store's public keys come from `GET /api/v1/keys`; a workstation should pin the audit key it first saw (as it
 pins the store's URL), since a checkpoint is only as good as the key that is trusted to have signed it.

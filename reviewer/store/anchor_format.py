@@ -1,4 +1,4 @@
-"""The bytes a store audit checkpoint signs (ADR 0012), shared by the store and the workstation without either's
+"""The bytes a store audit checkpoint signs (ADR 0013), shared by the store and the workstation without either's
 dependencies (no FastAPI on the desktop)."""
 
 from __future__ import annotations

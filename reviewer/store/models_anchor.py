@@ -1,4 +1,4 @@
-"""Tables of ADR 0012: workstations' audit chains held by the store (with the checkpoint it signed last) and the
+"""Tables of ADR 0013: workstations' audit chains held by the store (with the checkpoint it signed last) and the
 operations log that sync pushes to and pulls from. Registered on StoreBase by the import at the end of models.py."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class WorkstationAnchor(StoreBase):
 
 
 class OperationRow(StoreBase):
-    """An operation (the envelope of ADR 0012) in the store's global order. `incident_id` is resolved from the
+    """An operation (the envelope of ADR 0013) in the store's global order. `incident_id` is resolved from the
     operation's scope at acceptance, so "changes since" filters with the same incident rule as every read."""
 
     __tablename__ = "operations"

@@ -1,4 +1,4 @@
-"""The operations log (ADR 0012): the envelope every change travels in between workstations and the store, and
+"""The operations log (ADR 0013): the envelope every change travels in between workstations and the store, and
 the store's part: accept batches idempotently, give each operation one global sequence, serve changes since a
 cursor to those who may see them. The merge rules (issue 11) are applied by the workstations' apply(); the store
 only orders and keeps, and the envelope carries what those rules need (HLC stamp, revision seen).

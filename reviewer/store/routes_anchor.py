@@ -1,4 +1,4 @@
-"""Workstation audit chains (ADR 0012): push events, read the latest signed checkpoint; and the store's public
+"""Workstation audit chains (ADR 0013): push events, read the latest signed checkpoint; and the store's public
 keys, for anyone to check a checkpoint (or a token) against."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ PROBLEMS = {401: {"description": "sign-in required"}, 403: {"description": "role
 
 
 class ChainEvent(BaseModel):
-    """One event as the workstation's chain hashes it (reviewer.govern.audit_chain.HASHED_FIELDS + hash)."""
+    """One event as the workstation's chain hashes it (audit_chain.EXPORT_HASHED_FIELDS + hash)."""
 
     model_config = ConfigDict(extra="forbid")
     seq: int = Field(ge=1)
@@ -35,6 +35,7 @@ class ChainEvent(BaseModel):
     user: str = Field(max_length=255)
     role: str = Field(max_length=64)
     workstation: str = Field(max_length=255)
+    os_account: str | None = Field(default=None, max_length=255)  # chain format 2; absent in format-1 events
     object_type: str = Field(max_length=64)
     object_id: str = Field(max_length=512)
     action: str = Field(max_length=64)

@@ -1,4 +1,4 @@
-"""The operations endpoint (ADR 0012): push batches of operations, pull the changes since a cursor."""
+"""The operations endpoint (ADR 0013): push batches of operations, pull the changes since a cursor."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from reviewer.govern.audit_chain import GENESIS, link
 
 def event(n: int, workstation: str, note: str = "") -> dict:
     return {"event_id": str(uuid.UUID(int=n)), "at": f"2026-11-28T10:00:{n % 60:02d}.000000Z", "user": "alice",
-            "role": "investigator", "workstation": workstation, "object_type": "recording", "object_id": f"r{n}",
+            "role": "investigator", "workstation": workstation, "os_account": "alice", "object_type": "recording", "object_id": f"r{n}",
             "action": "recording.open", "outcome": "ok", "details": {"n": n, "note": note}, "justification": None}
 
 

@@ -1,4 +1,4 @@
-"""Workstation audit chains at the store (ADR 0012): continuity, gap and rewrite refusals, idempotent resends,
+"""Workstation audit chains at the store (ADR 0013): continuity, gap and rewrite refusals, idempotent resends,
 checkpoints signed with the store's audit key, and a local rewrite below the checkpoint detected on the
 workstation; against the real server on SQLite and on PostgreSQL."""
 
@@ -59,6 +59,10 @@ def test_continuity_gaps_rewrites_and_resends(world):
     assert r.status_code == 422 and r.json()["detail"] == f"workstation {ws}: event 4: its content does not " \
                                                           "match its hash"
 
+    stripped = {k: v for k, v in events[3].items() if k != "os_account"}  # hiding who sat at the keyboard
+    r = push(world, "investigator", ws, [stripped])
+    assert r.status_code == 422 and "event 4: its content does not match its hash" in r.text
+
     huge = chain(ws, 1, start=4, prev=events[2]["hash"], note="x" * 70_000)
     r = push(world, "investigator", ws, huge)
     assert r.status_code == 422 and "details larger than 65536 bytes" in r.text
@@ -106,8 +110,8 @@ def _rewrite_library_event(lib, seq: int, details: dict) -> None:
         rows = s.scalars(select(AuditEvent).where(AuditEvent.seq >= seq).order_by(AuditEvent.seq)).all()
         prev = s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq - 1))
         for row in rows:
-            ev = {k: getattr(row, k) for k in ("event_id", "at", "user", "role", "workstation", "object_type",
-                                               "object_id", "action", "outcome", "justification")}
+            ev = {k: getattr(row, k) for k in ("event_id", "at", "user", "role", "workstation", "os_account",
+                                               "object_type", "object_id", "action", "outcome", "justification")}
             ev["details"] = details if row.seq == seq else json.loads(row.details)
             linked = link(ev, prev, row.seq)
             row.details = json.dumps(ev["details"], sort_keys=True, separators=(",", ":"))
@@ -115,11 +119,10 @@ def _rewrite_library_event(lib, seq: int, details: dict) -> None:
     lib.gov.checkpoints.path.unlink(missing_ok=True)
 
 
-def test_a_local_rewrite_below_the_store_checkpoint_is_detected(world, tmp_path, monkeypatch):
+def test_a_local_rewrite_below_the_store_checkpoint_is_detected(world, home):
     from reviewer.library import Library
 
-    monkeypatch.setenv("REVIEWER_USER", "alice")
-    lib = Library(tmp_path / "home")
+    lib = Library(home)
     try:
         for i in range(5):
             lib.gov.record_now("recording", f"r{i}", "recording.open", details={"reason": f"review {i}"})

@@ -1,4 +1,4 @@
-"""The operations endpoint (ADR 0012): idempotent batches with client ids, one global sequence, changes since a
+"""The operations endpoint (ADR 0013): idempotent batches with client ids, one global sequence, changes since a
 cursor in pages, and only what the caller may see; against the real server on SQLite and on PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Workstations' audit chains, their signed checkpoints, and the operations log (ADR 0012).
+"""Workstations' audit chains, their signed checkpoints, and the operations log (ADR 0013).
 
 Revision ID: store_0003_anchor
 Revises: store_0002
