@@ -29,7 +29,7 @@ class ChainEvent(BaseModel):
     """One event as the workstation's chain hashes it (audit_chain.EXPORT_HASHED_FIELDS + hash)."""
 
     model_config = ConfigDict(extra="forbid")
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, lt=2**63)
     event_id: str = Field(max_length=64)
     at: str = Field(max_length=32)
     user: str = Field(max_length=255)
