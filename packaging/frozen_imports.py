@@ -41,8 +41,17 @@ MIGRATION_IMPORTS = [
 ]
 
 
+# The workstation key (reviewer/govern/signing.py): keyring finds its backends through entry points, and the
+# Secret Service one imports its D-Bus stack lazily; Ed25519 comes from cryptography.
+SIGNING_IMPORTS = [
+    "keyring.backends.SecretService", "keyring.backends.kwallet", "keyring.backends.macOS",
+    "keyring.backends.Windows", "keyring.backends.chainer", "keyring.backends.fail", "keyring.backends.null",
+    "secretstorage", "jeepney", "cryptography.hazmat.primitives.asymmetric.ed25519",
+]
+
+
 def hidden_imports() -> list[str]:
-    return by_name() + MIGRATION_IMPORTS
+    return by_name() + MIGRATION_IMPORTS + SIGNING_IMPORTS
 
 
 def migration_datas() -> list[tuple[str, str]]:

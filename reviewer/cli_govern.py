@@ -1,6 +1,6 @@
 """CLI for review and governance: bookmark, clip, evidential, hold, retention, audit, user.
 
-Every command acts as the current user (the OS user, or REVIEWER_USER when set) with that user's role in the
+Every command acts as the current user (the OS account; REVIEWER_USER only in a test library) with their role in the
 library; refusals exit non-zero and are in the audit trail. --json gives machine-readable output.
 """
 
@@ -461,8 +461,11 @@ def _int(text: str, what: str) -> int:
 def cmd_audit_verify(args) -> int:
     with _library() as lib:
         v = lib.gov.verify_audit()
+        if v.ok and lib.gov.seal_error:
+            print(f"reviewer: warning: the audit trail was not sealed with a checkpoint: {lib.gov.seal_error}",
+                  file=sys.stderr)
     _emit(args, {"ok": v.ok, "checked": v.checked, "problem": v.problem, "first_bad_seq": v.first_bad_seq,
-                 "message": v.line()}, [v.line()])
+                 "problems": v.notes, "message": v.line()}, [v.line(), *(f"  {n}" for n in v.notes)])
     return 0 if v.ok else EXIT_BROKEN
 
 

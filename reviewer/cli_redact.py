@@ -212,9 +212,15 @@ def _progress(fraction: float, label: str) -> None:
 
 
 def cmd_verify(args) -> int:
+    from reviewer.config import Paths, default_home
     from reviewer.export.manifest import verify
+    from reviewer.library import Library
 
-    v = verify(args.output, args.manifest)
+    known: dict[str, str] = {}  # the signature counts only if the library knows the key that made it
+    if Paths(default_home()).database.exists():  # never create a library just to verify a file
+        with Library() as lib:
+            known = lib.gov.known_keys()
+    v = verify(args.output, args.manifest, known)
     if args.json:
         print(json.dumps(v.to_json()))
     elif v.ok:

@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2
-  libfribidi0)  # Pillow's libraqm needs it to shape right-to-left overlay text
+  libfribidi0  # Pillow's libraqm needs it to shape right-to-left overlay text
+  # the workstation key lives in a Secret Service keyring; headless, the app starts its own (run_with_keyring)
+  dbus-daemon dbus-bin gnome-keyring)
 TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql)
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
@@ -54,6 +56,33 @@ setup_python() {
   echo "$want" >"$stamp"
 }
 
+secret_service_running() {
+  [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] && dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+    /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+    | grep -q "boolean true"
+}
+
+# A desktop session already offers a Secret Service. A headless machine (ssh, container) gets a private D-Bus
+# session with gnome-keyring for this run only: its keyring lives in a temporary folder, unlocked with a random
+# password, so each such session makes (and registers in the library, audited) a workstation key of its own.
+run_with_keyring() {
+  if secret_service_running; then
+    exec "$@"
+  fi
+  local dir
+  dir=$(mktemp -d)
+  chmod 700 "$dir"
+  exec dbus-run-session -- bash -c '
+    dir=$1; shift
+    mkdir -p "$dir/data"
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" \
+      | XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir" gnome-keyring-daemon --unlock --components=secrets \
+        --daemonize >/dev/null
+    "$@"; rc=$?
+    rm -rf "$dir"
+    exit $rc' bash "$dir" "$@"
+}
+
 cmd=${1:-app}
 shift || true
 case "$cmd" in
@@ -64,7 +93,7 @@ case "$cmd" in
   app)
     need_debs "${RUNTIME_DEBS[@]}"
     setup_python
-    exec .venv/bin/reviewer "$@"
+    run_with_keyring .venv/bin/reviewer "$@"
     ;;
   test)
     need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"

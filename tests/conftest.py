@@ -13,6 +13,24 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.fixtures import clips as clipgen  # noqa: E402
+from tests.fixtures.keyring_session import KeyringSession  # noqa: E402
+from tests.fixtures.testlib import make_test_library  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secure_keyring():
+    """Checkpoints and manifests are sealed with a key kept in the OS keyring, so every test session runs its
+    own unlocked Secret Service (gnome-keyring on a private D-Bus bus); subprocesses inherit the bus address."""
+    session = KeyringSession()
+    old = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.address
+    yield session
+    if old is None:
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    else:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
+    session.stop()
+
 
 pytest_plugins = ["pytester"]  # tests/ui/test_slot_exceptions.py runs a small suite of its own
 
@@ -45,12 +63,25 @@ def any_clip(request, make_clip) -> clipgen.Clip:
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    """An empty library home; REVIEWER_HOME points at it for code that reads the environment."""
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty folder for a library nobody has initialised; REVIEWER_HOME points at it."""
+    monkeypatch.delenv("REVIEWER_USER", raising=False)
     h = tmp_path / "home"
     h.mkdir()
     monkeypatch.setenv("REVIEWER_HOME", str(h))
     return h
+
+
+@pytest.fixture
+def home(fresh_home) -> Path:
+    """A new, empty test library whose supervisor is this OS account (REVIEWER_USER may act as others)."""
+    return make_test_library(fresh_home)
+
+
+@pytest.fixture
+def test_home(home) -> Path:
+    """The same as `home`, named for what it is."""
+    return home
 
 
 @pytest.fixture(autouse=True)

@@ -53,9 +53,13 @@ def main(argv: list[str] | None = None, *, after_show=None) -> int:
     window = MainWindow(library, Settings(home / "ui-settings.ini"))
     window.show()
     if after_show is None:
-        QTimer.singleShot(0, lambda: first_run.maybe_generate_demo(window))
+        QTimer.singleShot(0, lambda: first_run.start(window))
     else:
-        QTimer.singleShot(0, lambda: after_show(window, library))
+        def named_file() -> None:  # a new library needs its supervisor before a named file can be imported
+            first_run.maybe_initialise(window)
+            after_show(window, library)
+
+        QTimer.singleShot(0, named_file)
     try:
         return app.exec()
     finally:

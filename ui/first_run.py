@@ -1,7 +1,9 @@
-"""First launch with an empty library: make demo footage locally (no downloads) and import it, so a new user
-has something real to step through. Runs off the UI thread behind a progress dialog and can be cancelled; it is
-offered once per library home, whatever the outcome. The dialog, the status bar and the empty library list all
-say which recording is being made and about how long is left: the first run takes a minute or two."""
+"""First launch with a new library: name its supervisor (asked once per launch while it has none, with the same
+audited core call as `reviewer admin init`), then make demo footage locally (no downloads) and import it, so a
+new user has something real to step through. The demo runs off the UI thread behind a progress dialog and can
+be cancelled; it is offered once per library home, whatever the outcome. The dialog, the status bar and the empty
+library list all say which recording is being made and about how long is left: the first run takes a minute or
+two."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import datetime as dt
 import time
 from typing import Callable
 
+from reviewer.errors import ReviewerError
+from reviewer.govern.roles import Action
 from reviewer.progress import Task
 from ui.dialogs.message import show_message
 from ui.dialogs.progress_dialog import run_with_progress
@@ -20,7 +24,63 @@ ETA_AFTER = 0.02  # the first frames include building the scene: an estimate fro
 
 
 def should_generate(library, settings) -> bool:
-    return not settings.flag(FLAG) and not library.recordings()
+    return not settings.flag(FLAG) and not library.recordings() and library.gov.can(Action.IMPORT)
+
+
+def init_question(library) -> str:
+    return (f"Initialise this new library with you (OS account {library.gov.os_account}) as its supervisor?\n\n"
+            f"{library.paths.home}\n\nA supervisor gives everyone else their role. This is recorded in the audit "
+            "trail. Without a supervisor nobody can view or change anything in this library.")
+
+
+def _ask(window, text: str) -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(window, "New library", text, QMessageBox.StandardButton.Yes
+                                  | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def maybe_initialise(window, confirm: Callable[[object, str], bool] = _ask) -> bool:
+    """Offer to make the OS account the supervisor of a library that has none; True when it was done."""
+    library = window.library
+    if library.gov.has_supervisor():
+        return False
+    if not confirm(window, init_question(library)):
+        window.statusBar().showMessage("This library has no supervisor: nothing can be viewed or changed. "
+                                       "Run `reviewer admin init --supervisor USER`.", 0)
+        return False
+    from reviewer.govern.bootstrap import initialise
+
+    try:
+        initialise(library.gov, library.gov.os_account)
+    except ReviewerError as exc:
+        window.last_alert = show_message(window, "New library", str(exc), "warning")
+        return False
+    window.setWindowTitle(window.title())
+    window.statusBar().showMessage(f"{library.gov.os_account} is the supervisor of this library.", 10_000)
+    return True
+
+
+def warn_if_unsealable(window) -> bool:
+    """Without a secure keyring the app still views footage, but nothing can be sealed: say so up front rather
+    than at the first export. True when it warned."""
+    from reviewer.govern.signing import KeyUnavailable, secure_backend
+
+    try:
+        secure_backend()
+    except KeyUnavailable as exc:
+        window.statusBar().showMessage(f"Viewing only, exports refused: {exc}", 0)
+        return True
+    return False
+
+
+def start(window, confirm: Callable[[object, str], bool] = _ask, seconds: float | None = None):
+    """What the app does once its window is up: name a supervisor if needed, then offer the demo footage."""
+    maybe_initialise(window, confirm)
+    op = maybe_generate_demo(window, seconds)
+    warn_if_unsealable(window)
+    return op
 
 
 def _part(task: Task, lo: float, hi: float, prefix: str = "") -> Task:

@@ -39,7 +39,7 @@ class MainWindow(QMainWindow):
     def __init__(self, library, settings: Settings, *, audio: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.library, self.settings = library, settings
-        self.setWindowTitle(APP_TITLE)
+        self.setWindowTitle(self.title())
         self.setObjectName("mainWindow")
         self.runner = Runner(self)
         self.controller = PlayerController(self, audio=audio)
@@ -187,11 +187,19 @@ class MainWindow(QMainWindow):
                         on_error=self._open_failed, on_progress=lambda f, _l: self._busy("Verifying integrity…", f),
                         on_cancelled=lambda: self._busy(None))
 
+    def title(self, file_name: str | None = None) -> str:
+        """The title bar; a test library (where REVIEWER_USER may act as anyone) says so on every window."""
+        parts = [file_name] if file_name else []
+        parts.append(APP_TITLE)
+        if self.library.gov.test_library:
+            parts.append("TEST LIBRARY")
+        return " — ".join(parts)
+
     def _opened(self, recording) -> None:
         self._busy(None)
         self.controller.open(recording, start=self.positions.start_index(recording))
         self.info.show_source(recording)
-        self.setWindowTitle(f"{recording.view.file_name} — {APP_TITLE}")
+        self.setWindowTitle(self.title(recording.view.file_name))
         self.statusBar().showMessage(f"Opened {recording.view.file_name}: SHA-256 verified.", 8000)
         self.canvas.setFocus()
 

@@ -13,6 +13,7 @@ from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
+from reviewer.govern.state import with_state
 from reviewer.library.models import utcnow
 from reviewer.library.models_govern import Clip, EvidentialMark, RetentionPolicy
 
@@ -101,9 +102,9 @@ class EvidentialStore:
                                marked_by=gov.username, marked_at=now, updated_by=gov.actor)
             s.add(m)
             s.flush()
-            gov.record(s, target[0], target[1], "evidential.mark", justification=m.reason, details={
+            gov.record(s, target[0], target[1], "evidential.mark", justification=m.reason, details=with_state({
                 "mark_id": m.id, "recording_id": recording_id, "clip_id": clip_id, "clip_name": clip_name,
-                "reference": m.reference, "category": category})
+                "reference": m.reference, "category": category}, m))
             gov.notify("evidential_changed", {"recording_id": recording_id, "id": m.id})
             return view_of(m, clip_name)
 
@@ -142,6 +143,7 @@ class EvidentialStore:
         details = {"mark_id": m.id, "recording_id": m.recording_id, "clip_id": m.clip_id, "reference": m.reference}
         if via:
             details["via"] = via
+        s.flush()
         self.gov.record(s, "clip" if m.clip_id else "recording", m.clip_id or m.recording_id, action,
-                        justification=justification, details=details)
+                        justification=justification, details=with_state(details, m))
         self.gov.notify("evidential_changed", {"recording_id": m.recording_id, "id": m.id})

@@ -38,8 +38,16 @@ def manifest_path_for(out: Path) -> Path:
 
 
 def seal(body: dict) -> dict:
-    body = {k: v for k, v in body.items() if k != "manifest_sha256"}
+    body = {k: v for k, v in body.items() if k not in ("manifest_sha256", "signature")}
     return {**body, "manifest_sha256": hashlib.sha256(canonical(body)).hexdigest()}
+
+
+def sign(sealed: dict, workstation: str) -> dict:
+    """Add the workstation key's signature over the manifest hash (KeyUnavailable without a secure keyring:
+    an export is never handed out unsealed)."""
+    from reviewer.govern.signing import WorkstationSigner
+
+    return {**sealed, "signature": WorkstationSigner(workstation).sign(sealed["manifest_sha256"].encode())}
 
 
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
@@ -47,7 +55,7 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
           settings: dict, provenance, leak: dict | None, source_name: str | None = None) -> dict:
     """`source_name`: the original's file name as imported; the store keeps it under its SHA-256, which the
     reader of a manifest could not match to the file they know."""
-    return seal({
+    return sign(seal({
         "schema": SCHEMA,
         "version": VERSION,
         "source": {"name": source_name or source_path.name, "size": source_size, "sha256": source_sha256,
@@ -65,7 +73,7 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
         "recipient": provenance.recipient,
         "incident_ref": provenance.incident_ref,
         "leak_check": leak,
-    })
+    }), provenance.workstation)
 
 
 def text(manifest: dict) -> str:
@@ -107,7 +115,11 @@ def load(path: Path) -> dict:
     return data
 
 
-def verify(output: Path, manifest_file: Path | None = None) -> Verification:
+def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str, str] | None = None) -> Verification:
+    """`known_keys` (key id -> public key hex, from the library) makes the signature count: without them a
+    self-consistent signature proves nothing, since anyone can sign with a key of their own."""
+    from reviewer.govern.signing import check_signature
+
     manifest_file = manifest_file or manifest_path_for(output)
     v = Verification(output, manifest_file)
     m = load(manifest_file)
@@ -115,6 +127,12 @@ def verify(output: Path, manifest_file: Path | None = None) -> Verification:
         v.problems.append("manifest has been edited: its content no longer matches its own hash")
     else:
         v.checks.append("manifest self-hash")
+    if known_keys is not None:
+        problem = check_signature(m.get("signature"), str(m.get("manifest_sha256")).encode(), known_keys)
+        if problem:
+            v.problems.append(f"workstation signature: {problem}")
+        else:
+            v.checks.append("workstation signature")
     if mask_hash(m.get("masks", {}).get("data", {})) != m.get("masks", {}).get("sha256"):
         v.problems.append("mask data does not match the recorded mask-set hash")
     else:

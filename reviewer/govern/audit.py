@@ -13,17 +13,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.govern.audit_chain import GENESIS, HASHED_FIELDS, Verdict, link, verify
-from reviewer.govern.checkpoints import CheckpointLog
-from reviewer.library.models_govern import AuditEvent
+from reviewer.govern.audit_chain import EXPORT_HASHED_FIELDS, GENESIS, Verdict, link, verify
+from reviewer.govern.checkpoints import CheckpointLog, signature_problem
+from reviewer.library.models_govern import AuditEvent, WorkstationKey
 from reviewer.safe_text import csv_text
 
 UTC = dt.timezone.utc
 AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-EXPORT_FIELDS = (*HASHED_FIELDS, "hash")
+EXPORT_FIELDS = (*EXPORT_HASHED_FIELDS, "hash")
 
 
 def format_at(t: dt.datetime) -> str:
@@ -34,6 +34,15 @@ def format_at(t: dt.datetime) -> str:
 
 def parse_at(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, AT_FORMAT).replace(tzinfo=UTC)
+
+
+KEY_REGISTERED = "key.register"
+
+
+def known_keys(s: Session) -> dict[str, str]:
+    """key id -> public key (hex) of every workstation key the library has registered."""
+    return dict(s.execute(select(WorkstationKey.id, WorkstationKey.public_key)
+                          .where(WorkstationKey.deleted_at.is_(None))).all())
 
 
 def canonical_details(details: dict | None) -> str:
@@ -56,11 +65,14 @@ class AuditEventView:
     justification: str | None
     prev_hash: str
     hash: str
+    os_account: str | None = None  # the real OS account; None only in events from before migration 0005
 
     def to_json(self) -> dict:
         """Exactly the hashed fields plus the hash: an exported trail verifies with audit_chain.verify."""
         d = {k: getattr(self, k) for k in EXPORT_FIELDS}
         d["at"] = format_at(self.at)
+        if d["os_account"] is None:
+            del d["os_account"]  # a format-1 event: exported exactly as it was hashed
         return d
 
 
@@ -71,7 +83,8 @@ def _chain_dict(row: AuditEvent) -> dict[str, Any]:
     except ValueError:
         details = row.details
     return {"seq": row.seq, "event_id": row.event_id, "at": row.at, "user": row.user, "role": row.role,
-            "workstation": row.workstation, "object_type": row.object_type, "object_id": row.object_id,
+            "workstation": row.workstation, "os_account": row.os_account, "object_type": row.object_type,
+            "object_id": row.object_id,
             "action": row.action, "outcome": row.outcome, "details": details,
             "justification": row.justification, "prev_hash": row.prev_hash, "hash": row.hash}
 
@@ -90,14 +103,16 @@ class AuditLog:
         self.checkpoints = checkpoints
 
     # ---- writing (inside the caller's write transaction) ------------------------------------------------------
-    def append(self, s: Session, *, user: str, role: str, workstation: str, object_type: str, object_id: str,
+    def append(self, s: Session, *, user: str, role: str, workstation: str, os_account: str, object_type: str,
+               object_id: str,
                action: str, outcome: str = "ok", details: dict | None = None,
                justification: str | None = None, at: dt.datetime | None = None) -> tuple[int, str]:
         seq, prev = self.head(s)
         text = canonical_details(details)
         ev = link({
             "event_id": str(uuid.uuid4()), "at": format_at(at or dt.datetime.now(UTC)), "user": user,
-            "role": role, "workstation": workstation, "object_type": object_type, "object_id": object_id or "",
+            "role": role, "workstation": workstation, "os_account": os_account, "object_type": object_type,
+            "object_id": object_id or "",
             "action": action, "outcome": outcome, "details": json.loads(text),
             "justification": justification or None,
         }, prev, seq + 1)
@@ -150,8 +165,12 @@ class AuditLog:
         with self.sessions() as s:
             # plain rows, not ORM objects: verification reads every event ever written
             rows = [_chain_dict(r) for r in s.execute(select(AuditEvent.__table__).order_by(AuditEvent.seq))]
+            known = known_keys(s)
+            keyed_from = s.scalar(select(func.min(AuditEvent.seq)).where(
+                AuditEvent.action == KEY_REGISTERED, AuditEvent.outcome == "ok"))
         records, problem = self.checkpoints.read()
         verdict = verify(rows, [r.checkpoint for r in records] + list(extra_checkpoints))
+        problem = problem or signature_problem(records, known, keyed_from)
         if verdict.ok and problem:
             return Verdict(False, verdict.checked, problem)
         return verdict

@@ -19,11 +19,18 @@ HASHED_FIELDS = (
     "seq", "event_id", "at", "user", "role", "workstation", "object_type", "object_id", "action", "outcome",
     "details", "justification", "prev_hash",
 )
+# Format 2 (migration 0005) adds the real OS account. An event without one is a format-1 event and hashes
+# exactly as it did when written; removing the field from a format-2 event changes its bytes, so it cannot be
+# downgraded to hide who was at the keyboard.
+OS_ACCOUNT = "os_account"
+EXPORT_HASHED_FIELDS = (*HASHED_FIELDS, OS_ACCOUNT)
 
 
 def canonical(event: dict[str, Any]) -> bytes:
     """Sorted keys, no whitespace, UTF-8: the same event always encodes to the same bytes."""
     body = {k: event.get(k) for k in HASHED_FIELDS}
+    if event.get(OS_ACCOUNT) is not None:
+        body[OS_ACCOUNT] = event[OS_ACCOUNT]
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 

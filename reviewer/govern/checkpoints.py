@@ -17,7 +17,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from reviewer.atomic import fsync_dir
 from reviewer.govern.audit_chain import GENESIS, Checkpoint
@@ -36,14 +36,19 @@ class CheckpointRecord:
     workstation: str
     prev: str  # hash of the previous record (GENESIS for the first)
     hash: str
+    # the workstation key's Ed25519 signature over `hash` (signing.py); None in checkpoints written before keys
+    signature: dict | None = None
 
     @property
     def checkpoint(self) -> Checkpoint:
         return Checkpoint(self.count, self.head_hash, self.at)
 
     def to_json(self) -> dict:
-        return {"count": self.count, "head_hash": self.head_hash, "at": self.at, "workstation": self.workstation,
-                "prev": self.prev, "hash": self.hash}
+        d = {"count": self.count, "head_hash": self.head_hash, "at": self.at, "workstation": self.workstation,
+             "prev": self.prev, "hash": self.hash}
+        if self.signature is not None:
+            d["signature"] = self.signature
+        return d
 
 
 def record_hash(count: int, head_hash: str, at: str, workstation: str, prev: str) -> str:
@@ -73,7 +78,7 @@ class CheckpointLog:
             try:
                 d = json.loads(raw)
                 rec = CheckpointRecord(int(d["count"]), str(d["head_hash"]), str(d["at"]), str(d["workstation"]),
-                                       str(d["prev"]), str(d["hash"]))
+                                       str(d["prev"]), str(d["hash"]), d.get("signature"))
             except (ValueError, KeyError, TypeError):
                 return out, f"{where}: checkpoint unreadable (the checkpoint file was damaged or edited)"
             if rec.hash != record_hash(rec.count, rec.head_hash, rec.at, rec.workstation, rec.prev):
@@ -84,8 +89,10 @@ class CheckpointLog:
             out.append(rec)
         return out, None
 
-    def append(self, count: int, head_hash: str, at: str, workstation: str) -> CheckpointRecord | None:
-        """Append a checkpoint unless the last one already covers `count`; returns the new record or None."""
+    def append(self, count: int, head_hash: str, at: str, workstation: str,
+               sign: Callable[[bytes], dict] | None = None) -> CheckpointRecord | None:
+        """Append a checkpoint unless the last one already covers `count`; returns the new record or None.
+        `sign(record hash)` gives its signature block (Governance signs with the workstation key)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists()
         with self._locked() as fh:
@@ -93,8 +100,8 @@ class CheckpointLog:
             last_count, prev = self._last(fh)
             if last_count >= count:
                 return None
-            rec = CheckpointRecord(count, head_hash, at, workstation, prev,
-                                   record_hash(count, head_hash, at, workstation, prev))
+            h = record_hash(count, head_hash, at, workstation, prev)
+            rec = CheckpointRecord(count, head_hash, at, workstation, prev, h, sign(h.encode()) if sign else None)
             fh.seek(0, os.SEEK_END)
             fh.write((json.dumps(rec.to_json(), sort_keys=True, separators=(",", ":")) + "\n").encode())
             fh.flush()
@@ -143,3 +150,20 @@ class CheckpointLog:
         fh.truncate(data.rfind(b"\n") + 1)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def signature_problem(records: list[CheckpointRecord], known: dict[str, str], keyed_from: int | None) -> str | None:
+    """Every checkpoint covering events from `keyed_from` on (the seq of the first workstation-key registration)
+    must carry a valid signature by a key the library knows; a signed one must verify whatever its count."""
+    from reviewer.govern.signing import check_signature
+
+    for n, rec in enumerate(records, start=1):
+        if rec.signature is None:
+            if keyed_from is not None and rec.count >= keyed_from:
+                return (f"checkpoint {n} (of {rec.count} events) is unsigned although the library had a workstation "
+                        "key by then (the checkpoints were rewritten)")
+            continue
+        problem = check_signature(rec.signature, rec.hash.encode(), known)
+        if problem:
+            return f"checkpoint {n} (of {rec.count} events): {problem}"
+    return None

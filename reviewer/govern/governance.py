@@ -27,12 +27,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.annotate.undo import UndoStack
 from reviewer.config import Paths, workstation_id
 from reviewer.events import Publisher
-from reviewer.govern.audit import AuditLog, format_at
+from reviewer.govern.audit import KEY_REGISTERED, AuditLog, format_at, known_keys
 from reviewer.govern.audit_chain import Verdict
 from reviewer.govern.checkpoints import CheckpointLog, CheckpointRecord
-from reviewer.govern.identity import UserView, current_username, default_display_name, user_view
+from reviewer.govern.identity import UserView, os_account, resolve_username, unregistered_view, user_view
 from reviewer.govern.roles import Action, PermissionDenied, Role, allowed
-from reviewer.library.models_govern import User
+from reviewer.govern.signing import KeyUnavailable, WorkstationSigner
+from reviewer.govern.state import with_state
+from reviewer.library.models_govern import LibrarySetting, User, WorkstationKey
+
+TEST_LIBRARY = "test_library"  # library_settings key: REVIEWER_USER is honoured only where its value is "1"
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +68,14 @@ def checkpoint_path(paths: Paths) -> Path:
 
 class Governance:
     def __init__(self, paths: Paths, sessions: sessionmaker[Session], write_lock: threading.RLock,
-                 username: str | None = None):
+                 as_os_account: bool = False):
         self.paths = paths
         self.sessions = sessions
-        self.username = username or current_username()
+        self.os_account = os_account()
+        self.test_library = self.setting(TEST_LIBRARY) == "1"
+        # as_os_account: `admin init` acts as the real account whatever REVIEWER_USER says (it runs before a
+        # library can be a test library)
+        self.username = self.os_account if as_os_account else resolve_username(self.test_library, paths.database)
         self.workstation = workstation_id(paths.home)
         self.checkpoints = CheckpointLog(checkpoint_path(paths))
         self.audit = AuditLog(sessions, self.checkpoints)
@@ -81,6 +89,9 @@ class Governance:
         self._justifications: dict[str, str] = {}
         self._viewings: dict[str, tuple[str, float]] = {}
         self._unsealed = False  # this process appended events not yet covered by a checkpoint
+        self.key = WorkstationSigner(self.workstation)
+        self.seal_error: str | None = None  # why the last checkpoint could not be sealed (no secure keyring)
+        self._registering = False
 
     @property
     def actor(self) -> str:
@@ -133,7 +144,7 @@ class Governance:
         if appended:
             every = max(1, self.checkpoint_every)
             crossing = [(seq, h) for seq, h in appended if seq % every == 0]
-            if crossing:
+            if crossing and not self._registering:  # a key registration is followed by its own checkpoint
                 self._write_checkpoint(*crossing[-1])
             self._unsealed = not crossing or crossing[-1][0] != appended[-1][0]
             self._events.emit("audit_appended", {"seq": appended[-1][0]})
@@ -141,38 +152,31 @@ class Governance:
             self._events.emit(name, payload)
 
     # ---- identity and permissions ---------------------------------------------------------------------------
-    def _user_row(self, s: Session) -> User:
-        """This user's row, created on first use: the first user of a library is its supervisor, so a single-
-        user install works; everyone after starts as an investigator."""
-        row = s.scalar(select(User).where(User.username == self.username))
-        if row is not None and row.deleted_at is None:
-            return row
-        if row is None:
-            first = not s.scalar(select(func.count()).select_from(User))
-            role = Role.SUPERVISOR if first else Role.INVESTIGATOR
-            row = User(username=self.username, display_name=default_display_name(self.username), role=role.value,
-                       updated_by=self.actor)
-            s.add(row)
-        else:  # a removed user who comes back starts again with the least privilege
-            first, role = False, Role.INVESTIGATOR
-            row.deleted_at, row.role = None, role.value
-            row.touch(self.actor)
-        s.flush()
-        self.record(s, "user", row.id, "user.create", details={"username": self.username, "role": role.value,
-                                                                  "bootstrap_supervisor": first})
-        self.notify("users_changed", {})
-        return row
+    def setting(self, key: str) -> str | None:
+        with self.sessions() as s:
+            return s.scalar(select(LibrarySetting.value).where(LibrarySetting.key == key))
+
+    def _user_row(self, s: Session) -> User | None:
+        """This user's live row, or None: an OS account the library does not know is never added by using it
+        (only `admin init` and a supervisor's set-role add users), and may do nothing gated."""
+        return s.scalar(select(User).where(User.username == self.username, User.deleted_at.is_(None)))
 
     def me(self) -> UserView:
         with self.sessions() as s:
-            row = s.scalar(select(User).where(User.username == self.username, User.deleted_at.is_(None)))
-            if row is not None:
-                return user_view(row)
-        with self.write() as s:
-            return user_view(self._user_row(s))
+            row = self._user_row(s)
+            return user_view(row) if row is not None else unregistered_view(self.username)
 
     def role(self, s: Session | None = None) -> Role:
-        return Role(self._user_row(s).role) if s is not None else self.me().role
+        if s is None:
+            return self.me().role
+        row = self._user_row(s)
+        return Role(row.role) if row is not None else Role.UNREGISTERED
+
+    def has_supervisor(self) -> bool:
+        """False for a new library (and one whose users table has no supervisor): `admin init` is then needed."""
+        with self.sessions() as s:
+            return bool(s.scalar(select(func.count()).select_from(User).where(
+                User.role == Role.SUPERVISOR.value, User.deleted_at.is_(None))))
 
     def can(self, action: Action) -> bool:
         """For enabling buttons; the core still checks (and audits a refusal) when the action is attempted."""
@@ -217,8 +221,8 @@ class Governance:
         tx = getattr(self._local, "tx", None)
         if tx is None or tx["session"] is not s:
             raise RuntimeError("audit events are appended inside Governance.write()")
-        role = self._user_row(s).role
-        seq, h = self.audit.append(s, user=self.username, role=role, workstation=self.workstation,
+        seq, h = self.audit.append(s, user=self.username, role=self.role(s).value, workstation=self.workstation,
+                                   os_account=self.os_account,
                                    object_type=object_type, object_id=object_id, action=action, outcome=outcome,
                                    details=details, justification=justification)
         tx["appended"].append((seq, h))
@@ -234,11 +238,26 @@ class Governance:
     def verify_audit(self, extra_checkpoints=()) -> Verdict:
         """Check the chain against the checkpoints, record the run, and checkpoint the head when it is sound."""
         verdict = self.audit.check(extra_checkpoints)
+        if verdict.ok:
+            verdict = self._replay(verdict)
         details = {"checked": verdict.checked, "problem": verdict.problem, "first_bad_seq": verdict.first_bad_seq}
+        if verdict.notes:
+            details["problems"] = verdict.notes[:100]
         self.record_now("audit", "", "audit.verify", outcome="ok" if verdict.ok else "broken", details=details)
         if verdict.ok:
             self.checkpoint()
         return verdict
+
+    def _replay(self, verdict: Verdict) -> Verdict:
+        """The chain is sound: do the governed tables hold exactly what it says? (replay.py)"""
+        from reviewer.govern.replay import replay_problems
+
+        with self.sessions() as s:
+            problems = replay_problems(s)
+        if not problems:
+            return verdict
+        return Verdict(False, verdict.checked, f"{len(problems)} governed row(s) disagree with the audit trail "
+                       "(changed outside the app)", notes=problems)
 
     def checkpoint(self) -> CheckpointRecord | None:
         """Write a checkpoint of the current head now (also done every `checkpoint_every` events)."""
@@ -247,9 +266,53 @@ class Governance:
         self._unsealed = False
         return self._write_checkpoint(count, head) if count else None
 
-    def _write_checkpoint(self, count: int, head: str) -> CheckpointRecord | None:
+    def register_key(self, quick: bool = False) -> bool:
+        """Register this workstation's public key in the library (audited) unless it is known; True if it was
+        registered now. KeyUnavailable without a secure keyring. `quick` (on open): any key of this workstation
+        counts as known, answered from the library alone without a keyring call; sealing checks the exact key
+        (a keyring that was reset holds a new one)."""
+        if quick:
+            with self.sessions() as s:
+                if s.scalar(select(WorkstationKey.id).where(WorkstationKey.workstation == self.workstation,
+                                                            WorkstationKey.deleted_at.is_(None)).limit(1)):
+                    return False
+        kid = self.key.key_id
+        with self.sessions() as s:
+            if s.get(WorkstationKey, kid) is not None:
+                return False
+        self._registering = True
         try:
-            rec = self.checkpoints.append(count, head, format_at(dt.datetime.now(dt.timezone.utc)), self.workstation)
+            with self.write() as s:
+                if s.get(WorkstationKey, kid) is not None:
+                    return False
+                row = WorkstationKey(id=kid, workstation=self.workstation, public_key=self.key.public_raw().hex(),
+                                     updated_by=self.actor)
+                s.add(row)
+                s.flush()
+                self.record(s, "workstation_key", kid, KEY_REGISTERED, details=with_state(
+                    {"workstation": self.workstation, "algorithm": "Ed25519"}, row))
+        finally:
+            self._registering = False
+        return True
+
+    def known_keys(self) -> dict[str, str]:
+        with self.sessions() as s:
+            return known_keys(s)
+
+    def _write_checkpoint(self, count: int, head: str) -> CheckpointRecord | None:
+        """Sealed with the workstation key, or not written at all: an unsigned checkpoint would be one anybody
+        could forge."""
+        try:
+            if self.register_key():  # its event moved the head: seal that
+                with self.sessions() as s:
+                    count, head = self.audit.head(s)
+            rec = self.checkpoints.append(count, head, format_at(dt.datetime.now(dt.timezone.utc)), self.workstation,
+                                          lambda h: self.key.sign(h))
+            self.seal_error = None
+        except KeyUnavailable as exc:
+            self.seal_error = str(exc)
+            log.info("audit checkpoint not written: %s", exc)  # callers surface seal_error
+            return None
         except OSError:
             # The event itself is committed; a missed checkpoint only narrows tail-cut detection until the next.
             log.exception("audit checkpoint could not be written to %s", self.checkpoints.path)

@@ -12,6 +12,7 @@ from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
+from reviewer.govern.state import with_state
 from reviewer.library.models import utcnow
 from reviewer.library.models_govern import LegalHold
 
@@ -58,7 +59,8 @@ class HoldStore:
                           set_at=utcnow(), updated_by=gov.actor)
             s.add(h)
             s.flush()
-            gov.record(s, "recording", recording_id, "hold.set", justification=reason, details={"hold_id": h.id})
+            gov.record(s, "recording", recording_id, "hold.set", justification=reason,
+                       details=with_state({"hold_id": h.id}, h))
             gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
             return view_of(h)
 
@@ -74,7 +76,9 @@ class HoldStore:
             h.released_at, h.released_by, h.release_reason = utcnow(), gov.username, reason
             h.touch(gov.actor)
             details = {"hold_id": h.id, "via": via} if via else {"hold_id": h.id}
-            gov.record(s, "recording", recording_id, "hold.release", justification=reason, details=details)
+            s.flush()
+            gov.record(s, "recording", recording_id, "hold.release", justification=reason,
+                       details=with_state(details, h))
             gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
             return view_of(h)
 
@@ -93,6 +97,8 @@ class HoldStore:
             h.released_at = h.released_by = h.release_reason = None
             h.touch(gov.actor)
             details = {"hold_id": h.id, "via": via} if via else {"hold_id": h.id}
-            gov.record(s, "recording", h.recording_id, "hold.reinstate", justification=h.reason, details=details)
+            s.flush()
+            gov.record(s, "recording", h.recording_id, "hold.reinstate", justification=h.reason,
+                       details=with_state(details, h))
             gov.notify("holds_changed", {"recording_id": h.recording_id, "id": h.id})
             return view_of(h)

@@ -5,9 +5,14 @@ Rules, in order:
 - a recording with an active evidential mark (on itself or one of its clips) is kept until its review date:
   the mark's time plus the period of the mark's category (the "evidential" row when the category has none);
   at the review date it is due for review by a person, never deleted automatically;
-- any other recording is due for deletion `non_evidential` days after it was recorded (the camera start time,
-  or the import time when the start is unknown). Clearing a mark therefore puts a recording straight back on
-  its original 31-day clock, counted from the recording date.
+- any other recording is due for deletion `non_evidential` days after it was recorded: the earlier of the
+  camera start and the import time (footage cannot have been recorded after it reached the library). Clearing
+  a mark therefore puts a recording straight back on its original 31-day clock, counted from that date.
+
+The camera start comes from a sidecar or the container, which anyone can write: a start far in the future
+(2098: dates up to 2099 are accepted) would otherwise keep footage for decades. A start more than
+FUTURE_TOLERANCE after the import is flagged at import (an audit event) and ignored here, so the clock runs
+from the import.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
+from reviewer.govern.state import with_state
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_govern import EvidentialMark, LegalHold, RetentionPolicy
 
@@ -33,6 +39,8 @@ DEFAULT_DAYS = {NON_EVIDENTIAL: 31, EVIDENTIAL: 2557}  # 31 days; 7 years
 BASE_CATEGORIES = (NON_EVIDENTIAL, EVIDENTIAL)
 MAX_DAYS = 100 * 366
 DAY = dt.timedelta(days=1)
+# camera clocks drift and time zones get mislabelled; beyond a day ahead of the import it is not a clock error
+FUTURE_TOLERANCE = dt.timedelta(hours=24)
 
 # states of RetentionStatus
 HELD, EVIDENTIAL_KEPT, REVIEW_DUE, RETAINED, DUE = "held", "evidential", "review_due", "retained", "due"
@@ -64,6 +72,7 @@ class RetentionStatus:
     held: bool
     evidential: bool
     references: tuple[str, ...] = ()
+    camera_start_ignored: bool = False  # the camera start was in the future (flagged at import)
 
     @property
     def due(self) -> bool:
@@ -75,20 +84,34 @@ class RetentionStatus:
                 "state": self.state, "rule": self.rule, "recorded_at": self.recorded_at.isoformat(),
                 "recorded_at_source": self.recorded_at_source,
                 "deadline": self.deadline.isoformat() if self.deadline else None, "days_left": self.days_left,
-                "held": self.held, "evidential": self.evidential, "references": list(self.references)}
+                "held": self.held, "evidential": self.evidential, "references": list(self.references),
+                "camera_start_ignored": self.camera_start_ignored}
 
 
 def days_left(deadline: dt.datetime, now: dt.datetime) -> int:
     return math.floor((deadline - now) / DAY)
 
 
+def camera_start_in_future(camera_start: dt.datetime | None, imported_at: dt.datetime) -> bool:
+    return camera_start is not None and camera_start > imported_at + FUTURE_TOLERANCE
+
+
+def clock_start(camera_start: dt.datetime | None, imported_at: dt.datetime) -> tuple[dt.datetime, str]:
+    """When the retention clock starts, and from what: the earlier of the camera start and the import time;
+    the import time alone when the camera start is unknown or in the future."""
+    if camera_start is None or camera_start_in_future(camera_start, imported_at) or imported_at < camera_start:
+        return imported_at, "import"
+    return camera_start, "camera"
+
+
 def decide(rec: Recording, marks: list[EvidentialMark], held: bool, policies: dict[str, int],
            now: dt.datetime) -> RetentionStatus:
     """The retention status of one recording: a pure function of its rows, the policy table and the time."""
-    recorded, source = (rec.camera_start, "camera") if rec.camera_start else (rec.imported_at, "import")
+    recorded, source = clock_start(rec.camera_start, rec.imported_at)
     refs = tuple(sorted({m.reference for m in marks}))
     common = dict(recording_id=rec.id, file_name=rec.file_name, sha256=rec.sha256, recorded_at=recorded,
-                  recorded_at_source=source, held=held, evidential=bool(marks), references=refs)
+                  recorded_at_source=source, held=held, evidential=bool(marks), references=refs,
+                  camera_start_ignored=camera_start_in_future(rec.camera_start, rec.imported_at))
     if held:
         return RetentionStatus(state=HELD, rule="legal hold", deadline=None, days_left=None, **common)
     if marks:
@@ -191,6 +214,7 @@ class Policies:
                 row.touch(gov.actor)
             s.flush()
             gov.record(s, "retention_policy", category, "retention.policy_set", justification=reason,
-                       details={"category": category, "days": days, "previous_days": previous, "via": via})
+                       details=with_state({"category": category, "days": days, "previous_days": previous,
+                                           "via": via}, row))
             gov.notify("retention_changed", {"category": category})
             return previous

@@ -12,6 +12,12 @@ class Role(str, enum.Enum):
     PROFESSIONAL_STANDARDS = "professional_standards"
     TRAINER = "trainer"
     SUPERVISOR = "supervisor"
+    # An OS account the library does not know: it may do nothing gated (not even view) until a supervisor
+    # gives it a role. Never stored in users.role; parse_role refuses it.
+    UNREGISTERED = "unregistered"
+
+
+ASSIGNABLE = (Role.INVESTIGATOR, Role.PROFESSIONAL_STANDARDS, Role.TRAINER, Role.SUPERVISOR)
 
 
 class Action(str, enum.Enum):
@@ -32,7 +38,7 @@ class Action(str, enum.Enum):
     APPROVE_REDACTION = "approve_redaction"  # the second pair of eyes on a mask set (never its author)
 
 
-_ALL = set(Role)
+_ALL = set(ASSIGNABLE)
 _NOT_TRAINER = _ALL - {Role.TRAINER}
 _SUPERVISOR = {Role.SUPERVISOR}
 
@@ -62,7 +68,12 @@ class PermissionDenied(ReviewerError):
         # what was refused, for the audit event the refusal writes
         self.object_type, self.object_id, self.details = object_type, object_id, dict(details or {})
         self.audited = False  # set once the refusal is in the audit trail, so it is written exactly once
-        super().__init__(f"permission denied: {user} ({role.value}) may not {action.value.replace('_', ' ')}")
+        what = action.value.replace('_', ' ')
+        if role is Role.UNREGISTERED:
+            super().__init__(f"permission denied: {user} is not a user of this library and may not {what}; a "
+                             f"supervisor must give them a role first (reviewer user set-role {user} ROLE)")
+        else:
+            super().__init__(f"permission denied: {user} ({role.value}) may not {what}")
 
 
 def allowed(role: Role, action: Action) -> bool:

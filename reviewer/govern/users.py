@@ -1,4 +1,5 @@
-"""Users of a library and their roles. Setting a role needs a supervisor, unless the library has none yet."""
+"""Users of a library and their roles. Setting a role needs a supervisor; the first supervisor is made only by
+`reviewer admin init` (bootstrap.py). Every change carries the user row's resulting state (state.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.governance import Governance
 from reviewer.govern.identity import UserView, default_display_name, parse_role, user_view
 from reviewer.govern.justification import clean_reason
-from reviewer.govern.roles import Action, PermissionDenied, Role
+from reviewer.govern.roles import Action, Role
+from reviewer.govern.state import with_state
 from reviewer.library.models_govern import User
 
 
@@ -19,7 +21,6 @@ class Users:
 
     @read_only
     def list(self) -> list[UserView]:
-        self.gov.me()  # the current user is always listed, even before their first audited action
         with self.gov.sessions() as s:
             rows = s.scalars(select(User).where(User.deleted_at.is_(None)).order_by(User.username)).all()
             return [user_view(r) for r in rows]
@@ -42,17 +43,14 @@ class Users:
         reason = clean_reason(reason)
         gov = self.gov
         with gov.write() as s:
-            me = gov._user_row(s)
+            gov.require(Action.SET_ROLE, "user", username, {"role": role.value}, s=s)
             supervisors = s.scalar(select(func.count()).select_from(User).where(
                 User.role == Role.SUPERVISOR.value, User.deleted_at.is_(None)))
-            if me.role != Role.SUPERVISOR.value and supervisors:
-                raise PermissionDenied(gov.username, Role(me.role), Action.SET_ROLE, "user", username,
-                                       {"role": role.value})
             row = s.scalar(select(User).where(User.username == username))
             if row is not None and row.role == Role.SUPERVISOR.value and role != Role.SUPERVISOR \
                     and supervisors == 1 and row.deleted_at is None:
                 raise ReviewerError(f"{username} is the library's only supervisor; make someone else supervisor "
-                                    "first (without one, any user could take the role)")
+                                    "first (without one, nobody could give roles)")
             old = None
             if row is None:
                 row = User(username=username, display_name=default_display_name(username), role=role.value,
@@ -63,8 +61,8 @@ class Users:
                 row.role, row.deleted_at = role.value, None
                 row.touch(gov.actor)
             s.flush()
-            gov.record(s, "user", row.id, "user.set_role", justification=reason,
-                       details={"username": username, "role": role.value, "previous_role": old})
+            gov.record(s, "user", row.id, "user.set_role", justification=reason, details=with_state(
+                {"username": username, "role": role.value, "previous_role": old}, row))
             gov.notify("users_changed", {})
             return user_view(row)
 
@@ -77,8 +75,11 @@ class Users:
         gov = self.gov
         with gov.write() as s:
             row = gov._user_row(s)
+            if row is None:
+                raise ReviewerError(f"{gov.username} is not a user of this library yet: a supervisor must give you "
+                                    "a role first")
             old, row.display_name = row.display_name, name
             row.touch(gov.actor)
-            gov.record(s, "user", row.id, "user.set_display_name", details={"from": old, "to": name})
+            gov.record(s, "user", row.id, "user.set_display_name", details=with_state({"from": old, "to": name}, row))
             gov.notify("users_changed", {})
             return user_view(row)

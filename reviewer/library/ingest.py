@@ -8,6 +8,7 @@ visible in the library, so a failure or a cancel leaves the library as it was fo
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -265,11 +266,23 @@ class Ingestor:
                     audited(rec.id, {"sha256": rec.sha256, "file_name": rec.file_name,
                                      "imported_from": rec.imported_from, "size": rec.size, "incident_ref": ref,
                                      "camera_start_source": source})
+                    if self.gov is not None:
+                        self._flag_future_start(s, rec)
             except BaseException:
                 if not had_original:
                     self.store.remove(final)
                 raise
         return view
+
+    def _flag_future_start(self, s: Session, rec: Recording) -> None:
+        from reviewer.govern.retention import FUTURE_TOLERANCE, camera_start_in_future
+
+        if camera_start_in_future(rec.camera_start, rec.imported_at):
+            self.gov.record(s, "recording", rec.id, "recording.camera_start_future", outcome="flagged", details={
+                "camera_start": rec.camera_start.isoformat(), "camera_start_source": rec.camera_start_source,
+                "imported_at": rec.imported_at.isoformat(),
+                "tolerance_hours": FUTURE_TOLERANCE / dt.timedelta(hours=1),
+                "effect": "ignored for retention: the clock runs from the import time"})
 
     @contextlib.contextmanager
     def _transaction(self):

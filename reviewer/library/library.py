@@ -19,11 +19,13 @@ from reviewer.events import Publisher
 from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
+from reviewer.govern.signing import KeyUnavailable
 from reviewer.leftovers import sweep_exports
 from reviewer.library.db import open_database
 from reviewer.library.ingest import ImportReport, Ingestor, subtask
 from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import OriginalStore
+from reviewer.library.private import restrict_umask, tighten
 from reviewer.library.search import recordings_query
 from reviewer.library.views import RecordingView, view_of
 from reviewer.media.caps import check_picture
@@ -42,8 +44,12 @@ class OpenRecording(MediaSource):
 
 
 class Library:
-    def __init__(self, home: Path | None = None, actor: str | None = None):
-        self.paths = Paths(Path(home) if home is not None else default_home()).ensure()
+    def __init__(self, home: Path | None = None, actor: str | None = None, as_os_account: bool = False):
+        home = Path(home) if home is not None else default_home()
+        existed = (home / "library.sqlite3").exists()
+        restrict_umask()  # from here on, everything this process creates is private to its account
+        self.paths = Paths(home).ensure()
+        loosened = tighten(self.paths.home, self.paths.originals)
         try:
             self.engine, self.sessions = open_database(self.paths.database)
         except DatabaseError as exc:
@@ -52,15 +58,35 @@ class Library:
         self.frame_tables = FrameTableCache(self.paths.frame_tables)
         # One writer at a time: SQLite would otherwise fail a second writer whose read snapshot went stale.
         self._write_lock = threading.RLock()
-        # identity (OS user, or REVIEWER_USER), permissions, the audit trail and the undo stack of this library
-        self.gov = Governance(self.paths, self.sessions, self._write_lock)
+        # identity (the OS account; REVIEWER_USER in a test library), permissions, the audit trail and the undo
+        # stack of this library. as_os_account ignores REVIEWER_USER (only `admin init` needs that).
+        try:
+            self.gov = Governance(self.paths, self.sessions, self._write_lock, as_os_account)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.actor = actor or self.gov.actor
+        self._register_key()
+        if loosened and existed:  # a new library's folder is simply made private; an existing one is reported
+            self.gov.record_now("library", "", "library.permissions_tightened",
+                                details={"changed": len(loosened), "paths": loosened[:50]})
         self._events = Publisher()
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
                                   lambda: self.actor, self.gov)
         # what killed imports and exports left: only temps no running process holds (reviewer/leftovers.py)
         self.store.clean_stale_temps()
         sweep_exports(self.paths.exports)
+
+    def _register_key(self) -> None:
+        """Make this workstation's signing key known to an initialised library (once; audited), so what it seals
+        verifies even before its first checkpoint. Without a secure keyring the library still opens: sealing
+        then refuses, with the reason, when it is attempted."""
+        if not self.gov.has_supervisor():
+            return  # a new library: its first event is the naming of its supervisor
+        try:
+            self.gov.register_key(quick=True)
+        except KeyUnavailable as exc:
+            self.gov.seal_error = str(exc)
 
     # ---- events ----------------------------------------------------------------------------------------------
     @ungated("subscribing to change events")

@@ -152,6 +152,9 @@ class AuditEvent(Base):
     user: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(40), nullable=False)
     workstation: Mapped[str] = mapped_column(String(200), nullable=False)
+    # the real OS account behind `user` (which a test library lets REVIEWER_USER set); NULL in events written
+    # before migration 0005, which hash without it
+    os_account: Mapped[str | None] = mapped_column(String(200), nullable=True)
     object_type: Mapped[str] = mapped_column(String(40), nullable=False)
     object_id: Mapped[str] = mapped_column(String(200), nullable=False)
     action: Mapped[str] = mapped_column(String(60), nullable=False)
@@ -160,3 +163,25 @@ class AuditEvent(Base):
     justification: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class LibrarySetting(Base):
+    """Library-wide facts set once and audited, e.g. "test_library" (REVIEWER_USER is honoured only there)."""
+
+    __tablename__ = "library_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    set_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class WorkstationKey(Tracked, Base):
+    """A workstation's Ed25519 public key; checkpoints and export manifests signed by it verify against it.
+    The id is the SHA-256 of the raw public key, so a signature names its key without trusting any label."""
+
+    __tablename__ = "workstation_keys"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(200), nullable=False)
+    public_key: Mapped[str] = mapped_column(String(64), nullable=False)  # 32 raw bytes, hex

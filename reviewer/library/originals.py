@@ -20,7 +20,7 @@ from reviewer.leftovers import sweep
 from reviewer.progress import NO_TASK, Task
 
 CHUNK = 1024 * 1024
-READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0o444
+READ_ONLY = stat.S_IRUSR  # 0o400: the originals are evidence, readable by the library's own account only
 TEMP_PREFIX = ".incoming-"
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT_RE = re.compile(r"^\.[A-Za-z0-9]{1,10}$")

@@ -135,3 +135,4 @@ class AuditEvent(StoreBase):
     details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+from reviewer.store import models_anchor as _models_anchor  # noqa: E402,F401  (ADR 0013 tables)

@@ -36,7 +36,7 @@ def test_events_carry_every_field_and_the_chain_links(lib, ids):
     b = Annotations(lib).add_bookmark(rid, 1024, "push", note="at the door", category="use of force")
     events = lib.gov.audit.events()
     kinds = [(e.action, e.object_id) for e in events]
-    assert ("recording.import", rid) in kinds and ("user.create", events[0].object_id) == kinds[0]
+    assert ("recording.import", rid) in kinds and ("library.init", events[0].object_id) == kinds[0]
     opened, created = events[-2], events[-1]
     assert opened.action == "recording.open" and opened.justification == "complaint investigation: CMP-12"
     assert (created.action, created.object_type, created.object_id, created.outcome) == (
@@ -153,8 +153,9 @@ def test_checkpoints_are_written_every_n_events_and_chained(lib, ids):
     lib.gov.checkpoint_every = 4
     some_events(lib, ids["cfr_h264"], 9)
     records, problem = lib.gov.checkpoints.read()
-    assert problem is None and records[0].count == start, "closing the library that imported wrote one"
-    assert [r.count for r in records[1:]] == [n for n in range(start + 1, start + 10) if n % 4 == 0]
+    before = [r for r in records if r.count <= start]  # from the libraries that initialised and imported
+    assert problem is None and before[-1].count == start, "closing the library that imported wrote one"
+    assert [r.count for r in records[len(before):]] == [n for n in range(start + 1, start + 10) if n % 4 == 0]
     assert records[-1].head_hash == next(e.hash for e in lib.gov.audit.events() if e.seq == records[-1].count)
     pushed = []
     lib.gov.checkpoint_sinks.append(pushed.append)  # the seam sync uses to send checkpoints to the store

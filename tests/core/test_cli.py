@@ -13,6 +13,7 @@ import pytest
 
 from tests.fixtures import framecode
 from tests.fixtures.clips import ALL_CLIPS
+from tests.fixtures.testlib import make_test_library
 
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -112,7 +113,7 @@ def test_frame_writes_the_exact_picture(name, indices, make_clip, home, tmp_path
 
 
 def test_frame_by_library_id_and_home_option(home, src, tmp_path):
-    other = tmp_path / "other_home"
+    other = make_test_library(tmp_path / "other_home")
     rid = run(home, "--home", str(other), "import", str(src / "offset_mkv.mkv")).stdout.strip()
     assert json.loads(run(home, "list", "--json").stdout) == [], "--home must override REVIEWER_HOME"
     png = tmp_path / "out" / "f.png"

@@ -16,8 +16,16 @@ import av
 import numpy as np
 import pytest
 
+from tests.fixtures.testlib import make_test_library
+
 REPO = Path(__file__).resolve().parents[2]
 CHILD_PATH = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(REPO)) if p)
+
+
+@pytest.fixture
+def home(fresh_home) -> Path:
+    """A test library whose supervisor is "sup", the REVIEWER_USER every command here runs as."""
+    return make_test_library(fresh_home, "sup")
 
 
 def run(home: Path | None, *args: str, code: int = 0, python: str | None = None,

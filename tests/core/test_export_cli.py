@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 
 from tests.fixtures import framecode
+from tests.fixtures.testlib import make_test_library
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +85,8 @@ def test_bad_mask_file_is_a_clear_error(home, make_clip, tmp_path):
     assert p.returncode == 1 and "not a valid mask file" in p.stderr
 
 
-def test_trainer_exports_only_redacted_copies_and_every_export_is_logged(home, make_clip, tmp_path):
+def test_trainer_exports_only_redacted_copies_and_every_export_is_logged(fresh_home, make_clip, tmp_path):
+    home = make_test_library(fresh_home, "sgt_supervisor")
     src = tmp_path / "in" / "clip.mp4"
     src.parent.mkdir()
     shutil.copy(make_clip("cfr_noaudio").path, src)
@@ -99,7 +101,6 @@ def test_trainer_exports_only_redacted_copies_and_every_export_is_logged(home, m
         return p
 
     rid = as_user(sup, "import", str(src)).stdout.strip()  # first user: supervisor
-    as_user(trainer, "user", "show")  # registers the trainer's account (investigator by default)
     as_user(sup, "user", "set-role", "pc_trainer", "trainer")
     refused = as_user(trainer, "export", rid, "--out", str(tmp_path / "t.mp4"), "--recipient", "academy",
                       "--purpose", "course", check=False)

@@ -29,7 +29,10 @@ def js(out: subprocess.CompletedProcess):
     return json.loads(out.stdout)
 
 
-def test_review_governance_and_audit_from_the_command_line(home, tmp_path, make_clip):
+def test_review_governance_and_audit_from_the_command_line(fresh_home, tmp_path, make_clip):
+    home = fresh_home
+    init = js(run(home, "admin", "init", "--supervisor", "sup", "--test-library", "--json"))
+    assert (init["username"], init["role"], init["test_library"]) == ("sup", "supervisor", True)
     src = tmp_path / "src"
     src.mkdir()
     (src / "bwv.mp4").symlink_to(make_clip("cfr_h264").path)
@@ -53,6 +56,9 @@ def test_review_governance_and_audit_from_the_command_line(home, tmp_path, make_
     m = js(run(home, "evidential", "mark", rid, "--clip", "entry", "--reference", "CR/7", "--reason", "entry",
                "--json"))
     assert (m["clip_name"], m["reference"], m["active"]) == ("entry", "CR/7", True)
+    refused = run(home, "evidential", "clear", rid, "--clip", "entry", "--reason", "x", user="bob", code=1)
+    assert "bob is not a user of this library" in refused.stderr
+    run(home, "user", "set-role", "bob", "investigator")
     refused = run(home, "evidential", "clear", rid, "--clip", "entry", "--reason", "x", user="bob", code=1)
     assert "permission denied: bob (investigator) may not clear evidential" in refused.stderr
 

@@ -17,6 +17,7 @@ from reviewer.govern.identity import USER_ENV
 from reviewer.govern.roles import Action, PermissionDenied, Role
 from reviewer.govern.users import Users
 from reviewer.library import Library
+from tests.fixtures.testlib import make_test_library
 
 SUPERVISOR = "sup"
 # camera start per clip; None: unknown, so retention counts from the import time
@@ -38,6 +39,7 @@ def stage(folder: Path, make_clip, name: str, start: str | None) -> Path:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory, make_clip) -> tuple[Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("govern-template")
+    make_test_library(root / "home", SUPERVISOR)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(USER_ENV, SUPERVISOR)
         files = [stage(root / "src", make_clip, name, start) for name, start in STARTS.items()]
@@ -83,32 +85,18 @@ def user_with_role(lib: Library, home: Path, monkeypatch, role: Role) -> Library
     return library_as(home, monkeypatch, name)
 
 
-# ---- identity and bootstrap -----------------------------------------------------------------------------------
-def test_first_user_is_supervisor_and_later_users_are_investigators(tmp_path, monkeypatch):
-    home = tmp_path / "fresh"
-    alice = library_as(home, monkeypatch, "alice")
-    bob = library_as(home, monkeypatch, "bob")
-    try:
-        assert alice.gov.me().role is Role.SUPERVISOR
-        assert bob.gov.me().role is Role.INVESTIGATOR
-        events = alice.gov.audit.events(action="user.create")
-        assert [(e.user, e.details["role"], e.details["bootstrap_supervisor"]) for e in events] == [
-            ("alice", "supervisor", True), ("bob", "investigator", False)]
-    finally:
-        alice.close()
-        bob.close()
-
-
+# ---- identity (bootstrap and impersonation: test_identity.py) --------------------------------------------------
 def test_os_user_is_the_default_identity(tmp_path, monkeypatch):
-    import getpass
+    from reviewer.govern.identity import os_account
 
     monkeypatch.delenv(USER_ENV, raising=False)
     with Library(tmp_path / "h") as lib:
-        assert lib.gov.username == getpass.getuser()
-        assert lib.actor == f"{getpass.getuser()}@{lib.gov.workstation}"
+        assert lib.gov.username == os_account()
+        assert lib.actor == f"{os_account()}@{lib.gov.workstation}"
 
 
-def test_set_role_needs_a_supervisor_unless_there_is_none(lib, gov_home, monkeypatch):
+def test_set_role_needs_a_supervisor(lib, gov_home, monkeypatch):
+    Users(lib.gov).set_role("bob", Role.INVESTIGATOR)
     bob = library_as(gov_home, monkeypatch, "bob")
     try:
         with pytest.raises(PermissionDenied):
@@ -120,7 +108,9 @@ def test_set_role_needs_a_supervisor_unless_there_is_none(lib, gov_home, monkeyp
         Users(lib.gov).set_role("bob", "professional standards", reason="joined PSD")
         assert bob.gov.me().role is Role.PROFESSIONAL_STANDARDS
         ev = lib.gov.audit.events(action="user.set_role")[-1]
-        assert ev.details == {"username": "bob", "role": "professional_standards", "previous_role": "investigator"}
+        assert {k: ev.details[k] for k in ("username", "role", "previous_role")} == {
+            "username": "bob", "role": "professional_standards", "previous_role": "investigator"}
+        assert ev.details["state"]["role"] == "professional_standards"
         assert ev.justification == "joined PSD"
 
         with pytest.raises(ReviewerError, match="only supervisor"):
@@ -132,25 +122,12 @@ def test_set_role_needs_a_supervisor_unless_there_is_none(lib, gov_home, monkeyp
         bob.close()
 
 
-def test_a_library_without_supervisor_lets_anyone_claim_the_role(tmp_path, monkeypatch):
-    home = tmp_path / "h"
-    first = library_as(home, monkeypatch, "first")
-    try:
-        # an imported user table with no supervisor (e.g. from an older install): simulate by direct edit
-        with first.gov.write() as s:
-            from reviewer.library.models_govern import User
-            s.query(User).update({"role": "investigator"})
-        Users(first.gov).set_role("first", "supervisor")
-        assert first.gov.me().role is Role.SUPERVISOR
-    finally:
-        first.close()
-
-
 def test_display_name_and_user_list(lib, gov_home, monkeypatch):
     Users(lib.gov).set_display_name("  Sgt   Jane  Doe ")
     other = library_as(gov_home, monkeypatch, "carol")
     try:
-        other.gov.me()
+        assert "carol" not in {u.username for u in Users(lib.gov).list()}  # unknown until given a role
+        Users(lib.gov).set_role("carol", Role.INVESTIGATOR)
         listed = {u.username: u for u in Users(lib.gov).list()}
         assert listed[SUPERVISOR].display_name == "Sgt Jane Doe"
         assert listed["carol"].role is Role.INVESTIGATOR

@@ -61,7 +61,10 @@ def test_justification_picklist_and_text():
 def test_viewing_sessions_are_audited_with_the_session_reason(tmp_path, monkeypatch, make_clip):
     from reviewer.library import Library
 
+    from tests.fixtures.testlib import make_test_library
+
     monkeypatch.setenv("REVIEWER_USER", "viewer")
+    make_test_library(tmp_path / "home", "viewer")
     (tmp_path / "src").mkdir()
     link = tmp_path / "src" / "a.mp4"
     link.symlink_to(make_clip("cfr_noaudio").path)

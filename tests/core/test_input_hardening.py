@@ -76,7 +76,7 @@ def test_reimporting_the_intact_source_repairs_the_original(lib, make_clip, tmp_
     assert report.duplicates == [] and report.errors == []
     assert [(p, v.id, v.integrity) for p, v in report.repaired] == [(src, view.id, "ok")]
     assert sha256_file(original) == view.sha256
-    assert stat.S_IMODE(original.stat().st_mode) == 0o444  # read-only again
+    assert stat.S_IMODE(original.stat().st_mode) == 0o400  # read-only (and private) again
     assert lib.get(view.id).integrity == "ok"
     assert lib.open_recording(view.id).table.frame_count == 150
     repair, = events(lib, "recording.repair")

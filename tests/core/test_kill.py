@@ -108,8 +108,10 @@ def check_acknowledged(lib, acks: list[dict]) -> None:
 def test_sigkill_never_loses_an_acknowledged_edit(tmp_path, make_clip, monkeypatch):
     from reviewer.library import Library
 
+    from tests.fixtures.testlib import make_test_library
+
     monkeypatch.setenv("REVIEWER_USER", "killtest")
-    home = tmp_path / "home"
+    home = make_test_library(tmp_path / "home", "killtest")
     (tmp_path / "src").mkdir()
     footage = tmp_path / "src" / "footage.mp4"
     footage.symlink_to(make_clip("cfr_noaudio").path)

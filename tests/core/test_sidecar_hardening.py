@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from reviewer.errors import ReviewerError
 from reviewer.library import Library
 from reviewer.library.sidecar import FIELDS, Sidecar, SidecarError, read_sidecar
+from tests.fixtures.testlib import make_test_library
 
 UTC = dt.timezone.utc
 
@@ -128,7 +129,7 @@ def test_reader_fuzz_only_sidecar_errors(tmp_path, blob):
 # ---- property: the import ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def fuzz_library(tmp_path_factory, make_clip):
-    home = tmp_path_factory.mktemp("fuzz-home")
+    home = make_test_library(tmp_path_factory.mktemp("fuzz-home"))
     src = tmp_path_factory.mktemp("fuzz-src")
     lib = Library(home)
     yield lib, src, make_clip("cfr_noaudio").path

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
+from reviewer.govern.identity import os_account
 from reviewer.govern.roles import PermissionDenied
 from reviewer.govern.users import Users
 from reviewer.library import Library
@@ -115,6 +116,8 @@ def test_a_trainer_cannot_mark_evidential_and_the_refusal_is_audited(qtbot, trai
     f.audit_panel.outcome.setCurrentIndex(f.audit_panel.outcome.findData("refused"))
     assert [(r[COL["User"]], r[COL["Role"]], r[COL["Action"]]) for r in f.audit_panel.rows()] == \
         [("trainee", "trainer", "mark_evidential")]
+    # "trainee" is REVIEWER_USER in a test library: who really sat at the keyboard is one hover away
+    assert f.audit_panel.tree.topLevelItem(0).toolTip(COL["User"]) == f"OS account: {os_account()}"
 
     # the core refuses whatever the UI shows, and records that too
     with pytest.raises(PermissionDenied):

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from reviewer.govern.identity import USER_ENV
+from reviewer.govern.users import Users
 from reviewer.library import Library
 from reviewer.redact import approval
 from reviewer.redact.model import Effect, EffectKind, Keyframe, MaskTrack, ShapeKind
@@ -26,6 +27,7 @@ def test_second_user_approves_in_the_dock_and_an_edit_voids_it(qtbot, window, ma
     assert not box.approve_button.isEnabled()
 
     # another officer draws the mask
+    Users(window.library.gov).set_role("pc_author", "investigator")
     monkeypatch.setenv(USER_ENV, "pc_author")
     author = Library(window.library.paths.home)
     monkeypatch.delenv(USER_ENV)

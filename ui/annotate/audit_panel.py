@@ -159,6 +159,8 @@ class AuditPanel(QWidget):
                                     f"{e.object_type} {e.object_id[:8]}".strip(), e.role,
                                     e.justification or "", _details(e.details)])
             item.setToolTip(COL["Object"], f"{e.object_type} {e.object_id}")
+            if e.os_account:  # who was really at the keyboard (differs from User only in a test library)
+                item.setToolTip(COL["User"], f"OS account: {e.os_account}")
             item.setToolTip(COL["Justification"], e.justification or "")
             item.setToolTip(COL["Details"], json.dumps(e.details, indent=1, ensure_ascii=False))
             if e.outcome != "ok":
