@@ -2,7 +2,7 @@
 serialized running SHA-256 and the bytes after the last whole part (ADR 0008, amended).
 
 Revision ID: store_0003_throughput
-Revises: store_0002
+Revises: store_0003_anchor
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "store_0003_throughput"
-down_revision = "store_0002"
+down_revision = "store_0003_anchor"
 branch_labels = None
 depends_on = None
 
