@@ -103,8 +103,9 @@ def blob_response(request: Request, blobs: BlobStore, sha256: str, size: int, me
                                  headers={**headers, "Content-Length": str(size)}), {"bytes": size}
     start, length = wanted
     headers.update({"Content-Range": f"bytes {start}-{start + length - 1}/{size}", "Content-Length": str(length)})
-    return StreamingResponse(read_ahead(blobs.read_range(sha256, start, length)), status_code=206, media_type=media_type,
-                             headers=headers), {"range": [start, start + length - 1], "bytes": length}
+    body = read_ahead(blobs.read_range(sha256, start, length))
+    return StreamingResponse(body, status_code=206, media_type=media_type, headers=headers), \
+        {"range": [start, start + length - 1], "bytes": length}
 
 
 def _ascii(name: str) -> str:
