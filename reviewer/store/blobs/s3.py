@@ -198,28 +198,19 @@ class S3BlobStore(BlobStore):
         return int(self._head(sha256)["ContentLength"])
 
     def _chunks(self, sha256: str) -> Iterator[bytes]:
-        from botocore.exceptions import ClientError
-
-        try:
-            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), ChecksumMode="ENABLED")
-        except ClientError as exc:
-            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
-                raise BlobNotFound(sha256) from None
-            raise
-        body = r["Body"]
-        try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
+        yield from self._get(sha256, ChecksumMode="ENABLED")
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
-        from botocore.exceptions import ClientError
-
         if length <= 0:
             return
+        yield from self._get(check_key(sha256), Range=f"bytes={start}-{start + length - 1}")
+
+    def _get(self, sha256: str, **kwargs) -> Iterator[bytes]:
+        """The object's bytes in CHUNK pieces; BlobNotFound when the store has no such key."""
+        from botocore.exceptions import ClientError
+
         try:
-            r = self.client.get_object(Bucket=self.bucket, Key=self.key(check_key(sha256)),
-                                       Range=f"bytes={start}-{start + length - 1}")
+            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), **kwargs)
         except ClientError as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 raise BlobNotFound(sha256) from None
