@@ -49,8 +49,8 @@ def register_dock(cmds) -> None:
     dock.add_argument("--delete-confirmed", action="store_true",
                       help="delete each file (and the sidecar sent with it) once the store confirms it; "
                            "by default files are kept and marked confirmed in the state file")
-    dock.add_argument("--chunk-size", type=size_arg, default="8M", metavar="BYTES",
-                      help="bytes per request (default 8M); at most this much is sent again after a cut")
+    dock.add_argument("--chunk-size", type=size_arg, default="32M", metavar="BYTES",
+                      help="bytes per request (default 32M); at most this much is sent again after a cut")
     dock.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="how often to look (default 0.5)")
     dock.set_defaults(handler=cmd_dock)
 

@@ -64,7 +64,7 @@ def main() -> int:
         QTimer.singleShot(200, shoot)
 
     window.controller.sourceOpened.connect(opened)
-    window.open_recording(rid)
+    window.open_recording(rid, reason="other: screenshot for the README")
     app.exec()
     library.close()
     print(args.output)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.errors import ReviewerError
+from reviewer.sqlite_engine import sqlite_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_MS = 10_000
 # The newest migration's revision id. Opening a library already at this revision skips loading Alembic (a third
 # of a second per CLI call); test_migrations checks this equals the script directory's head.
 SCHEMA_HEAD = "0005"
@@ -35,30 +35,7 @@ def alembic_config(engine: Engine | None = None) -> "Config":
 
 def create_library_engine(database: Path) -> Engine:
     database.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        f"sqlite:///{database}",
-        # sessions, not connections, are per-thread; the pool hands each connection to one session at a time
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
-        # Take transaction control away from pysqlite so BEGIN covers reads and DDL too (its default starts
-        # transactions only at the first write, which makes migrations and read-then-write non-atomic).
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed import or verification result must survive a power cut
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-    return engine
+    return sqlite_engine(f"sqlite:///{database}")
 
 
 def current_revision(engine: Engine) -> str | None:

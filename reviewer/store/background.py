@@ -1,4 +1,4 @@
-"""The store's periodic work beside the API (ADR 0013): the retention job and the probe worker. Installed into an
+"""The store's periodic work beside the API (ADR 0014): the retention job and the probe worker. Installed into an
 app by install(app): wraps the app's lifespan so the tasks start and stop with the server, in every process."""
 
 from __future__ import annotations

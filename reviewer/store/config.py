@@ -71,7 +71,7 @@ class StoreConfig:
     refresh_ttl_s: float = 14 * 24 * 3600.0
     enrolment_ttl_s: float = 24 * 3600.0
     oidc: list[OidcIssuer] = field(default_factory=list)
-    retention: dict = field(default_factory=dict)  # [retention], read by store/retention.py (ADR 0013)
+    retention: dict = field(default_factory=dict)  # [retention], read by store/retention.py (ADR 0014)
 
     @property
     def db_url(self) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from reviewer.sqlite_engine import sqlite_engine
 from reviewer.store.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_MS = 10_000
 
 
 def alembic_config(engine: Engine | None = None):
@@ -31,23 +31,8 @@ def create_store_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
-        # as the desktop library: we issue BEGIN ourselves so migrations and read-then-write are atomic
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
+    # BEGIN IMMEDIATE: a request reads, then writes; taking the write lock first keeps that atomic
+    return sqlite_engine(url, begin="BEGIN IMMEDIATE", foreign_keys=False)
 
 
 def open_store_database(url: str) -> tuple[Engine, sessionmaker[Session]]:

@@ -24,7 +24,8 @@ from reviewer.store.dock_client import (ContentMismatch, DockError, OffsetConfli
 from reviewer.store.dock_state import CONFIRMED, HASHED, UPLOADING, DockState, Entry
 
 MiB = 1024 * 1024
-DEFAULT_CHUNK = 8 * MiB  # one PATCH; a cut or a killed store costs at most this much again
+DEFAULT_CHUNK = 32 * MiB  # one PATCH: the store writes its first parts to S3 while the rest arrive (ADR 0008);
+# a cut or a killed store costs at most this much again
 SIDECAR_INLINE_MAX = 4096  # sent in Upload-Metadata (an HTTP header); real sidecars are a few hundred bytes
 SKIP_SUFFIXES = (".json", ".done", ".part", ".partial", ".tmp")
 

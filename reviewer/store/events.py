@@ -1,4 +1,4 @@
-"""Live notification (ADR 0013): changes are rows of the events table, written in the transaction of the change,
+"""Live notification (ADR 0014): changes are rows of the events table, written in the transaction of the change,
 and GET /api/v1/events streams them as server-sent events to every connected caller who may see the recording's
 incident. Each server process polls the table, so a change made through one process reaches clients of all.
 Resume: the SSE id is the row id; a client reconnecting with Last-Event-ID gets what it missed."""

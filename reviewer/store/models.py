@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (BigInteger, Boolean, ForeignKey, Index, LargeBinary, MetaData, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 from reviewer.library.models import NAMING_CONVENTION, UTCDateTime, utcnow
 
@@ -26,7 +27,11 @@ class Blob(StoreBase):
 
 
 class Upload(StoreBase):
-    """A tus upload. `offset` counts the bytes durably staged; state: open, complete, failed."""
+    """A tus upload. `offset` counts the bytes durably received; state: open, complete, failed.
+
+    Bytes go straight into the blob store as parts while they arrive (ADR 0008): `staging` (JSON) is the blob
+    store's handle on the unfinished object and the parts written so far, `hash_state` the running SHA-256 over
+    those parts (serialized, so any process continues it), and `tail` the bytes after the last whole part."""
 
     __tablename__ = "uploads"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -37,6 +42,9 @@ class Upload(StoreBase):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    staging: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hash_state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    tail: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))  # < one part; not on HEAD
 
     __table_args__ = (Index("ix_uploads_state_expires_at", "state", "expires_at"),)
 
@@ -127,5 +135,5 @@ class AuditEvent(StoreBase):
     details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-
+from reviewer.store import models_anchor as _models_anchor  # noqa: E402,F401  (ADR 0013 tables)
 from reviewer.store import models_retention  # noqa: E402,F401  (registers its tables on StoreBase.metadata)

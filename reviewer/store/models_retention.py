@@ -1,4 +1,4 @@
-"""Retention, notifications and probing at the store (ADR 0013): per-recording marks (evidential, legal hold,
+"""Retention, notifications and probing at the store (ADR 0014): per-recording marks (evidential, legal hold,
 category), tombstones of purged recordings (restorable until their blob is destroyed), the events table that
 server-sent events poll (so several server processes share one stream), and each recording's probe result."""
 

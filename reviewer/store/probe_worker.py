@@ -1,4 +1,4 @@
-"""Probe on registration (ADR 0013): every registered recording is probed with the core's probe and frame table
+"""Probe on registration (ADR 0014): every registered recording is probed with the core's probe and frame table
 and gets a thumbnail (the same code the desktop library uses), off the request path. Each server process runs a
 worker that claims unprobed recordings by inserting their `pending` row (the primary key makes the claim
 exclusive across processes), and announces the result as a `recording_probed` event.
@@ -72,7 +72,7 @@ def claim(sessions) -> str | None:
 
 def probe_blob(blobs, sha: str, workdir: Path) -> dict:
     """Probe the blob's bytes and make its thumbnail. The core reads files: an S3 blob is copied to a temp file
-    first (a whole-file copy for a large recording; see ADR 0013)."""
+    first (a whole-file copy for a large recording; see ADR 0014)."""
     from reviewer.errors import ReviewerError
     from reviewer.media.probe import probe
     from reviewer.media.thumbnail import make_thumbnail

@@ -1,4 +1,4 @@
-"""Retention at the centre (ADR 0013): how long the store keeps each recording, and the job that purges, notifies
+"""Retention at the centre (ADR 0014): how long the store keeps each recording, and the job that purges, notifies
 and destroys. One function decides a recording's date (due()); the job, the notices and the admin answers use it.
 
 - legal hold: never deleted;

@@ -1,4 +1,4 @@
-"""Retention through the API (ADR 0013): supervisors mark recordings (evidential, legal hold, category) and
+"""Retention through the API (ADR 0014): supervisors mark recordings (evidential, legal hold, category) and
 restore purged ones; everyone gets the deletion notices of the recordings they may see. Marks reach the storage
 as an Object Lock (legal hold; a compliance retention date for evidential footage) before the change commits."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import shutil
 import sqlite3
@@ -30,9 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLE_ENV = "BWV_BUNDLE"
 TIMEOUT = 300  # first start of a cold bundle on a loaded 2-core machine
 
-# Steps a new library needs before use, run with the bundle's CLI (e.g. ["admin", "init", "--supervisor", USER]
-# once first-user bootstrap is required). Empty while the OS user is enough.
-LIBRARY_INIT: list[list[str]] = []
+# A new library has no supervisor until one is named (ADR 0012): the OS account running the test becomes it.
+LIBRARY_INIT: list[list[str]] = [["admin", "init", "--supervisor", pwd.getpwuid(os.getuid()).pw_name]]
 
 # What Qt itself prints on a machine with no sound server under the offscreen platform; none of it comes from the
 # app. Anything else on the GUI's stderr fails the test.
@@ -61,8 +61,12 @@ def scratch(tmp_path_factory) -> Path:
 
 def bundle_env(home: Path, user_home: Path) -> dict[str, str]:
     user_home.mkdir(parents=True, exist_ok=True)
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(user_home), "REVIEWER_HOME": str(home),
-            "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8", "TMPDIR": str(user_home)}
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(user_home), "REVIEWER_HOME": str(home),
+           "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8", "TMPDIR": str(user_home)}
+    # the desktop session's D-Bus, where the OS keyring (Secret Service) that holds the sealing key lives
+    if "DBUS_SESSION_BUS_ADDRESS" in os.environ:
+        env["DBUS_SESSION_BUS_ADDRESS"] = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+    return env
 
 
 def run(exe: Path, *args, home: Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:

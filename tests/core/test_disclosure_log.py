@@ -198,7 +198,13 @@ def test_sigkill_at_any_point_leaves_no_undisclosed_export(recording, home, tmp_
             with open(fifo) as f:
                 assert f.readline() == "ready\n"
                 if target == "none":
-                    time.sleep(rng.uniform(0.0, 1.2))  # anywhere across the first exports of the loop
+                    # Let one export finish, then kill anywhere across the next one or two: timed by how long
+                    # this one took, so a loaded machine moves the kill with the work instead of missing it.
+                    t0 = time.monotonic()
+                    first = f.readline()
+                    assert first.endswith(".mp4\n"), f"round {rnd}: the child died before its first export"
+                    acked.append(first.strip())
+                    time.sleep(rng.uniform(0.0, 1.5) * (time.monotonic() - t0))
                     os.kill(pid, signal.SIGKILL)
                 acked += [x for x in f.read().splitlines() if x.endswith(".mp4")]  # EOF: the child is gone
             verdict = lib.gov.audit.check()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 
 import pytest
 
+from tests.store.chains import chain
 from tests.store.world import ROLES, World, build
 
 TARGETS = ("mine", "other", "none")  # assigned to the caller / not assigned / nonexistent
@@ -17,7 +19,33 @@ WHO = (*ROLES, None)  # None: no token
 
 @pytest.fixture(scope="module")
 def world(store) -> World:
-    return build(store)
+    w = build(store)
+    w.names = {role: w.call(role, "GET", "/api/v1/auth/me").json()["name"] for role in w.tokens}
+    # audit chains held for two workstations ("mine" and "other" alike: any workstation user may anchor and read)
+    w.workstation = {t: f"ws-{t}-{os.urandom(3).hex()}" for t in TARGETS}
+    w.chain = {t: chain(w.workstation[t], 2) for t in ("mine", "other")}
+    for t in ("mine", "other"):
+        r = w.call("investigator", "POST", f"/api/v1/workstations/{w.workstation[t]}/audit",
+                   json={"events": w.chain[t]})
+        assert r.status_code == 200, r.text
+    return w
+
+
+def an_operation(w: World, incident_id: str):
+    """A fresh operation on the incident, in the name of whoever sends it (the store refuses another actor)."""
+    return lambda who: {"operations": [{
+        "op_id": str(uuid.uuid4()), "kind": "bookmark.add", "hlc": {"wall_ms": 1, "counter": 0},
+        "actor": w.names.get(who, "nobody"), "workstation": "ws-matrix", "scope": {"type": "incident",
+                                                                                   "id": incident_id},
+        "entity": {"type": "bookmark", "id": "b1"}, "payload": {}}]}
+
+
+def operations(role, target):
+    return 403 if role in ("trainer", "dock") else read(role, target)
+
+
+def chains(role, target):
+    return 403 if role == "dock" else (404 if target == "none" else 200)
 
 
 def sees_incident(role, target) -> bool:
@@ -71,6 +99,11 @@ def endpoints(w: World):
         ("approve share", "POST", lambda t: f"/api/v1/admin/training-shares/{share[t]}/approve", None,
          lambda role, t: 403 if role != "supervisor" else {"mine": 409, "other": 409, "none": 404}[t]),
         # (both shares were made by this supervisor, who may never approve them; a second one approved "mine")
+        ("push operations", "POST", lambda t: "/api/v1/operations", lambda t: an_operation(w, inc[t]), operations),
+        ("anchor audit chain", "POST", lambda t: f"/api/v1/workstations/{w.workstation[t]}/audit",
+         lambda t: {"events": w.chain.get(t, [])}, chains),  # a resend (idempotent); nothing held for "none"
+        ("audit checkpoint", "GET", lambda t: f"/api/v1/workstations/{w.workstation[t]}/audit/checkpoint", None,
+         chains),
         ("recording probe", "GET", lambda t: f"/api/v1/recordings/{rec[t]}/probe", None, read),
         ("recording thumbnail", "GET", lambda t: f"/api/v1/recordings/{rec[t]}/thumbnail", None,
          lambda role, t: 409 if read(role, t) == 200 else 404),  # visible, but random bytes have no picture
@@ -90,6 +123,7 @@ COLLECTIONS = [  # no id: only the role matters
     ("add user", "POST", "/api/v1/admin/users", "USER", lambda role: 201 if role == "supervisor" else 403),
     ("create upload", "POST", "/api/v1/uploads", "UPLOAD",
      lambda role: 201 if role in ("dock", "supervisor") else 403),
+    ("changes since", "GET", "/api/v1/changes", None, lambda role: 403 if role in ("trainer", "dock") else 200),
     ("deletion notices", "GET", "/api/v1/notices", None, lambda role: 200),
     ("tombstones", "GET", "/api/v1/admin/tombstones", None, lambda role: 200 if role == "supervisor" else 403),
 ]
@@ -101,15 +135,16 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     for name, method, path, body, expected in endpoints(w):
         for who in WHO:
             for target in TARGETS:
-                r = w.call(who, method, path(target), json=body(target) if body else None,
-                           headers={"Tus-Resumable": "1.0.0"})
+                payload = body(target) if body else None
+                payload = payload(who) if callable(payload) else payload
+                r = w.call(who, method, path(target), json=payload, headers={"Tus-Resumable": "1.0.0"})
                 want = 401 if who is None else expected(who, target)
                 n += 1
                 if r.status_code != want:
                     wrong.append(f"{name} as {who} on {target}: {r.status_code}, expected {want}: {r.text[:120]}")
                 elif want == 404 and method == "GET":
                     # not assigned and nonexistent look the same: one message, naming only the id asked for
-                    asked = next(ids[target] for ids in (w.incident, w.recording, w.share)
+                    asked = next(ids[target] for ids in (w.incident, w.recording, w.share, w.workstation)
                                  if ids[target] in path(target))
                     seen_404.setdefault((name, who), set()).add(r.text.replace(asked, "ID"))
                 if r.status_code == 200 and name.endswith("download"):
@@ -137,7 +172,7 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 17 * 6 * 3 + 8 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 20 * 6 * 3 + 9 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
@@ -177,7 +212,8 @@ def test_a_missing_or_forged_token_is_401(world, token):
 
 
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/enrol"), ("POST", "/api/v1/auth/refresh"),
-          ("GET", "/api/v1/auth/jwks.json"), ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs")}
+          ("GET", "/api/v1/auth/jwks.json"), ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs"),
+          ("GET", "/api/v1/keys")}
 COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("GET", "/api/v1/incidents/{incident_id}"), ("GET", "/api/v1/incidents/{incident_id}/recordings"),
     ("GET", "/api/v1/recordings/{sha256}"), ("GET", "/api/v1/recordings/{sha256}/content"),
@@ -188,6 +224,8 @@ COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("POST", "/api/v1/admin/training-shares"), ("POST", "/api/v1/admin/training-shares/{share_id}/approve"),
     ("GET", "/api/v1/incidents"), ("GET", "/api/v1/training/clips"), ("GET", "/api/v1/auth/me"),
     ("POST", "/api/v1/admin/incidents"), ("POST", "/api/v1/admin/users"), ("POST", "/api/v1/uploads"),
+    ("POST", "/api/v1/operations"), ("GET", "/api/v1/changes"), ("POST", "/api/v1/workstations/{workstation}/audit"),
+    ("GET", "/api/v1/workstations/{workstation}/audit/checkpoint"),
     ("GET", "/api/v1/recordings/{sha256}/probe"), ("GET", "/api/v1/recordings/{sha256}/thumbnail"),
     ("PUT", "/api/v1/admin/recordings/{sha256}/retention"), ("POST", "/api/v1/admin/recordings/{sha256}/restore"),
     ("GET", "/api/v1/notices"), ("GET", "/api/v1/admin/tombstones"),

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from reviewer.store.blobs import FileBlobStore
+from reviewer.store.blobs.base import CHUNK
 from reviewer.store.errors import BlobLocked, BlobNotFound, ChecksumMismatch, RetentionShortened
 
 UTC = dt.timezone.utc
@@ -95,6 +96,21 @@ def test_a_damaged_blob_fails_its_hash_on_read(blobs, tmp_path):
         blobs.client.put_object(Bucket=blobs.bucket, Key=blobs.key(sha), Body=b"tampered")
     with pytest.raises(ChecksumMismatch, match=f"blob {sha}"):
         blobs.read_bytes(sha)
+
+
+def test_a_damaged_blob_never_reaches_a_reader_complete(tmp_path):
+    """The last chunk is held back until the hash matched: a streamed download of damaged content stops short."""
+    blobs = FileBlobStore(tmp_path / "blobs")
+    path, data, sha = sample(tmp_path, 3 * CHUNK + 10)
+    blobs.put(sha, path)
+    stored = blobs.path(sha)
+    os.chmod(stored, 0o644)
+    stored.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # only the very last byte rots
+    received = bytearray()
+    with pytest.raises(ChecksumMismatch, match=f"blob {sha}"):
+        for chunk in blobs.read(sha):
+            received += chunk
+    assert len(received) == 3 * CHUNK and bytes(received) == data[:3 * CHUNK]
 
 
 def test_s3_storage_verifies_what_arrived(s3_store, tmp_path, monkeypatch):

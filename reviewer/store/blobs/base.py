@@ -16,7 +16,7 @@ from typing import Iterator
 
 from reviewer.store.errors import ChecksumMismatch
 
-CHUNK = 1024 * 1024
+CHUNK = 4 * 1024 * 1024  # per read: fewer hops between the thread pool and the event loop when streaming
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -43,6 +43,26 @@ class Lock:
 
 class BlobStore(abc.ABC):
     kind: str
+    # an upload is written in parts of this size while it arrives (the last may be shorter); S3 needs >= 5 MiB
+    part_size: int = 8 * 1024 * 1024
+
+    # ---- writing while receiving (uploads.py, ADR 0008): the state returned is JSON, kept with the upload, so any
+    # process continues it. The caller hashes every byte it stages and finishes only on a matching SHA-256.
+    @abc.abstractmethod
+    def stage_open(self, upload_id: str, sha256: str) -> dict:
+        """Begin an object that will be stored under sha256 if its bytes turn out to match."""
+
+    @abc.abstractmethod
+    def stage_part(self, state: dict, number: int, offset: int, data: bytes) -> dict:
+        """Write part `number` (1-based; all parts but the last are part_size) durably; returns its record."""
+
+    @abc.abstractmethod
+    def stage_finish(self, state: dict, sha256: str, parts: list[dict], length: int) -> None:
+        """The caller verified the whole file's SHA-256: make the staged parts the blob (idempotent)."""
+
+    @abc.abstractmethod
+    def stage_abort(self, state: dict) -> None:
+        """Discard a staged object (mismatch, termination, expiry); a second call is harmless."""
 
     @abc.abstractmethod
     def put(self, sha256: str, path: Path) -> None:
@@ -70,14 +90,20 @@ class BlobStore(abc.ABC):
     def get_lock(self, sha256: str) -> Lock: ...
 
     def read(self, sha256: str) -> Iterator[bytes]:
-        """The blob's bytes in chunks; the last step re-hashes and raises ChecksumMismatch on damage."""
+        """The blob's bytes in chunks, re-hashed on the way. The last chunk is held back until the hash matched,
+        so damaged content never reaches a reader complete: it gets ChecksumMismatch (over HTTP: a response cut
+        short of its Content-Length) instead of the final bytes."""
         check_key(sha256)
-        h = hashlib.sha256()
+        h, held = hashlib.sha256(), None
         for chunk in self._chunks(sha256):
             h.update(chunk)
-            yield chunk
+            if held is not None:
+                yield held
+            held = chunk
         if h.hexdigest() != sha256:
             raise ChecksumMismatch(f"blob {sha256} ({self.kind})", sha256, h.hexdigest())
+        if held is not None:
+            yield held
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
         """length bytes from start (an HTTP Range request). A part cannot be checked against the whole file's

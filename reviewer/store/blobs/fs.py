@@ -60,6 +60,46 @@ class FileBlobStore(BlobStore):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
+    # ---- writing while receiving: one temp file in the blob root, renamed into place once verified -------------
+    def _staged(self, state: dict) -> Path:
+        name = state["temp"]
+        if "/" in name or not name.startswith(TEMP_PREFIX):
+            raise ValueError(f"not a staging file name: {name!r}")
+        return self.root / name
+
+    def stage_open(self, upload_id: str, sha256: str) -> dict:
+        check_key(sha256)
+        state = {"temp": f"{TEMP_PREFIX}{upload_id}"}
+        self._staged(state).touch()
+        fsync_dir(self.root)
+        return state
+
+    def stage_part(self, state: dict, number: int, offset: int, data: bytes) -> dict:
+        fd = os.open(self._staged(state), os.O_WRONLY)
+        try:
+            written = 0
+            while written < len(data):  # at its fixed place: a part resent after a crash overwrites itself
+                written += os.pwrite(fd, memoryview(data)[written:], offset + written)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return {"n": number, "size": len(data)}
+
+    def stage_finish(self, state: dict, sha256: str, parts: list[dict], length: int) -> None:
+        temp, target = self._staged(state), self.path(sha256)
+        if target.exists():  # same key, same verified bytes: already stored
+            self.stage_abort(state)
+            return
+        os.truncate(temp, length)  # nothing past the verified bytes
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(temp, 0o444)
+        os.replace(temp, target)
+        fsync_dir(target.parent)
+
+    def stage_abort(self, state: dict) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._staged(state).unlink()
+
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
@@ -128,7 +168,7 @@ class FileBlobStore(BlobStore):
         import time
 
         cutoff = time.time() - older_than_s
-        for p in self.root.glob(f"*/{TEMP_PREFIX}*"):
+        for p in [*self.root.glob(f"*/{TEMP_PREFIX}*"), *self.root.glob(f"{TEMP_PREFIX}*")]:
             with contextlib.suppress(OSError):
                 if p.stat().st_mtime < cutoff:
                     p.unlink()

@@ -20,7 +20,7 @@ from reviewer.store.blobs.base import CHUNK, BlobStore, Lock, aware, check_key, 
 from reviewer.store.errors import BlobLocked, BlobNotFound, ChecksumMismatch, RetentionShortened, StoreError
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # also the part of an upload staged while it arrives (one dock PATCH)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class S3BlobStore(BlobStore):
 
     def __init__(self, settings: S3Settings, client=None, multipart_threshold: int = MULTIPART_THRESHOLD,
                  part_size: int = PART_SIZE):
+        if part_size < 5 * 1024 * 1024:
+            raise ValueError("S3 parts other than the last must be at least 5 MiB")
         self.settings = settings
         self.client = client or make_client(settings)
         self.bucket = settings.bucket
@@ -142,6 +144,38 @@ class S3BlobStore(BlobStore):
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
             raise
 
+    # ---- writing while receiving: one multipart upload to the final key, completed once the SHA-256 matches ----
+    def stage_open(self, upload_id: str, sha256: str) -> dict:
+        key = self.key(sha256)
+        mpu = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ChecksumAlgorithm="SHA256",
+                                                  Metadata={"sha256": sha256})
+        return {"key": key, "mpu": mpu["UploadId"]}
+
+    def stage_part(self, state: dict, number: int, offset: int, data: bytes) -> dict:
+        digest = b64(hashlib.sha256(data).digest())  # the storage refuses a part whose bytes do not match
+        r = self.client.upload_part(Bucket=self.bucket, Key=state["key"], UploadId=state["mpu"], PartNumber=number,
+                                    Body=data, ChecksumSHA256=digest)
+        return {"n": number, "size": len(data), "etag": r["ETag"], "sha256": digest}
+
+    def stage_finish(self, state: dict, sha256: str, parts: list[dict], length: int) -> None:
+        if state["key"] != self.key(sha256):
+            raise ValueError(f"staged object {state['key']} is not blob {sha256}")
+        if self.exists(sha256):  # stored by another upload of the same content (or our own, before a crash)
+            self.stage_abort(state)
+            return
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket, Key=state["key"], UploadId=state["mpu"], MultipartUpload={"Parts": [
+                {"PartNumber": p["n"], "ETag": p["etag"], "ChecksumSHA256": p["sha256"]} for p in parts]})
+
+    def stage_abort(self, state: dict) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=state["key"], UploadId=state["mpu"])
+        except ClientError as exc:
+            if _code(exc) not in ("NoSuchUpload", "404"):
+                raise
+
     # ---- reading -----------------------------------------------------------------------------------------------
     def _head(self, sha256: str) -> dict:
         from botocore.exceptions import ClientError
@@ -164,28 +198,19 @@ class S3BlobStore(BlobStore):
         return int(self._head(sha256)["ContentLength"])
 
     def _chunks(self, sha256: str) -> Iterator[bytes]:
-        from botocore.exceptions import ClientError
-
-        try:
-            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), ChecksumMode="ENABLED")
-        except ClientError as exc:
-            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
-                raise BlobNotFound(sha256) from None
-            raise
-        body = r["Body"]
-        try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
+        yield from self._get(sha256, ChecksumMode="ENABLED")
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
-        from botocore.exceptions import ClientError
-
         if length <= 0:
             return
+        yield from self._get(check_key(sha256), Range=f"bytes={start}-{start + length - 1}")
+
+    def _get(self, sha256: str, **kwargs) -> Iterator[bytes]:
+        """The object's bytes in CHUNK pieces; BlobNotFound when the store has no such key."""
+        from botocore.exceptions import ClientError
+
         try:
-            r = self.client.get_object(Bucket=self.bucket, Key=self.key(check_key(sha256)),
-                                       Range=f"bytes={start}-{start + length - 1}")
+            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), **kwargs)
         except ClientError as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 raise BlobNotFound(sha256) from None

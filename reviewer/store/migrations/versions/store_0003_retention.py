@@ -1,7 +1,7 @@
 """Retention marks, tombstones, the events table and probe results (ADR 0013).
 
 Revision ID: store_0003_retention
-Revises: store_0002
+Revises: store_0003_throughput
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from reviewer.library.models import UTCDateTime
 
 revision = "store_0003_retention"
-down_revision = "store_0002"
+down_revision = "store_0003_throughput"  # the lead rechains at merge
 branch_labels = None
 depends_on = None
 
