@@ -14,6 +14,7 @@ import httpx
 class Listener:
     def __init__(self, url: str, token: str, last_event_id: int | None = None):
         self.events: queue.Queue = queue.Queue()
+        self.seen: list[dict] = []  # every event received, whatever next() skipped
         self.status: int | None = None
         self.content_type = ""
         self._ready = threading.Event()
@@ -56,6 +57,7 @@ class Listener:
                     elif line.startswith("data: "):
                         ev["data"] = json.loads(line[6:])
                     elif line == "" and ev:
+                        self.seen.append(ev)
                         self.events.put(ev)
                         ev = {}
 
