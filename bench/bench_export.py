@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._keyring import ensure_keyring  # noqa: E402
 OUT = ROOT / "bench" / "out"
 SECONDS = 60
 PRESET, CRF = "veryfast", 18
@@ -104,6 +105,7 @@ def run_ours(src: Path, leak: bool) -> dict:
 
 
 def main() -> None:
+    ensure_keyring()  # the export seals its manifest with the workstation key
     src = source()
     frames = SECONDS * 30
     ff_wall, ff_rss = run_ffmpeg(src)

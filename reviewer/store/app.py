@@ -26,6 +26,7 @@ from reviewer.store import audit, background
 from reviewer.store.access import Caller, uploader
 from reviewer.store.context import Context
 from reviewer.store.errors import ChecksumMismatch, Refused, StoreError
+from reviewer.store.text_guard import refuse_nul_text
 from reviewer.store.issuer import Issuer, load_or_create_key
 from reviewer.store.oidc import ExternalIssuers
 from reviewer.store.models import Blob
@@ -86,7 +87,8 @@ def create_app(config: StoreConfig) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="BWV Reviewer central store", version=__version__, lifespan=lifespan,
-                  openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None)
+                  openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
+                  dependencies=[Depends(refuse_nul_text)])
     app.state.uploads = uploads
     issuer = Issuer(load_or_create_key(config.signing_key_path), config.issuer, config.access_ttl_s)
     app.state.ctx = Context(config, sessions, blobs, issuer, ExternalIssuers(config.oidc))
@@ -141,7 +143,8 @@ def create_app(config: StoreConfig) -> FastAPI:
         return BlobInfo(sha256=row.sha256, size=row.size, created_at=row.created_at.isoformat())
 
     # ---- tus 1.0: core, creation, termination, expiration (ADR 0008) -------------------------------------------
-    @app.options(f"{API}/uploads", status_code=204, tags=["uploads"], dependencies=upload_auth)
+    @app.options(f"{API}/uploads", status_code=204, tags=["uploads"], dependencies=upload_auth,
+                 responses=auth_problems)
     def tus_options():
         """Discovery: protocol version, extensions and maximum size."""
         return Response(status_code=204, headers={**TUS_HEADERS, "Tus-Version": tus.TUS_VERSION,
@@ -172,7 +175,7 @@ def create_app(config: StoreConfig) -> FastAPI:
         return Response(status_code=201, headers={**upload_headers(up), "Location": f"{API}/uploads/{up.id}"})
 
     @app.head(f"{API}/uploads/{{upload_id}}", tags=["uploads"], dependencies=upload_auth,
-              responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem}})
+              responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem}, 412: {"model": Problem}})
     async def tus_head(upload_id: str, tus_resumable: str | None = Header(None)):
         """The upload's offset: where a resumed client continues."""
         tus.check_resumable(tus_resumable)
@@ -183,7 +186,8 @@ def create_app(config: StoreConfig) -> FastAPI:
         return Response(status_code=200, headers=headers)
 
     @app.patch(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"], dependencies=upload_auth,
-               responses={**auth_problems, 409: {"model": Problem}, 410: {"model": Problem}, 415: {"model": Problem},
+               responses={**auth_problems, 400: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
+                          410: {"model": Problem}, 412: {"model": Problem}, 415: {"model": Problem},
                           423: {"model": Problem}, 460: {"model": Problem}})
     async def tus_patch(upload_id: str, request: Request, tus_resumable: str | None = Header(None),
                         upload_offset: str | None = Header(None), content_type: str | None = Header(None),
@@ -213,7 +217,8 @@ def create_app(config: StoreConfig) -> FastAPI:
         return Response(status_code=204, headers=upload_headers(up))
 
     @app.delete(f"{API}/uploads/{{upload_id}}", status_code=204, tags=["uploads"], dependencies=upload_auth,
-                responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem}})
+                responses={**auth_problems, 404: {"model": Problem}, 410: {"model": Problem},
+                           412: {"model": Problem}})
     async def tus_delete(upload_id: str, tus_resumable: str | None = Header(None),
                          caller: Caller = Depends(uploader)):
         """Termination: abandon an incomplete upload and free its staged bytes."""

@@ -22,6 +22,7 @@ from reviewer.store.models import Assignment, Blob, Incident, Recording, Trainin
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 PROBLEMS = {401: {"description": "sign-in required"}, 403: {"description": "supervisors only"},
             404: {"description": "not found"}, 409: {"description": "conflict"}}
+USER_PROBLEMS = {**PROBLEMS, 400: {"description": "unknown role, or an issuer this store does not trust"}}
 
 
 class UserIn(BaseModel):
@@ -85,7 +86,7 @@ def _get(s, model, key, what: str):
     return row
 
 
-@router.post("/users", response_model=UserOut, status_code=201, responses=PROBLEMS)
+@router.post("/users", response_model=UserOut, status_code=201, responses=USER_PROBLEMS)
 def add_user(body: UserIn, caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     """Add a user; for the store's own sign-in the answer carries their one-time enrolment code."""
     def fn(s):
@@ -96,7 +97,7 @@ def add_user(body: UserIn, caller: Caller = Depends(authenticate), c: Context = 
     return admin(c, caller, "user_add", fn)
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, responses=PROBLEMS)
+@router.patch("/users/{user_id}", response_model=UserOut, responses=USER_PROBLEMS)
 def change_user(user_id: str, body: UserChange, caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     """Change a user's role, or disable them (their refresh tokens are revoked at once)."""
     return admin(c, caller, "user_change",

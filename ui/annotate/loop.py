@@ -22,6 +22,7 @@ class ClipLoop(QObject):
         self._timer.timeout.connect(self._wrap)
         controller.frameShown.connect(self._shown)
         controller.playingChanged.connect(self._playing_changed)
+        controller.playLimitReached.connect(self._limit_reached)
         session.recordingChanged.connect(self.stop)
         session.clipsChanged.connect(self._check_clip)
 
@@ -37,6 +38,7 @@ class ClipLoop(QObject):
             self.stop()
             return
         a, b = span
+        self.controller.play_limit = b
         if not a <= self.controller.current_index < b:
             self.controller.seek(a, exact=True)
         self.controller.play()
@@ -44,13 +46,19 @@ class ClipLoop(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self.controller.play_limit = None
         if self.clip_id is not None:
             self.clip_id = None
             self.changed.emit(None)
 
     def _check_clip(self) -> None:
-        if self.clip_id is not None and self.span() is None:
+        if self.clip_id is None:
+            return
+        span = self.span()
+        if span is None:
             self.stop()  # the clip was deleted (or undone)
+        else:
+            self.controller.play_limit = span[1]  # its out frame may have moved
 
     def _shown(self, index: int) -> None:
         if self.clip_id is None or not self.controller.playing or self._timer.isActive():
@@ -62,6 +70,13 @@ class ClipLoop(QObject):
             hold_s = max(0.0, table.media_time(nxt) - table.media_time(index)) / max(self.controller.speed, 0.1)
             # a little early, so the wrap beats the next frame's due time rather than racing it
             self._timer.start(max(1, int(hold_s * 1000) - WRAP_EARLY_MS))
+
+    def _limit_reached(self) -> None:
+        """The frame after the out frame came due before the timer fired (a busy machine): wrap now; the player
+        did not show it."""
+        if self.clip_id is not None:
+            self._timer.stop()
+            self._wrap()
 
     def _playing_changed(self, playing: bool) -> None:
         table = self.controller.table

@@ -48,6 +48,7 @@ class PlayerController(QObject):
     frameShown = Signal(int)
     imageReady = Signal(int, QImage)
     playingChanged = Signal(bool)
+    playLimitReached = Signal()  # forward play met the frame after play_limit, which was therefore not shown
     speedChanged = Signal(float)
     directionChanged = Signal(int)  # 1 forwards, -1 while playing backwards
     busyChanged = Signal(bool)
@@ -61,6 +62,9 @@ class PlayerController(QObject):
         self.speed = 1.0
         self.direction = 1
         self.busy = False
+        # Forward play never shows a frame past this index (a looping clip's out frame): the wrap then cannot
+        # lose a race with the next frame's due time on a slow machine.
+        self.play_limit: int | None = None
         self.stats = PlaybackStats()
         self._engine: DecodeEngine | None = None
         self._generation = 0  # bumped by every request, play run and pause
@@ -311,6 +315,10 @@ class PlayerController(QObject):
             if lag:
                 self._audio.skip(lag)
         d, ended = engine.take_due(self._clock.media_time())
+        if (d is not None and d.generation == self._generation and self.play_limit is not None
+                and self.direction > 0 and d.index > self.play_limit):
+            self.playLimitReached.emit()
+            return
         if d is not None and d.generation == self._generation:
             self.stats.dropped += max(0, (d.index - self._last_run_index) * self.direction - 1)
             self.stats.shown += 1
