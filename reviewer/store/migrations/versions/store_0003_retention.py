@@ -12,7 +12,7 @@ from alembic import op
 from reviewer.library.models import UTCDateTime
 
 revision = "store_0003_retention"
-down_revision = "store_0003_throughput"  # the lead rechains at merge
+down_revision = "store_0003_throughput"
 branch_labels = None
 depends_on = None
 
