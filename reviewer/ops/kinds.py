@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 HANDLER_MODULES = (
     "reviewer.annotate.bookmark_ops",
+    "reviewer.redact.mask_ops",
 )
 
 

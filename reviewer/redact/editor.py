@@ -1,8 +1,10 @@
 """The mask editor's operations as undoable commands, in the core: the UI calls these and shows undo state.
 
-Each operation computes the new track from the current one and pushes a Command whose do/undo save the whole
-track (tracks are immutable values), so undo restores exactly what was there. A drag passes a merge key, so all
-its steps become one undo entry.
+Each operation computes the new tracks from the current ones and pushes a Command of TrackChanges/RangeChanges
+(old -> new); the store writes only what differs, as operations. Undo applies the inverse changes expecting each
+entity as this undo stack last left it (gov.undo_heads, shared with Annotations): a change that arrived from
+elsewhere in between makes the undo refuse (StaleRevision), reported and not overwritten. A drag passes a merge
+key, so all its keyframe operations become one undo entry.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import uuid
 from typing import Callable
 
 from reviewer.annotate.undo import Command, UndoStack
+from reviewer.ops.apply import MISSING
 from reviewer.redact.interpolate import interpolate
 from reviewer.redact.model import Effect, Keyframe, MaskSet, MaskTrack, Point, PtsRange, ShapeKind
-from reviewer.redact.store import MaskStore
+from reviewer.redact.store import Change, MaskStore, RangeChange, TrackChange
 
 
 class MaskEditor:
@@ -46,24 +49,35 @@ class MaskEditor:
             fn(self._set)
 
     # ---- primitive commands -------------------------------------------------------------------------------
+    def _push(self, name: str, changes: list[Change], merge_key=None) -> None:
+        """One command: `changes` now; undo applies their inverses, redo them again, each expecting the entities
+        as this stack last left them."""
+        heads = self.store.gov.undo_heads
+        entities = [c.entity for c in changes]
+        state = {"first": True}
+
+        def run(cs: list[Change], via: str | None) -> None:
+            expects = None if via is None else {e: heads.get(e, MISSING) for e in entities}
+            try:
+                heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects))
+            finally:
+                self.reload()
+
+        def do() -> None:
+            via = None if state["first"] else "redo"
+            state["first"] = False
+            run(changes, via)
+
+        if changes:
+            self.undo.push(Command(name, do, lambda: run([c.inverse() for c in reversed(changes)], "undo"),
+                                   merge_key))
+
     def _put_track(self, name: str, new: MaskTrack | None, old: MaskTrack | None, merge_key=None) -> None:
         """One track's change as a command; None new deletes old, None old creates new."""
-        self.undo.push(Command(name, lambda: self._set_all([new], [old]), lambda: self._set_all([old], [new]),
-                               merge_key))
+        self._push(name, [TrackChange(old, new)], merge_key)
 
     def _put_range(self, name: str, kind: str, new: PtsRange | None, old: PtsRange | None) -> None:
-        rid = self.recording_id
-
-        def apply(r: PtsRange | None, other: PtsRange | None) -> Callable[[], None]:
-            def run() -> None:
-                if r is None:
-                    self.store.delete_range(rid, other.id)
-                else:
-                    self.store.save_range(rid, kind, r)
-                self.reload()
-            return run
-
-        self.undo.push(Command(name, apply(new, old), apply(old, new)))
+        self._push(name, [RangeChange(kind, old, new)])
 
     # ---- operations -----------------------------------------------------------------------------------------
     def add_track(self, kind: ShapeKind, pts: int, points: tuple[Point, ...], effect: Effect = Effect(),
@@ -133,29 +147,7 @@ class MaskEditor:
 
     def _put_tracks(self, name: str, news: list[MaskTrack | None], olds: list[MaskTrack | None]) -> None:
         """Several tracks' changes as ONE command (pairs new, old, as _put_track)."""
-        if news:
-            self.undo.push(Command(name, lambda: self._set_all(news, olds), lambda: self._set_all(olds, news)))
-
-    def _set_all(self, targets: list[MaskTrack | None], currents: list[MaskTrack | None]) -> None:
-        """Make each track its target; if one write is refused, put back those already made, so the data
-        never stops half way through one undo step."""
-        done: list[int] = []
-        try:
-            for i, (target, current) in enumerate(zip(targets, currents)):
-                self._set_one(target, current)
-                done.append(i)
-        except BaseException:
-            for i in reversed(done):
-                self._set_one(currents[i], targets[i])
-            raise
-        finally:
-            self.reload()
-
-    def _set_one(self, target: MaskTrack | None, current: MaskTrack | None) -> None:
-        if target is None:
-            self.store.delete_track(self.recording_id, current.id)
-        else:
-            self.store.save_track(self.recording_id, target)
+        self._push(name, [TrackChange(o, n) for n, o in zip(news, olds)])
 
     def delete_track(self, track_id: str) -> None:
         self.delete_tracks([track_id])
@@ -178,19 +170,8 @@ class MaskEditor:
         first = old.edited(keyframes=before + (Keyframe(pts, at, True),))
         second = dataclasses.replace(old, id=str(uuid.uuid4()), keyframes=(Keyframe(pts, at, shown is None),)
                                      + tuple(k for k in old.keyframes if k.pts > pts))
-        self.undo.push(Command("split mask", lambda: self._save_both(first, second),
-                               lambda: self._unsplit(old, second)))
+        self._push("split mask", [TrackChange(old, first), TrackChange(None, second)])
         return first, second
-
-    def _save_both(self, a: MaskTrack, b: MaskTrack) -> None:
-        self.store.save_track(self.recording_id, a)
-        self.store.save_track(self.recording_id, b)
-        self.reload()
-
-    def _unsplit(self, old: MaskTrack, second: MaskTrack) -> None:
-        self.store.delete_track(self.recording_id, second.id)
-        self.store.save_track(self.recording_id, old)
-        self.reload()
 
     def add_keyframes(self, track_id: str, keyframes: list[Keyframe], name: str = "tracking result") -> MaskTrack:
         """Tracking assist's result: one undo step however many keyframes it wrote."""
