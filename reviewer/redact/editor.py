@@ -28,6 +28,7 @@ class MaskEditor:
         self.author = author
         self._set = store.load(recording_id)
         self._listeners: list[Callable[[MaskSet], None]] = []
+        self._gesture: dict | None = None  # the merge key and combined changes of the drag in progress
 
     # ---- state ----------------------------------------------------------------------------------------------
     @property
@@ -43,34 +44,62 @@ class MaskEditor:
     def subscribe(self, fn: Callable[[MaskSet], None]) -> None:
         self._listeners.append(fn)
 
-    def reload(self) -> None:
-        self._set = self.store.load(self.recording_id)
+    def reload(self, track_ids: list[str] | None = None) -> None:
+        """Read the mask set again; with `track_ids`, only those tracks (a drag step changes one track, and
+        reading only it keeps each step cheap)."""
+        if track_ids is None:
+            self._set = self.store.load(self.recording_id)
+        else:
+            fresh = self.store.load_tracks(self.recording_id, track_ids)
+            tracks = tuple(fresh.get(t.id, t) for t in self._set.tracks)
+            self._set = dataclasses.replace(self._set, tracks=tuple(t for t in tracks if t is not None))
         for fn in list(self._listeners):
             fn(self._set)
 
     # ---- primitive commands -------------------------------------------------------------------------------
     def _push(self, name: str, changes: list[Change], merge_key=None) -> None:
         """One command: `changes` now; undo applies their inverses, redo them again, each expecting the entities
-        as this stack last left them."""
+        as this stack last left them. The steps of one gesture (same merge key, merged into one undo entry) are
+        undone and redone as one change from before its first step to after its last: one drag of sixty steps
+        is one undo operation per track, not sixty."""
+        if not changes:
+            return
         heads = self.store.gov.undo_heads
-        entities = [c.entity for c in changes]
+        g = self._gesture
+        # a step joins only if it starts where the gesture got to: a change from elsewhere in between starts a
+        # new part, whose undo keeps that change
+        joins = g is not None and g["key"] == merge_key and self.undo.would_merge(merge_key) and all(
+            isinstance(c, TrackChange) and c.entity in g["changes"] and _same(g["changes"][c.entity].new, c.old)
+            for c in changes)
+        if not joins:
+            g = {"key": merge_key, "changes": {}}
+            self._gesture = g if merge_key is not None else None
+        for c in changes:  # from before the gesture's first step to after this one
+            first = g["changes"].get(c.entity)
+            g["changes"][c.entity] = c if first is None else dataclasses.replace(first, new=c.new)
+        whole = lambda: list(g["changes"].values())  # noqa: E731
         state = {"first": True}
 
         def run(cs: list[Change], via: str | None) -> None:
-            expects = None if via is None else {e: heads.get(e, MISSING) for e in entities}
+            expects = None if via is None else {c.entity: heads.get(c.entity, MISSING) for c in cs}
             try:
                 heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects))
             finally:
-                self.reload()
+                edits_only = all(isinstance(c, TrackChange) and c.old and c.new for c in cs)
+                self.reload([c.entity[1] for c in cs] if edits_only else None)
 
         def do() -> None:
-            via = None if state["first"] else "redo"
-            state["first"] = False
-            run(changes, via)
+            if state["first"]:
+                state["first"] = False
+                run(changes, None)
+            elif not joins:
+                run(whole(), "redo")
 
-        if changes:
-            self.undo.push(Command(name, do, lambda: run([c.inverse() for c in reversed(changes)], "undo"),
-                                   merge_key))
+        def undo() -> None:
+            if not joins:
+                run([c.inverse() for c in reversed(whole())], "undo")
+
+        self.undo.push(Command(name, do, undo, merge_key))
 
     def _put_track(self, name: str, new: MaskTrack | None, old: MaskTrack | None, merge_key=None) -> None:
         """One track's change as a command; None new deletes old, None old creates new."""
@@ -96,6 +125,7 @@ class MaskEditor:
         return new
 
     def end_gesture(self) -> None:
+        self._gesture = None
         self.undo.close_merge()
 
     def delete_keyframe(self, track_id: str, pts: int) -> MaskTrack | None:
@@ -189,6 +219,10 @@ class MaskEditor:
         pool = self._set.blackouts if kind == "blackout" else self._set.audio
         old = next(r for r in pool if r.id == range_id)
         self._put_range(f"delete {kind} range", kind, None, old)
+
+
+def _same(a: MaskTrack | None, b: MaskTrack | None) -> bool:
+    return a is b or (a is not None and b is not None and a.to_json() == b.to_json())
 
 
 def _nearest_points(track: MaskTrack, pts: int) -> tuple[Point, ...]:

@@ -120,8 +120,8 @@ def _value(s, et: str, eid: str, name: str):
 
 
 # ---- rows mirror their merged state ----------------------------------------------------------------------------
-def _sync_track(ctx: OpContext, row: MaskTrackRow) -> None:
-    for name in shape.TRACK_FIELDS:
+def _sync_track(ctx: OpContext, row: MaskTrackRow, fields: bool = True) -> None:
+    for name in shape.TRACK_FIELDS if fields else ():
         v = _value(ctx.s, TRACK, row.id, name)
         if v is not None:
             setattr(row, "effect_json" if name == "effect" else name, json.dumps(v) if name == "effect" else v)
@@ -225,7 +225,7 @@ def keyframe_put(ctx: OpContext):
     kf = shape.keyframe(ShapeKind(row.kind), ctx.op.payload.get("keyframe"), f"mask {row.id}")
     _put_keyframe(ctx, row.id, kf)
     _edit(ctx, TRACK, row.id)
-    _sync_track(ctx, row)
+    _sync_track(ctx, row, fields=False)
     ctx.record(TRACK, row.id, "mask_keyframe.put", {"recording_id": row.recording_id, "pts": kf.pts,
                                                     "points": len(kf.points), "hidden": kf.hidden})
     _changed(ctx, row.recording_id, row.id)

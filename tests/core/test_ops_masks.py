@@ -255,3 +255,26 @@ def test_a_change_that_restores_the_approved_hash_still_voids_the_approval(lib, 
     MaskStore(lib).save_track(rid, t)  # back to what was approved
     st = approval.status(lib, rid)
     assert st.current_sha256 == st.latest.mask_sha256 and not st.approved
+
+
+def test_a_drag_is_undone_as_one_operation_and_keeps_a_change_that_arrived_mid_drag(drawn):
+    lib, rid, ed, t = drawn
+    p30, p5 = pts(lib, rid, 30), pts(lib, rid, 5)
+    for dx in range(1, 6):
+        ed.set_geometry(t.id, p30, ((10.0 + dx, 10.0), (60.0 + dx, 60.0)), merge_key=("drag", t.id))
+    # B's keyframe arrives while the mouse is still down; the editor shows it, and the drag goes on
+    apply_remote(lib.gov, put(lib, rid, t.id, p5, ((1.0, 1.0), (9.0, 9.0)), now_ms() + HOUR_MS,
+                              head_of(lib.gov, "mask_track", t.id)), "investigator")
+    ed.reload()
+    for dx in range(6, 21):
+        ed.set_geometry(t.id, p30, ((10.0 + dx, 10.0), (60.0 + dx, 60.0)), merge_key=("drag", t.id))
+    ed.end_gesture()
+    before = len(ops(lib))
+    assert lib.gov.undo.undo() == "move mask"
+    undo_ops = ops(lib)[before:]
+    assert len(undo_ops) == 2, "one inverse per part of the drag (split where B's change came in), not 20"
+    track = MaskStore(lib).load(rid).tracks[0]
+    assert track.keyframe_at(p30) is None and track.keyframe_at(p5).points == ((1.0, 1.0), (9.0, 9.0))
+    lib.gov.undo.redo()
+    assert MaskStore(lib).load(rid).tracks[0].keyframe_at(p30).points == ((30.0, 10.0), (80.0, 60.0))
+    assert len(ops(lib)) == before + 4
