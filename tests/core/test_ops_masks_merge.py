@@ -126,6 +126,10 @@ def step(w: World, who: int, action: str, slot: int, n: int) -> None:
                {"seen": [o.op_id for o in st_.known if w.track_edit(o)]})
     elif action == "label":
         w.make(st_, "mask_track.update", "mask_track", TRACK_ID, {"fields": {"label": f"label {n}"}})
+    elif action == "restore":  # the whole track again, as an undo of its deletion sends it
+        w.make(st_, "mask_track.create", "mask_track", TRACK_ID, {"track": {
+            "kind": "rect", "label": f"restored {n}", "reason": "third-party face", "effect": {"kind": "solid"},
+            "keyframes": [{"pts": pts, "points": w.box(n), "hidden": False}]}})
     elif action == "range":
         w.make(st_, "redaction_range.update", "redaction_range", RANGE_ID,
                {"fields": {"span": [w.pts[slot], w.pts[slot] + n]}})
@@ -199,7 +203,8 @@ def observed(state: dict) -> dict:
             "range": [blackouts[0]["start_pts"], blackouts[0]["end_pts"]] if blackouts else None}
 
 
-ACTIONS = st.sampled_from(("put", "put", "put", "del_kf", "del_track", "label", "range", "del_range", "sync", "sync"))
+ACTIONS = st.sampled_from(("put", "put", "put", "del_kf", "del_track", "label", "restore", "range", "del_range",
+                           "sync", "sync"))
 STEPS = st.lists(st.tuples(st.integers(0, 2), ACTIONS, st.integers(0, PTS_SLOTS - 1), st.integers(1, 60)),
                  min_size=1, max_size=14)
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
