@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from reviewer.annotate.clip_ops import FIELDS, PURPOSES, clean
 from reviewer.annotate.clip_ops import purpose as _purpose
-from reviewer.annotate.records import changes, live_recording, resolve
+from reviewer.annotate.records import changes, live_recording, refuse_if_stale, resolve
 from reviewer.annotate.views import ClipView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
@@ -100,6 +100,7 @@ class ClipStore:
         with gov.write() as s:
             c = resolve(s, Clip, clip_id, "clip")
             gov.require(Action.CLIP, "clip", c.id, s=s)
+            refuse_if_stale(s, "clip", c.id, expect)
             new = clean(fields)
             merged = {k: new.get(k, getattr(c, k)) for k in ("name", "in_pts", "out_pts")}
             self._check(s, c.recording_id, merged["name"], merged["in_pts"], merged["out_pts"], c.id)
@@ -123,6 +124,7 @@ class ClipStore:
         with gov.write() as s:
             c = resolve(s, Clip, clip_id, "clip", include_deleted=True)
             gov.require(Action.CLIP, "clip", c.id, s=s)
+            refuse_if_stale(s, "clip", c.id, expect)
             if (c.deleted_at is not None) == deleted:
                 raise NotFound(f"clip {c.id} is {'already deleted' if deleted else 'not deleted'}")
             live_recording(s, c.recording_id)

@@ -164,7 +164,8 @@ class Annotations:
         hid = str(uuid.uuid4())
         return self._push("set legal hold", lambda: self.holds.set(hid, recording_id, reason),
                           lambda **kw: self.holds.reinstate(hid, via="redo", **kw),
-                          lambda **kw: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo", **kw),
+                          lambda **kw: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo", hold_id=hid,
+                                                          **kw),
                           entity=("legal_hold", hid))
 
     @gated(Action.LEGAL_HOLD)
@@ -172,6 +173,6 @@ class Annotations:
         hold = self.holds.active_for(recording_id)
         hid = hold.id if hold is not None else ""
         return self._push("release legal hold", lambda: self.holds.release(recording_id, reason),
-                          lambda **kw: self.holds.release(recording_id, reason, via="redo", **kw),
+                          lambda **kw: self.holds.release(recording_id, reason, via="redo", hold_id=hid or None, **kw),
                           lambda **kw: self.holds.reinstate(hid, via="undo", **kw),
                           entity=("legal_hold", hid) if hid else None)

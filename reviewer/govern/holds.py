@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reviewer.annotate.records import live_recording, resolve
+from reviewer.annotate.records import live_recording, refuse_if_stale, resolve
 from reviewer.annotate.views import HoldView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
@@ -66,12 +66,17 @@ class HoldStore:
             return self._submit("hold.set", hold_id, recording_id, {"reason": reason, "seen_clears": []}, None)
 
     @gated(Action.LEGAL_HOLD)
-    def release(self, recording_id: str, reason: str, via: str | None = None, expect=MISSING) -> HoldView:
+    def release(self, recording_id: str, reason: str, via: str | None = None, expect=MISSING,
+                hold_id: str | None = None) -> HoldView:
+        """Release the recording's active hold (`hold_id`: that hold, as undo and redo name it)."""
         gov = self.gov
         with gov.write() as s:
             gov.require(Action.LEGAL_HOLD, "recording", recording_id, {"hold": "release"}, s=s)
+            if hold_id is not None:
+                refuse_if_stale(s, FLAG.entity_type, hold_id, expect)
             reason = clean_reason(reason, "reason for releasing the legal hold", required=True)
-            h = s.scalar(_active(select(LegalHold).where(LegalHold.recording_id == recording_id)))
+            q = select(LegalHold).where(LegalHold.recording_id == recording_id)
+            h = s.scalar(_active(q.where(LegalHold.id == hold_id) if hold_id is not None else q))
             if h is None:
                 raise NotFound(f"recording {recording_id[:8]} is not on legal hold")
             payload = {"reason": reason, **local_seen(s, FLAG, h.id, setting=False)}
@@ -84,6 +89,7 @@ class HoldStore:
         with gov.write() as s:
             h = resolve(s, LegalHold, hold_id, "legal hold")
             gov.require(Action.LEGAL_HOLD, "recording", h.recording_id, {"hold": "reinstate"}, s=s)
+            refuse_if_stale(s, FLAG.entity_type, h.id, expect)
             if h.released_at is None:
                 raise ReviewerError(f"legal hold {h.id[:8]} is active already")
             if s.scalar(_active(select(LegalHold.id).where(LegalHold.recording_id == h.recording_id))):

@@ -56,14 +56,9 @@ def discarded(ops: Iterable[FlagOp]) -> list[tuple[FlagOp, FlagOp]]:
 
 
 def deciding_clear(ops: Iterable[FlagOp]) -> FlagOp | None:
-    """When the flag is clear, the clear whose author, time and reason the row shows: the latest (by stamp) of
-    those no concurrent set had overridden, else the latest clear. None when the flag is set or never cleared."""
+    """When the flag is clear, the clear whose author, time and reason the row shows: the latest by stamp (a
+    clear made after seeing another is stamped after it). None when the flag is set or was never cleared."""
     ops = list(ops)
     if is_set(ops):
         return None
-    clears = [o for o in ops if not o.is_set]
-    if not clears:
-        return None
-    sets = [o for o in ops if o.is_set]
-    clean = [c for c in clears if not any(concurrent(c, s) for s in sets)]
-    return max(clean or clears, key=lambda o: o.stamp)
+    return max((o for o in ops if not o.is_set), key=lambda o: o.stamp, default=None)
