@@ -214,3 +214,18 @@ def test_no_operation_can_change_retention_or_purge(lib, ids):
     assert apply_remote(lib.gov, sneaky, "supervisor").status == "refused"
     assert Policies(lib.gov).list() == before
     assert lib.gov.audit.events(action="sync.refused")[-1].details["op"] == sneaky.op_id
+
+
+def test_the_store_and_this_library_referee_mark_and_hold_kinds_by_role(lib, ids):
+    """The kind table the store judges pushes by: marking is not a trainer's, clearing and holds are a
+    supervisor's; a workstation re-checks the role the store recorded."""
+    assert kinds.role_may("investigator", "evidential.mark") and not kinds.role_may("trainer", "evidential.mark")
+    assert not kinds.role_may("investigator", "evidential.clear") and kinds.role_may("supervisor", "evidential.clear")
+    assert not kinds.role_may("professional_standards", "hold.release") and kinds.role_may("supervisor", "hold.set")
+    assert kinds.role_may("trainer", "clip.create")
+    rid = ids["cfr_h264"]
+    hid = Annotations(lib).set_hold(rid, "civil claim").id
+    seen = head_of(lib.gov, "legal_hold", hid)
+    release = op(lib, rid, "hold.release", "legal_hold", hid, {"reason": "x", "seen_sets": [seen]})
+    assert apply_remote(lib.gov, release, "investigator").status == "refused"
+    assert Annotations(lib).holds.active_for(rid).id == hid
