@@ -229,3 +229,27 @@ def test_the_store_and_this_library_referee_mark_and_hold_kinds_by_role(lib, ids
     release = op(lib, rid, "hold.release", "legal_hold", hid, {"reason": "x", "seen_sets": [seen]})
     assert apply_remote(lib.gov, release, "investigator").status == "refused"
     assert Annotations(lib).holds.active_for(rid).id == hid
+
+
+def test_remote_marks_and_holds_keep_footage_from_retention(lib, ids):
+    """A hold set on B keeps the recording here; a mark made on B is reviewed from when B made it (its stamp),
+    so every copy gives the same review date, not the day the mark happened to arrive."""
+    import datetime as dt
+
+    from reviewer.govern.retention import HELD, REVIEW_DUE, load_policies, statuses
+
+    rid, other = ids["cfr_h264"], ids["cfr_noaudio"]
+    made_on_b = dt.datetime(2025, 3, 1, 12, tzinfo=dt.timezone.utc)
+    wall = int(made_on_b.timestamp() * 1000)
+    apply_remote(lib.gov, op(lib, rid, "evidential.mark", "evidential_mark", str(uuid7()),
+                             {"reference": "CR/9", "category": "complaint", "reason": "made on B"}, wall_ms=wall),
+                 "investigator")
+    apply_remote(lib.gov, op(lib, other, "hold.set", "legal_hold", str(uuid7()), {"reason": "civil claim"}),
+                 "supervisor")
+    far = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+    with lib.sessions() as s:
+        days = load_policies(s).get("complaint", load_policies(s)["evidential"])
+        got = {st.recording_id: st for st in statuses(s, far, [rid, other])}
+    assert (got[other].state, got[other].held) == (HELD, True)
+    assert got[rid].references == ("CR/9",) and got[rid].deadline == made_on_b + dt.timedelta(days=days)
+    assert got[rid].state == REVIEW_DUE
