@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reviewer.annotate.evidential_ops import FLAG, target
+from reviewer.annotate.evidential_ops import FLAG, audit_object
 from reviewer.annotate.records import live_recording, refuse_if_stale, resolve, text
 from reviewer.annotate.views import EvidentialMarkView
 from reviewer.errors import NotFound, ReviewerError
@@ -114,7 +114,7 @@ class EvidentialStore:
         gov = self.gov
         with gov.write() as s:
             m = resolve(s, EvidentialMark, mark_id, "evidential mark")
-            gov.require(Action.CLEAR_EVIDENTIAL, *target(m), {"mark_id": m.id}, s=s)
+            gov.require(Action.CLEAR_EVIDENTIAL, *audit_object(m), {"mark_id": m.id}, s=s)
             refuse_if_stale(s, FLAG.entity_type, m.id, expect)
             reason = clean_reason(reason, "reason for clearing the evidential mark", required=True)
             if m.cleared_at is not None:
@@ -128,7 +128,7 @@ class EvidentialStore:
         gov = self.gov
         with gov.write() as s:
             m = resolve(s, EvidentialMark, mark_id, "evidential mark")
-            gov.require(Action.MARK_EVIDENTIAL, *target(m), {"mark_id": m.id}, s=s)
+            gov.require(Action.MARK_EVIDENTIAL, *audit_object(m), {"mark_id": m.id}, s=s)
             refuse_if_stale(s, FLAG.entity_type, m.id, expect)
             if m.cleared_at is None:
                 raise ReviewerError(f"evidential mark {m.id[:8]} is active already")

@@ -20,7 +20,7 @@ FLAG = FlagKinds("evidential_mark", ("evidential.mark", "evidential.reinstate"),
                  "evidential", "evidential mark")
 
 
-def target(m: EvidentialMark) -> tuple[str, str]:
+def audit_object(m: EvidentialMark) -> tuple[str, str]:
     """The audit object of a mark's events: the clip it marks, else its recording."""
     return ("clip", m.clip_id) if m.clip_id else ("recording", m.recording_id)
 
@@ -42,7 +42,7 @@ def _apply_flag(ctx: OpContext, m: EvidentialMark) -> bool:
 
 
 def _audit(ctx: OpContext, m: EvidentialMark, event: str, justification: str | None) -> None:
-    ctx.record(*target(m), event, justification=justification, details=with_state({
+    ctx.record(*audit_object(m), event, justification=justification, details=with_state({
         "mark_id": m.id, "recording_id": m.recording_id, "clip_id": m.clip_id, "reference": m.reference}, m))
     ctx.touched("evidential_mark", m.id)
     ctx.gov.notify("evidential_changed", {"recording_id": m.recording_id, "id": m.id})
@@ -69,7 +69,7 @@ def mark(ctx: OpContext):
     ctx.s.add(m)
     ctx.s.flush()
     _apply_flag(ctx, m)  # a clear that arrived before its mark (out of order) applies now
-    ctx.record(*target(m), "evidential.mark", justification=m.reason, details=with_state({
+    ctx.record(*audit_object(m), "evidential.mark", justification=m.reason, details=with_state({
         "mark_id": m.id, "recording_id": rec.id, "clip_id": clip_id, "clip_name": clip_name,
         "reference": m.reference, "category": m.category}, m))
     ctx.touched("evidential_mark", m.id)
