@@ -253,3 +253,29 @@ def test_remote_marks_and_holds_keep_footage_from_retention(lib, ids):
     assert (got[other].state, got[other].held) == (HELD, True)
     assert got[rid].references == ("CR/9",) and got[rid].deadline == made_on_b + dt.timedelta(days=days)
     assert got[rid].state == REVIEW_DUE
+
+
+def test_a_reinstate_arriving_after_a_concurrent_clear_puts_the_mark_back(lib, ids):
+    """Carol cleared the mark; Dave, not knowing, had cleared and reinstated it. Dave's reinstate arrives last:
+    the mark is in force again and carol's clear is the recorded loser."""
+    rid = ids["cfr_h264"]
+    mid = Annotations(lib).mark_evidential(rid, "CR/1", "assault", category="complaint").id
+    s1 = head_of(lib.gov, "evidential_mark", mid)
+    t = now_ms() + 1000
+    carol = op(lib, rid, "evidential.clear", "evidential_mark", mid, {"reason": "done", "seen_sets": [s1]},
+               wall_ms=t, ws="ws-c", seen=s1)
+    dave_clear = op(lib, rid, "evidential.clear", "evidential_mark", mid, {"reason": "oops", "seen_sets": [s1]},
+                    wall_ms=t + 1, ws="ws-d", actor="dave", seen=s1)
+    dave_back = op(lib, rid, "evidential.reinstate", "evidential_mark", mid, {"seen_clears": [dave_clear.op_id]},
+                   wall_ms=t + 2, ws="ws-d", actor="dave", seen=dave_clear.op_id)
+    for o in (carol, dave_clear):
+        apply_remote(lib.gov, o, "supervisor")
+    assert not _active(lib, MARK, mid)
+    apply_remote(lib.gov, dave_back, "investigator")
+    assert _active(lib, MARK, mid)
+    with lib.sessions() as s:
+        lost = [(c.lost_op_id, c.won_op_id) for c in s.scalars(select(SyncConflict))]
+    assert lost == [(carol.op_id, dave_back.op_id)]
+    event = lib.gov.audit.events(action="evidential.reinstate")[-1]
+    assert (event.details["author"], event.details["state"]["cleared_by"]) == ("dave", None)
+    assert replay_clean(lib) == []
