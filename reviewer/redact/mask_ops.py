@@ -134,15 +134,16 @@ def _sync_track(ctx: OpContext, row: MaskTrackRow, fields: bool = True) -> None:
 
 
 def _sync_keyframe(ctx: OpContext, track_id: str, pts: int) -> MaskKeyframeRow | None:
-    v = _value(ctx.s, TRACK, track_id, kf_field(pts))
+    v = _value(ctx.s, TRACK, track_id, kf_field(pts))  # None for a keyframe from before operations
     row = ctx.s.get(MaskKeyframeRow, (track_id, pts))
-    if v is None:
-        return row
     if row is None:
+        if v is None:
+            return None
         row = MaskKeyframeRow(track_id=track_id, pts=pts)
         ctx.s.add(row)
-    row.points_json = json.dumps(v["points"], separators=(",", ":"))
-    row.hidden = v["hidden"]
+    if v is not None:
+        row.points_json = json.dumps(v["points"], separators=(",", ":"))
+        row.hidden = v["hidden"]
     row.live = live(ctx.s, KEYFRAME, kf_id(track_id, pts))
     return row
 

@@ -207,7 +207,7 @@ ACTIONS = st.sampled_from(("put", "put", "put", "del_kf", "del_track", "label", 
                            "sync", "sync"))
 STEPS = st.lists(st.tuples(st.integers(0, 2), ACTIONS, st.integers(0, PTS_SLOTS - 1), st.integers(1, 60)),
                  min_size=1, max_size=14)
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
 
 

@@ -47,8 +47,13 @@ def test_whole_track_json_becomes_keyframe_rows_and_back(gov_home, ids):
                                f"00000000-0000-4000-8000-00000000000{n}") for n, label in ((1, "first"), (2, "second")))
     with Library(gov_home) as lib:
         got = MaskStore(lib).load(rid)
-    assert [t.to_json() for t in got.tracks] == [t.to_json() for t in expected]  # in creation order, as before
-    assert mask_set_hash(got) == mask_set_hash(MaskSet(expected))
+        assert [t.to_json() for t in got.tracks] == [t.to_json() for t in expected]  # creation order, as before
+        assert mask_set_hash(got) == mask_set_hash(MaskSet(expected))
+        # a migrated keyframe is edited and deleted like any other
+        first = expected[0].without_keyframe(512).edited(label="first, edited")
+        MaskStore(lib).save_track(rid, first)
+        assert MaskStore(lib).load(rid).tracks[0].to_json() == first.to_json()
+        MaskStore(lib).save_track(rid, expected[0])
     engine = create_library_engine(gov_home / "library.sqlite3")
     try:
         command.downgrade(alembic_config(engine), "0006_operations")
