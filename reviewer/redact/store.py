@@ -15,7 +15,7 @@ from typing import Union
 
 from sqlalchemy import select
 
-from reviewer.annotate.records import live_recording
+from reviewer.annotate.records import live_recording, refuse_if_stale
 from reviewer.errors import NotFound
 from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.roles import Action
@@ -164,6 +164,8 @@ class MaskStore:
                 first = changes[0]
                 what = "mask_track" if isinstance(first, TrackChange) else f"{first.kind}_range"
                 gov.require(Action.REDACT, what, first.entity[1], {"recording_id": recording_id}, s=s)
+            for entity, expect in pending.items():  # before the local checks, whose message would hide why
+                refuse_if_stale(s, *entity, expect)
             rec = live_recording(s, recording_id)
             for c in changes:
                 if isinstance(c, TrackChange):

@@ -278,3 +278,13 @@ def test_a_drag_is_undone_as_one_operation_and_keeps_a_change_that_arrived_mid_d
     lib.gov.undo.redo()
     assert MaskStore(lib).load(rid).tracks[0].keyframe_at(p30).points == ((30.0, 10.0), (80.0, 60.0))
     assert len(ops(lib)) == before + 4
+
+
+def test_undoing_a_draw_after_the_mask_was_deleted_elsewhere_says_why(drawn):
+    lib, rid, ed, t = drawn
+    everything = [r.op_id for r in ops(lib)]
+    apply_remote(lib.gov, remote(lib, rid, "mask_track.delete", t.id, {"seen": everything}, now_ms() + HOUR_MS,
+                                 head_of(lib.gov, "mask_track", t.id)), "investigator")
+    with pytest.raises(StaleRevision, match="changed elsewhere"):
+        lib.gov.undo.undo()
+    assert MaskStore(lib).load(rid).tracks == () and lib.gov.undo.undo_name == "draw rect"
