@@ -173,7 +173,7 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 20 * 6 * 3 + 9 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 20 * 6 * 3 + 10 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
