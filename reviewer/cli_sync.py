@@ -10,12 +10,20 @@ from reviewer.safe_text import for_terminal, json_for_terminal
 def register(sub) -> None:
     sync = sub.add_parser("sync", help="link this library to a central store: login, logout, status")
     cmds = sync.add_subparsers(dest="sync_command", metavar="COMMAND", required=True)
-    p = cmds.add_parser("login", help="sign in to a store with an enrolment code (links the library at first use)",
-                        description="Enrols with the one-time code from `reviewer store user add`, keeps the "
-                                    "refresh token in the OS keyring only, pins the store's keys at first sign-in, "
-                                    "fetches the signed offline grant and pushes the audit chain.")
+    p = cmds.add_parser("login", help="sign in to a store (links the library at first use)",
+                        description="With --code: enrols with the one-time code from `reviewer store user add`. "
+                                    "With --oidc: device-code sign-in at an external OIDC issuer the store "
+                                    "trusts (open the URL shown, enter the code). Either way the refresh token is "
+                                    "kept in the OS keyring only, the store's keys are pinned at first sign-in, "
+                                    "the signed offline grant is fetched and the audit chain pushed.")
     p.add_argument("url", metavar="URL", help="the store, e.g. http://127.0.0.1:8400")
-    p.add_argument("--code", required=True, metavar="CODE", help="one-time enrolment code")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--code", metavar="CODE", help="one-time enrolment code (the store's own sign-in)")
+    how.add_argument("--oidc", metavar="ISSUER", help="an OIDC issuer URL, e.g. "
+                     "https://login.microsoftonline.com/TENANT/v2.0")
+    p.add_argument("--client-id", metavar="ID", help="the workstation app's client id at the issuer (with --oidc)")
+    p.add_argument("--scope", metavar="SCOPES", help="scopes to ask for (with --oidc; default: openid "
+                   "offline_access; Entra: api://bwv-store/.default offline_access)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_login)
     p = cmds.add_parser("logout", help="forget the sign-in; the library stays linked and is read-only")
@@ -59,10 +67,23 @@ def _emit(args, st: dict) -> int:
 
 
 def cmd_login(args) -> int:
-    from reviewer.sync.link import login
+    import sys
+
+    from reviewer.errors import ReviewerError
+    from reviewer.sync.link import login, login_oidc
+
+    if args.oidc and not args.client_id:
+        raise ReviewerError("--oidc needs --client-id (the workstation app's id at the issuer)")
+
+    def show(code) -> None:  # stderr, so --json output stays one document
+        print(for_terminal(f"To sign in, open {code.verification_uri} and enter the code {code.user_code}"),
+              file=sys.stderr, flush=True)
 
     with _library() as lib:
-        st = login(lib, args.url, args.code)
+        if args.code:
+            st = login(lib, args.url, args.code)
+        else:
+            st = login_oidc(lib, args.url, args.oidc, args.client_id, args.scope, show=show)
     return _emit(args, st)
 
 

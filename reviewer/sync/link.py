@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,8 +24,11 @@ from reviewer.store import anchor_format
 from reviewer.store.client_auth import SignInError, StoreAuth, enrol, refresh
 from reviewer.store.grant_format import KEY_USE as GRANT_USE
 from reviewer.store.grant_format import format_time, verify_grant
-from reviewer.sync import credentials
+from reviewer.sync import credentials, oidc_device
+from reviewer.sync.oidc_device import DeviceCode
 from reviewer.sync.grant import GRANT, KEYS, LINK_EVENT_TYPE, URL, USER
+
+AUTH = "sync.auth"  # how this library signs in: {"kind": "embedded"} or an OIDC issuer (oidc_device.Issuer)
 
 TIMEOUT_S = 30.0
 OUTBOX = "outbox"  # the operation model's table of operations not yet pushed (issue 11 s.1)
@@ -47,7 +51,7 @@ class StoreKeyChanged(ReviewerError):
 def _read(library) -> dict[str, str]:
     with library.sessions() as s:
         return dict(s.execute(select(LibrarySetting.key, LibrarySetting.value).where(
-            LibrarySetting.key.in_((URL, KEYS, USER, GRANT)))).all())
+            LibrarySetting.key.in_((URL, KEYS, USER, GRANT, AUTH)))).all())
 
 
 def _put(s, key: str, value: str, by: str) -> LibrarySetting:
@@ -139,39 +143,69 @@ def _fetch_grant(client: httpx.Client, workstation: str, keys_doc: dict) -> dict
     return doc
 
 
-def _store_grant(library, url: str, keys_doc: dict, doc: dict, event: str, extra: dict | None = None) -> None:
-    """The grant and the link in library_settings, with their event (each renewal too: the rows are governed)."""
+def _store_grant(library, url: str, keys_doc: dict, doc: dict, event: str, auth_doc: dict | None = None) -> None:
+    """The grant and the link in library_settings, with their event (each renewal too: the rows are governed).
+    `auth_doc`: how the user signed in (at login; a renewal keeps it)."""
     gov = library.gov
     g = verify_grant(doc, keys_doc, gov.workstation)
+    values = [(URL, url), (KEYS, json.dumps(keys_doc, sort_keys=True)), (USER, g.user),
+              (GRANT, json.dumps(doc, sort_keys=True))]
+    if auth_doc is not None:
+        values.append((AUTH, json.dumps(auth_doc, sort_keys=True)))
     with gov.write() as s:
-        rows = [_put(s, key, value, gov.actor) for key, value in (
-            (URL, url), (KEYS, json.dumps(keys_doc, sort_keys=True)), (USER, g.user),
-            (GRANT, json.dumps(doc, sort_keys=True)))]
+        rows = [_put(s, key, value, gov.actor) for key, value in values]
         gov.username = g.user
         gov.record(s, LINK_EVENT_TYPE, url, event, details=with_state({
             "url": url, "user": g.user, "role": g.role, "expires_at": format_time(g.expires_at),
-            "keys": sorted(k["kid"] for k in keys_doc["keys"]), **(extra or {})}, *rows))
+            "keys": sorted(k["kid"] for k in keys_doc["keys"])}, *rows))
     gov.follow_store_identity()
+
+
+def _before_login(library, url: str) -> tuple[str, dict]:
+    """(normalised URL, the keys to pin): refused before anything is spent (an enrolment code works once, a device
+    code needs the user's approval) when no secure keyring exists, the library belongs to another store, or the
+    store's keys are not the pinned ones."""
+    url = normalise_url(url)
+    credentials.require_secure_keyring()
+    st = _read(library)
+    if st.get(URL) not in (None, url):
+        raise ReviewerError(f"{library.paths.home}: this library is linked to the store {st[URL]}, not {url}")
+    return url, check_keys(url, st.get(KEYS))
+
+
+def _finish_login(library, url: str, keys_doc: dict, auth: httpx.Auth, auth_doc: dict) -> dict:
+    with httpx.Client(base_url=url, auth=auth, timeout=TIMEOUT_S) as client:
+        doc = _fetch_grant(client, library.gov.workstation, keys_doc)
+        _store_grant(library, url, keys_doc, doc, "sync.login", auth_doc)
+        pushed = _push(library, client)
+    return {**status(library), "pushed_audit": pushed}
 
 
 def login(library, url: str, code: str) -> dict:
     """Enrol with a one-time code, keep the refresh token in the keyring, pin the store's keys (first time) or check
     them (later), store the signed grant, and push the audit chain. Returns status()."""
     gov = library.gov
-    url = normalise_url(url)
-    credentials.require_secure_keyring()  # before the one-time code is spent
-    st = _read(library)
-    if st.get(URL) not in (None, url):
-        raise ReviewerError(f"{library.paths.home}: this library is linked to the store {st[URL]}, not {url}")
-    keys_doc = check_keys(url, st.get(KEYS))
+    url, keys_doc = _before_login(library, url)
     tokens = enrol(url, code)
     credentials.save_refresh_token(gov.workstation, url, tokens.refresh_token)
     auth = StoreAuth(url, tokens, on_rotate=_save_rotated(gov.workstation, url))
-    with httpx.Client(base_url=url, auth=auth, timeout=TIMEOUT_S) as client:
-        doc = _fetch_grant(client, gov.workstation, keys_doc)
-        _store_grant(library, url, keys_doc, doc, "sync.login")
-        pushed = _push(library, client)
-    return {**status(library), "pushed_audit": pushed}
+    return _finish_login(library, url, keys_doc, auth, {"kind": "embedded"})
+
+
+def login_oidc(library, url: str, issuer: str, client_id: str, scope: str | None = None,
+               show: Callable[[DeviceCode], None] = lambda code: None,
+               cancelled: Callable[[], bool] = lambda: False) -> dict:
+    """The same with an external OIDC issuer's device-code sign-in: `show` tells the user where to go and which
+    code to enter; this returns once they approved (SignInError when refused, expired or cancelled)."""
+    gov = library.gov
+    url, keys_doc = _before_login(library, url)
+    iss = oidc_device.discover(issuer, client_id, scope or oidc_device.DEFAULT_SCOPE)
+    code = oidc_device.start(iss)
+    show(code)
+    tokens = oidc_device.poll(iss, code, cancelled)
+    credentials.save_refresh_token(gov.workstation, url, tokens.refresh_token)
+    auth = oidc_device.OidcAuth(iss, tokens, on_rotate=_save_rotated(gov.workstation, url))
+    return _finish_login(library, url, keys_doc, auth, iss.to_json())
 
 
 def logout(library) -> bool:
@@ -197,9 +231,18 @@ def open_client(library) -> httpx.Client:
         raise SignedOut(f"{library.paths.home}: signed out of the store {url} (reviewer sync login {url} --code "
                         "CODE)")
     save = _save_rotated(gov.workstation, url)
-    tokens = refresh(url, token)  # the access token lives in memory only; the spent refresh token is replaced
-    save(tokens)
-    return httpx.Client(base_url=url, auth=StoreAuth(url, tokens, on_rotate=save), timeout=TIMEOUT_S)
+    how = json.loads(_read(library).get(AUTH) or '{"kind": "embedded"}')
+    # the access token lives in memory only; the spent refresh token is replaced at once
+    if how.get("kind") == "oidc":
+        iss = oidc_device.Issuer.from_json(how)
+        tokens = oidc_device.refresh(iss, token)
+        save(tokens)
+        auth: httpx.Auth = oidc_device.OidcAuth(iss, tokens, on_rotate=save)
+    else:
+        tokens = refresh(url, token)
+        save(tokens)
+        auth = StoreAuth(url, tokens, on_rotate=save)
+    return httpx.Client(base_url=url, auth=auth, timeout=TIMEOUT_S)
 
 
 def renew_grant(library, client: httpx.Client | None = None) -> dict:
