@@ -50,8 +50,7 @@ def _lines(st: dict) -> list[str]:
              f"offline grant expires: {st['grant_expires_at'] or 'no grant'}"]
     if st["problem"]:
         lines.append(f"read-only: {st['problem']}")
-    if st["pending_operations"] is not None:
-        lines.append(f"operations pending: {st['pending_operations']}")
+    lines.append(f"operations pending: {st['pending_operations']}")
     if st.get("pushed_audit"):
         lines.append(f"audit chain anchored at the store up to event {st['pushed_audit']['seq']}")
     return lines

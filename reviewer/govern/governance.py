@@ -189,13 +189,18 @@ class Governance:
             return user_view(row) if row is not None else unregistered_view(self.username)
 
     def role(self, s: Session | None = None) -> Role:
+        return self._role_and_authority(s)[0]
+
+    def _role_and_authority(self, s: Session | None):
+        """(role, the store's Authority or None): a linked library's grant, else the users table."""
         if s is None:
-            return self.me().role
+            with self.sessions() as s2:
+                return self._role_and_authority(s2)
         auth = self.store_authority(s)
         if auth is not None:
-            return auth.role
+            return auth.role, auth
         row = self._user_row(s)
-        return Role(row.role) if row is not None else Role.UNREGISTERED
+        return (Role(row.role) if row is not None else Role.UNREGISTERED), None
 
     def has_supervisor(self) -> bool:
         """False for a new library (and one whose users table has no supervisor): `admin init` is then needed."""
@@ -205,10 +210,10 @@ class Governance:
 
     def can(self, action: Action) -> bool:
         """For enabling buttons; the core still checks (and audits a refusal) when the action is attempted."""
-        auth = self.store_authority()
+        role, auth = self._role_and_authority(None)
         if auth is not None and auth.problem and action is not Action.VIEW:
             return False  # read-only until the store's grant is renewed
-        return allowed(self.role(), action)
+        return allowed(role, action)
 
     @contextlib.contextmanager
     def gate(self, action: Action, object_type: str, object_id: str, event: str, *, details: dict | None = None,
@@ -228,8 +233,7 @@ class Governance:
                 s: Session | None = None) -> Role:
         """Raise PermissionDenied unless the current user's role allows `action`. The refusal is audited: by
         write() when `s` is its session (after the rollback), otherwise here."""
-        role = self.role(s)
-        auth = self.store_authority(s)
+        role, auth = self._role_and_authority(s)
         if auth is not None and auth.problem and (action is not Action.VIEW or not allowed(role, action)):
             exc: PermissionDenied = GrantRefused(self.username, role, action, object_type, object_id, details,
                                                  reason=auth.problem)

@@ -15,11 +15,12 @@ import functools
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from reviewer.errors import ReviewerError
+from reviewer.govern.identity import checked_username
 from reviewer.govern.roles import ASSIGNABLE, Role
-from reviewer.library.models_govern import AuditEvent, LibrarySetting
 from reviewer.store.grant_format import Grant, GrantError, format_time, verify_grant
 
 # library_settings keys of the link (written by link.py, in one audited transaction)
@@ -41,10 +42,17 @@ class Authority:
     grant: Grant | None = None
 
 
-def _settings(s: Session) -> dict[str, str]:
-    rows = s.execute(select(LibrarySetting.key, LibrarySetting.value).where(
-        LibrarySetting.key.in_((URL, KEYS, USER, GRANT)))).all()
-    return dict(rows)
+# One plain statement: this runs on every permission check and audit event, so it must cost next to nothing in
+# an unlinked library. The second part says whether the trail holds a link event (indexed by object type).
+_READ = text("SELECT key, value FROM library_settings WHERE key IN (:url, :keys, :user, :grant) "
+             "UNION ALL SELECT '', '' FROM (SELECT 1 FROM audit_events WHERE object_type = :link LIMIT 1)")
+
+
+def _settings(s: Session) -> tuple[dict[str, str], bool]:
+    """(the link's rows, whether a link event exists)."""
+    rows = s.execute(_READ, {"url": URL, "keys": KEYS, "user": USER, "grant": GRANT,
+                             "link": LINK_EVENT_TYPE}).all()
+    return {k: v for k, v in rows if k}, any(not k for k, _v in rows)
 
 
 @functools.lru_cache(maxsize=64)
@@ -69,12 +77,12 @@ def _role(name: str) -> Role:
 
 def authority(s: Session, workstation: str, now: dt.datetime | None = None) -> Authority | None:
     """None for a library that was never linked to a store (today's local authority)."""
-    st = _settings(s)
+    st, link_event = _settings(s)
     url = st.get(URL)
     if url is None:
         # Linking is never undone by the app, so a link event without the link means rows were removed by hand:
         # refuse rather than fall back to the users table anyone with the file can edit.
-        if s.scalar(select(AuditEvent.seq).where(AuditEvent.object_type == LINK_EVENT_TYPE).limit(1)) is None:
+        if not link_event:
             return None
         return Authority(None, None, Role.UNREGISTERED, None, "this library was linked to a store but its link "
                          f"was removed outside the app; {SIGN_IN_AGAIN}")
@@ -85,6 +93,10 @@ def authority(s: Session, workstation: str, now: dt.datetime | None = None) -> A
     if isinstance(checked, str):
         return Authority(url, st.get(USER), Role.UNREGISTERED, None, f"{checked}; {SIGN_IN_AGAIN}")
     g = checked
+    try:  # the name every audit event and operation will carry; the store allows names this library cannot take
+        checked_username(g.user, "the store's grant")
+    except ReviewerError as exc:
+        return Authority(url, g.user, Role.UNREGISTERED, g.expires_at, str(exc))
     role = _role(g.role)
     if role is Role.UNREGISTERED:
         return Authority(url, g.user, role, g.expires_at, f"the store's role {g.role!r} may not use a workstation",

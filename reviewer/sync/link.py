@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import select
 
 from reviewer.errors import ReviewerError
+from reviewer.govern.identity import checked_username
 from reviewer.govern.state import with_state
 from reviewer.library.models_govern import LibrarySetting
 from reviewer.store import anchor_format
@@ -31,7 +32,6 @@ from reviewer.sync.grant import GRANT, KEYS, LINK_EVENT_TYPE, URL, USER
 AUTH = "sync.auth"  # how this library signs in: {"kind": "embedded"} or an OIDC issuer (oidc_device.Issuer)
 
 TIMEOUT_S = 30.0
-OUTBOX = "outbox"  # the operation model's table of operations not yet pushed (issue 11 s.1)
 PINNED_USES = (GRANT_USE, anchor_format.KEY_USE)  # the keys a workstation trusts offline, for years
 
 
@@ -148,6 +148,7 @@ def _store_grant(library, url: str, keys_doc: dict, doc: dict, event: str, auth_
     `auth_doc`: how the user signed in (at login; a renewal keeps it)."""
     gov = library.gov
     g = verify_grant(doc, keys_doc, gov.workstation)
+    checked_username(g.user, f"the store {url}")  # refused before anything is written
     values = [(URL, url), (KEYS, json.dumps(keys_doc, sort_keys=True)), (USER, g.user),
               (GRANT, json.dumps(doc, sort_keys=True))]
     if auth_doc is not None:
@@ -175,8 +176,13 @@ def _before_login(library, url: str) -> tuple[str, dict]:
 
 def _finish_login(library, url: str, keys_doc: dict, auth: httpx.Auth, auth_doc: dict) -> dict:
     with httpx.Client(base_url=url, auth=auth, timeout=TIMEOUT_S) as client:
-        doc = _fetch_grant(client, library.gov.workstation, keys_doc)
-        _store_grant(library, url, keys_doc, doc, "sync.login", auth_doc)
+        try:
+            doc = _fetch_grant(client, library.gov.workstation, keys_doc)
+            _store_grant(library, url, keys_doc, doc, "sync.login", auth_doc)
+        except Exception:
+            if _read(library).get(URL) is None:  # nothing linked: keep no sign-in for it either
+                credentials.forget_refresh_token(library.gov.workstation, url)
+            raise
         pushed = _push(library, client)
     return {**status(library), "pushed_audit": pushed}
 
@@ -319,13 +325,12 @@ def status(library, online_check: bool = True) -> dict:
     return out
 
 
-def _pending(library) -> int | None:
-    """Operations waiting to be pushed, when the library has an outbox (the operation model's table)."""
-    from sqlalchemy import inspect, text
+def _pending(library) -> int:
+    """Operations made here that the store has not acknowledged yet (the operation model's outbox)."""
+    from sqlalchemy import func
+
+    from reviewer.library.models_ops import OutboxRow
 
     with library.sessions() as s:
-        names = set(inspect(s.get_bind()).get_table_names())
-        if OUTBOX in names:
-            return int(s.execute(text(f'SELECT count(*) FROM "{OUTBOX}"')).scalar())
-    return None
+        return int(s.scalar(select(func.count()).select_from(OutboxRow)))
 

@@ -70,7 +70,7 @@ def put_setting(lib, key: str, value: str) -> None:
 
 
 # ---- login, the keyring, the CLI ---------------------------------------------------------------------------------
-def test_login_keeps_the_refresh_token_only_in_the_keyring(store, home):
+def test_login_keeps_the_refresh_token_only_in_the_keyring(store, home, ids):
     name, c = code(store, "investigator")
     r = cli(home, "sync", "login", store.url, "--code", c)
     assert r.returncode == 0, r.stderr
@@ -99,7 +99,24 @@ def test_login_keeps_the_refresh_token_only_in_the_keyring(store, home):
                                 "grant_expires_at")} == {
         "linked": True, "url": store.url, "user": name, "role": "investigator", "online": True, "signed_in": True,
         "read_only": False, "grant_expires_at": grant["expires_at"]}
-    assert cp_seq >= 1
+    assert cp_seq >= 1 and got["pending_operations"] == 0
+    added = cli(home, "bookmark", "add", ids["vfr_h264"], "--frame", "2", "--title", "offline work")
+    assert added.returncode == 0, added.stderr
+    st = cli(home, "sync", "status")
+    assert "operations pending: 1" in st.stdout.splitlines()  # in the outbox until the sync loop pushes it
+    with Library(home) as lib:
+        ev = lib.gov.audit.events(action="bookmark.create")[-1]
+        assert (ev.user, ev.role) == (name, "investigator")  # acting as the store's user, with the grant's role
+
+
+def test_a_store_user_name_the_library_cannot_carry_is_refused_at_login(store, home):
+    name, c = code(store, "investigator", name=f"Jane Smith {os.urandom(2).hex()}")
+    r = cli(home, "sync", "login", store.url, "--code", c)
+    assert (r.returncode, r.stderr) == (1, f"reviewer: user name {name!r} (from the store {store.url}) is not "
+                                           "usable: letters, digits and ._@\\- only, at most 200 characters\n")
+    with Library(home) as lib:
+        assert lib.gov.store_authority() is None
+        assert keyring.get_password(credentials.SERVICE, f"{lib.gov.workstation} {store.url}") is None
 
 
 @pytest.mark.parametrize("backend", ["keyring.backends.null.Keyring", "keyring.backends.fail.Keyring"])
