@@ -10,6 +10,7 @@ token only in memory.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Callable
 from urllib.parse import urlsplit
@@ -111,6 +112,11 @@ def _pinned(keys_doc: dict) -> dict[str, dict]:
     return out
 
 
+def _fingerprint(jwk: dict) -> str:
+    """kid and a digest of the key itself: a swapped key may keep its kid."""
+    return f"{jwk.get('kid')} sha256:{hashlib.sha256(str(jwk.get('x')).encode()).hexdigest()[:16]}"
+
+
 def check_keys(url: str, pinned_text: str | None) -> dict:
     """The store's keys now; StoreKeyChanged when a pinned one differs. Returns the document to pin (the pinned
     one when there is one: a key added later is never trusted silently)."""
@@ -120,9 +126,9 @@ def check_keys(url: str, pinned_text: str | None) -> dict:
     pinned = _pinned(json.loads(pinned_text))
     for use, key in pinned.items():
         if now[use] != key:
-            raise StoreKeyChanged(f"{url}: the store's {use} key changed (pinned {key['kid']}, now {now[use]['kid']}): "
-                                  "refused; if the store's key was replaced on purpose, its administrator must say "
-                                  "so out of band before this library trusts it")
+            raise StoreKeyChanged(f"{url}: the store's {use} key changed (pinned {_fingerprint(key)}, now "
+                                  f"{_fingerprint(now[use])}): refused; if the store's key was replaced on purpose, "
+                                  "its administrator must say so out of band before this library trusts it")
     return {"keys": list(pinned.values())}
 
 

@@ -194,6 +194,13 @@ def test_a_tampered_grant_or_a_swapped_pinned_key_is_refused(store, home, ids):
         assert lib.gov.role() is Role.UNREGISTERED  # the real grant no longer verifies against the swapped key
         with pytest.raises(link.StoreKeyChanged, match=r"the store's offline-grant key changed \(pinned grant-"):
             link.renew_grant(lib)
+        r = cli(home, "sync", "status", "--renew")
+        kid = next(k["kid"] for k in keys["keys"] if k["use"] == "offline-grant")
+        assert r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1
+        assert r.stderr.startswith(f"reviewer: {store.url}: the store's offline-grant key changed (pinned {kid} "
+                                   "sha256:") and f", now {kid} sha256:" in r.stderr
+        assert r.stderr.endswith("): refused; if the store's key was replaced on purpose, its administrator must "
+                                 "say so out of band before this library trusts it\n")
         put_setting(lib, KEYS, good_keys)
         assert lib.gov.role() is Role.INVESTIGATOR
     r = cli(home, "sync", "status", "--renew")  # the CLI's exit code with a sound pin
