@@ -98,6 +98,6 @@ def verify_grant(doc: dict, keys_doc: dict, workstation: str | None = None) -> G
         Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)
     except (InvalidSignature, ValueError):
         raise GrantError("the offline grant's signature does not match (forged or altered)") from None
-    if workstation is not None and fields["workstation"] not in (None, workstation):
+    if workstation is not None and fields["workstation"] != workstation:  # a grant for "any" is not for this one
         raise GrantError(f"the offline grant is for workstation {fields['workstation']}, not {workstation}")
     return Grant(str(fields["user"]), str(fields["role"]), fields["workstation"], issued, expires, incidents, kid)

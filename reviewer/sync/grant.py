@@ -15,17 +15,20 @@ import functools
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from reviewer.errors import ReviewerError
+from reviewer.govern.audit import parse_at
 from reviewer.govern.identity import checked_username
 from reviewer.govern.roles import ASSIGNABLE, Role
+from reviewer.library.models_govern import AuditEvent
 from reviewer.store.grant_format import Grant, GrantError, format_time, verify_grant
 
 # library_settings keys of the link (written by link.py, in one audited transaction)
 URL, KEYS, USER, GRANT = "sync.store_url", "sync.store_keys", "sync.user", "sync.grant"
 LINK_EVENT_TYPE = "store_link"  # object_type of the audit events of linking, signing in and out
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 SIGN_IN_AGAIN = "sign in again (reviewer sync login URL --code CODE)"
 
 
@@ -101,7 +104,27 @@ def authority(s: Session, workstation: str, now: dt.datetime | None = None) -> A
     if role is Role.UNREGISTERED:
         return Authority(url, g.user, role, g.expires_at, f"the store's role {g.role!r} may not use a workstation",
                          g)
+    now = now or dt.datetime.now(dt.timezone.utc)
     if g.expired(now):
         return Authority(url, g.user, role, g.expires_at,
                          f"offline grant expired at {format_time(g.expires_at)}; reconnect to the store", g)
+    behind = _clock_behind(s, g, now)
+    if behind:
+        return Authority(url, g.user, role, g.expires_at, f"this computer's clock ({format_time(now)}) is behind "
+                         f"{behind}, so the offline grant's expiry cannot be trusted; reconnect to the store", g)
     return Authority(url, g.user, role, g.expires_at, None, g)
+
+
+def _clock_behind(s: Session, g: Grant, now: dt.datetime) -> str | None:
+    """Setting the clock back must not stretch a grant: now may not be before the grant was issued, nor before the
+    last audit event this library wrote (both beyond a tolerance for ordinary clock corrections)."""
+    if now < g.issued_at - CLOCK_TOLERANCE:
+        return f"the grant's issue time ({format_time(g.issued_at)})"
+    text_at = s.scalar(select(AuditEvent.at).order_by(AuditEvent.seq.desc()).limit(1))
+    try:
+        last = parse_at(text_at) if text_at else None
+    except ValueError:
+        return None  # an edited event: the chain check names it
+    if last is not None and now < last - CLOCK_TOLERANCE:
+        return f"the last audit event ({format_time(last)})"
+    return None

@@ -250,6 +250,7 @@ def test_an_expired_grant_refuses_bookmarks_and_audits_it_while_viewing_works(tm
             assert [b.title for b in ann.bookmarks.list(rid)] == ["before expiry"]
             assert lib.open_recording(rid, reason="still viewing").table.pts_of(5) == table.pts_of(5)
             assert not lib.gov.can(Action.BOOKMARK) and lib.gov.can(Action.VIEW)
+            assert not lib.gov.can(Action.EXPORT_REDACTED)  # a disclosure is not viewing
         st = cli(home, "sync", "status")
         assert st.returncode == 0 and f"read-only: offline grant expired at {expires}; reconnect to the store" \
             in st.stdout.splitlines()
@@ -342,3 +343,32 @@ def test_audit_verify_of_a_linked_library_that_cannot_reach_the_store_exits_3(st
     assert r.returncode == 3 and r.stdout.startswith("OK")
     assert r.stderr == (f"reviewer: the audit trail was not checked against the store: {home}: signed out of the "
                         f"store {store.url} (reviewer sync login {store.url} --code CODE)\n")
+
+
+def test_setting_the_clock_back_does_not_stretch_a_grant(store, home):
+    import dataclasses
+    import datetime as dt
+
+    from reviewer.govern.audit import parse_at
+    from reviewer.store.grant_format import format_time
+    from reviewer.sync.grant import _clock_behind, authority
+
+    name, c = code(store, "investigator")
+    with Library(home) as lib:
+        link.login(lib, store.url, c)
+        ws = lib.gov.workstation
+        with lib.sessions() as s:
+            g = authority(s, ws).grant
+            early = g.issued_at - dt.timedelta(hours=1)
+            auth = authority(s, ws, now=early)
+            assert (auth.role, auth.problem) == (Role.INVESTIGATOR, (
+                f"this computer's clock ({format_time(early)}) is behind the grant's issue time "
+                f"({format_time(g.issued_at)}), so the offline grant's expiry cannot be trusted; reconnect to the "
+                "store"))
+            assert authority(s, ws, now=g.issued_at - dt.timedelta(minutes=4)).problem is None  # NTP-sized
+            # a grant issued long ago, and the clock wound back to before the last event written here
+            old = dataclasses.replace(g, issued_at=g.issued_at - dt.timedelta(days=1))
+            last = lib.gov.audit.events(newest_first=True, limit=1)[0].at
+            last = parse_at(last) if isinstance(last, str) else last
+            assert _clock_behind(s, old, last - dt.timedelta(hours=1)).startswith("the last audit event (")
+            assert _clock_behind(s, old, last) is None
