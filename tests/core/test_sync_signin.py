@@ -141,7 +141,8 @@ def test_cli_refusals_are_one_line_with_exit_1(store, home):
     assert r.returncode == 1 and r.stderr.startswith(f"reviewer: {store.url}: enrol refused (401): ")
     assert len(r.stderr.splitlines()) == 1
     r = cli(home, "sync", "login", "ftp://example", "--code", "X")
-    assert (r.returncode, r.stderr) == (1, "reviewer: ftp://example: not a store URL (expected http(s)://HOST[:PORT])\n")
+    assert (r.returncode, r.stderr) == (1, "reviewer: ftp://example: not a store URL (expected "
+                                           "http(s)://HOST[:PORT])\n")
 
 
 # ---- the grant is the authority ----------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def test_removing_the_link_rows_does_not_return_the_library_to_its_users_table(s
 
 
 # ---- offline past the grant's expiry -----------------------------------------------------------------------------
-def test_an_expired_grant_refuses_bookmarks_and_audits_it_while_viewing_works(tmp_path_factory, home, ids, qtbot=None):
+def test_an_expired_grant_refuses_bookmarks_and_audits_it_while_viewing_works(tmp_path_factory, home, ids):
     import time
 
     from reviewer.annotate.service import Annotations
