@@ -21,6 +21,7 @@ from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, 
 from reviewer.govern.gated import gated, ungated
 from reviewer.govern.holds import HoldStore
 from reviewer.govern.roles import Action
+from reviewer.ops.apply import MISSING, head_of
 
 T = TypeVar("T")
 UNDO_CLEAR_REASON = "undo of marking evidential"
@@ -36,6 +37,8 @@ class Annotations:
         self.clips = ClipStore(self.gov)
         self.evidential = EvidentialStore(self.gov)
         self.holds = HoldStore(self.gov)
+        # entity -> its head after the undo stack's last change to it (shared by every Annotations of the library)
+        self._heads: dict[tuple[str, str], object] = self.gov.undo_heads
 
     @ungated("subscribing to change events")
     def subscribe(self, callback) -> None:
@@ -47,22 +50,38 @@ class Annotations:
     def unsubscribe(self, callback) -> None:
         self.gov.unsubscribe(callback)
 
-    def _push(self, name: str, first: Callable[[], T], redo: Callable[[], object], undo: Callable[[], object],
-              merge_key: object | None = None) -> T:
-        """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again)."""
+    def _push(self, name: str, first: Callable[[], T], redo: Callable[..., object], undo: Callable[..., object],
+              merge_key: object | None = None, entity: tuple[str, str] | None = None) -> T:
+        """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again).
+        With `entity` (type, id), undo and redo are inverse operations that expect the entity as this stack last
+        left it (`expect=` its head): a change that arrived from elsewhere in between makes them refuse
+        (StaleRevision) instead of silently overwriting it."""
         state: dict = {"done": False}
+
+        def mark() -> None:
+            if entity is not None:
+                self._heads[entity] = head_of(self.gov, *entity)
+
+        def guarded(fn):
+            return (lambda: fn(expect=self._heads.get(entity, MISSING))) if entity is not None else fn
 
         def do() -> None:
             if state["done"]:
-                redo()
+                guarded(redo)()
             else:
                 state["result"] = first()
                 state["done"] = True
+            mark()
 
-        self.undo.push(Command(name, do, lambda: undo(), merge_key))
+        def back() -> None:
+            guarded(undo)()
+            mark()
+
+        self.undo.push(Command(name, do, back, merge_key))
         return state["result"]
 
-    def _push_edit(self, name: str, update, object_id: str, fields: dict, merge_key: object | None):
+    def _push_edit(self, name: str, update, object_id: str, fields: dict, merge_key: object | None,
+                   entity_type: str | None = None):
         """An edit whose undo writes back the values the first run replaced."""
         before: dict = {}
 
@@ -71,8 +90,9 @@ class Annotations:
             before.update(old)
             return view
 
-        return self._push(name, first, lambda: update(object_id, via="redo", **fields),
-                          lambda: update(object_id, via="undo", **before), merge_key)
+        return self._push(name, first, lambda **kw: update(object_id, via="redo", **kw, **fields),
+                          lambda **kw: update(object_id, via="undo", **kw, **before), merge_key,
+                          (entity_type, object_id) if entity_type else None)
 
     # ---- bookmarks ------------------------------------------------------------------------------------------
     @gated(Action.BOOKMARK)
@@ -81,20 +101,21 @@ class Annotations:
         bid = str(uuid.uuid4())
         return self._push(f"add bookmark {title!r}",
                           lambda: self.bookmarks.create(bid, recording_id, pts, title, note, category),
-                          lambda: self.bookmarks.restore(bid, via="redo"),
-                          lambda: self.bookmarks.delete(bid, via="undo"))
+                          lambda **kw: self.bookmarks.restore(bid, via="redo", **kw),
+                          lambda **kw: self.bookmarks.delete(bid, via="undo", **kw), entity=("bookmark", bid))
 
     @gated(Action.BOOKMARK)
     def edit_bookmark(self, bookmark_id: str, merge_key: object | None = None, **fields) -> BookmarkView:
         """Fields: pts, title, note, category."""
         return self._push_edit("edit bookmark", self.bookmarks.update, self.bookmarks.get(bookmark_id).id, fields,
-                               merge_key)
+                               merge_key, "bookmark")
 
     @gated(Action.BOOKMARK)
     def delete_bookmark(self, bookmark_id: str) -> None:
         bid = self.bookmarks.get(bookmark_id).id
         self._push("delete bookmark", lambda: self.bookmarks.delete(bid),
-                   lambda: self.bookmarks.delete(bid, via="redo"), lambda: self.bookmarks.restore(bid, via="undo"))
+                   lambda **kw: self.bookmarks.delete(bid, via="redo", **kw),
+                   lambda **kw: self.bookmarks.restore(bid, via="undo", **kw), entity=("bookmark", bid))
 
     # ---- clips ----------------------------------------------------------------------------------------------
     @gated(Action.CLIP)
@@ -102,19 +123,21 @@ class Annotations:
         cid = str(uuid.uuid4())
         return self._push(f"add clip {name!r}",
                           lambda: self.clips.create(cid, recording_id, in_pts, out_pts, name, purpose),
-                          lambda: self.clips.restore(cid, via="redo"),
-                          lambda: self.clips.delete(cid, via="undo"))
+                          lambda **kw: self.clips.restore(cid, via="redo", **kw),
+                          lambda **kw: self.clips.delete(cid, via="undo", **kw), entity=("clip", cid))
 
     @gated(Action.CLIP)
     def edit_clip(self, clip_id: str, merge_key: object | None = None, **fields) -> ClipView:
         """Fields: name, in_pts, out_pts, purpose. Give a merge_key for the steps of one drag."""
-        return self._push_edit("edit clip", self.clips.update, self.clips.get(clip_id).id, fields, merge_key)
+        return self._push_edit("edit clip", self.clips.update, self.clips.get(clip_id).id, fields, merge_key,
+                               "clip")
 
     @gated(Action.CLIP)
     def delete_clip(self, clip_id: str) -> None:
         cid = self.clips.get(clip_id).id
-        self._push("delete clip", lambda: self.clips.delete(cid), lambda: self.clips.delete(cid, via="redo"),
-                   lambda: self.clips.restore(cid, via="undo"))
+        self._push("delete clip", lambda: self.clips.delete(cid),
+                   lambda **kw: self.clips.delete(cid, via="redo", **kw),
+                   lambda **kw: self.clips.restore(cid, via="undo", **kw), entity=("clip", cid))
 
     # ---- evidential marks -----------------------------------------------------------------------------------
     @gated(Action.MARK_EVIDENTIAL)
@@ -123,28 +146,33 @@ class Annotations:
         mid = str(uuid.uuid4())
         return self._push("mark evidential",
                           lambda: self.evidential.mark(mid, recording_id, reference, reason, category, clip_id),
-                          lambda: self.evidential.reinstate(mid, via="redo"),
-                          lambda: self.evidential.clear(mid, UNDO_CLEAR_REASON, via="undo"))
+                          lambda **kw: self.evidential.reinstate(mid, via="redo", **kw),
+                          lambda **kw: self.evidential.clear(mid, UNDO_CLEAR_REASON, via="undo", **kw),
+                          entity=("evidential_mark", mid))
 
     @gated(Action.CLEAR_EVIDENTIAL)
     def clear_evidential(self, mark_id: str, reason: str) -> EvidentialMarkView:
         mid = self.evidential.get(mark_id).id
         return self._push("clear evidential mark", lambda: self.evidential.clear(mid, reason),
-                          lambda: self.evidential.clear(mid, reason, via="redo"),
-                          lambda: self.evidential.reinstate(mid, via="undo"))
+                          lambda **kw: self.evidential.clear(mid, reason, via="redo", **kw),
+                          lambda **kw: self.evidential.reinstate(mid, via="undo", **kw),
+                          entity=("evidential_mark", mid))
 
     # ---- legal holds ----------------------------------------------------------------------------------------
     @gated(Action.LEGAL_HOLD)
     def set_hold(self, recording_id: str, reason: str) -> HoldView:
         hid = str(uuid.uuid4())
         return self._push("set legal hold", lambda: self.holds.set(hid, recording_id, reason),
-                          lambda: self.holds.reinstate(hid, via="redo"),
-                          lambda: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo"))
+                          lambda **kw: self.holds.reinstate(hid, via="redo", **kw),
+                          lambda **kw: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo", hold_id=hid,
+                                                          **kw),
+                          entity=("legal_hold", hid))
 
     @gated(Action.LEGAL_HOLD)
     def release_hold(self, recording_id: str, reason: str) -> HoldView:
         hold = self.holds.active_for(recording_id)
         hid = hold.id if hold is not None else ""
         return self._push("release legal hold", lambda: self.holds.release(recording_id, reason),
-                          lambda: self.holds.release(recording_id, reason, via="redo"),
-                          lambda: self.holds.reinstate(hid, via="undo"))
+                          lambda **kw: self.holds.release(recording_id, reason, via="redo", hold_id=hid or None, **kw),
+                          lambda **kw: self.holds.reinstate(hid, via="undo", **kw),
+                          entity=("legal_hold", hid) if hid else None)

@@ -34,7 +34,7 @@ def world(store) -> World:
 def an_operation(w: World, incident_id: str):
     """A fresh operation on the incident, in the name of whoever sends it (the store refuses another actor)."""
     return lambda who: {"operations": [{
-        "op_id": str(uuid.uuid4()), "kind": "bookmark.add", "hlc": {"wall_ms": 1, "counter": 0},
+        "op_id": str(uuid.uuid4()), "kind": "bookmark.create", "hlc": {"wall_ms": 1, "counter": 0},
         "actor": w.names.get(who, "nobody"), "workstation": "ws-matrix", "scope": {"type": "incident",
                                                                                    "id": incident_id},
         "entity": {"type": "bookmark", "id": "b1"}, "payload": {}}]}
@@ -127,6 +127,7 @@ COLLECTIONS = [  # no id: only the role matters
     ("changes since", "GET", "/api/v1/changes", None, lambda role: 403 if role in ("trainer", "dock") else 200),
     ("deletion notices", "GET", "/api/v1/notices", None, lambda role: 200),
     ("tombstones", "GET", "/api/v1/admin/tombstones", None, lambda role: 200 if role == "supervisor" else 403),
+    ("offline grant", "GET", "/api/v1/grant", None, lambda role: 403 if role == "dock" else 200),
 ]
 
 
@@ -173,7 +174,7 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 20 * 6 * 3 + 10 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 20 * 6 * 3 + 11 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
@@ -238,7 +239,7 @@ COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("GET", "/api/v1/workstations/{workstation}/audit/checkpoint"),
     ("GET", "/api/v1/recordings/{sha256}/probe"), ("GET", "/api/v1/recordings/{sha256}/thumbnail"),
     ("PUT", "/api/v1/admin/recordings/{sha256}/retention"), ("POST", "/api/v1/admin/recordings/{sha256}/restore"),
-    ("GET", "/api/v1/notices"), ("GET", "/api/v1/admin/tombstones"),
+    ("GET", "/api/v1/notices"), ("GET", "/api/v1/admin/tombstones"), ("GET", "/api/v1/grant"),
     ("GET", "/api/v1/events"),  # a stream: test_the_event_stream_is_open_to_every_signed_in_role
 }
 NOT_IN_MATRIX = {  # the rest of the tus protocol: same uploader dependency as POST/HEAD, covered by tus tests

@@ -2,7 +2,7 @@
 "unfiled") and the probe's frame rate and whole MediaInfo for the sync listing.
 
 Revision ID: store_0004_storeside
-Revises: store_0003_retention
+Revises: store_0004_op_role
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "store_0004_storeside"
-down_revision = "store_0003_retention"
+down_revision = "store_0004_op_role"
 branch_labels = None
 depends_on = None
 
