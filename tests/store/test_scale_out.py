@@ -161,7 +161,7 @@ def populate(server, config, urls: list[str]) -> Deployment:
 
 def new_batch(rng: random.Random, w: str, step: int) -> list[dict]:
     """Operations with the workstation's own ids; `scope.id` holds the incident's key until sent."""
-    return [{"op_id": str(uuid.UUID(int=rng.getrandbits(128))), "kind": "bookmark.add",
+    return [{"op_id": str(uuid.UUID(int=rng.getrandbits(128))), "kind": "bookmark.create",
              "hlc": {"wall_ms": 1_764_320_000_000 + step, "counter": i}, "actor": w, "workstation": f"ws-{w}",
              "scope": {"type": "incident", "id": rng.choice(ACCESS[w])},
              "entity": {"type": "bookmark", "id": f"{w}-{step}-{i}"}, "payload": {"pts": step * 512 + i}}

@@ -78,7 +78,7 @@ def test_the_listing_pages_every_visible_recording_once_and_nothing_else(p):
 
 
 def operation(p, who: str, incident: str) -> dict:
-    return {"op_id": str(uuid.uuid4()), "kind": "bookmark.add", "hlc": {"wall_ms": 1_764_320_000_000, "counter": 0},
+    return {"op_id": str(uuid.uuid4()), "kind": "bookmark.create", "hlc": {"wall_ms": 1_764_320_000_000, "counter": 0},
             "actor": p.names[who], "workstation": f"ws-{who}", "scope": {"type": "incident", "id": incident},
             "entity": {"type": "bookmark", "id": str(uuid.uuid4())}, "payload": {"pts": 512}}
 
