@@ -1,0 +1,56 @@
+"""A canonical dump of everything sync carries, for comparing copies (the convergence tests, and a support tool):
+every synced entity's fields by entity id, with local row ids replaced by what is the same everywhere (a
+recording by its SHA-256) and local bookkeeping (times of applying, who applied it here, revision counters)
+left out. Two libraries hold the same state exactly when their dumps are equal.
+
+Adding a synced entity type is one line in SYNCED (its model; recording_id is mapped to the SHA-256)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select
+
+from reviewer.library.models import Recording
+from reviewer.library.models_govern import Bookmark, Clip
+
+# entity type (as in operations) -> model
+SYNCED = {
+    "bookmark": Bookmark,
+    "clip": Clip,
+}
+LOCAL_COLUMNS = {"revision", "created_at", "updated_at", "updated_by"}
+
+
+def _row(row, shas: dict[str, str]) -> dict:
+    out = {}
+    for col in row.__table__.columns:
+        name = col.key
+        if name in LOCAL_COLUMNS or name == "id":
+            continue
+        value = getattr(row, name)
+        if name == "deleted_at":
+            out["deleted"] = value is not None
+        elif name == "recording_id":
+            out["recording"] = shas.get(value, f"?{value}")
+        elif isinstance(value, (dt.datetime, dt.date)):
+            continue  # when it happened here, not what happened
+        else:
+            out[name] = value
+    return out
+
+
+def canonical_state(library) -> dict:
+    """{"recordings": [live SHA-256s], "<entity type>": {entity id: {field: value}}}"""
+    with library.gov.sessions() as s:
+        recs = s.execute(select(Recording.id, Recording.sha256, Recording.deleted_at)).all()
+        shas = {rid: sha for rid, sha, _d in recs}
+        state: dict = {"recordings": sorted({sha for _r, sha, d in recs if d is None})}
+        for entity, model in SYNCED.items():
+            state[entity] = {r.id: _row(r, shas) for r in s.scalars(select(model).order_by(model.id))}
+    return state
+
+
+def dumps(state: dict) -> str:
+    return json.dumps(state, sort_keys=True, indent=1, ensure_ascii=False, default=str)
