@@ -74,4 +74,4 @@ class OpsClient:
         return Page(body["operations"], int(body["cursor"]), bool(body["more"]))
 
     def visible_incidents(self) -> set[str]:
-        return {i["id"] for i in self._call("incidents", "GET", "/incidents").json()}
+        return {i["id"] for i in self._call("list incidents", "GET", "/incidents").json()}
