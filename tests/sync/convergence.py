@@ -1,0 +1,171 @@
+"""The convergence state machine (issue 11 s.5): three workstations, each a real library signed in as its own
+user, edit at random through the services the UI calls, while the network partitions them, they reconnect, and
+their sync is killed at the worst moments (after the store acknowledged a batch but before we recorded it; in
+the middle of applying a page). At the end, reconnected and synced, all three and the store hold the same state,
+nothing acknowledged is lost or duplicated, and every audit chain verifies.
+
+Edits: one rule per operation kind. A kind another helper converts gets its rule here (and its model in
+reviewer/sync/dump.py SYNCED)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from sqlalchemy import select
+
+from reviewer.annotate.service import Annotations
+from reviewer.library.models_ops import OpLogRow
+from reviewer.sync.client import Offline
+from reviewer.sync.dump import canonical_state
+from tests.sync import world as sw
+
+EDITORS = ("alice", "bob", "carol")  # investigator, professional_standards, supervisor
+WS = st.integers(0, len(EDITORS) - 1)
+TITLES = st.sampled_from(["door", "Zoë's statement", "مرحبا", "kitchen", "CCTV 12:04", "shout"])
+CATEGORIES = st.sampled_from(["use of force", "allegation", "evidence", "other"])
+FIELDS = st.fixed_dictionaries({}, optional={"title": TITLES, "note": st.sampled_from(["", "seen twice", "ok"]),
+                                             "pts": st.integers(0, 50_000), "category": CATEGORIES})
+
+
+class Killed(Exception):
+    pass
+
+
+def only(state: dict, sha: str) -> dict:
+    """The part of a canonical dump about one recording (workstations may see other incidents too)."""
+    return {k: ({i: e for i, e in v.items() if e.get("recording") == sha} if isinstance(v, dict) else v)
+            for k, v in state.items() if k != "recordings"}
+
+
+class Convergence(RuleBasedStateMachine):
+    world: sw.SyncWorld
+    template: Path
+    root: Path
+    runs = 0
+
+    def __init__(self):
+        super().__init__()
+        Convergence.runs += 1
+        folder = self.root / f"run{Convergence.runs}"
+        self.sha = self.world.sha["cfr_h264"]  # the recording every editor sees (incident a)
+        self.ws = [sw.workstation(self.world, self.template, folder, p) for p in EDITORS]
+        self.loops = [w.loop(push_batch=3, pull_page=4) for w in self.ws]
+        self.offline = [False] * len(self.ws)
+        self.kills = 0
+
+    # ---- edits: one rule per operation kind -------------------------------------------------------------------
+    def _rid(self, i: int) -> str:
+        return next(r.id for r in self.ws[i].lib.recordings() if r.sha256 == self.sha)
+
+    def _bookmarks(self, i: int, deleted: bool | None = None):
+        marks = Annotations(self.ws[i].lib).bookmarks.list(self._rid(i), include_deleted=True)
+        return [m for m in marks if deleted is None or m.deleted == deleted]
+
+    @initialize()
+    def something_to_edit(self):
+        for i in range(len(self.ws)):
+            self.bookmark_create(i, 1000 * i, "first", "other")
+
+    @rule(i=WS, pts=st.integers(0, 50_000), title=TITLES, category=CATEGORIES)
+    def bookmark_create(self, i, pts, title, category):
+        Annotations(self.ws[i].lib).add_bookmark(self._rid(i), pts, title, category=category)
+
+    @rule(i=WS, data=st.data(), fields=FIELDS)
+    def bookmark_update(self, i, data, fields):
+        live = self._bookmarks(i, deleted=False)
+        if live and fields:
+            Annotations(self.ws[i].lib).edit_bookmark(data.draw(st.sampled_from(live)).id, **fields)
+
+    @rule(i=WS, data=st.data())
+    def bookmark_delete(self, i, data):
+        live = self._bookmarks(i, deleted=False)
+        if live:
+            Annotations(self.ws[i].lib).delete_bookmark(data.draw(st.sampled_from(live)).id)
+
+    @rule(i=WS, data=st.data())
+    def bookmark_restore(self, i, data):
+        gone = self._bookmarks(i, deleted=True)
+        if gone:
+            Annotations(self.ws[i].lib).bookmarks.restore(data.draw(st.sampled_from(gone)).id)
+
+    # ---- the network ----------------------------------------------------------------------------------------
+    @rule(i=WS)
+    def sync(self, i):
+        if self.offline[i]:
+            with pytest.raises(Offline):
+                self.loops[i].sync_once()
+        else:
+            self.loops[i].sync_once()
+
+    @rule(i=WS)
+    def partition(self, i):
+        self.offline[i] = True
+        self.ws[i].proxy.drop()
+        self.ws[i].proxy.cut_all()
+
+    @rule(i=WS)
+    def reconnect(self, i):
+        self.offline[i] = False
+        self.ws[i].proxy.passing()
+
+    @precondition(lambda self: not all(self.offline))
+    @rule(data=st.data(), point=st.sampled_from(["pushed", "page"]), reopen=st.booleans())
+    def kill(self, data, point, reopen):
+        """Sync dies at `point`; the workstation restarts (a new loop; with `reopen`, the library reopened)."""
+        i = data.draw(st.sampled_from([n for n, off in enumerate(self.offline) if not off]))
+
+        def fault(where):
+            if where == point:
+                raise Killed(where)
+
+        try:
+            self.ws[i].loop(push_batch=3, pull_page=4, fault=fault).sync_once()
+        except Killed:
+            self.kills += 1
+        if reopen:
+            w = self.ws[i]
+            w.lib.close()
+            w.lib = sw.open_as(w.home, self.world.user(w.person))
+        self.loops[i] = self.ws[i].loop(push_batch=3, pull_page=4)
+
+    # ---- the end --------------------------------------------------------------------------------------------
+    def converge(self) -> None:
+        for i in range(len(self.ws)):
+            self.reconnect(i)
+        for _round in range(2):  # the first round pushes everything, the second brings everyone everything
+            for loop in self.loops:
+                loop.sync_once()
+        states = [only(canonical_state(w.lib), self.sha) for w in self.ws]
+        mirror = sw.workstation(self.world, self.template, self.root / f"run{Convergence.runs}", "bob",
+                                name="store-mirror")
+        try:
+            mirror.loop().sync_once()  # the store's state: everything it holds, applied to a fresh copy
+            states.append(only(canonical_state(mirror.lib), self.sha))
+            for n, s in enumerate(states[1:], 1):
+                assert s == states[0], f"copy {n} differs from copy 0"
+            mine = set()
+            for w in self.ws:
+                with w.lib.gov.sessions() as s:
+                    rows = s.execute(select(OpLogRow.op_id, OpLogRow.store_seq)
+                                     .where(OpLogRow.origin == "local", OpLogRow.scope_id == self.sha)).all()
+                assert all(seq is not None for _o, seq in rows), "an operation was never acknowledged"
+                mine |= {o for o, _s in rows}
+            with mirror.lib.gov.sessions() as s:
+                held = s.scalars(select(OpLogRow.op_id).where(OpLogRow.workstation.in_(
+                    [w.lib.gov.workstation for w in self.ws]))).all()
+            assert len(held) == len(set(held)) and set(held) == mine  # each operation in the store exactly once
+            for w in (*self.ws, mirror):
+                verdict = w.lib.gov.verify_audit()
+                assert verdict.ok, f"{w.name}: {verdict.line()}"
+        finally:
+            mirror.close()
+
+    def teardown(self):
+        try:
+            self.converge()
+        finally:
+            for w in self.ws:
+                w.close()
