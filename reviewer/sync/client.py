@@ -48,12 +48,13 @@ def _detail(r: httpx.Response) -> str:
 
 
 class OpsClient:
-    def __init__(self, http: httpx.Client, timeout: float = 60.0):
-        self.http, self.timeout = http, timeout
+    def __init__(self, http: httpx.Client, timeout: float | None = None):
+        self.http = http
+        self._timeout = {"timeout": timeout} if timeout is not None else {}  # else the client's own
 
     def _call(self, what: str, method: str, path: str, **kw) -> httpx.Response:
         try:
-            r = self.http.request(method, API + path, timeout=self.timeout, **kw)
+            r = self.http.request(method, API + path, **self._timeout, **kw)
         except httpx.HTTPError as exc:  # transport errors and a refresh the store could not answer
             raise Offline(f"{what}: cannot reach the store at {self.http.base_url}: {exc or type(exc).__name__}") \
                 from None

@@ -58,10 +58,10 @@ class Cycle:
 class SyncLoop:
     def __init__(self, library, http, *, status: SyncStatus | None = None, poll_s: float = 30.0,
                  push_batch: int = PUSH_BATCH, pull_page: int = PULL_PAGE, backoff_min: float = 1.0,
-                 backoff_max: float = 120.0, listen: bool = True, fault=None):
+                 backoff_max: float = 120.0, listen: bool = True, timeout: float | None = None, fault=None):
         self.library, self.gov = library, library.gov
         self.http = http
-        self.client = OpsClient(http)
+        self.client = OpsClient(http, timeout)
         self.status = status or SyncStatus()
         self.poll_s, self.push_batch, self.pull_page = poll_s, push_batch, pull_page
         self.backoff_min, self.backoff_max = backoff_min, backoff_max
