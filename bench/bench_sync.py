@@ -112,7 +112,7 @@ def main() -> int:
         paths = {c: clips.make(c, clip_dir).path for c in sw.CLIPS}
         world = sw.build(store, paths)
         world.assign("alice", "b")  # B pulls as alice; the incident b holds only this benchmark's operations
-        template = sw.make_template(root / "tpl", paths, [world.user("alice")])
+        template = sw.make_template(root / "tpl", paths, {world.user("alice"): "investigator"})
         sha = world.sha["cfr_noaudio"]  # on incident b
         a = sw.workstation(world, template, root, "alice", "A")
         b = sw.workstation(world, template, root, "alice", "B")

@@ -1,7 +1,7 @@
 """A canonical dump of everything sync carries, for comparing copies (the convergence tests, and a support tool):
 every synced entity's fields by entity id, with local row ids replaced by what is the same everywhere (a
 recording by its SHA-256) and local bookkeeping (times of applying, who applied it here, revision counters)
-left out. Two libraries hold the same state exactly when their dumps are equal.
+left out (the times a row carries from its operation's stamp stay). Two libraries hold the same state exactly when their dumps are equal.
 
 Adding a synced entity type is one line in SYNCED (its model; recording_id is mapped to the SHA-256)."""
 
@@ -13,12 +13,14 @@ import json
 from sqlalchemy import select
 
 from reviewer.library.models import Recording
-from reviewer.library.models_govern import Bookmark, Clip
+from reviewer.library.models_govern import Bookmark, Clip, EvidentialMark, LegalHold
 
 # entity type (as in operations) -> model
 SYNCED = {
     "bookmark": Bookmark,
     "clip": Clip,
+    "evidential_mark": EvidentialMark,
+    "legal_hold": LegalHold,
 }
 LOCAL_COLUMNS = {"revision", "created_at", "updated_at", "updated_by"}
 
@@ -30,12 +32,12 @@ def _row(row, shas: dict[str, str]) -> dict:
         if name in LOCAL_COLUMNS or name == "id":
             continue
         value = getattr(row, name)
-        if name == "deleted_at":
+        if name == "deleted_at":  # stamped when applied here: whether, not when
             out["deleted"] = value is not None
         elif name == "recording_id":
             out["recording"] = shas.get(value, f"?{value}")
-        elif isinstance(value, (dt.datetime, dt.date)):
-            continue  # when it happened here, not what happened
+        elif isinstance(value, dt.datetime):  # other times come from the operation's stamp: the same everywhere
+            out[name] = (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).isoformat()
         else:
             out[name] = value
     return out

@@ -23,8 +23,10 @@ import json
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import delete, func, select
 
 from reviewer.errors import ReviewerError
@@ -41,6 +43,7 @@ CURSOR_KEY = "changes_cursor"
 VISIBLE_KEY = "visible_incidents"
 PUSH_BATCH = 500  # the store's MAX_BATCH
 PULL_PAGE = 500
+GRANT_RENEW_S = 3600.0  # and at every (re)connection
 REJECT = (403, 409, 422)  # the store will never accept this operation as it is
 BISECT = (404, 422)  # which operation of the batch is meant? split the batch to find it
 
@@ -68,6 +71,8 @@ class SyncLoop:
         self.listen = listen
         self.fault = fault  # tests: called with "pushed" / "page" at the points a kill hurts most
         self._held: set[str] = set()
+        self._audit_pushed = -1  # the audit chain's length at the last push (this process)
+        self._grant_at: float | None = None  # when the offline grant was last renewed (again after a failure)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._failures = 0
@@ -85,11 +90,12 @@ class SyncLoop:
             self._check_visible(c)
             self.pull(c)
             self._apply_arrived()
-            self._push_audit()
+            audit_problem = self._anchor()
         finally:
             self._report(syncing=False)
+        problem = audit_problem if not c.rejected and not c.held else self.status.snapshot().last_error
         self.status.update(online=True, last_sync=dt.datetime.now(dt.timezone.utc), retry_in=None,
-                           **({"last_error": None} if not c.rejected and not c.held else {}))
+                           last_error=problem)
         return c
 
     def _report(self, **extra) -> None:
@@ -232,15 +238,28 @@ class SyncLoop:
         for sha in shas:
             apply_parked(self.gov, sha)
 
-    def _push_audit(self) -> None:
+    def _anchor(self) -> str | None:
+        """A linked library renews its offline grant (at each connection, then hourly) and pushes its audit
+        chain when it has grown (sign-in's functions, over this loop's client). Their failure does not hold up
+        operations: it is shown, and retried next cycle."""
         try:
-            from reviewer.sync.link import push_audit
+            from reviewer.sync.link import NotLinked, push_audit, renew_grant
         except ImportError:
-            return  # sign-in (audit anchoring) is not in this build
+            return None  # a build without sign-in
         try:
-            push_audit(self.library)
-        except ReviewerError as exc:
-            self.status.update(last_error=f"audit push: {exc}")
+            now = time.monotonic()
+            if self._grant_at is None or now - self._grant_at > GRANT_RENEW_S:
+                renew_grant(self.library, self.http)
+                self._grant_at = now
+            head = self.gov.audit.count()
+            if head != self._audit_pushed:
+                push_audit(self.library, self.http)
+                self._audit_pushed = head
+        except NotLinked:
+            return None  # a library that was never linked (tests drive the loop with a client of their own)
+        except (ReviewerError, httpx.HTTPError) as exc:
+            return f"audit anchoring: {exc}"
+        return None
 
     # ---- the thread ------------------------------------------------------------------------------------------
     def start(self) -> "SyncLoop":
@@ -287,6 +306,7 @@ class SyncLoop:
                 self._failures, delay = 0, self.poll_s
             except Exception as exc:  # noqa: BLE001  (the loop outlives any one failure, and says why)
                 self._failures += 1
+                self._grant_at = None
                 delay = min(self.backoff_max, self.backoff_min * 2 ** min(self._failures - 1, 16))
                 delay *= random.uniform(0.5, 1.0)
                 if not isinstance(exc, (Offline, StoreAnswered, ReviewerError)):

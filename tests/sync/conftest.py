@@ -33,7 +33,7 @@ def world(sync_store, clip_paths) -> sw.SyncWorld:
 @pytest.fixture(scope="session")
 def template(world, clip_paths, tmp_path_factory) -> Path:
     return sw.make_template(tmp_path_factory.mktemp("sync-template"), clip_paths,
-                            [world.user(p) for p in sw.PEOPLE])
+                            {world.user(p): r for p, r in sw.PEOPLE.items()})
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ reviewer/sync/dump.py SYNCED)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,18 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from sqlalchemy import select
 
 from reviewer.annotate.service import Annotations
+from reviewer.errors import ReviewerError
+from reviewer.library.models_govern import Clip, EvidentialMark
 from reviewer.library.models_ops import OpLogRow
 from reviewer.sync.client import Offline
 from reviewer.sync.dump import canonical_state
 from tests.sync import world as sw
 
-EDITORS = ("alice", "bob", "carol")  # investigator, professional_standards, supervisor
+EDITORS = ("alice", "bob", "carol")  # investigator, professional_standards, supervisor (locally as in the store)
 WS = st.integers(0, len(EDITORS) - 1)
+# which of the entities a copy holds: drawn whatever it holds, so the draws never depend on the store's state
+# (runs share one store, and hypothesis checks that equal choices draw equal data)
+PICK = st.integers(0, 10**6)
 TITLES = st.sampled_from(["door", "Zoë's statement", "مرحبا", "kitchen", "CCTV 12:04", "shout"])
 CATEGORIES = st.sampled_from(["use of force", "allegation", "evidence", "other"])
 FIELDS = st.fixed_dictionaries({}, optional={"title": TITLES, "note": st.sampled_from(["", "seen twice", "ok"]),
@@ -73,23 +79,92 @@ class Convergence(RuleBasedStateMachine):
     def bookmark_create(self, i, pts, title, category):
         Annotations(self.ws[i].lib).add_bookmark(self._rid(i), pts, title, category=category)
 
-    @rule(i=WS, data=st.data(), fields=FIELDS)
-    def bookmark_update(self, i, data, fields):
+    @rule(i=WS, pick=PICK, fields=FIELDS)
+    def bookmark_update(self, i, pick, fields):
         live = self._bookmarks(i, deleted=False)
         if live and fields:
-            Annotations(self.ws[i].lib).edit_bookmark(data.draw(st.sampled_from(live)).id, **fields)
+            Annotations(self.ws[i].lib).edit_bookmark(live[pick % len(live)].id, **fields)
 
-    @rule(i=WS, data=st.data())
-    def bookmark_delete(self, i, data):
+    @rule(i=WS, pick=PICK)
+    def bookmark_delete(self, i, pick):
         live = self._bookmarks(i, deleted=False)
         if live:
-            Annotations(self.ws[i].lib).delete_bookmark(data.draw(st.sampled_from(live)).id)
+            Annotations(self.ws[i].lib).delete_bookmark(live[pick % len(live)].id)
 
-    @rule(i=WS, data=st.data())
-    def bookmark_restore(self, i, data):
+    @rule(i=WS, pick=PICK)
+    def bookmark_restore(self, i, pick):
         gone = self._bookmarks(i, deleted=True)
         if gone:
-            Annotations(self.ws[i].lib).bookmarks.restore(data.draw(st.sampled_from(gone)).id)
+            Annotations(self.ws[i].lib).bookmarks.restore(gone[pick % len(gone)].id)
+
+    def _clips(self, i: int, deleted: bool):
+        with self.ws[i].lib.gov.sessions() as s:
+            return s.scalars(select(Clip.id).where(Clip.recording_id == self._rid(i),
+                                                   Clip.deleted_at.is_(None) if not deleted
+                                                   else Clip.deleted_at.is_not(None)).order_by(Clip.id)).all()
+
+    @rule(i=WS, a=st.integers(0, 20_000), length=st.integers(1, 20_000), name=TITLES,
+          purpose=st.sampled_from(["evidential", "training", "disclosure"]))
+    def clip_create(self, i, a, length, name, purpose):
+        with contextlib.suppress(ReviewerError):  # a name this copy already has: refused here, not elsewhere
+            Annotations(self.ws[i].lib).add_clip(self._rid(i), a, a + length, name, purpose)
+
+    @rule(i=WS, pick=PICK, rename=st.booleans(), name=TITLES, a=st.integers(0, 20_000),
+          length=st.integers(1, 20_000))
+    def clip_update(self, i, pick, rename, name, a, length):
+        live = self._clips(i, deleted=False)
+        if live:
+            fields = {"name": name} if rename else {"in_pts": a, "out_pts": a + length}
+            with contextlib.suppress(ReviewerError):  # a name taken here, an in point past the out point
+                Annotations(self.ws[i].lib).edit_clip(live[pick % len(live)], **fields)
+
+    @rule(i=WS, pick=PICK)
+    def clip_delete(self, i, pick):
+        live = self._clips(i, deleted=False)
+        if live:
+            Annotations(self.ws[i].lib).delete_clip(live[pick % len(live)])
+
+    @rule(i=WS, pick=PICK)
+    def clip_restore(self, i, pick):
+        gone = self._clips(i, deleted=True)
+        if gone:
+            Annotations(self.ws[i].lib).clips.restore(gone[pick % len(gone)])
+
+    def _may(self, i: int, action: str) -> bool:
+        from reviewer.govern.roles import Action
+
+        return self.ws[i].lib.gov.can(Action(action))
+
+    def _live_marks(self, i: int) -> list[str]:
+        with self.ws[i].lib.gov.sessions() as s:
+            return s.scalars(select(EvidentialMark.id).where(EvidentialMark.recording_id == self._rid(i),
+                                                             EvidentialMark.clip_id.is_(None),
+                                                             EvidentialMark.cleared_at.is_(None),
+                                                             EvidentialMark.deleted_at.is_(None))
+                             .order_by(EvidentialMark.id)).all()
+
+    @rule(i=WS, ref=st.sampled_from(["CMP-1", "OP-77"]))
+    def evidential_mark(self, i, ref):
+        if self._may(i, "mark_evidential") and not self._live_marks(i):
+            Annotations(self.ws[i].lib).mark_evidential(self._rid(i), ref, "seen on review")
+
+    @rule(i=WS, pick=PICK)
+    def evidential_clear(self, i, pick):
+        live = self._live_marks(i)
+        if live and self._may(i, "clear_evidential"):
+            Annotations(self.ws[i].lib).clear_evidential(live[pick % len(live)], "entered in error")
+
+    @rule(i=WS, release=st.booleans())
+    def hold(self, i, release):
+        """Set a legal hold, or release the live one (whichever this copy allows now)."""
+        if not self._may(i, "legal_hold"):
+            return
+        ann = Annotations(self.ws[i].lib)
+        live = ann.holds.active_for(self._rid(i))
+        if live is None:
+            ann.set_hold(self._rid(i), "complaint received")
+        elif release:
+            ann.release_hold(self._rid(i), "complaint closed")
 
     # ---- the network ----------------------------------------------------------------------------------------
     @rule(i=WS)
@@ -112,10 +187,11 @@ class Convergence(RuleBasedStateMachine):
         self.ws[i].proxy.passing()
 
     @precondition(lambda self: not all(self.offline))
-    @rule(data=st.data(), point=st.sampled_from(["pushed", "page"]), reopen=st.booleans())
-    def kill(self, data, point, reopen):
+    @rule(pick=PICK, point=st.sampled_from(["pushed", "page"]), reopen=st.booleans())
+    def kill(self, pick, point, reopen):
         """Sync dies at `point`; the workstation restarts (a new loop; with `reopen`, the library reopened)."""
-        i = data.draw(st.sampled_from([n for n, off in enumerate(self.offline) if not off]))
+        online = [n for n, off in enumerate(self.offline) if not off]
+        i = online[pick % len(online)]
 
         def fault(where):
             if where == point:

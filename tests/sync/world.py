@@ -74,8 +74,9 @@ def build(store: services.StoreServer, clip_paths: dict[str, Path]) -> SyncWorld
     return w
 
 
-def make_template(root: Path, clip_paths: dict[str, Path], people: list[str]) -> Path:
-    """A test library with both clips imported, where each of `people` (local user names) may edit."""
+def make_template(root: Path, clip_paths: dict[str, Path], people: dict[str, str]) -> Path:
+    """A test library with both clips imported, where each of `people` (local user name -> role, the role the
+    store gives them) may work."""
     from reviewer.govern.identity import USER_ENV
     from reviewer.govern.roles import Role
     from reviewer.govern.users import Users
@@ -89,8 +90,8 @@ def make_template(root: Path, clip_paths: dict[str, Path], people: list[str]) ->
         with Library(home) as lib:
             report = lib.import_paths([clip_paths[c] for c in CLIPS])
             assert not report.errors, report.errors
-            for name in people:
-                Users(lib.gov).set_role(name, Role.INVESTIGATOR)
+            for name, role in people.items():
+                Users(lib.gov).set_role(name, Role(role))
     finally:
         if old is None:
             os.environ.pop(USER_ENV, None)
