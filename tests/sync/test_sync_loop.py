@@ -189,3 +189,20 @@ def test_operations_for_footage_not_here_wait_and_apply_when_it_arrives(world, s
             assert loop.status.snapshot().parked == 0
     finally:
         lib.close()
+
+
+def test_a_caller_the_store_refuses_altogether_keeps_its_outbox(world, stations):
+    """A 403 that names no operation (a trainer may not sync operations at all) is the caller's, not an
+    operation's: nothing is marked rejected, the changes wait, and the status says why."""
+    from reviewer.sync.client import StoreAnswered
+
+    (t,) = stations("tina")
+    Annotations(t.lib).add_bookmark(rid(t, world.sha["cfr_h264"]), 5, "trainer's note")
+    loop = t.loop()
+    try:
+        loop.sync_once()
+        raise AssertionError("the store accepted a trainer's operations")
+    except StoreAnswered as exc:
+        assert exc.status == 403 and f"{world.user('tina')} (trainer) may not operations" in str(exc)
+    assert count(t.lib, OutboxRow) == 1 and count(t.lib, OpLogRow, OpLogRow.status == "rejected") == 0
+    assert t.lib.gov.audit.events(action="sync.rejected") == []

@@ -18,7 +18,8 @@ from tests.store.world import upload
 
 CLIPS = ("cfr_h264", "cfr_noaudio")
 # who works where: store role, and whether assigned to the first incident ("a"; "b" is nobody's at first)
-PEOPLE = {"alice": "investigator", "bob": "professional_standards", "carol": "supervisor", "dave": "investigator"}
+PEOPLE = {"alice": "investigator", "bob": "professional_standards", "carol": "supervisor", "dave": "investigator",
+          "tina": "trainer"}
 
 
 @dataclass
