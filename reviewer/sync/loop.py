@@ -30,6 +30,7 @@ import httpx
 from sqlalchemy import delete, func, select
 
 from reviewer.errors import ReviewerError
+from reviewer.govern.gated import read_only, ungated
 from reviewer.library.models import Recording
 from reviewer.library.models_ops import OpLogRow, OutboxRow, SyncState
 from reviewer.ops.apply import apply_parked, apply_remote
@@ -42,7 +43,13 @@ log = logging.getLogger(__name__)
 CURSOR_KEY = "changes_cursor"
 VISIBLE_KEY = "visible_incidents"
 PUSH_BATCH = 500  # the store's MAX_BATCH
-PULL_PAGE = 500
+# Not a gate of its own: each operation it applies passes apply_remote's check of its author's role (recorded by
+# the store), and what it writes itself is sync bookkeeping (acknowledgements, the cursor, refusals, audited).
+SYNCING = "sync bookkeeping; each remote operation is checked by apply_remote against its author's role"
+
+# a page is applied in one write transaction, which holds the library's write lock: at a few ms per operation
+# (bench_sync), 100 keep a local edit's wait well under a second; the wire is not the cost (one GET per page)
+PULL_PAGE = 100
 GRANT_RENEW_S = 3600.0  # and at every (re)connection
 REJECT = (403, 409, 422)  # the store will never accept this operation as it is
 BISECT = (404, 422)  # which operation of the batch is meant? split the batch to find it
@@ -80,6 +87,7 @@ class SyncLoop:
         self._listener = None
 
     # ---- one cycle -------------------------------------------------------------------------------------------
+    @ungated(SYNCING)
     def sync_once(self) -> Cycle:
         """Push everything, then pull everything. Raises Offline / StoreAnswered (the loop backs off)."""
         c = Cycle()
@@ -105,6 +113,7 @@ class SyncLoop:
         self.status.update(pending=pending, parked=parked, held=len(self._held), **extra)
 
     # ---- push ------------------------------------------------------------------------------------------------
+    @ungated(SYNCING)
     def push(self, c: Cycle) -> None:
         while True:
             with self.gov.sessions() as s:
@@ -190,6 +199,7 @@ class SyncLoop:
         else:
             row.value = value
 
+    @read_only
     def cursor(self) -> int:
         with self.gov.sessions() as s:
             return int(self._state(s, CURSOR_KEY) or 0)
@@ -205,6 +215,7 @@ class SyncLoop:
                 c.replayed = True
             self._set_state(s, VISIBLE_KEY, json.dumps(sorted(now)))
 
+    @ungated(SYNCING)
     def pull(self, c: Cycle) -> None:
         since = self.cursor()
         while True:
@@ -262,6 +273,7 @@ class SyncLoop:
         return None
 
     # ---- the thread ------------------------------------------------------------------------------------------
+    @ungated(SYNCING)
     def start(self) -> "SyncLoop":
         self._stop.clear()
         self.gov.subscribe(self._on_local)
@@ -274,6 +286,7 @@ class SyncLoop:
         self._thread.start()
         return self
 
+    @ungated(SYNCING)
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._wake.set()
@@ -285,6 +298,7 @@ class SyncLoop:
         self.gov.unsubscribe(self._on_local)
         self.library.unsubscribe(self._on_local)
 
+    @ungated(SYNCING)
     def wake(self, reason: str = "store") -> None:
         """Run a cycle now (the store's events, and callers that know something changed)."""
         self._wake.set()

@@ -39,10 +39,11 @@ from reviewer.library.ingest import Ingestor
 from reviewer.library.library import Library
 from reviewer.redact.model import Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind
 from reviewer.redact.store import MaskStore
+from reviewer.sync.loop import SyncLoop
 from tests.core.test_govern_support import gov_home, ids, lib, template, user_with_role  # noqa: F401
 
 SERVICES = [Library, Ingestor, Annotations, BookmarkStore, ClipStore, EvidentialStore, HoldStore, MaskStore, Retention,
-            Policies, Users]
+            Policies, Users, SyncLoop]
 FUNCTIONS = [service_mod.run_export, frame_mod.export_frame, stills_mod.export_stills, approval_mod.status,
              approval_mod.approve]
 
