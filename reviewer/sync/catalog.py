@@ -1,0 +1,204 @@
+"""The store's listing as library rows: every recording the signed-in user may see becomes a live recording of the
+library, "remote" until its footage is fetched (downloads.py), with the store's probe summary and thumbnail.
+
+Identity: a recording is named by its SHA-256 everywhere. A live local row with that hash (an import made here)
+is the same recording and is only marked as listed; otherwise the row's id is a UUID derived from the hash, so
+every workstation gives a catalogued recording the same id. Incidents keep the store's UUIDs.
+
+One refresh is one gated transaction (VIEW; event "catalog.refresh" naming what was added and what the store no
+longer lists). A recording the store stops listing is only marked "absent": unassigned is not purged, and only
+the store's word that it was purged (purges.py) removes footage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import select
+
+from reviewer.atomic import write_bytes
+from reviewer.errors import ReviewerError
+from reviewer.govern.roles import Action
+from reviewer.library.models import Incident, Recording
+from reviewer.library.models_govern import LibrarySetting
+from reviewer.library.originals import safe_ext
+from reviewer.library.views import thumbnail_path
+from reviewer.progress import NO_TASK, Task
+
+API = "/api/v1"
+NAMESPACE = uuid.UUID("6f1c1d2e-0b8a-5c39-9d1e-b3c5f0a7e2d4")  # fixed: recording ids derived from SHA-256s
+STORE_SETTING = "catalog.store"  # library_settings: the store this library's catalog came from
+SEES_ASSIGNED = {"investigator", "supervisor"}  # the store shows these roles only their assigned incidents
+LISTED = ("assigned", "listed")
+TIMEOUT = httpx.Timeout(30.0)
+
+
+class CatalogError(ReviewerError):
+    """The store's listing could not be read."""
+
+
+@dataclass(frozen=True)
+class StoreRecording:
+    sha256: str
+    incident_id: str
+    incident_ref: str
+    file_name: str
+    camera: str
+    size: int
+    started_at: dt.datetime | None
+    registered_at: dt.datetime
+    probe: dict | None = None  # the store's probe summary (state, frame_count, duration, width, height, codec)
+
+
+@dataclass
+class CatalogReport:
+    store: str
+    role: str
+    listed: int = 0
+    added: list[str] = field(default_factory=list)  # recording ids new to the library
+    absent: list[str] = field(default_factory=list)  # ids the store no longer lists
+    thumbnails: int = 0
+
+
+def recording_id_for(sha256: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, sha256))
+
+
+def _get(client: httpx.Client, path: str) -> httpx.Response:
+    try:
+        r = client.get(API + path, timeout=TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise CatalogError(f"{client.base_url}: cannot reach the store ({type(exc).__name__}: {exc})") from None
+    if r.status_code != 200:
+        raise CatalogError(f"{client.base_url}{API}{path}: the store answered {r.status_code}")
+    return r
+
+
+def _time(v: str | None) -> dt.datetime | None:
+    if not v:
+        return None
+    t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+def list_store(client: httpx.Client, task: Task = NO_TASK) -> tuple[str, list[StoreRecording]]:
+    """(the caller's role, every recording the caller may see), walking the incidents the store shows them."""
+    role = _get(client, "/auth/me").json()["role"]
+    incidents = _get(client, "/incidents").json()
+    out: list[StoreRecording] = []
+    for i, inc in enumerate(incidents):
+        task.check("catalog refresh")
+        task.report(i / max(1, len(incidents)), "reading the store's listing")
+        for r in _get(client, f"/incidents/{inc['id']}/recordings").json():
+            out.append(StoreRecording(r["sha256"], inc["id"], inc["reference"], r["file_name"], r.get("camera", ""),
+                                      int(r["size"]), _time(r.get("started_at")), _time(r["registered_at"])))
+    return role, out
+
+
+def _probe(client: httpx.Client, sha256: str) -> dict | None:
+    try:
+        r = client.get(f"{API}/recordings/{sha256}/probe", timeout=TIMEOUT)
+    except httpx.HTTPError:
+        return None
+    return r.json() if r.status_code == 200 else None
+
+
+def refresh(library, client: httpx.Client, task: Task = NO_TASK, thumbnails: bool = True) -> CatalogReport:
+    """Bring the library's catalog up to the store's listing; fetch the thumbnails it lacks."""
+    role, listing = list_store(client, task)
+    store = str(client.base_url).rstrip("/")
+    report = CatalogReport(store, role, listed=len(listing))
+    state = "assigned" if role in SEES_ASSIGNED else "listed"
+    with library.sessions() as s:
+        described = set(s.scalars(select(Recording.sha256).where(Recording.deleted_at.is_(None),
+                                                                 Recording.frame_count > 0)).all())
+    probes = {r.sha256: _probe(client, r.sha256) for r in listing if r.sha256 not in described}
+    with library.gov.gate(Action.VIEW, "catalog", store, "catalog.refresh", details={"store": store}) as g:
+        s = g.session
+        seen = set()
+        for item in listing:
+            seen.add(item.sha256)
+            rec, new = _upsert(s, item, probes.get(item.sha256), store, library.actor)
+            rec.store_state = state
+            if new:
+                report.added.append(rec.id)
+        for rec in s.scalars(select(Recording).where(Recording.deleted_at.is_(None),
+                                                     Recording.store_state.in_(LISTED))):
+            if rec.sha256 not in seen:
+                rec.store_state = "absent"
+                report.absent.append(rec.id)
+        setting = s.get(LibrarySetting, STORE_SETTING)
+        if setting is None:
+            s.add(LibrarySetting(key=STORE_SETTING, value=store, set_at=dt.datetime.now(dt.timezone.utc),
+                                 set_by=library.actor))
+        g.details.update({"role": role, "listed": len(listing), "added": report.added, "absent": report.absent})
+    if thumbnails:
+        report.thumbnails = fetch_thumbnails(library, client, [r.sha256 for r in listing],
+                                             {sha for sha, p in probes.items() if p and p.get("state") == "ok"}
+                                             | described)
+    if report.added or report.absent:
+        library._events.emit("recordings_changed", {"added": report.added, "absent": report.absent})
+    task.report(1.0, "catalog up to date")
+    return report
+
+
+def _incident(s, item: StoreRecording, actor: str) -> Incident:
+    inc = s.get(Incident, item.incident_id) or s.scalar(select(Incident).where(Incident.reference
+                                                                              == item.incident_ref))
+    if inc is None:
+        inc = Incident(id=item.incident_id, reference=item.incident_ref, updated_by=actor)
+        s.add(inc)
+    return inc
+
+
+def _upsert(s, item: StoreRecording, probe: dict | None, store: str, actor: str) -> tuple[Recording, bool]:
+    rec = s.scalar(select(Recording).where(Recording.sha256 == item.sha256, Recording.deleted_at.is_(None))
+                   .order_by(Recording.imported_at).limit(1))
+    new = False
+    if rec is None:
+        rec = s.get(Recording, recording_id_for(item.sha256))
+        if rec is not None:  # purged here, then restored in the store: the same recording comes back
+            rec.deleted_at = None
+            rec.availability = "remote"
+            rec.touch(actor)
+            new = True
+    if rec is None:
+        rec = Recording(id=recording_id_for(item.sha256), sha256=item.sha256, file_name=item.file_name,
+                        original_ext=safe_ext(item.file_name), imported_from=f"{store}{API}/recordings/{item.sha256}",
+                        imported_at=item.registered_at, size=item.size, container="", codec="", width=0, height=0,
+                        time_base="", frame_count=0, duration=0.0, average_fps=0.0, is_vfr=False, has_audio=False,
+                        media_json="{}", camera_start=item.started_at,
+                        camera_start_source="store" if item.started_at else None, device_id=item.camera or None,
+                        integrity="unverified", availability="remote", updated_by=actor)
+        s.add(rec)
+        new = True
+    if rec.incident_id is None:
+        rec.incident = _incident(s, item, actor)
+    if rec.frame_count == 0 and probe and probe.get("state") == "ok":
+        rec.frame_count, rec.duration = int(probe.get("frame_count") or 0), float(probe.get("duration") or 0.0)
+        rec.width, rec.height = int(probe.get("width") or 0), int(probe.get("height") or 0)
+        rec.codec = probe.get("codec") or ""
+        rec.average_fps = rec.frame_count / rec.duration if rec.duration else 0.0
+    s.flush()
+    return rec, new
+
+
+def fetch_thumbnails(library, client: httpx.Client, shas: list[str], probed: set[str]) -> int:
+    """The store's thumbnail of each listed recording that has none here yet (a frame of footage: the store
+    audits each one it serves). Returns how many were fetched."""
+    got = 0
+    for sha in shas:
+        target = thumbnail_path(library.paths, sha)
+        if target.exists() or sha not in probed:
+            continue
+        try:
+            r = client.get(f"{API}/recordings/{sha}/thumbnail", timeout=TIMEOUT)
+        except httpx.HTTPError:
+            continue
+        if r.status_code == 200 and r.content.startswith(b"\x89PNG"):
+            write_bytes(target, r.content)
+            got += 1
+    return got

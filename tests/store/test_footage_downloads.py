@@ -1,0 +1,167 @@
+"""Footage on demand against a real store process: the catalog lists what the user may see (with thumbnails),
+opening a remote recording downloads and verifies it into the read-only originals store, a damaged partial is
+refused and removed, and a download killed with -9 resumes re-fetching at most one chunk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reviewer.library import Library
+from reviewer.sync import catalog
+from reviewer.sync.downloads import downloads_dir, ensure_local
+from reviewer.sync.fetch import CHUNK, DownloadError, fetch, partial_path
+from tests.fixtures import framecode
+from tests.store import footage_world
+from tests.store.faultproxy import FaultProxy
+
+
+@pytest.fixture(scope="module")
+def fs(tmp_path_factory, clip_dir):
+    from tests.fixtures import clips
+
+    with footage_world.start(tmp_path_factory.mktemp("footage") / "srv") as w:
+        w.user("inv-a", "investigator")
+        w.user("inv-b", "investigator")
+        clip = clips.make("cfr_h264", clip_dir)
+        w.clip = clip
+        w.sha = w.add_recording(clip.path.read_bytes(), "FD-1", "cam7.mp4")
+        w.incident("FD-1", assign=("inv-a",))
+        w.other = w.add_recording(os.urandom(3000), "FD-2", "other.mp4", probed=False)  # inv-a is not assigned
+        w.big = os.urandom(12 * CHUNK + 777)
+        w.big_sha = w.add_recording(w.big, "FD-1", "big.bin", probed=False)
+        yield w
+
+
+def _events(lib: Library, since: int = 0) -> list[tuple[str, str]]:
+    return [(e.action, e.outcome) for e in lib.gov.audit.events() if e.seq > since]
+
+
+def test_catalog_lists_what_the_user_may_see_and_opening_downloads_it(fs, home):
+    with fs.client("inv-a") as client, Library(home) as lib:
+        report = catalog.refresh(lib, client)
+        shas = {v.sha256: v for v in lib.recordings()}
+        assert set(shas) == {fs.sha, fs.big_sha}  # not the unassigned incident's recording
+        view = shas[fs.sha]
+        assert view.availability == "remote" and view.store_state == "assigned"
+        assert view.id == catalog.recording_id_for(fs.sha) and view.incident_ref == "FD-1"
+        assert view.frame_count == fs.clip.frames  # the store's probe summary
+        assert view.thumbnail_path is not None and view.thumbnail_path.read_bytes().startswith(b"\x89PNG")
+        assert report.added and ("catalog.refresh", "ok") in _events(lib)
+        assert not view.original_path.exists()
+
+        lib.attach_footage(lambda rid, task: ensure_local(lib, client, rid, task))
+        before = lib.gov.audit.count()
+        opened = lib.open_recording(view.id, reason="complaint CR-9")
+        assert _events(lib, before) == [("recording.download", "ok"), ("recording.open", "ok")]
+        assert opened.view.availability == "local" and opened.view.integrity == "ok"
+        path = opened.path
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == fs.sha
+        assert stat.S_IMODE(path.stat().st_mode) == 0o400 and path.parent.parent == lib.paths.originals
+        reader = opened.reader()
+        try:
+            assert framecode.read(reader.frame(17).rgb(), fs.clip.width) == fs.clip.first_code + 17
+        finally:
+            reader.close()
+        assert not list(downloads_dir(lib).glob("*.part"))
+        # a second refresh adds nothing and keeps the downloaded copy local
+        again = catalog.refresh(lib, client)
+        assert again.added == [] and lib.get(view.id).availability == "local"
+
+
+def test_without_a_store_a_remote_recording_says_how_to_get_it(fs, home):
+    with fs.client("inv-a") as client, Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+    with Library(home) as lib:
+        rid = catalog.recording_id_for(fs.sha)
+        with pytest.raises(Exception) as exc:
+            lib.open_recording(rid, reason="check")
+        assert str(exc.value) == (f"recording {rid[:8]} (cam7.mp4): its footage is in the central store only; "
+                                  "connect to the store (reviewer sync login) to download it")
+
+
+def test_a_damaged_partial_is_refused_and_removed(fs, home):
+    data = fs.clip.path.read_bytes()
+    with fs.client("inv-a") as client, Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+        rid = catalog.recording_id_for(fs.sha)
+        part = partial_path(downloads_dir(lib), fs.sha)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        damaged = bytearray(data[:len(data) // 2])
+        damaged[1000] ^= 0xFF  # a bit flipped on disk while the download was paused
+        part.write_bytes(bytes(damaged))
+        before = lib.gov.audit.count()
+        with pytest.raises(DownloadError) as exc:
+            ensure_local(lib, client, rid)
+        got = hashlib.sha256(bytes(damaged) + data[len(damaged):]).hexdigest()
+        assert str(exc.value) == (f"{part}: downloaded content has SHA-256 {got}, expected {fs.sha}; "
+                                  "refused and removed (download again)")
+        assert not part.exists()
+        assert lib.get(rid).availability == "remote" and not lib.store.find(fs.sha)
+        assert _events(lib, before) == [("recording.download", "failed")]
+        # the next attempt starts from nothing and succeeds
+        view = ensure_local(lib, client, rid)
+        assert view.availability == "local" and lib.store.find(fs.sha).read_bytes() == data
+
+
+def test_a_recording_not_visible_is_refused_with_the_stores_answer(fs, tmp_path):
+    with fs.client("inv-b") as client:
+        with pytest.raises(DownloadError) as exc:
+            fetch(client, fs.sha, tmp_path)
+    assert str(exc.value).startswith(f"recording {fs.sha}: not in the central store, or not visible to you")
+    assert not list(tmp_path.iterdir())
+
+
+KILLED_FETCH = """
+import sys
+from pathlib import Path
+import httpx
+from reviewer.store.client_auth import StoreAuth, Tokens
+from reviewer.sync.fetch import fetch
+url, server, token, sha, folder = sys.argv[1:6]
+tokens = Tokens(token, __import__("datetime").datetime(2999, 1, 1, tzinfo=__import__("datetime").timezone.utc),
+                "", "inv-a", "investigator")
+with httpx.Client(base_url=url, auth=StoreAuth(server, tokens)) as c:
+    fetch(c, sha, Path(folder))
+"""
+
+
+def test_a_download_killed_mid_way_resumes_refetching_at_most_one_chunk(fs, tmp_path):
+    """kill -9 of the downloading process, then a new process finishes: the bytes the store sent in all (counted
+    by a proxy between them) exceed the recording's size by at most one chunk (plus the HTTP headers)."""
+    folder = tmp_path / "downloads"
+    part = partial_path(folder, fs.big_sha)
+    token = fs.users["inv-a"][1].access_token
+    with FaultProxy(int(fs.server.url.rsplit(":", 1)[1])) as proxy:
+        proxy.set_delay(0.002)  # slow enough to be caught mid-way, as a slow link would be
+        repo = Path(__file__).resolve().parents[2]
+        env = {**os.environ, "PYTHONPATH": str(repo)}
+        proc = subprocess.Popen([sys.executable, "-c", KILLED_FETCH, proxy.url, fs.server.url, token, fs.big_sha,
+                                 str(folder)], env=env)
+        deadline = time.monotonic() + 120
+        while not (part.exists() and part.stat().st_size >= 5 * CHUNK):
+            assert proc.poll() is None, "the download ended before it could be killed"
+            assert time.monotonic() < deadline, "the download made no progress"
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        held = part.stat().st_size
+        assert 5 * CHUNK <= held < len(fs.big)
+        first = proxy.down_bytes
+        proxy.passing()
+        with fs.client("inv-a", url=proxy.url) as client:
+            got = fetch(client, fs.big_sha, folder)
+        second = proxy.down_bytes - first
+    assert got.resumed_from == held and got.received == len(fs.big) - held
+    assert part.read_bytes() == fs.big
+    headers = 4096  # two responses' status lines and headers
+    refetched = first + second - len(fs.big) - headers
+    assert refetched <= CHUNK, f"re-fetched {refetched} bytes (first run {first}, second {second}, held {held})"
