@@ -165,3 +165,70 @@ def test_a_download_killed_mid_way_resumes_refetching_at_most_one_chunk(fs, tmp_
     headers = 4096  # two responses' status lines and headers
     refetched = first + second - len(fs.big) - headers
     assert refetched <= CHUNK, f"re-fetched {refetched} bytes (first run {first}, second {second}, held {held})"
+
+
+def _slow_client(fs, proxy):
+    proxy.set_delay(0.05)  # about 1.3 MB/s in 64 KB reads: a download lasts long enough to pause and cancel
+    return fs.client("inv-a", url=proxy.url)
+
+
+def test_the_queue_pauses_resumes_and_reports_progress_with_an_eta(fs, home):
+    from reviewer.sync.download_manager import DownloadManager
+
+    seen: list[dict] = []
+    with FaultProxy(int(fs.server.url.rsplit(":", 1)[1])) as proxy, _slow_client(fs, proxy) as client, \
+            Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+        rid = catalog.recording_id_for(fs.sha)
+        manager = DownloadManager(lib, client, parallel=1)
+        manager.subscribe(lambda name, ev: seen.append(ev))
+        try:
+            manager.enqueue(rid)
+            deadline = time.monotonic() + 60
+            while not any(e["state"] == "running" and e["done"] > 0 and e["eta_s"] for e in seen):
+                assert time.monotonic() < deadline, seen[-3:]
+                time.sleep(0.01)
+            manager.pause(rid)
+            paused = manager.wait(rid)
+            part = partial_path(downloads_dir(lib), fs.sha)
+            assert paused.state == "paused" and 0 < part.stat().st_size < fs.clip.path.stat().st_size
+            assert lib.get(rid).availability == "remote"
+            held = part.stat().st_size
+            proxy.passing()
+            manager.resume(rid)
+            done = manager.wait(rid)
+            assert done.state == "done" and done.done == done.total == fs.clip.path.stat().st_size
+            assert lib.get(rid).availability == "local" and not part.exists()
+        finally:
+            manager.close()
+        states = [e["state"] for e in seen]
+        assert states[0] == "queued" and "paused" in states and states[-1] == "done"
+        running = [e for e in seen if e["state"] == "running" and e["rate"] > 0]
+        assert running and all(e["eta_s"] is not None and e["total"] == fs.clip.path.stat().st_size
+                               for e in running)
+        # the resumed run started from the partial: its first progress report is at the bytes held
+        after_pause = [e for e in seen[states.index("paused") + 1:] if e["state"] == "running" and e["done"]]
+        assert after_pause[0]["done"] >= held
+
+
+def test_the_queue_cancels_and_removes_the_partial(fs, home):
+    from reviewer.sync.download_manager import DownloadManager
+
+    with FaultProxy(int(fs.server.url.rsplit(":", 1)[1])) as proxy, _slow_client(fs, proxy) as client, \
+            Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+        rid = catalog.recording_id_for(fs.sha)
+        part = partial_path(downloads_dir(lib), fs.sha)
+        manager = DownloadManager(lib, client, parallel=1)
+        try:
+            manager.enqueue(rid)
+            deadline = time.monotonic() + 60
+            while not (part.exists() and part.stat().st_size > 0):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            manager.cancel(rid)
+            assert manager.wait(rid).state == "cancelled"
+        finally:
+            manager.close()
+        assert not part.exists() and lib.get(rid).availability == "remote"
+        assert lib.store.find(fs.sha) is None
