@@ -8,13 +8,15 @@ import uuid
 
 from sqlalchemy import select
 
-from reviewer.annotate.records import changes, live_recording, pts_value, resolve, text
+from reviewer.annotate.bookmark_ops import FIELDS, clean
+from reviewer.annotate.records import changes, live_recording, resolve, text
 from reviewer.annotate.views import BookmarkView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
 from reviewer.library.models import utcnow
+from reviewer.ops.apply import MISSING, submit
 from reviewer.library.models_govern import Bookmark, BookmarkCategory
 from reviewer.safe_text import csv_text
 
@@ -70,75 +72,64 @@ class BookmarkStore:
             raise ReviewerError(f"unknown bookmark category {name!r}: choose one of {', '.join(sorted(live))}")
         return name
 
-    # ---- writing --------------------------------------------------------------------------------------------
+    # ---- writing (each one operation through reviewer.ops.apply.submit) --------------------------------------
+    def _submit(self, kind: str, bookmark_id: str, payload: dict, via: str | None, expect=MISSING,
+                recording_id: str | None = None) -> BookmarkView:
+        gov = self.gov
+        with gov.write() as s:
+            if recording_id is None:
+                b = resolve(s, Bookmark, bookmark_id, "bookmark", include_deleted=True)
+                bookmark_id, recording_id = b.id, b.recording_id
+            gov.require(Action.BOOKMARK, "bookmark", bookmark_id, {"recording_id": recording_id}, s=s)
+            sha = live_recording(s, recording_id).sha256
+            ch = submit(gov, kind, sha, "bookmark", bookmark_id, payload, expect=expect,
+                        audit={"via": via} if via else None)
+            return view_of(ch.result)
+
     @gated(Action.BOOKMARK)
     def create(self, bookmark_id: str, recording_id: str, pts: int, title: str, note: str = "",
                category: str = "other") -> BookmarkView:
-        gov = self.gov
-        with gov.write() as s:
-            gov.require(Action.BOOKMARK, "bookmark", bookmark_id, {"recording_id": recording_id}, s=s)
-            live_recording(s, recording_id)
-            b = Bookmark(id=bookmark_id, recording_id=recording_id, pts=pts_value(pts), title=text(title, "title", 300),
-                         note=text(note, "note", 10_000, required=False, one_line=False),
-                         category=self._category(s, category), author=gov.username, updated_by=gov.actor)
-            s.add(b)
-            s.flush()
-            gov.record(s, "bookmark", b.id, "bookmark.create", details={
-                "recording_id": recording_id, "pts": b.pts, "title": b.title, "note": b.note, "category": b.category})
-            gov.notify("bookmarks_changed", {"recording_id": recording_id, "id": b.id})
-            return view_of(b)
+        with self.gov.write() as s:
+            self.gov.require(Action.BOOKMARK, "bookmark", bookmark_id, {"recording_id": recording_id}, s=s)
+            fields = clean({"pts": pts, "title": title, "note": note, "category": category},
+                           lambda c: self._category(s, c))
+            return self._submit("bookmark.create", bookmark_id, fields, None, recording_id=recording_id)
 
     @gated(Action.BOOKMARK)
-    def update(self, bookmark_id: str, via: str | None = None, **fields) -> tuple[dict, BookmarkView]:
+    def update(self, bookmark_id: str, via: str | None = None, expect=MISSING,
+               **fields) -> tuple[dict, BookmarkView]:
         """Change some of pts/title/note/category. Returns (the previous values of those fields, new view)."""
-        unknown = set(fields) - {"pts", "title", "note", "category"}
+        unknown = set(fields) - set(FIELDS)
         if unknown:
             raise ReviewerError(f"bookmarks have no field(s) {', '.join(sorted(unknown))}")
         gov = self.gov
         with gov.write() as s:
             b = resolve(s, Bookmark, bookmark_id, "bookmark")
             gov.require(Action.BOOKMARK, "bookmark", b.id, s=s)
-            clean = {}
-            if "pts" in fields:
-                clean["pts"] = pts_value(fields["pts"])
-            if "title" in fields:
-                clean["title"] = text(fields["title"], "title", 300)
-            if "note" in fields:
-                clean["note"] = text(fields["note"], "note", 10_000, required=False, one_line=False)
-            if "category" in fields:
-                clean["category"] = self._category(s, fields["category"])
-            diff = changes(b, clean)
-            old = {k: getattr(b, k) for k in clean}
-            if diff:
-                for k, v in clean.items():
-                    setattr(b, k, v)
-                b.touch(gov.actor)
-                gov.record(s, "bookmark", b.id, "bookmark.update", details=_via({"changes": diff}, via))
-                gov.notify("bookmarks_changed", {"recording_id": b.recording_id, "id": b.id})
-            return old, view_of(b)
+            clean_fields = clean(fields, lambda c: self._category(s, c))
+            diff = changes(b, clean_fields)
+            old = {k: getattr(b, k) for k in clean_fields}
+            if not diff:
+                return old, view_of(b)
+            return old, self._submit("bookmark.update", b.id, {"fields": {k: v for k, (_o, v) in diff.items()}},
+                                     via, expect)
 
     @gated(Action.BOOKMARK)
-    def delete(self, bookmark_id: str, via: str | None = None) -> BookmarkView:
-        return self._set_deleted(bookmark_id, True, via)
+    def delete(self, bookmark_id: str, via: str | None = None, expect=MISSING) -> BookmarkView:
+        return self._set_deleted(bookmark_id, True, via, expect)
 
     @gated(Action.BOOKMARK)
-    def restore(self, bookmark_id: str, via: str | None = None) -> BookmarkView:
-        return self._set_deleted(bookmark_id, False, via)
+    def restore(self, bookmark_id: str, via: str | None = None, expect=MISSING) -> BookmarkView:
+        return self._set_deleted(bookmark_id, False, via, expect)
 
-    def _set_deleted(self, bookmark_id: str, deleted: bool, via: str | None) -> BookmarkView:
+    def _set_deleted(self, bookmark_id: str, deleted: bool, via: str | None, expect=MISSING) -> BookmarkView:
         gov = self.gov
         with gov.write() as s:
             b = resolve(s, Bookmark, bookmark_id, "bookmark", include_deleted=True)
             gov.require(Action.BOOKMARK, "bookmark", b.id, s=s)
             if (b.deleted_at is not None) == deleted:
                 raise NotFound(f"bookmark {b.id} is {'already deleted' if deleted else 'not deleted'}")
-            live_recording(s, b.recording_id)
-            b.deleted_at = utcnow() if deleted else None
-            b.touch(gov.actor)
-            gov.record(s, "bookmark", b.id, "bookmark.delete" if deleted else "bookmark.restore",
-                       details=_via({"recording_id": b.recording_id, "title": b.title, "pts": b.pts}, via))
-            gov.notify("bookmarks_changed", {"recording_id": b.recording_id, "id": b.id})
-            return view_of(b)
+            return self._submit("bookmark.delete" if deleted else "bookmark.restore", b.id, {}, via, expect)
 
     # ---- categories (supervisor) ----------------------------------------------------------------------------
     @gated(Action.CONFIGURE)
@@ -175,10 +166,6 @@ class BookmarkStore:
             row.touch(gov.actor)
             gov.record(s, "bookmark_category", row.id, "bookmark_category.remove", details={"name": row.name})
             gov.notify("bookmark_categories_changed", {})
-
-
-def _via(details: dict, via: str | None) -> dict:
-    return {**details, "via": via} if via else details
 
 
 # ---- export ---------------------------------------------------------------------------------------------------

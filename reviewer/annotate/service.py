@@ -21,6 +21,7 @@ from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, 
 from reviewer.govern.gated import gated, ungated
 from reviewer.govern.holds import HoldStore
 from reviewer.govern.roles import Action
+from reviewer.ops.apply import MISSING, head_of
 
 T = TypeVar("T")
 UNDO_CLEAR_REASON = "undo of marking evidential"
@@ -36,6 +37,8 @@ class Annotations:
         self.clips = ClipStore(self.gov)
         self.evidential = EvidentialStore(self.gov)
         self.holds = HoldStore(self.gov)
+        # entity -> its head after the undo stack's last change to it (shared by every Annotations of the library)
+        self._heads: dict[tuple[str, str], object] = self.gov.undo_heads
 
     @ungated("subscribing to change events")
     def subscribe(self, callback) -> None:
@@ -47,22 +50,38 @@ class Annotations:
     def unsubscribe(self, callback) -> None:
         self.gov.unsubscribe(callback)
 
-    def _push(self, name: str, first: Callable[[], T], redo: Callable[[], object], undo: Callable[[], object],
-              merge_key: object | None = None) -> T:
-        """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again)."""
+    def _push(self, name: str, first: Callable[[], T], redo: Callable[..., object], undo: Callable[..., object],
+              merge_key: object | None = None, entity: tuple[str, str] | None = None) -> T:
+        """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again).
+        With `entity` (type, id), undo and redo are inverse operations that expect the entity as this stack last
+        left it (`expect=` its head): a change that arrived from elsewhere in between makes them refuse
+        (StaleRevision) instead of silently overwriting it."""
         state: dict = {"done": False}
+
+        def mark() -> None:
+            if entity is not None:
+                self._heads[entity] = head_of(self.gov, *entity)
+
+        def guarded(fn):
+            return (lambda: fn(expect=self._heads.get(entity, MISSING))) if entity is not None else fn
 
         def do() -> None:
             if state["done"]:
-                redo()
+                guarded(redo)()
             else:
                 state["result"] = first()
                 state["done"] = True
+            mark()
 
-        self.undo.push(Command(name, do, lambda: undo(), merge_key))
+        def back() -> None:
+            guarded(undo)()
+            mark()
+
+        self.undo.push(Command(name, do, back, merge_key))
         return state["result"]
 
-    def _push_edit(self, name: str, update, object_id: str, fields: dict, merge_key: object | None):
+    def _push_edit(self, name: str, update, object_id: str, fields: dict, merge_key: object | None,
+                   entity_type: str | None = None):
         """An edit whose undo writes back the values the first run replaced."""
         before: dict = {}
 
@@ -71,8 +90,9 @@ class Annotations:
             before.update(old)
             return view
 
-        return self._push(name, first, lambda: update(object_id, via="redo", **fields),
-                          lambda: update(object_id, via="undo", **before), merge_key)
+        return self._push(name, first, lambda **kw: update(object_id, via="redo", **kw, **fields),
+                          lambda **kw: update(object_id, via="undo", **kw, **before), merge_key,
+                          (entity_type, object_id) if entity_type else None)
 
     # ---- bookmarks ------------------------------------------------------------------------------------------
     @gated(Action.BOOKMARK)
@@ -81,20 +101,21 @@ class Annotations:
         bid = str(uuid.uuid4())
         return self._push(f"add bookmark {title!r}",
                           lambda: self.bookmarks.create(bid, recording_id, pts, title, note, category),
-                          lambda: self.bookmarks.restore(bid, via="redo"),
-                          lambda: self.bookmarks.delete(bid, via="undo"))
+                          lambda **kw: self.bookmarks.restore(bid, via="redo", **kw),
+                          lambda **kw: self.bookmarks.delete(bid, via="undo", **kw), entity=("bookmark", bid))
 
     @gated(Action.BOOKMARK)
     def edit_bookmark(self, bookmark_id: str, merge_key: object | None = None, **fields) -> BookmarkView:
         """Fields: pts, title, note, category."""
         return self._push_edit("edit bookmark", self.bookmarks.update, self.bookmarks.get(bookmark_id).id, fields,
-                               merge_key)
+                               merge_key, "bookmark")
 
     @gated(Action.BOOKMARK)
     def delete_bookmark(self, bookmark_id: str) -> None:
         bid = self.bookmarks.get(bookmark_id).id
         self._push("delete bookmark", lambda: self.bookmarks.delete(bid),
-                   lambda: self.bookmarks.delete(bid, via="redo"), lambda: self.bookmarks.restore(bid, via="undo"))
+                   lambda **kw: self.bookmarks.delete(bid, via="redo", **kw),
+                   lambda **kw: self.bookmarks.restore(bid, via="undo", **kw), entity=("bookmark", bid))
 
     # ---- clips ----------------------------------------------------------------------------------------------
     @gated(Action.CLIP)

@@ -83,6 +83,7 @@ class Governance:
         # Sync registers a sink that pushes each checkpoint to the central store.
         self.checkpoint_sinks: list[CheckpointSink] = []
         self.undo = UndoStack()
+        self.undo_heads: dict = {}  # (entity type, id) -> op_id after the undo stack's last change (ops.apply)
         self._lock = write_lock
         self._events = Publisher()
         self._local = threading.local()

@@ -150,3 +150,4 @@ class Recording(Tracked, Base):
 # for the Alembic head-equals-models check and for anyone who imports the models.
 from reviewer.library import models_redact  # noqa: E402,F401
 from reviewer.library import models_govern  # noqa: E402,F401
+from reviewer.library import models_ops  # noqa: E402,F401

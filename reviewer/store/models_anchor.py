@@ -50,6 +50,8 @@ class OperationRow(StoreBase):
     envelope: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON of the envelope as sent
     digest: Mapped[str] = mapped_column(String(64), nullable=False)  # SHA-256 of `envelope`: resend vs. reuse
     submitted_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    # the role it was accepted under: workstations re-check the kind against it when they apply it (ADR 0015)
+    submitted_role: Mapped[str] = mapped_column(String(40), nullable=False, server_default="")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_operations_incident_id_seq", "incident_id", "seq"),)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from reviewer.ops import kinds
 from reviewer.store import access, audit
 from reviewer.store.access import Caller
 from reviewer.store.errors import Refused
@@ -94,6 +95,7 @@ class OperationsOut(BaseModel):
 class StoredOperation(Operation):
     seq: int
     submitted_by: str
+    submitted_role: str  # the role the store accepted it under
     received_at: str
 
 
@@ -123,6 +125,12 @@ def push(s: Session, caller: Caller, ops: list[Operation]) -> list[Ack]:
             audit.record(s, caller.actor, "operations_push", "operation", str(op.op_id), outcome="refused",
                          details={"role": caller.role, "why": "actor", "actor": op.actor})
             raise Refused(403, f"operation {op.op_id}: actor {op.actor!r} is not the signed-in user {caller.name!r}")
+    for op in ops:
+        if not kinds.role_may(caller.role, op.kind):
+            audit.record(s, caller.actor, "operations_push", "operation", str(op.op_id), outcome="refused",
+                         details={"role": caller.role, "why": "kind", "kind": op.kind})
+            raise Refused(403, f"operation {op.op_id}: a {caller.role} may not perform {op.kind!r} "
+                               "(or this store does not know that kind)")
     incidents = [_incident_of(s, caller, op.scope) for op in ops]
     ids = [str(op.op_id) for op in ops]
     held = {r.op_id: r for r in s.scalars(select(OperationRow).where(OperationRow.op_id.in_(ids)))}
@@ -142,7 +150,7 @@ def push(s: Session, caller: Caller, ops: list[Operation]) -> list[Ack]:
             continue
         seq += 1
         row = OperationRow(seq=seq, op_id=key, incident_id=incident, envelope=body, digest=digest,
-                           submitted_by=caller.name)
+                           submitted_by=caller.name, submitted_role=caller.role)
         rows.append(row)
         batch[key] = row
         acks.append(Ack(op_id=op.op_id, seq=seq, status="applied"))
@@ -163,5 +171,5 @@ def changes(s: Session, caller: Caller, since: int, limit: int) -> ChangesOut:
     more = len(rows) > limit
     rows = rows[:limit]
     out = [StoredOperation(**json.loads(r.envelope), seq=r.seq, submitted_by=r.submitted_by,
-                           received_at=r.received_at.isoformat()) for r in rows]
+                           submitted_role=r.submitted_role, received_at=r.received_at.isoformat()) for r in rows]
     return ChangesOut(operations=out, cursor=rows[-1].seq if rows else since, more=more)

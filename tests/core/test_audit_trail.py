@@ -7,6 +7,7 @@ import json
 import sqlite3
 
 import pytest
+from sqlalchemy import select
 
 from reviewer.annotate.service import Annotations
 from reviewer.errors import IntegrityError, ReviewerError
@@ -41,8 +42,15 @@ def test_events_carry_every_field_and_the_chain_links(lib, ids):
     assert opened.action == "recording.open" and opened.justification == "complaint investigation: CMP-12"
     assert (created.action, created.object_type, created.object_id, created.outcome) == (
         "bookmark.create", "bookmark", b.id, "ok")
+    # the change is one operation (ADR 0015): its event names the op that sync pushes
+    op_id = created.details.pop("op")
     assert created.details == {"recording_id": rid, "pts": 1024, "title": "push", "note": "at the door",
                                "category": "use of force"}
+    with lib.sessions() as s:
+        from reviewer.library.models_ops import OpLogRow, OutboxRow
+        logged = s.scalar(select(OpLogRow).where(OpLogRow.op_id == op_id))
+        assert (logged.kind, logged.entity_id, logged.origin) == ("bookmark.create", b.id, "local")
+        assert s.get(OutboxRow, op_id) is not None
     assert (created.user, created.role, created.workstation) == (SUPERVISOR, "supervisor", lib.gov.workstation)
     assert created.at.tzinfo is not None and created.prev_hash == opened.hash
     assert [e.seq for e in events] == list(range(1, len(events) + 1))

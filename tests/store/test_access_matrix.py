@@ -34,7 +34,7 @@ def world(store) -> World:
 def an_operation(w: World, incident_id: str):
     """A fresh operation on the incident, in the name of whoever sends it (the store refuses another actor)."""
     return lambda who: {"operations": [{
-        "op_id": str(uuid.uuid4()), "kind": "bookmark.add", "hlc": {"wall_ms": 1, "counter": 0},
+        "op_id": str(uuid.uuid4()), "kind": "bookmark.create", "hlc": {"wall_ms": 1, "counter": 0},
         "actor": w.names.get(who, "nobody"), "workstation": "ws-matrix", "scope": {"type": "incident",
                                                                                    "id": incident_id},
         "entity": {"type": "bookmark", "id": "b1"}, "payload": {}}]}

@@ -97,7 +97,7 @@ def workstation(store, n, incident, headers, actor, stop, tally, acked, chains):
     held, cursor, k = 0, 0, 0
     with httpx.Client(base_url=store.url, headers=headers, timeout=60) as c:
         while not stop.is_set():
-            ops = [{"op_id": str(uuid.uuid4()), "kind": "bookmark.add",
+            ops = [{"op_id": str(uuid.uuid4()), "kind": "bookmark.create",
                     "hlc": {"wall_ms": 1_764_320_000_000 + k + i, "counter": n}, "actor": actor,
                     "workstation": ws, "scope": {"type": "incident", "id": incident},
                     "entity": {"type": "bookmark", "id": str(uuid.uuid4())}, "revision_seen": None,

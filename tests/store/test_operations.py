@@ -19,7 +19,7 @@ def world(store):
 
 
 def op(world, who, scope_type, scope_id, n=0, **over):
-    body = {"op_id": str(uuid.uuid4()), "kind": "bookmark.add", "hlc": {"wall_ms": 1_764_320_000_000 + n,
+    body = {"op_id": str(uuid.uuid4()), "kind": "bookmark.create", "hlc": {"wall_ms": 1_764_320_000_000 + n,
                                                                          "counter": 0},
             "actor": world.names[who], "workstation": f"ws-{who}", "scope": {"type": scope_type, "id": scope_id},
             "entity": {"type": "bookmark", "id": str(uuid.uuid4())}, "revision_seen": None,
@@ -215,3 +215,20 @@ def test_a_lost_acknowledgement_is_resent_through_a_faulty_network_without_dupli
     assert {a["op_id"]: (a["seq"], a["status"]) for a in r.json()["results"]} == \
         {k: (v, "already_applied") for k, v in stored.items()}
     assert len(stored) == len(ops)  # the batch was stored whole
+
+
+def test_a_kind_the_role_may_not_perform_is_refused_and_changes_are_stamped_with_the_role(world):
+    """The store referees kinds by the caller's role (reviewer.ops.kinds, the table the workstations apply
+    with), and hands each operation out with the role it was accepted under, which workstations re-check."""
+    inc = world.incident["mine"]
+    unknown = op(world, "investigator", "incident", inc, 1, kind="bogus.kind")
+    r = push(world, "investigator", [unknown])
+    assert r.status_code == 403 and "bogus.kind" in r.json()["detail"]
+    events = store_audit(world, unknown["op_id"])
+    assert [(e.action, e.outcome) for e in events] == [("operations_push", "refused")]
+    good = op(world, "investigator", "incident", inc, 2)
+    assert push(world, "investigator", [good]).status_code == 200
+    got, _, _ = pull_all(world, "investigator", 0)
+    mine = [o for o in got if o["op_id"] == good["op_id"]]
+    assert [o["submitted_role"] for o in mine] == ["investigator"]
+    assert not any(o["op_id"] == unknown["op_id"] for o in got)

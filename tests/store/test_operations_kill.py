@@ -20,7 +20,7 @@ def database_url(request):
 
 
 def batch(actor: str, incident: str, n: int) -> list[dict]:
-    return [{"op_id": str(uuid.uuid4()), "kind": "bookmark.add", "hlc": {"wall_ms": 1_764_320_000_000 + i,
+    return [{"op_id": str(uuid.uuid4()), "kind": "bookmark.create", "hlc": {"wall_ms": 1_764_320_000_000 + i,
                                                                          "counter": 0},
              "actor": actor, "workstation": "ws-kill", "scope": {"type": "incident", "id": incident},
              "entity": {"type": "bookmark", "id": str(uuid.uuid4())}, "payload": {"i": i}} for i in range(n)]
