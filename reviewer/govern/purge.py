@@ -26,7 +26,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from reviewer.errors import NotFound, ReviewerError
-from reviewer.govern.gated import gated, read_only
+from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.retention import DUE, Policies, RetentionStatus, statuses
 from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
@@ -180,6 +180,7 @@ class Retention:
         self.library._events.emit("recordings_changed", {"id": recording_id})
         return None
 
+    @ungated("removes the files of a purge already committed and audited (a local or a central store purge)")
     def remove_files(self, purge_id: str) -> None:
         """Remove a committed purge's files (also used by purges the central store ordered)."""
         self._remove_files(purge_id)

@@ -16,11 +16,12 @@ import os
 import stat
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from reviewer.errors import ReviewerError
 from reviewer.library.models import Recording
 from reviewer.library.models_govern import EvidentialMark, LegalHold, LibrarySetting
+from reviewer.library.models_ops import OpLogRow, OutboxRow
 
 BUDGET_SETTING = "cache.budget_bytes"
 DEFAULT_BUDGET = 100 * 1024 ** 3  # 100 GiB: a workstation's share of a disk, until someone sets it
@@ -73,13 +74,11 @@ def set_budget(library, size: int) -> None:
 
 
 def _unpushed(s, shas: set[str]) -> set[str]:
-    """Recordings (by SHA-256, the scope of an operation) with operations still in the outbox."""
-    names = set(inspect(s.get_bind()).get_table_names())
-    if not {"outbox", "op_log"} <= names or not shas:
+    """Recordings (by SHA-256, the scope of an operation) with operations the store has not acknowledged."""
+    if not shas:
         return set()
-    rows = s.execute(text("SELECT DISTINCT op_log.scope_id FROM outbox JOIN op_log ON op_log.op_id = outbox.op_id "
-                          "WHERE op_log.scope_type = 'recording'")).scalars().all()
-    return set(rows) & shas
+    return set(s.scalars(select(OpLogRow.scope_id).join(OutboxRow, OutboxRow.op_id == OpLogRow.op_id)
+                         .where(OpLogRow.scope_type == "recording", OpLogRow.scope_id.in_(shas)).distinct()))
 
 
 def entries(library, open_ids: set[str] | frozenset = frozenset()) -> list[CacheEntry]:

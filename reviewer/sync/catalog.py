@@ -26,6 +26,7 @@ from reviewer.library.models import Incident, Recording
 from reviewer.library.models_govern import LibrarySetting
 from reviewer.library.originals import safe_ext
 from reviewer.library.views import thumbnail_path
+from reviewer.ops.apply import apply_parked
 from reviewer.progress import NO_TASK, Task
 
 API = "/api/v1"
@@ -139,10 +140,17 @@ def refresh(library, client: httpx.Client, task: Task = NO_TASK, thumbnails: boo
         report.thumbnails = fetch_thumbnails(library, client, [r.sha256 for r in listing],
                                              {sha for sha, p in probes.items() if p and p.get("state") == "ok"}
                                              | described)
+    for rid in report.added:  # operations pulled before the recording was listed here waited for it
+        apply_parked(library.gov, _sha_of(library, rid))
     if report.added or report.absent:
         library._events.emit("recordings_changed", {"added": report.added, "absent": report.absent})
     task.report(1.0, "catalog up to date")
     return report
+
+
+def _sha_of(library, recording_id: str) -> str:
+    with library.sessions() as s:
+        return s.get(Recording, recording_id).sha256
 
 
 def _incident(s, item: StoreRecording, actor: str) -> Incident:

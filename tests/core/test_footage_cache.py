@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
+
 from reviewer.annotate.service import Annotations
 from reviewer.library.models import Recording
+from reviewer.library.models_ops import OutboxRow
 from reviewer.library.views import thumbnail_path
 from reviewer.sync import cache
 from tests.core.test_govern_support import gov_home, ids, lib, template  # noqa: F401
@@ -25,6 +28,12 @@ def _as_catalogued(lib, order: list[str], states: dict[str, str | None]) -> None
             rec.last_used_at = t0 + dt.timedelta(hours=i)
 
 
+def _acknowledged(lib) -> None:
+    """What the sync loop does once the store has the operations: the outbox empties."""
+    with lib.gov.write() as s:
+        s.execute(delete(OutboxRow))
+
+
 def _size(lib, rid: str) -> int:
     return lib.get(rid).original_path.stat().st_size
 
@@ -34,6 +43,7 @@ def test_over_budget_the_least_recently_used_goes_first_and_only_its_bytes(lib, 
     _as_catalogued(lib, order, {})
     old = lib.get(order[0])
     bookmark = Annotations(lib).add_bookmark(old.id, 0, "kept after eviction").id
+    _acknowledged(lib)
     total = sum(_size(lib, rid) for rid in order)
     oldest = _size(lib, order[0])
     limit = total - oldest  # room for all but the oldest
@@ -67,6 +77,18 @@ def test_what_the_user_needs_is_kept_whatever_the_budget(lib, ids):
     assert keep == {ids["cfr_h264"]: ("assigned",), ids["cfr_noaudio"]: ("evidential",),
                     ids["vfr_h264"]: ("on hold",), ids["offset_mkv"]: ("not in the store",)}
     assert all(lib.get(rid).original_path.exists() and lib.get(rid).availability == "local" for rid in order)
+
+
+def test_footage_with_unpushed_changes_is_kept_until_the_store_has_them(lib, ids):
+    order = [ids["cfr_h264"], ids["cfr_noaudio"], ids["vfr_h264"], ids["offset_mkv"]]
+    _as_catalogued(lib, order, {})
+    Annotations(lib).add_bookmark(order[0], 0, "not pushed yet")
+    limit = sum(_size(lib, rid) for rid in order) - 1
+    report = cache.enforce(lib, limit)
+    assert [e.ids[0] for e in report.evicted] == [order[1]]
+    assert report.kept_over_budget[0].ids == (order[0],) and report.kept_over_budget[0].keep == ("unpushed changes",)
+    _acknowledged(lib)
+    assert [e.ids[0] for e in cache.enforce(lib, 0).evicted] == [order[0], order[2], order[3]]
 
 
 def test_open_footage_is_kept_and_the_next_least_recent_goes(lib, ids):
