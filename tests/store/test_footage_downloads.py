@@ -31,6 +31,7 @@ def fs(tmp_path_factory, clip_dir):
     with footage_world.start(tmp_path_factory.mktemp("footage") / "srv") as w:
         w.user("inv-a", "investigator")
         w.user("inv-b", "investigator")
+        w.user("ps", "professional_standards")
         clip = clips.make("cfr_h264", clip_dir)
         w.clip = clip
         w.sha = w.add_recording(clip.path.read_bytes(), "FD-1", "cam7.mp4")
@@ -75,6 +76,31 @@ def test_catalog_lists_what_the_user_may_see_and_opening_downloads_it(fs, home):
         # a second refresh adds nothing and keeps the downloaded copy local
         again = catalog.refresh(lib, client)
         assert again.added == [] and lib.get(view.id).availability == "local"
+
+
+def test_evicted_footage_is_downloaded_again_when_opened(fs, home):
+    from reviewer.sync import cache
+
+    with fs.client("ps") as client, Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+        rid = catalog.recording_id_for(fs.sha)
+        assert lib.get(rid).store_state == "listed"  # professional standards see every incident: none assigned
+        ensure_local(lib, client, rid)
+        report = cache.enforce(lib, 0)
+        assert [e.ids for e in report.evicted] == [(rid,)]
+        evicted = lib.get(rid)
+        assert evicted.availability == "evicted" and not evicted.original_path.exists()
+        lib.attach_footage(lambda r, task: ensure_local(lib, client, r, task))
+        before = lib.gov.audit.count()
+        opened = lib.open_recording(rid, reason="second look")
+        ev = [e for e in lib.gov.audit.events() if e.seq > before]
+        assert [(e.action, e.outcome) for e in ev] == [("recording.download", "ok"), ("recording.open", "ok")]
+        assert ev[0].details["received"] == fs.clip.path.stat().st_size
+        reader = opened.reader()
+        try:
+            assert framecode.read(reader.frame(40).rgb(), fs.clip.width) == fs.clip.first_code + 40
+        finally:
+            reader.close()
 
 
 def test_without_a_store_a_remote_recording_says_how_to_get_it(fs, home):
@@ -232,3 +258,23 @@ def test_the_queue_cancels_and_removes_the_partial(fs, home):
             manager.close()
         assert not part.exists() and lib.get(rid).availability == "remote"
         assert lib.store.find(fs.sha) is None
+
+
+def test_sync_fetch_by_sha_downloads_once_and_says_so(fs, home):
+    import io
+
+    from reviewer.cli_sync_footage import run_fetch
+    from reviewer.errors import NotFound
+
+    with fs.client("inv-a") as client, Library(home) as lib:
+        out = io.StringIO()
+        assert run_fetch(lib, client, fs.sha.upper(), out=out) == 0
+        view = lib.get(catalog.recording_id_for(fs.sha))
+        assert out.getvalue() == (f"{view.short_id}  cam7.mp4: downloaded {view.size} bytes, SHA-256 verified "
+                                  f"({view.original_path})\n")
+        out = io.StringIO()
+        assert run_fetch(lib, client, view.short_id, refresh=False, out=out) == 0
+        assert out.getvalue() == f"{view.short_id}  cam7.mp4: already in the library ({view.original_path})\n"
+        with pytest.raises(NotFound) as exc:
+            run_fetch(lib, client, fs.other, out=io.StringIO())  # in the store, but not visible to inv-a
+        assert str(exc.value) == f"no recording with SHA-256 {fs.other} in the library or the store's listing"
