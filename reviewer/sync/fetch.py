@@ -22,6 +22,7 @@ import httpx
 
 from reviewer.errors import ReviewerError
 from reviewer.progress import NO_TASK, Task
+from reviewer.sync.sink import Sink
 
 CHUNK = 1024 * 1024  # the unit of progress and of the resume promise: a restart re-fetches at most this much
 READ_TIMEOUT_S = 60.0
@@ -128,19 +129,27 @@ def fetch(client: httpx.Client, sha256: str, folder: Path, task: Task = NO_TASK,
             with open(fd, "wb", buffering=0) as out:
                 out.truncate(held)
                 out.seek(held)
-                last_report = 0.0
-                for data in r.iter_raw():
-                    out.write(data)
-                    h.update(data)
-                    held += len(data)
-                    received += len(data)
-                    task.check("download")
-                    now = time.monotonic()
-                    if now - last_report >= 0.1 or held == total:
-                        last_report = now
-                        task.report(held / total if total > 0 else 1.0, "downloading")
-                        if on_bytes:
-                            on_bytes(held, total)
+                start, last_report = held, 0.0
+                sink = Sink(out, h)
+                try:
+                    for data in r.iter_raw():
+                        sink.put(data)
+                        received += len(data)
+                        task.check("download")
+                        now = time.monotonic()
+                        if now - last_report >= 0.1:
+                            last_report = now
+                            task.report((start + received) / total if total > 0 else 1.0, "downloading")
+                            if on_bytes:
+                                on_bytes(start + received, total)
+                finally:
+                    try:
+                        held = start + sink.close()  # what is on disk, whatever ended the loop
+                    except OSError as exc:
+                        raise DownloadError(f"{part}: cannot write the download ({exc.strerror or exc})") from None
+                task.report(held / total if total > 0 else 1.0, "downloading")
+                if on_bytes:
+                    on_bytes(held, total)
     except httpx.HTTPError as exc:
         raise Interrupted(f"recording {sha256}: connection to the store lost after {held} bytes "
                             f"({type(exc).__name__}: {exc}); the download resumes from there") from None

@@ -190,6 +190,7 @@ def test_a_download_killed_mid_way_resumes_refetching_at_most_one_chunk(fs, tmp_
     assert part.read_bytes() == fs.big
     headers = 4096  # two responses' status lines and headers
     refetched = first + second - len(fs.big) - headers
+    print(f"\nre-fetched {refetched} bytes after kill -9 (held {held}, chunk {CHUNK})")
     assert refetched <= CHUNK, f"re-fetched {refetched} bytes (first run {first}, second {second}, held {held})"
 
 
