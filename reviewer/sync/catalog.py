@@ -32,6 +32,7 @@ from reviewer.progress import NO_TASK, Task
 API = "/api/v1"
 NAMESPACE = uuid.UUID("6f1c1d2e-0b8a-5c39-9d1e-b3c5f0a7e2d4")  # fixed: recording ids derived from SHA-256s
 STORE_SETTING = "catalog.store"  # library_settings: the store this library's catalog came from
+EVENT_SETTING = "catalog.event_id"  # the store's event id at the last listing: `gone` since then are purges
 SEES_ASSIGNED = {"investigator", "supervisor"}  # the store shows these roles only their assigned incidents
 LISTED = ("assigned", "listed")
 TIMEOUT = httpx.Timeout(30.0)
@@ -61,6 +62,7 @@ class CatalogReport:
     listed: int = 0
     added: list[str] = field(default_factory=list)  # recording ids new to the library
     absent: list[str] = field(default_factory=list)  # ids the store no longer lists
+    purged: list[str] = field(default_factory=list)  # ids removed because the store says it purged them
     thumbnails: int = 0
 
 
@@ -85,18 +87,58 @@ def _time(v: str | None) -> dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
-def list_store(client: httpx.Client, task: Task = NO_TASK) -> tuple[str, list[StoreRecording]]:
-    """(the caller's role, every recording the caller may see), walking the incidents the store shows them."""
+def list_store(client: httpx.Client, task: Task = NO_TASK) -> tuple[str, list[StoreRecording], int | None]:
+    """(the caller's role, every recording the caller may see, the store's event id when it was listed)."""
     role = _get(client, "/auth/me").json()["role"]
-    incidents = _get(client, "/incidents").json()
+    paged = _list_pages(client, task)
+    if paged is not None:
+        return role, *paged
+    incidents = _get(client, "/incidents").json()  # a store without the listing: walk the incidents
     out: list[StoreRecording] = []
     for i, inc in enumerate(incidents):
         task.check("catalog refresh")
         task.report(i / max(1, len(incidents)), "reading the store's listing")
         for r in _get(client, f"/incidents/{inc['id']}/recordings").json():
-            out.append(StoreRecording(r["sha256"], inc["id"], inc["reference"], r["file_name"], r.get("camera", ""),
-                                      int(r["size"]), _time(r.get("started_at")), _time(r["registered_at"])))
-    return role, out
+            out.append(_item(r, inc["reference"]))
+    return role, out, None
+
+
+def _item(r: dict, reference: str) -> StoreRecording:
+    return StoreRecording(r["sha256"], r["incident_id"], reference, r["file_name"], r.get("camera", ""),
+                          int(r["size"]), _time(r.get("started_at")), _time(r["registered_at"]), r.get("probe"))
+
+
+def _list_pages(client: httpx.Client, task: Task) -> tuple[list[StoreRecording], int] | None:
+    """GET /recordings page by page; None when the store has no such listing (then incidents are walked)."""
+    out: list[StoreRecording] = []
+    after, event_id = None, None
+    while True:
+        task.check("catalog refresh")
+        try:
+            r = client.get(API + "/recordings", params={"limit": 1000, **({"after": after} if after else {})},
+                           timeout=TIMEOUT)
+        except httpx.HTTPError as exc:
+            raise CatalogError(f"{client.base_url}: cannot reach the store ({type(exc).__name__}: {exc})") from None
+        if r.status_code in (404, 405) and after is None:
+            return None
+        if r.status_code != 200:
+            raise CatalogError(f"{client.base_url}{API}/recordings: the store answered {r.status_code}")
+        page = r.json()
+        event_id = page["event_id"] if event_id is None else event_id  # the first page's: nothing missed
+        out += [_item(x, x["incident_reference"]) for x in page["recordings"]]
+        task.report(0.5, f"reading the store's listing ({len(out)} recordings)")
+        after = page.get("next_after")
+        if not after:
+            return out, event_id
+
+
+def gone_since(client: httpx.Client, event_id: int) -> list[str] | None:
+    """SHA-256s the store says were purged since `event_id` (its listing's `gone`); None if it cannot say."""
+    try:
+        r = client.get(API + "/recordings", params={"since": event_id, "limit": 1}, timeout=TIMEOUT)
+    except httpx.HTTPError:
+        return None
+    return list(r.json().get("gone", [])) if r.status_code == 200 else None
 
 
 def _probe(client: httpx.Client, sha256: str) -> dict | None:
@@ -109,14 +151,22 @@ def _probe(client: httpx.Client, sha256: str) -> dict | None:
 
 def refresh(library, client: httpx.Client, task: Task = NO_TASK, thumbnails: bool = True) -> CatalogReport:
     """Bring the library's catalog up to the store's listing; fetch the thumbnails it lacks."""
-    role, listing = list_store(client, task)
+    role, listing, event_id = list_store(client, task)
     store = str(client.base_url).rstrip("/")
     report = CatalogReport(store, role, listed=len(listing))
     state = "assigned" if role in SEES_ASSIGNED else "listed"
     with library.sessions() as s:
         described = set(s.scalars(select(Recording.sha256).where(Recording.deleted_at.is_(None),
                                                                  Recording.frame_count > 0)).all())
-    probes = {r.sha256: _probe(client, r.sha256) for r in listing if r.sha256 not in described}
+    probes = {r.sha256: r.probe if r.probe is not None else _probe(client, r.sha256)
+              for r in listing if r.sha256 not in described}
+    previous = library.gov.setting(EVENT_SETTING)
+    if previous and previous.isdigit():
+        from reviewer.sync.purges import purge_local
+
+        for sha in gone_since(client, int(previous)) or []:  # purged in the store since the last refresh
+            report.purged += purge_local(library, sha, "purged", {"store_listing": "gone",
+                                                                  "since_event": int(previous)}).purged
     with library.gov.gate(Action.VIEW, "catalog", store, "catalog.refresh", details={"store": store}) as g:
         s = g.session
         seen = set()
@@ -131,10 +181,9 @@ def refresh(library, client: httpx.Client, task: Task = NO_TASK, thumbnails: boo
             if rec.sha256 not in seen:
                 rec.store_state = "absent"
                 report.absent.append(rec.id)
-        setting = s.get(LibrarySetting, STORE_SETTING)
-        if setting is None:
-            s.add(LibrarySetting(key=STORE_SETTING, value=store, set_at=dt.datetime.now(dt.timezone.utc),
-                                 set_by=library.actor))
+        _set(s, STORE_SETTING, store, library.actor)
+        if event_id is not None:
+            _set(s, EVENT_SETTING, str(event_id), library.actor)
         g.details.update({"role": role, "listed": len(listing), "added": report.added, "absent": report.absent})
     if thumbnails:
         report.thumbnails = fetch_thumbnails(library, client, [r.sha256 for r in listing],
@@ -146,6 +195,14 @@ def refresh(library, client: httpx.Client, task: Task = NO_TASK, thumbnails: boo
         library._events.emit("recordings_changed", {"added": report.added, "absent": report.absent})
     task.report(1.0, "catalog up to date")
     return report
+
+
+def _set(s, key: str, value: str, actor: str) -> None:
+    row = s.get(LibrarySetting, key)
+    if row is None:
+        s.add(LibrarySetting(key=key, value=value, set_at=dt.datetime.now(dt.timezone.utc), set_by=actor))
+    elif row.value != value:
+        row.value, row.set_at, row.set_by = value, dt.datetime.now(dt.timezone.utc), actor
 
 
 def _sha_of(library, recording_id: str) -> str:
@@ -189,7 +246,13 @@ def _upsert(s, item: StoreRecording, probe: dict | None, store: str, actor: str)
         rec.frame_count, rec.duration = int(probe.get("frame_count") or 0), float(probe.get("duration") or 0.0)
         rec.width, rec.height = int(probe.get("width") or 0), int(probe.get("height") or 0)
         rec.codec = probe.get("codec") or ""
-        rec.average_fps = rec.frame_count / rec.duration if rec.duration else 0.0
+        rec.average_fps = float(probe.get("fps") or 0.0) or (rec.frame_count / rec.duration if rec.duration
+                                                             else 0.0)
+        media = probe.get("media") or {}
+        if media:  # the store ran the same core probe on the same bytes; the download probes them again
+            rec.container, rec.time_base = str(media.get("container", "")), str(media.get("time_base", ""))
+            rec.is_vfr, rec.has_audio = bool(media.get("is_vfr")), bool(media.get("has_audio"))
+            rec.audio_codec = media.get("audio_codec")
     s.flush()
     return rec, new
 

@@ -20,6 +20,8 @@ from reviewer.govern.purge import Retention, files_of
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_govern import LibrarySetting, Purge
 from reviewer.sync.catalog import API, STORE_SETTING, TIMEOUT
+from reviewer.sync.downloads import downloads_dir
+from reviewer.sync.fetch import discard_partial
 
 RULE = "central store purge"
 KINDS = {"recording_deleted": "purged", "recording_destroyed": "destroyed"}
@@ -84,6 +86,7 @@ def purge_local(library, sha256: str, state: str = "purged", why: dict | None = 
             report.purged.append(rec.id)
     if not report.purged:
         report.already.append(sha256)
+    discard_partial(downloads_dir(library), sha256)  # a paused download of it has nothing left to finish
     retention = Retention(library, store_confirms(library))
     for pid in purge_ids:
         retention.remove_files(pid)

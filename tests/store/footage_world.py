@@ -70,16 +70,16 @@ class FootageStore:
         raise AssertionError(f"the store did not probe {sha} within {timeout} s")
 
 
-def start(folder: Path):
+def start(folder: Path, config: Path | None = None):
     """A context manager yielding a FootageStore on a fresh embedded store (SQLite + files)."""
     import contextlib
 
     @contextlib.contextmanager
     def run():
-        config = services.write_store_config(folder)
-        with services.store_server(config) as server:
-            code = services.add_user(config, "fs-boss", "supervisor")
+        cfg = config or services.write_store_config(folder)
+        with services.store_server(cfg) as server:
+            code = services.add_user(cfg, "fs-boss", "supervisor")
             sup = {"Authorization": "Bearer " + services.enrol(server.url, code)["access_token"]}
             boss = httpx.get(server.url + "/api/v1/auth/me", headers=sup, timeout=30).json()["id"]
-            yield FootageStore(server, config, sup, boss)
+            yield FootageStore(server, cfg, sup, boss)
     return run()

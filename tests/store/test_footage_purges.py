@@ -91,3 +91,34 @@ def test_local_retention_on_a_linked_library_waits_for_the_store(world, home):
         report = Retention(lib).run(late, dry_run=True)
         assert (rid, "the central store has not confirmed the purge") in report.skipped
         assert lib.get(rid).original_path.exists()
+
+
+def test_the_listing_says_what_was_purged_and_a_refresh_removes_it(tmp_path, clip_dir, home):
+    """With the store's paged listing (GET /recordings), a refresh learns from its `gone` what the store purged
+    since the last refresh, for every role (no event stream needed)."""
+    from tests.fixtures import clips
+
+    with footage_world.start(tmp_path / "probe") as w:
+        w.user("ps", "professional_standards")
+        with w.client("ps") as client:
+            if client.get("/api/v1/recordings").status_code == 404:
+                pytest.skip("this store has no paged listing (GET /api/v1/recordings) yet")
+    config = services.write_store_config(tmp_path / "srv")
+    # the clock jumps 40 days: the events of the purge must outlive the pruning the retention run also does
+    config.write_text(config.read_text() + "[retention]\nevents_keep_days = 100000\n")
+    with footage_world.start(tmp_path / "srv", config=config) as w:
+        w.user("ps", "professional_standards")
+        sha = w.add_recording(clips.make("cfr_noaudio", clip_dir).path.read_bytes(), "G-1", "gone.mp4")
+        with w.client("ps") as client, Library(home) as lib:
+            catalog.refresh(lib, client)
+            rid = catalog.recording_id_for(sha)
+            ensure_local(lib, client, rid)
+            later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)
+            r = services.cli("store", "retention", "run", "--config", str(w.config), "--now", later.isoformat())
+            assert r.returncode == 0, r.stderr
+            report = catalog.refresh(lib, client)
+            assert report.purged == [rid] and report.absent == []
+            assert rid not in {v.id for v in lib.recordings()} and lib.store.find(sha) is None
+            (tomb,) = purges.purges_of(lib, sha)
+            ev = [e for e in lib.gov.audit.events() if e.action == "retention.store_purge"]
+            assert [e.object_id for e in ev] == [rid] and ev[0].details["store_listing"] == "gone"
