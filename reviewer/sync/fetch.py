@@ -20,6 +20,11 @@ from typing import Callable
 
 import httpx
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; one download per recording is then up to the caller
+    fcntl = None  # type: ignore[assignment]
+
 from reviewer.errors import ReviewerError
 from reviewer.progress import NO_TASK, Task
 from reviewer.sync.sink import Sink
@@ -94,6 +99,34 @@ def fetch(client: httpx.Client, sha256: str, folder: Path, task: Task = NO_TASK,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     part = partial_path(folder, sha256)
+    with _exclusive(part, sha256):
+        return _fetch(client, sha256, folder, part, task, on_bytes)
+
+
+@contextlib.contextmanager
+def _exclusive(part: Path, sha256: str):
+    """One download of a recording at a time (another window, the queue or another process would interleave
+    their writes): an exclusive flock on the partial file itself. An empty partial left by a refusal goes."""
+    fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DownloadError(f"recording {sha256}: already being downloaded (by another window or "
+                                    "process); wait for that download to finish") from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samestat(os.fstat(fd), part.stat()) and part.stat().st_size == 0:
+                    part.unlink()
+    finally:
+        os.close(fd)
+
+
+def _fetch(client: httpx.Client, sha256: str, folder: Path, part: Path, task: Task,
+           on_bytes: OnBytes | None) -> Fetched:
     h, held = _hash_prefix(part, task)
     resumed_from = held
     headers = {"Accept-Encoding": "identity"}

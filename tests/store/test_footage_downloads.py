@@ -279,3 +279,55 @@ def test_sync_fetch_by_sha_downloads_once_and_says_so(fs, home):
         with pytest.raises(NotFound) as exc:
             run_fetch(lib, client, fs.other, out=io.StringIO())  # in the store, but not visible to inv-a
         assert str(exc.value) == f"no recording with SHA-256 {fs.other} in the library or the store's listing"
+
+
+def test_a_second_download_of_the_same_recording_is_refused_while_the_first_runs(fs, home):
+    from reviewer.sync.download_manager import DownloadManager
+
+    with FaultProxy(int(fs.server.url.rsplit(":", 1)[1])) as proxy, _slow_client(fs, proxy) as client, \
+            Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+        rid = catalog.recording_id_for(fs.sha)
+        part = partial_path(downloads_dir(lib), fs.sha)
+        manager = DownloadManager(lib, client, parallel=1)
+        try:
+            manager.enqueue(rid)
+            deadline = time.monotonic() + 60
+            while not (part.exists() and part.stat().st_size > 0):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            with pytest.raises(DownloadError) as exc:
+                fetch(client, fs.sha, downloads_dir(lib))
+            assert str(exc.value) == (f"recording {fs.sha}: already being downloaded (by another window or "
+                                      "process); wait for that download to finish")
+            proxy.passing()
+            assert manager.wait(rid).state == "done"
+        finally:
+            manager.close()
+        assert lib.store.find(fs.sha).read_bytes() == fs.clip.path.read_bytes()
+
+
+def test_a_recording_registered_while_connected_is_listed_and_opens(fs, home, clip_dir):
+    """The store's event stream drives the catalog: the new recording is listed at once and opens (downloaded)."""
+    from tests.fixtures import clips
+    from reviewer.sync.footage import Footage
+    from tests.store.sse import Listener
+
+    clip = clips.make("vfr_h264", clip_dir)
+    with fs.client("inv-a") as client, Library(home) as lib:
+        footage = Footage(lib, client)
+        try:
+            footage.refresh()
+            listener = Listener(fs.server.url, fs.users["inv-a"][1].access_token)
+            sha = fs.add_recording(clip.path.read_bytes(), "FD-1", "late.mp4")
+            footage.on_store_event(listener.next("recording_registered", sha))
+            view = lib.get(catalog.recording_id_for(sha))
+            assert view.availability == "remote" and view.file_name == "late.mp4"
+            opened = lib.open_recording(view.id, reason="new footage")
+            reader = opened.reader()
+            try:
+                assert framecode.read(reader.frame(9).rgb(), clip.width) == clip.first_code + 9
+            finally:
+                reader.close()
+        finally:
+            footage.close()
