@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from reviewer.errors import Cancelled, MediaError, ReviewerError
 from reviewer.govern.roles import Action
@@ -41,6 +43,40 @@ def set_availability(library, recording_id: str, state: str) -> None:
         if rec is not None and rec.availability != state:
             rec.availability = state
     library._events.emit("recordings_changed", {"id": recording_id})
+
+
+def reset_interrupted(library) -> list[str]:
+    """Recordings left "downloading" by a process that was killed: back to "remote" (their partials stay and
+    resume). One another process is fetching right now holds its partial's lock and is left alone."""
+    from reviewer.sync.fetch import partial_path
+
+    with library.sessions() as s:
+        rows = s.execute(select(Recording.id, Recording.sha256).where(Recording.availability == "downloading",
+                                                                      Recording.deleted_at.is_(None))).all()
+    reset = []
+    for rid, sha in rows:
+        if not _busy(partial_path(downloads_dir(library), sha)):
+            set_availability(library, rid, "remote")
+            reset.append(rid)
+    return reset
+
+
+def _busy(part: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(part, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def ensure_local(library, client: httpx.Client, recording_id: str, task: Task = NO_TASK,

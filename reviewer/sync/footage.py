@@ -16,7 +16,7 @@ import httpx
 from reviewer.progress import NO_TASK, Task
 from reviewer.sync import cache, catalog, purges
 from reviewer.sync.download_manager import DownloadManager
-from reviewer.sync.downloads import ensure_local
+from reviewer.sync.downloads import ensure_local, reset_interrupted
 
 # events of the store's stream that change what the catalog shows
 LISTING_EVENTS = {"recording_registered", "recording_probed", "recording_changed", "recording_restored", "resync"}
@@ -28,6 +28,7 @@ class Footage:
         self.downloads = DownloadManager(library, client, parallel)
         self.open_ids: set[str] = set()  # recordings open in a window: the cache keeps them
         library.attach_footage(self.fetch)
+        reset_interrupted(library)  # "downloading" rows a killed process left behind
 
     def fetch(self, recording_id: str, task: Task = NO_TASK):
         return ensure_local(self.library, self.client, recording_id, task)

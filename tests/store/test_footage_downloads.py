@@ -331,3 +331,17 @@ def test_a_recording_registered_while_connected_is_listed_and_opens(fs, home, cl
                 reader.close()
         finally:
             footage.close()
+
+
+def test_a_download_left_running_by_a_killed_process_is_shown_remote_again(fs, home):
+    from reviewer.sync.downloads import reset_interrupted, set_availability
+
+    with fs.client("inv-a") as client, Library(home) as lib:
+        catalog.refresh(lib, client, thumbnails=False)
+        rid = catalog.recording_id_for(fs.big_sha)
+        set_availability(lib, rid, "downloading")  # what a process killed mid-download leaves
+        part = partial_path(downloads_dir(lib), fs.big_sha)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(fs.big[:CHUNK])
+        assert reset_interrupted(lib) == [rid] and lib.get(rid).availability == "remote"
+        assert part.read_bytes() == fs.big[:CHUNK]  # kept, to resume from
