@@ -183,6 +183,9 @@ def _fetch(client: httpx.Client, sha256: str, folder: Path, part: Path, task: Ta
                 task.report(held / total if total > 0 else 1.0, "downloading")
                 if on_bytes:
                     on_bytes(held, total)
+    except httpx.ConnectError as exc:
+        raise Interrupted(f"recording {sha256}: cannot reach the central store at {client.base_url} ({exc}); "
+                          "the download resumes when it can") from None
     except httpx.HTTPError as exc:
         raise Interrupted(f"recording {sha256}: connection to the store lost after {held} bytes "
                             f"({type(exc).__name__}: {exc}); the download resumes from there") from None

@@ -345,3 +345,36 @@ def test_a_download_left_running_by_a_killed_process_is_shown_remote_again(fs, h
         part.write_bytes(fs.big[:CHUNK])
         assert reset_interrupted(lib) == [rid] and lib.get(rid).availability == "remote"
         assert part.read_bytes() == fs.big[:CHUNK]  # kept, to resume from
+
+
+def test_footage_altered_in_the_store_is_refused_and_nothing_is_kept(fs, home):
+    """The store cuts a whole download of a rotted blob short; the resumed ranged request then delivers the rot,
+    and the client's own SHA-256 check refuses it: no partial, nothing in the originals store."""
+    stored = fs.server.home / "blobs" / fs.big_sha[:2] / fs.big_sha
+    os.chmod(stored, 0o644)
+    stored.write_bytes(fs.big[:-1] + bytes([fs.big[-1] ^ 1]))
+    try:
+        with fs.client("inv-a") as client, Library(home) as lib:
+            catalog.refresh(lib, client, thumbnails=False)
+            rid = catalog.recording_id_for(fs.big_sha)
+            with pytest.raises(DownloadError) as exc:
+                ensure_local(lib, client, rid)
+            part = partial_path(downloads_dir(lib), fs.big_sha)
+            assert str(exc.value).startswith(f"{part}: downloaded content has SHA-256 ")
+            assert str(exc.value).endswith(f", expected {fs.big_sha}; refused and removed (download again)")
+            assert not part.exists() and lib.store.find(fs.big_sha) is None
+            assert lib.get(rid).availability == "remote"
+    finally:
+        stored.write_bytes(fs.big)
+        os.chmod(stored, 0o444)
+
+
+def test_an_unreachable_store_is_named_in_one_line(fs, tmp_path):
+    with FaultProxy(int(fs.server.url.rsplit(":", 1)[1])) as proxy:
+        url = proxy.url
+    with fs.client("inv-a", url=url) as client:  # the proxy is gone: nothing listens there
+        with pytest.raises(DownloadError) as exc:
+            fetch(client, fs.sha, tmp_path / "downloads")
+    msg = str(exc.value)
+    assert msg.startswith(f"recording {fs.sha}: cannot reach the central store at {url}") and "\n" not in msg
+    assert not list((tmp_path / "downloads").iterdir())
