@@ -1,13 +1,15 @@
 """Writing and hashing a download on a thread of its own, so they overlap receiving (hashlib and file writes
-release the GIL for large buffers). The queue is short: what a killed process loses in it stays well under one
-chunk of fetch.CHUNK, so a resumed download still re-fetches at most one chunk."""
+release the GIL for large buffers). Network reads (about 64 KiB) are gathered into batches first, so the hand-over
+costs little per byte. What a killed process loses in memory (the batch being filled and the queue) stays well
+under one chunk of fetch.CHUNK, so a resumed download still re-fetches at most one chunk."""
 
 from __future__ import annotations
 
 import queue
 import threading
 
-DEPTH = 8  # network reads (about 64 KiB each) waiting to be written
+BATCH = 256 * 1024
+DEPTH = 2  # batches waiting to be written
 _END = object()
 
 
@@ -15,6 +17,7 @@ class Sink:
     def __init__(self, out, h):
         self._out, self._h = out, h
         self._q: queue.Queue = queue.Queue(DEPTH)
+        self._batch = bytearray()
         self.written = 0
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="download-writer", daemon=True)
@@ -23,10 +26,17 @@ class Sink:
     def put(self, data: bytes) -> None:
         if self.error is not None:
             raise self.error
-        self._q.put(data)
+        self._batch += data
+        if len(self._batch) >= BATCH:
+            self._q.put(self._batch)
+            self._batch = bytearray()
 
     def close(self) -> int:
-        """Write what is queued, stop the thread; the bytes written in all (raises the writer's error)."""
+        """Write what is gathered and queued, stop the thread; the bytes written in all (raises the writer's
+        error)."""
+        if self._batch:
+            self._q.put(self._batch)
+            self._batch = bytearray()
         self._q.put(_END)
         self._thread.join()
         if self.error is not None:
@@ -38,7 +48,9 @@ class Sink:
             if self.error is not None:
                 continue  # drain, so put() never blocks on a dead writer
             try:
-                self._out.write(data)
+                view = memoryview(data)
+                while view:  # an unbuffered write may take less than it was given
+                    view = view[self._out.write(view):]
                 self._h.update(data)
                 self.written += len(data)
             except BaseException as exc:  # noqa: BLE001 - raised again on the receiving side
