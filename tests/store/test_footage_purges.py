@@ -122,3 +122,29 @@ def test_the_listing_says_what_was_purged_and_a_refresh_removes_it(tmp_path, cli
             (tomb,) = purges.purges_of(lib, sha)
             ev = [e for e in lib.gov.audit.events() if e.action == "retention.store_purge"]
             assert [e.object_id for e in ev] == [rid] and ev[0].details["store_listing"] == "gone"
+
+
+def test_a_recording_restored_in_the_store_comes_back_under_the_same_id(world, home):
+    from reviewer.sync.footage import Footage
+
+    with world.client("inv") as client, Library(home) as lib:
+        footage = Footage(lib, client)
+        try:
+            footage.refresh()
+            rid = catalog.recording_id_for(world.doomed)
+            footage.fetch(rid)
+            listener = Listener(world.server.url, world.users["inv"][1].access_token)
+            later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)
+            r = services.cli("store", "retention", "run", "--config", str(world.config), "--now", later.isoformat())
+            assert r.returncode == 0, r.stderr
+            footage.on_store_event(listener.next("recording_deleted", world.doomed))
+            assert rid not in {v.id for v in lib.recordings()}
+            world.admin("POST", f"/recordings/{world.doomed}/restore")
+            footage.on_store_event(listener.next("recording_restored", world.doomed))
+            back = lib.get(rid)
+            assert back.availability == "remote" and back.store_state == "assigned"
+            assert purges.purges_of(lib, world.doomed)  # the tombstone of the local purge stays
+            opened = lib.open_recording(rid, reason="restored footage")
+            assert opened.view.availability == "local" and opened.path.exists()
+        finally:
+            footage.close()
