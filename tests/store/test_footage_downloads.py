@@ -378,3 +378,26 @@ def test_an_unreachable_store_is_named_in_one_line(fs, tmp_path):
     msg = str(exc.value)
     assert msg.startswith(f"recording {fs.sha}: cannot reach the central store at {url}") and "\n" not in msg
     assert not list((tmp_path / "downloads").iterdir())
+
+
+def test_operations_that_waited_for_a_recording_apply_once_the_catalog_lists_it(fs, home):
+    """A bookmark made on another workstation reaches this one before the recording is listed here: it waits
+    (parked) and is applied by the catalog refresh that adds the recording."""
+    import uuid as uuid_mod
+
+    from reviewer.annotate.bookmarks import BookmarkStore
+    from reviewer.ops.apply import apply_remote
+    from reviewer.ops.envelope import Operation
+    from reviewer.ops.hlc import Stamp
+    from reviewer.ops.ids import uuid7
+
+    op = Operation(op_id=str(uuid7()), kind="bookmark.create", stamp=Stamp(int(time.time() * 1000), 0, "ws-other"),
+                   actor="inv-b", scope_type="recording", scope_id=fs.sha, entity_type="bookmark",
+                   entity_id=str(uuid_mod.uuid4()), payload={"pts": 0, "title": "from elsewhere", "note": "",
+                                                             "category": "general"})
+    with fs.client("inv-a") as client, Library(home) as lib:
+        apply_remote(lib.gov, op, "investigator", 1)
+        assert BookmarkStore(lib.gov).list() == []
+        catalog.refresh(lib, client, thumbnails=False)
+        (b,) = BookmarkStore(lib.gov).list(catalog.recording_id_for(fs.sha))
+        assert b.id == op.entity_id and b.title == "from elsewhere"
