@@ -71,6 +71,7 @@ def test_what_the_user_needs_is_kept_whatever_the_budget(lib, ids):
     ann = Annotations(lib)
     ann.mark_evidential(ids["cfr_noaudio"], "CR-7", "use of force")
     ann.set_hold(ids["vfr_h264"], "complaint pending")
+    _acknowledged(lib)  # pushed: the mark and the hold alone must keep their footage
     report = cache.enforce(lib, 0)
     assert report.evicted == []
     keep = {e.ids[0]: e.keep for e in report.kept_over_budget}
