@@ -52,10 +52,12 @@ class _Job:
 
 
 class DownloadManager:
-    def __init__(self, library, client: httpx.Client, parallel: int = 2):
+    def __init__(self, library, client: httpx.Client, parallel: int = 2, fetch=None):
+        """fetch(recording_id, task, on_bytes) brings the footage in (default: downloads.ensure_local)."""
         if not 1 <= parallel <= 4:
             raise ReviewerError(f"downloads at once must be 1 to 4, got {parallel}")
         self.library, self.client = library, client
+        self._fetch = fetch or (lambda rid, task, on_bytes: ensure_local(library, client, rid, task, on_bytes))
         self._events = Publisher()
         self._cond = threading.Condition()
         self._jobs: dict[str, _Job] = {}
@@ -177,7 +179,7 @@ class DownloadManager:
 
         state, error = "done", ""
         try:
-            ensure_local(self.library, self.client, rid, Task(cancel=job.cancel), on_bytes)
+            self._fetch(rid, Task(cancel=job.cancel), on_bytes)
         except Cancelled:
             state = job.intent or "paused"
             if state == "cancelled":

@@ -11,6 +11,8 @@ keeps the cache within its budget (cache.py) and applies the store's purges (pur
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 
 from reviewer.progress import NO_TASK, Task
@@ -25,13 +27,18 @@ LISTING_EVENTS = {"recording_registered", "recording_probed", "recording_changed
 class Footage:
     def __init__(self, library, client: httpx.Client, parallel: int = 2):
         self.library, self.client = library, client
-        self.downloads = DownloadManager(library, client, parallel)
+        self.downloads = DownloadManager(library, client, parallel, fetch=self.fetch)
         self.open_ids: set[str] = set()  # recordings open in a window: the cache keeps them
+        self._cache_lock = threading.Lock()
         library.attach_footage(self.fetch)
         reset_interrupted(library)  # "downloading" rows a killed process left behind
 
-    def fetch(self, recording_id: str, task: Task = NO_TASK):
-        return ensure_local(self.library, self.client, recording_id, task)
+    def fetch(self, recording_id: str, task: Task = NO_TASK, on_bytes=None):
+        """The footage, downloaded if needed; then the cache is brought back within its budget (the recording
+        just fetched counts as open, so it is not what makes room)."""
+        view = ensure_local(self.library, self.client, recording_id, task, on_bytes)
+        self.enforce_cache(also_keep=view.id)
+        return view
 
     def refresh(self, task: Task = NO_TASK) -> catalog.CatalogReport:
         return catalog.refresh(self.library, self.client, task)
@@ -51,8 +58,10 @@ class Footage:
     def closed(self, recording_id: str) -> None:
         self.open_ids.discard(recording_id)
 
-    def enforce_cache(self) -> cache.CacheReport:
-        return cache.enforce(self.library, open_ids=frozenset(self.open_ids))
+    def enforce_cache(self, also_keep: str | None = None) -> cache.CacheReport:
+        with self._cache_lock:  # two downloads finishing together must not both count the same room
+            keep = frozenset(self.open_ids | ({also_keep} if also_keep else set()))
+            return cache.enforce(self.library, open_ids=keep)
 
     def close(self) -> None:
         self.downloads.close()

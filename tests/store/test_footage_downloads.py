@@ -401,3 +401,26 @@ def test_operations_that_waited_for_a_recording_apply_once_the_catalog_lists_it(
         catalog.refresh(lib, client, thumbnails=False)
         (b,) = BookmarkStore(lib.gov).list(catalog.recording_id_for(fs.sha))
         assert b.id == op.entity_id and b.title == "from elsewhere"
+
+
+def test_fetching_keeps_the_cache_within_its_budget(fs, home, clip_dir):
+    from tests.fixtures import clips
+    from reviewer.sync import cache
+    from reviewer.sync.footage import Footage
+
+    second = clips.make("cfr_noaudio", clip_dir)
+    sha2 = fs.add_recording(second.path.read_bytes(), "FD-3", "second.mp4")  # only the supervisor and ps see it
+    with fs.client("ps") as client, Library(home) as lib:
+        footage = Footage(lib, client)
+        try:
+            footage.refresh()
+            first, then = catalog.recording_id_for(fs.sha), catalog.recording_id_for(sha2)
+            cache.set_budget(lib, fs.clip.path.stat().st_size + second.path.stat().st_size - 1)
+            footage.fetch(first)
+            assert lib.get(first).availability == "local"
+            footage.downloads.enqueue(then)
+            assert footage.downloads.wait(then).state == "done"
+            assert lib.get(then).availability == "local"
+            assert lib.get(first).availability == "evicted" and lib.store.find(fs.sha) is None
+        finally:
+            footage.close()
