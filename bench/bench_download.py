@@ -5,7 +5,8 @@ store in the same run (issue 11, section 6). Target: client >= 0.8x curl.
 Starts an embedded `reviewer store serve` (SQLite + files) in a temp folder, uploads a random file of --size-mb with
 tus, registers it as a recording, and signs in a professional_standards user. Then, --rounds times, alternating:
 - anchor: `curl -s -o FILE -H "Authorization: Bearer ..." URL` (plain GET, no hashing);
-- client: fetch() into an empty downloads folder (the partial is removed between rounds).
+- client: fetch() into an empty downloads folder (the partial is removed between rounds);
+- for reference, the same httpx client writing the body with no hash and no fsync (where the time goes).
 Both write to the same temp file system. The best round of each is compared (the machine is shared).
 
 Usage (from the repo root): .venv/bin/python bench/bench_download.py [--size-mb 512] [--rounds 3]
@@ -95,7 +96,7 @@ def main() -> int:
             httpx.post(f"{api}/admin/recordings", headers=bearer, timeout=60, json={
                 "sha256": sha, "incident_id": inc.json()["id"], "file_name": "bench.mp4"}).raise_for_status()
             url = f"{api}/recordings/{sha}/content"
-            curl_s, client_s = [], []
+            curl_s, client_s, bare_s = [], [], []
             with httpx.Client(base_url=store.url, auth=StoreAuth(store.url, ps)) as client:
                 for _ in range(args.rounds):
                     out = root / "curl.bin"
@@ -112,6 +113,15 @@ def main() -> int:
                     client_s.append(time.perf_counter() - t0)
                     assert got.size == size and got.received == size
                     shutil.rmtree(folder)
+
+                    # for reference: the same client writing the body with no hash and no fsync
+                    t0 = time.perf_counter()
+                    with client.stream("GET", f"/api/v1/recordings/{sha}/content") as r, \
+                            open(root / "bare.bin", "wb", buffering=0) as fh:
+                        for data in r.iter_raw():
+                            fh.write(data)
+                    bare_s.append(time.perf_counter() - t0)
+                    (root / "bare.bin").unlink()
     best_curl, best_client = min(curl_s), min(client_s)
     mb = size / MiB
     print(f"blob: {mb:.0f} MiB, embedded store on loopback, {args.rounds} rounds (best of each)")
@@ -119,6 +129,8 @@ def main() -> int:
           f"{', '.join(f'{t:.2f}' for t in curl_s)})")
     print(f"client fetch(): {mb / best_client:8.1f} MiB/s  ({best_client:.2f} s; rounds "
           f"{', '.join(f'{t:.2f}' for t in client_s)}; hashed + fsync'd)")
+    print(f"(reference) the same httpx client, body written unhashed, no fsync: {mb / min(bare_s):8.1f} MiB/s "
+          f"({min(bare_s):.2f} s): the rest of the gap is the SHA-256 verification")
     ratio = best_curl / best_client
     print(f"client / curl: {ratio:.2f}x (target >= 0.8x): {'PASS' if ratio >= 0.8 else 'FAIL'}")
     return 0
