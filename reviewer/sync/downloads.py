@@ -111,10 +111,9 @@ def _place(library, client, view: RecordingView, task: Task, on_bytes: OnBytes |
     existing = store.find(view.sha256)
     if existing is not None and store.verify(view.sha256, existing, subtask(task, 0.0, 0.9)) == view.sha256:
         # the same bytes are already kept (another recording row, or a copy an eviction could not remove)
-        info = None
-        if view.frame_count == 0:  # never described: the catalog had no probe of it
-            info, table = probe(existing, subtask(task, 0.9, 0.1))
-            library.frame_tables.save(view.sha256, table)
+        # described here from the bytes themselves, as a download is (the catalog had only the store's summary)
+        info, table = probe(existing, subtask(task, 0.9, 0.1))
+        library.frame_tables.save(view.sha256, table)
         return _commit(library, view, info, existing, {"source": "originals store", "received": 0}, task)
     folder = downloads_dir(library)
     fetched = fetch_with_retries(client, view.sha256, folder, subtask(task, 0.0, 0.85), on_bytes)
@@ -134,15 +133,14 @@ def _place(library, client, view: RecordingView, task: Task, on_bytes: OnBytes |
     return _commit(library, view, info, incoming, details, task)
 
 
-def _commit(library, view: RecordingView, info: MediaInfo | None, original: Incoming | Path, details: dict,
+def _commit(library, view: RecordingView, info: MediaInfo, original: Incoming | Path, details: dict,
             task: Task) -> RecordingView:
     with library.gov.gate(Action.VIEW, "recording", view.id, "recording.download",
                           details={"sha256": view.sha256, "file_name": view.file_name, "size": view.size,
                                    **details}) as g:
         final = original.commit() if isinstance(original, Incoming) else original
         rec = g.session.get(Recording, view.id)
-        if info is not None:
-            _describe(rec, info)
+        _describe(rec, info)
         rec.original_ext = final.suffix
         rec.availability = "local"
         rec.integrity, rec.verified_at = "ok", utcnow()  # hashed as it arrived, moments ago
