@@ -1,8 +1,9 @@
 """`reviewer sync fetch SHA|RECORDING_ID`: bring one recording's footage from the central store into the library
-(resuming a partial download, verified by SHA-256 before it enters the originals store).
+(resuming a partial download, verified by SHA-256 before it enters the originals store), and `reviewer sync cache
+[--budget SIZE] [--evict]`: the footage cache, its budget, and eviction now.
 
-Wiring: `register_fetch(sync_commands)` adds `fetch` to the `sync` command group (reviewer/cli_sync.py owns the
-group); the handler takes its store client from reviewer.sync.link.open_client, and never reads tokens itself.
+Wiring: `register_fetch(sync_commands)` adds `fetch` and `cache` to the `sync` command group (reviewer/cli_sync.py
+owns the group); fetch takes its store client from reviewer.sync.link.open_client, and never reads tokens itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def register_fetch(sync_cmds) -> None:
     p.add_argument("target", metavar="SHA|RECORDING_ID")
     p.add_argument("--no-refresh", action="store_true", help="do not refresh the catalog from the store first")
     p.set_defaults(handler=cmd_fetch)
+    from reviewer.cli_dock import size_arg
+
+    c = sync_cmds.add_parser("cache", help="the local footage cache: what it holds, its budget, eviction",
+                             description="Footage the store also holds is evicted least recently used first when "
+                                         "the cache is over its budget; assigned, evidential, held, open and "
+                                         "unpushed footage is kept. Evicted footage downloads again when opened.")
+    c.add_argument("--budget", type=size_arg, metavar="SIZE", help="set the budget (bytes; K/M/G suffixes)")
+    c.add_argument("--evict", action="store_true", help="evict now, down to the budget")
+    c.set_defaults(handler=cmd_cache)
 
 
 def cmd_fetch(args) -> int:
@@ -84,3 +94,30 @@ def _progress(fraction: float, label: str) -> None:
     sys.stderr.flush()
     if fraction >= 1.0:
         sys.stderr.write("\n")
+
+
+def cmd_cache(args) -> int:
+    from reviewer.cli import open_library
+
+    with open_library() as lib:
+        return run_cache(lib, args.budget, args.evict)
+
+
+def run_cache(lib, budget: int | None = None, evict: bool = False, out: TextIO | None = None) -> int:
+    from reviewer.sync import cache
+
+    out = out or sys.stdout
+    if budget is not None:
+        cache.set_budget(lib, budget)
+    if evict:
+        report = cache.enforce(lib)
+        for e in report.evicted:
+            print(f"evicted {e.ids[0][:8]}  {e.file_name} ({e.size} bytes)", file=out)
+    entries = cache.entries(lib)
+    used = sum(e.size for e in entries)
+    print(f"footage cache: {used} of {cache.budget(lib)} bytes in {len(entries)} recordings", file=out)
+    for e in entries:
+        why = ", ".join(e.keep) if e.keep else "evictable"
+        print(f"  {e.ids[0][:8]}  {e.file_name}  {e.size} bytes  last used {e.last_used_at.isoformat()}  ({why})",
+              file=out)
+    return 0

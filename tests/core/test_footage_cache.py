@@ -115,3 +115,21 @@ def test_the_budget_is_a_setting_and_its_change_is_audited(lib):
     assert cache.budget(lib) == 5 * 1024 ** 3
     ev = [e for e in lib.gov.audit.events() if e.action == "cache.budget_set"][-1]
     assert ev.details == {"bytes": 5 * 1024 ** 3, "previous": None}
+
+
+def test_the_cache_command_sets_the_budget_evicts_and_lists(lib, ids):
+    import io
+
+    from reviewer.cli_sync_footage import run_cache
+
+    order = [ids["cfr_h264"], ids["cfr_noaudio"], ids["vfr_h264"], ids["offset_mkv"]]
+    _as_catalogued(lib, order, {ids["offset_mkv"]: None})
+    keep = _size(lib, ids["offset_mkv"]) + _size(lib, ids["vfr_h264"])
+    gone = [(lib.get(rid).file_name, _size(lib, rid)) for rid in order[:2]]
+    out = io.StringIO()
+    assert run_cache(lib, budget=keep, evict=True, out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == [f"evicted {rid[:8]}  {name} ({size} bytes)" for rid, (name, size) in zip(order, gone)]
+    assert lines[2] == f"footage cache: {keep} of {keep} bytes in 2 recordings"
+    assert [line.split()[0] for line in lines[3:]] == [ids["vfr_h264"][:8], ids["offset_mkv"][:8]]
+    assert lines[-1].endswith("(not in the store)") and lines[-2].endswith("(evictable)")
