@@ -33,10 +33,15 @@ class StorePurgeReport:
     already: list[str] = field(default_factory=list)  # SHA-256s with nothing live left here
 
 
+SIGNED_IN_SETTING = "sync.store_url"  # what `reviewer sync login` records (reviewer/sync/grant.py: URL)
+
+
 def linked(library) -> bool:
-    """Whether this library's catalog comes from a central store (then the store decides every deletion)."""
+    """Whether this library is linked to a central store (signed in to one, or its catalog came from one): then
+    the store decides every deletion, from the moment of sign-in, before any catalog refresh."""
     with library.sessions() as s:
-        return s.get(LibrarySetting, STORE_SETTING) is not None
+        return s.scalar(select(LibrarySetting.key).where(
+            LibrarySetting.key.in_((STORE_SETTING, SIGNED_IN_SETTING))).limit(1)) is not None
 
 
 def store_confirms(library):
