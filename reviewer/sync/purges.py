@@ -22,6 +22,7 @@ from reviewer.library.models_govern import LibrarySetting, Purge
 from reviewer.sync.catalog import API, STORE_SETTING, TIMEOUT
 from reviewer.sync.downloads import downloads_dir
 from reviewer.sync.fetch import discard_partial
+from reviewer.sync.grant import URL
 
 RULE = "central store purge"
 KINDS = {"recording_deleted": "purged", "recording_destroyed": "destroyed"}
@@ -33,7 +34,7 @@ class StorePurgeReport:
     already: list[str] = field(default_factory=list)  # SHA-256s with nothing live left here
 
 
-SIGNED_IN_SETTING = "sync.store_url"  # what `reviewer sync login` records (reviewer/sync/grant.py: URL)
+SIGNED_IN_SETTING = URL  # what `reviewer sync login` records: the store this library is linked to
 
 
 def linked(library) -> bool:
