@@ -1,6 +1,6 @@
 """Deletion on a library linked to a store is the store's decision alone (the store side runs in
-tests/store/test_footage_purges.py): local retention skips what the store has not purged, from the moment the
-library is signed in, and the store's word removes the recording with a tombstone and one audit event."""
+tests/store/test_footage_purges.py): local retention skips what the store has not purged once the library's
+catalog comes from a store, and the store's word removes the recording with a tombstone and one audit event."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ import datetime as dt
 
 from reviewer.govern.purge import Retention
 from reviewer.library.models_govern import LibrarySetting
-from reviewer.sync import purges
+from reviewer.sync import catalog, purges
 from tests.core.test_govern_support import gov_home, ids, lib, template  # noqa: F401
 
 SKIP = "the central store has not confirmed the purge"
 
 
-def _sign_in(lib) -> None:
-    """What `reviewer sync login` records in the library (reviewer/sync/grant.py)."""
+def _linked(lib) -> None:
+    """What a catalog refresh records in the library (a signed-in library, with its grant, counts as linked too,
+    but needs a real store to sign in to)."""
     with lib.gov.write() as s:
-        s.add(LibrarySetting(key=purges.SIGNED_IN_SETTING, value="http://store.example",
+        s.add(LibrarySetting(key=catalog.STORE_SETTING, value="http://store.example",
                              set_at=dt.datetime.now(dt.timezone.utc), set_by=lib.gov.actor))
 
 
@@ -26,8 +27,8 @@ def test_a_standalone_library_purges_what_is_due_by_its_own_clock(lib, ids):
     assert ids["cfr_h264"] in {st.recording_id for st in report.due} and report.skipped == []
 
 
-def test_a_signed_in_library_waits_for_the_store_then_removes_on_its_word(lib, ids):
-    _sign_in(lib)
+def test_a_linked_library_waits_for_the_store_then_removes_on_its_word(lib, ids):
+    _linked(lib)
     rid = ids["cfr_h264"]
     view = lib.get(rid)
     report = Retention(lib).run()  # the supervisor's real run, not a dry one
