@@ -43,7 +43,10 @@ class MaskSession(QObject):
         """Core events arrive on the thread that committed them. Local edits reload through the editor already;
         a change applied by sync must reload the open recording's masks too."""
         if name in ("masks_changed", "masks_approved") and payload.get("remote", name == "masks_approved"):
-            self._remoteChange.emit(str(payload.get("recording_id", "")))
+            try:
+                self._remoteChange.emit(str(payload.get("recording_id", "")))
+            except RuntimeError:  # deleted before it could unsubscribe
+                pass
 
     def _remote_changed(self, recording_id: str) -> None:
         if self.editor is not None and recording_id == self.editor.recording_id:
