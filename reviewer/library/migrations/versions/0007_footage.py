@@ -2,7 +2,7 @@
 when it was last used (the cache policy evicts the least recently used first).
 
 Revision ID: 0007_footage
-Revises: 0008_mask_keyframes (after the mask keyframes that landed first; the id was given before)
+Revises: 0006_operations
 Create Date: 2026-11-29
 
 Plain ADD COLUMNs (no table rebuild): every existing recording was imported here, so it is "local".
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_footage"
-down_revision: str | None = "0008_mask_keyframes"
+down_revision: str | None = "0006_operations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
