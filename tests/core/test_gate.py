@@ -38,7 +38,7 @@ from reviewer.govern.users import Users
 from reviewer.library.ingest import Ingestor
 from reviewer.library.library import Library
 from reviewer.redact.model import Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind
-from reviewer.redact.store import MaskStore
+from reviewer.redact.store import MaskStore, TrackChange
 from reviewer.sync.loop import SyncLoop
 from tests.core.test_govern_support import gov_home, ids, lib, template, user_with_role  # noqa: F401
 
@@ -211,6 +211,7 @@ ATTEMPTS = {
                      [("recording.import", OK)]),
     "Library.open_recording": (_none, lambda lib, c, _: lib.open_recording(c.rid, reason="gate test"),
                                [("recording.open", OK)]),
+    "Library.ensure_local": (_none, lambda lib, c, _: lib.ensure_local(c.rid), []),  # already local: no event
     "Annotations.add_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_bookmark(c.rid, c.pts(1), "b"),
                                  [("bookmark.create", OK)]),
     "Annotations.edit_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).edit_bookmark(b, title="t2"),
@@ -274,6 +275,8 @@ ATTEMPTS = {
                       and set(got[:-1]) == {("retention.purge", OK)}),
     "MaskStore.save_track": (_none, lambda lib, c, _: MaskStore(lib).save_track(c.rid, c.track()),
                              [("mask_track.create", OK)]),
+    "MaskStore.apply": (_none, lambda lib, c, _: MaskStore(lib).apply(c.rid, [TrackChange(None, c.track())]),
+                        [("mask_track.create", OK)]),
     "MaskStore.delete_track": (_saved_track, lambda lib, c, t: MaskStore(lib).delete_track(c.rid, t),
                                [("mask_track.delete", OK)]),
     "MaskStore.save_range": (_none, lambda lib, c, _: MaskStore(lib).save_range(
