@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from reviewer.library.models import Recording
 from reviewer.library.models_govern import Bookmark, Clip, EvidentialMark, LegalHold
+from reviewer.library.models_redact import MaskApprovalRow, MaskKeyframeRow, MaskTrackRow, RedactionRangeRow
 
 # entity type (as in operations) -> model
 SYNCED = {
@@ -21,15 +22,25 @@ SYNCED = {
     "clip": Clip,
     "evidential_mark": EvidentialMark,
     "legal_hold": LegalHold,
+    "mask_track": MaskTrackRow,
+    "mask_keyframe": MaskKeyframeRow,  # keyed "track id:pts"
+    "redaction_range": RedactionRangeRow,
+    "mask_approval": MaskApprovalRow,
 }
 LOCAL_COLUMNS = {"revision", "created_at", "updated_at", "updated_by"}
 
 
-def _row(row, shas: dict[str, str]) -> dict:
+def _key(row) -> str:
+    return ":".join(str(getattr(row, c.key)) for c in row.__table__.primary_key.columns)
+
+
+def _row(row, shas: dict[str, str], tracks: dict[str, str]) -> dict:
     out = {}
+    if isinstance(row, MaskKeyframeRow):  # a keyframe belongs to its track's recording
+        out["recording"] = tracks.get(row.track_id, f"?{row.track_id}")
     for col in row.__table__.columns:
         name = col.key
-        if name in LOCAL_COLUMNS or name == "id":
+        if name in LOCAL_COLUMNS or col.primary_key:
             continue
         value = getattr(row, name)
         if name == "deleted_at":  # stamped when applied here: whether, not when
@@ -48,9 +59,10 @@ def canonical_state(library) -> dict:
     with library.gov.sessions() as s:
         recs = s.execute(select(Recording.id, Recording.sha256, Recording.deleted_at)).all()
         shas = {rid: sha for rid, sha, _d in recs}
+        tracks = {t: shas.get(r, f"?{r}") for t, r in s.execute(select(MaskTrackRow.id, MaskTrackRow.recording_id))}
         state: dict = {"recordings": sorted({sha for _r, sha, d in recs if d is None})}
         for entity, model in SYNCED.items():
-            state[entity] = {r.id: _row(r, shas) for r in s.scalars(select(model).order_by(model.id))}
+            state[entity] = {_key(r): _row(r, shas, tracks) for r in s.scalars(select(model))}
     return state
 
 

@@ -21,6 +21,9 @@ from reviewer.annotate.service import Annotations
 from reviewer.errors import ReviewerError
 from reviewer.library.models_govern import Clip, EvidentialMark
 from reviewer.library.models_ops import OpLogRow
+from reviewer.redact import approval
+from reviewer.redact.model import Keyframe, MaskTrack, ShapeKind
+from reviewer.redact.store import MaskStore
 from reviewer.sync.client import Offline
 from reviewer.sync.dump import canonical_state
 from tests.sync import world as sw
@@ -128,7 +131,8 @@ class Convergence(RuleBasedStateMachine):
     def clip_restore(self, i, pick):
         gone = self._clips(i, deleted=True)
         if gone:
-            Annotations(self.ws[i].lib).clips.restore(gone[pick % len(gone)])
+            with contextlib.suppress(ReviewerError):  # its name was taken meanwhile (here, or by sync)
+                Annotations(self.ws[i].lib).clips.restore(gone[pick % len(gone)])
 
     def _may(self, i: int, action: str) -> bool:
         from reviewer.govern.roles import Action
@@ -165,6 +169,36 @@ class Convergence(RuleBasedStateMachine):
             ann.set_hold(self._rid(i), "complaint received")
         elif release:
             ann.release_hold(self._rid(i), "complaint closed")
+
+    @rule(i=WS, pick=PICK, new=st.booleans(), where=PICK, at=st.floats(0.0, 0.9))
+    def mask_keyframe_put(self, i, pick, new, where, at):
+        """A keyframe added or moved on a track, or a new track: what a drag in the mask editor saves."""
+        store, rid = MaskStore(self.ws[i].lib), self._rid(i)
+        b = store.bounds(rid)
+        x, y = at * b.width, at * b.height
+        kf = Keyframe(b.first_pts + where % (b.last_pts - b.first_pts + 1), ((x, y), (x + 16, y + 16)))
+        tracks = store.load(rid).tracks
+        track = (tracks[pick % len(tracks)].with_keyframe(kf) if tracks and not new
+                 else MaskTrack(ShapeKind.RECT, (kf,), reason="third-party face"))
+        store.save_track(rid, track)
+
+    @rule(i=WS, pick=PICK, whole=st.booleans())
+    def mask_delete(self, i, pick, whole):
+        store, rid = MaskStore(self.ws[i].lib), self._rid(i)
+        tracks = store.load(rid).tracks
+        if not tracks:
+            return
+        t = tracks[pick % len(tracks)]
+        if whole or len(t.keyframes) == 1:
+            store.delete_track(rid, t.id)
+        else:
+            store.save_track(rid, t.without_keyframe(t.keyframes[pick % len(t.keyframes)].pts))
+
+    @rule(i=WS)
+    def masks_approve(self, i):
+        if self._may(i, "approve_redaction"):
+            with contextlib.suppress(ReviewerError):  # nothing to approve, or the approver edited them
+                approval.approve(self.ws[i].lib, self._rid(i))
 
     # ---- the network ----------------------------------------------------------------------------------------
     @rule(i=WS)
