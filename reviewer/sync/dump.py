@@ -1,7 +1,8 @@
 """A canonical dump of everything sync carries, for comparing copies (the convergence tests, and a support tool):
 every synced entity's fields by entity id, with local row ids replaced by what is the same everywhere (a
 recording by its SHA-256) and local bookkeeping (times of applying, who applied it here, revision counters)
-left out (the times a row carries from its operation's stamp stay). Two libraries hold the same state exactly when their dumps are equal.
+left out (the times a row carries from its operation's stamp stay). Two libraries hold the same state exactly
+when their dumps are equal.
 
 Adding a synced entity type is one line in SYNCED (its model; recording_id is mapped to the SHA-256)."""
 

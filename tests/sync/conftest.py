@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.store import services
-from tests.store.conftest import pg, pg_database  # noqa: F401  (fixtures reused here)
+from tests.store.conftest import pg  # noqa: F401  (the session's PostgreSQL cluster, reused here)
 from tests.sync import world as sw
 
 
