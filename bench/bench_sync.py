@@ -132,7 +132,7 @@ def main() -> int:
             assert c.pushed == n, c
             c = Cycle()
             t0 = time.perf_counter()
-            SyncLoop(b.lib, http, listen=False).pull(c)
+            SyncLoop(b.lib, http, listen=False, pull_page=BATCH).pull(c)
             t_pull = time.perf_counter() - t0
             assert c.applied >= n, c
             client, since, got = OpsClient(http), 0, 0  # the same pages again, received but not applied
