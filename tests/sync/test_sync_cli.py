@@ -49,3 +49,20 @@ def test_sync_run_on_a_library_never_linked_says_so(template, tmp_path):
             cli_sync_loop.run(argparse.Namespace(once=True, poll=30.0), lib)
     finally:
         lib.close()
+
+
+def test_the_sync_run_command_exits_1_with_one_line_on_an_unlinked_library(template, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = sw.copy_library(template, tmp_path / "plain-cli")
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "REVIEWER_HOME": str(home), "REVIEWER_USER": "sup",
+           "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, "-m", "reviewer", "sync", "run", "--once"], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        f"reviewer: {home}: this library is not linked to a store (reviewer sync login URL --code CODE)"]
