@@ -13,7 +13,9 @@ One cycle:
 4. Apply operations parked for recordings that have arrived since; push the audit chain (sign-in helper).
 
 It wakes at once on the store's events (wake.py) and on a change made here, else every `poll_s`; failures back off
-exponentially with jitter, and the status object (status.py) shows the error.
+exponentially with jitter, and the status object (status.py) shows the error. An operation whose handler fails
+with anything but a ReviewerError (a bug, not a refusal) rolls its page back and stops the pull there, retried
+with backoff and shown in the status, rather than being skipped: nothing the store holds is ever passed over.
 """
 
 from __future__ import annotations
