@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.store import services
-from tests.store.conftest import pg  # noqa: F401  (the session's PostgreSQL cluster, reused here)
 from tests.sync import world as sw
 
 
@@ -52,7 +51,7 @@ def stations(world, template, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def pg_world(pg, clip_paths):  # noqa: F811
+def pg_world(pg, clip_paths):
     """The same world on a store backed by PostgreSQL."""
     import os
 
