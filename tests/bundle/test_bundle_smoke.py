@@ -229,9 +229,9 @@ def test_the_bundled_workstation_signs_in_and_syncs_with_a_store(bundle, scratch
 
     home, cwd = scratch / "sync-home", scratch / "sync"
     new_library(bundle, home, cwd)
-    with services.store_server(None, home=tmp_path / "store") as store:
-        code = services.add_user(None, "smoke-investigator", "investigator",
-                                 env={"REVIEWER_STORE_HOME": str(store.home)})
+    config = services.write_store_config(tmp_path / "store")
+    with services.store_server(config) as store:
+        code = services.add_user(config, "smoke-investigator", "investigator")
         p = run(bundle / "reviewer", "sync", "login", store.url, "--code", code, home=home, cwd=cwd)
         assert "smoke-investigator" in p.stdout and p.stderr == ""
         p = run(bundle / "reviewer", "sync", "run", "--once", home=home, cwd=cwd)
