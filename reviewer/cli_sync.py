@@ -8,7 +8,7 @@ from reviewer.safe_text import for_terminal, json_for_terminal
 
 
 def register(sub) -> None:
-    sync = sub.add_parser("sync", help="link this library to a central store: login, logout, status")
+    sync = sub.add_parser("sync", help="link this library to a central store: login, logout, status, run")
     cmds = sync.add_subparsers(dest="sync_command", metavar="COMMAND", required=True)
     p = cmds.add_parser("login", help="sign in to a store (links the library at first use)",
                         description="With --code: enrols with the one-time code from `reviewer store user add`. "
@@ -33,6 +33,11 @@ def register(sub) -> None:
     p.add_argument("--renew", action="store_true", help="also fetch a fresh offline grant")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)
+    from reviewer.cli_sync_footage import register_fetch
+    from reviewer.cli_sync_loop import register_run
+
+    register_fetch(cmds)
+    register_run(cmds)
 
 
 def _library():

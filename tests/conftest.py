@@ -103,3 +103,16 @@ def fail_on_unhandled_exceptions(monkeypatch):
     yield
     if caught:
         pytest.fail("unhandled exception(s) during the test:\n" + "\n".join(caught), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """The session's one throwaway PostgreSQL cluster (the store's and the sync tests share it). Not under
+    pytest's tmp folder: that is private to root, and PostgreSQL runs as an unprivileged user."""
+    import tempfile
+
+    from tests.store import services
+
+    with tempfile.TemporaryDirectory(prefix="bwv-store-pg-") as root:
+        with services.postgres(Path(root)) as server:
+            yield server

@@ -220,3 +220,22 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
         if lost:
             missing[str(path.relative_to(bundle))] = lost
     assert missing == {}
+
+
+def test_the_bundled_workstation_signs_in_and_syncs_with_a_store(bundle, scratch, tmp_path):
+    """The sync client (httpx, the keyring, the grant) is in the bundle: sign in to a real store with a one-time
+    code, then one sync cycle; the refresh token is in the keyring, not in the library."""
+    from tests.store import services
+
+    home, cwd = scratch / "sync-home", scratch / "sync"
+    new_library(bundle, home, cwd)
+    config = services.write_store_config(tmp_path / "store")
+    with services.store_server(config) as store:
+        code = services.add_user(config, "smoke-investigator", "investigator")
+        p = run(bundle / "reviewer", "sync", "login", store.url, "--code", code, home=home, cwd=cwd)
+        assert "smoke-investigator" in p.stdout and p.stderr == ""
+        p = run(bundle / "reviewer", "sync", "run", "--once", home=home, cwd=cwd)
+        assert p.stdout.startswith("sync: pushed 0, pulled "), p.stdout
+        status = json.loads(run(bundle / "reviewer", "sync", "status", "--json", home=home, cwd=cwd).stdout)
+        assert (status["user"], status["role"], status["online"]) == ("smoke-investigator", "investigator", True)
+    assert code.encode() not in (home / "library.sqlite3").read_bytes()

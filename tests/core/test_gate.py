@@ -39,10 +39,11 @@ from reviewer.library.ingest import Ingestor
 from reviewer.library.library import Library
 from reviewer.redact.model import Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind
 from reviewer.redact.store import MaskStore, TrackChange
+from reviewer.sync.loop import SyncLoop
 from tests.core.test_govern_support import gov_home, ids, lib, template, user_with_role  # noqa: F401
 
 SERVICES = [Library, Ingestor, Annotations, BookmarkStore, ClipStore, EvidentialStore, HoldStore, MaskStore, Retention,
-            Policies, Users]
+            Policies, Users, SyncLoop]
 FUNCTIONS = [service_mod.run_export, frame_mod.export_frame, stills_mod.export_stills, approval_mod.status,
              approval_mod.approve]
 
@@ -210,6 +211,7 @@ ATTEMPTS = {
                      [("recording.import", OK)]),
     "Library.open_recording": (_none, lambda lib, c, _: lib.open_recording(c.rid, reason="gate test"),
                                [("recording.open", OK)]),
+    "Library.ensure_local": (_none, lambda lib, c, _: lib.ensure_local(c.rid), []),  # already local: no event
     "Annotations.add_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_bookmark(c.rid, c.pts(1), "b"),
                                  [("bookmark.create", OK)]),
     "Annotations.edit_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).edit_bookmark(b, title="t2"),

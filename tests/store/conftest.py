@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.store import services
-
-
-@pytest.fixture(scope="session")
-def pg():
-    # not under pytest's tmp folder: that is private to root, and PostgreSQL runs as an unprivileged user
-    with tempfile.TemporaryDirectory(prefix="bwv-store-pg-") as root:
-        with services.postgres(Path(root)) as server:
-            yield server
 
 
 @pytest.fixture(scope="session")
