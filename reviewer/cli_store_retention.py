@@ -48,8 +48,10 @@ def cmd_retention_run(args) -> int:
     engine, sessions = open_store_database(config.db_url)
     try:
         report = retention.run(sessions, config.blob_store(), st, now, dry_run=args.dry_run)
-        # the server prunes after each pass too; streams served elsewhere are covered by the age rule
-        pruned = None if args.dry_run else events_prune.prune(sessions, events_prune.keep_days(config), now)
+        # as the server does after each pass, and always by the real clock: --now simulates retention, but events
+        # pruned against a simulated future would include the ones this very pass just wrote for live clients
+        pruned = None if args.dry_run else events_prune.prune(sessions, events_prune.keep_days(config),
+                                                              dt.datetime.now(dt.timezone.utc))
     finally:
         engine.dispose()
     for line in report.lines():

@@ -141,13 +141,13 @@ def test_old_events_are_pruned_and_a_client_behind_them_is_told_to_list_again(p)
         second.next("recording_probed", new)
     finally:
         second.close()
-    # the job as the server runs it, 30 days (the default) after `mid`: what came before goes, the rest stays
-    r = services.cli("store", "retention", "run", "--now", (mid + dt.timedelta(days=30)).isoformat(),
-                     "--config", str(p.store.config))
-    assert r.returncode == 0, r.stderr
-    [said] = [line for line in r.stdout.splitlines() if line.startswith("events: ")]
-    pruned = int(said.split()[1])
-    assert said == f"events: {pruned} older than 30 days pruned" and pruned >= 2
+    # the pruning pass the server runs, 30 days (the default) after `mid`: what came before goes, the rest stays
+    engine, sessions = open_store_database(services_db_url(p.store))
+    try:
+        pruned = events_prune.prune(sessions, 30, mid + dt.timedelta(days=30))
+    finally:
+        engine.dispose()
+    assert pruned >= 2
     stale = p.call("inv", "GET", "/api/v1/recordings", params={"since": ev_old["id"]})
     assert stale.status_code == 410 and "list again without `since`" in stale.json()["detail"]
     assert new in {r["sha256"] for r in p.ok("inv", "GET", "/api/v1/recordings",
@@ -174,6 +174,24 @@ def test_old_events_are_pruned_and_a_client_behind_them_is_told_to_list_again(p)
             assert json.loads(audited.details)["deleted"] == pruned
     finally:
         engine.dispose()
+
+
+def test_a_retention_run_with_a_simulated_clock_prunes_by_the_real_one(p):
+    """`store retention run --now FUTURE` must not prune the events it (or anyone) has just written."""
+    listener = Listener(p.store.url, p.tokens["inv"])
+    try:
+        sha = p.file(os.urandom(3400), "a")
+        ev = listener.next("recording_registered", sha)
+    finally:
+        listener.close()
+    r = services.cli("store", "retention", "run", "--now", "2099-01-01T00:00Z", "--config", str(p.store.config))
+    assert r.returncode == 0, r.stderr
+    assert [ln for ln in r.stdout.splitlines() if ln.startswith("events: ")] == ["events: 0 older than 30 days pruned"]
+    again = Listener(p.store.url, p.tokens["inv"], last_event_id=ev["id"] - 1)
+    try:
+        assert again.next("recording_registered", sha)["id"] == ev["id"]
+    finally:
+        again.close()
 
 
 def services_db_url(store) -> str:
