@@ -318,7 +318,7 @@ class MainWindow(QMainWindow):
 
     def _write_behind_masks(self) -> None:
         """The mask editor writes behind (ui/writer_masks.py): a drag never waits on the database."""
-        masks = getattr(self.f, "redaction", None)
+        masks = getattr(self.f, "masks", None)
         session = getattr(masks, "session", None)
         if session is None:
             return
