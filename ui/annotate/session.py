@@ -3,15 +3,22 @@
 Governance events arrive on whichever thread made the change (an import worker, the UI thread, ...). They are
 re-emitted through one queued signal, so every slot here and in the panels runs on the UI thread, and each panel
 re-reads the core instead of trusting the payload.
+
+Sync applies a page of hundreds of remote operations in one transaction, and each announces its change after the
+commit: the "changed" signals are therefore coalesced (the cache is dropped at once, the panels re-read once per
+COALESCE_MS), so a page costs one refresh, not hundreds.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from reviewer.annotate.service import Annotations
 from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
 from reviewer.govern.purge import Retention
+
+
+COALESCE_MS = 100
 
 
 class AnnotateSession(QObject):
@@ -40,6 +47,9 @@ class AnnotateSession(QObject):
         self._clips: list[ClipView] | None = None
         self._marks: list[EvidentialMarkView] | None = None
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self._dirty: dict[str, None] = {}  # signals to emit, in the order first asked for
+        self._flush = QTimer(self, singleShot=True, interval=COALESCE_MS)
+        self._flush.timeout.connect(self._emit_changed)
         self.gov.subscribe(self._on_gov_event)
         controller.sourceOpened.connect(self._opened)
         controller.sourceClosed.connect(self._closed)
@@ -59,21 +69,31 @@ class AnnotateSession(QObject):
         if name == "bookmarks_changed":
             if mine:
                 self._bookmarks = None
-                self.bookmarksChanged.emit()
+                self._changed("bookmarksChanged")
         elif name == "clips_changed":
             if mine:
                 self._clips = None
-                self.clipsChanged.emit()
+                self._changed("clipsChanged")
         elif name in ("evidential_changed", "holds_changed"):
             self._marks, self._clips = None, None  # a clip's evidential flag lives on its view
-            self.evidentialChanged.emit()
-            self.clipsChanged.emit()
+            self._changed("evidentialChanged", "clipsChanged")
         elif name == "retention_changed":
-            self.retentionChanged.emit()
+            self._changed("retentionChanged")
         elif name == "audit_appended":
             self.auditAppended.emit()
         elif name == "users_changed":
             self.usersChanged.emit()
+
+    def _changed(self, *signals: str) -> None:
+        for name in signals:
+            self._dirty[name] = None
+        if not self._flush.isActive():
+            self._flush.start()
+
+    def _emit_changed(self) -> None:
+        dirty, self._dirty = self._dirty, {}
+        for name in dirty:
+            getattr(self, name).emit()
 
     # ---- recording ------------------------------------------------------------------------------------------
     def _opened(self, source) -> None:
