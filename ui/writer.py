@@ -86,6 +86,11 @@ class DbWriter(QObject):
             return self._outstanding
 
     @property
+    def closed(self) -> bool:
+        with self._lock:
+            return self._closed
+
+    @property
     def on_writer_thread(self) -> bool:
         return threading.current_thread() is self._thread
 

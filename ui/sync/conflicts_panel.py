@@ -40,7 +40,7 @@ class ConflictsPanel(QWidget):
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
-        self.summary = QLabel("No conflicts.")
+        self.summary = QLabel("Reading…")
         self.summary.setWordWrap(True)
         self.seen_button = QPushButton("Mark selected as seen")
         self.seen_button.setObjectName("conflictsMarkSeen")
@@ -65,6 +65,8 @@ class ConflictsPanel(QWidget):
             self._timer.start()
 
     def refresh(self) -> None:
+        if self.writer.closed:  # the window is closing
+            return
         if self._loading:
             self._timer.start()  # the read in flight may predate the change
             return
@@ -108,6 +110,6 @@ class ConflictsPanel(QWidget):
         self.mark_seen(self.selected_ids())
 
     def mark_seen(self, ids: list[int]) -> None:
-        if ids:
+        if ids and not self.writer.closed:
             self.writer.submit(mark_seen, self.gov, ids, on_done=lambda _n: self.refresh(), on_error=self._failed,
                                label="mark conflicts seen")
