@@ -29,6 +29,7 @@ def by_name() -> list[str]:
         + _list_literal(ROOT / "reviewer" / "cli.py", "FEATURE_MODULES")
         + _list_literal(ROOT / "ui" / "features" / "__init__.py", "FEATURE_MODULES")
         + _list_literal(ROOT / "reviewer" / "library" / "__init__.py", "_HOMES")
+        + _list_literal(ROOT / "reviewer" / "ops" / "kinds.py", "HANDLER_MODULES")
     )
 
 

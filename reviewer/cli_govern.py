@@ -14,6 +14,7 @@ from reviewer.errors import MediaError, ReviewerError
 from reviewer.safe_text import for_terminal, json_for_terminal
 
 EXIT_BROKEN = 2
+EXIT_NOT_ANCHORED = 3  # linked library: the local chain is sound, but the store's checkpoint could not be had
 
 
 def register(sub) -> None:
@@ -459,14 +460,23 @@ def _int(text: str, what: str) -> int:
 
 # ---- audit ------------------------------------------------------------------------------------------------------
 def cmd_audit_verify(args) -> int:
+    from reviewer.sync.anchoring import store_anchor
+
     with _library() as lib:
-        v = lib.gov.verify_audit()
+        anchor = store_anchor(lib)  # a linked library is checked against the store's signed checkpoint too
+        v = lib.gov.verify_audit(anchor.checkpoints)
         if v.ok and lib.gov.seal_error:
             print(f"reviewer: warning: the audit trail was not sealed with a checkpoint: {lib.gov.seal_error}",
                   file=sys.stderr)
+    if v.ok and anchor.problem:
+        print(for_terminal(f"reviewer: the audit trail was not checked against the store: {anchor.problem}"),
+              file=sys.stderr)
     _emit(args, {"ok": v.ok, "checked": v.checked, "problem": v.problem, "first_bad_seq": v.first_bad_seq,
-                 "problems": v.notes, "message": v.line()}, [v.line(), *(f"  {n}" for n in v.notes)])
-    return 0 if v.ok else EXIT_BROKEN
+                 "problems": v.notes, "message": v.line(), "store_checked": bool(anchor.checkpoints),
+                 "store_problem": anchor.problem}, [v.line(), *(f"  {n}" for n in v.notes)])
+    if not v.ok:
+        return EXIT_BROKEN
+    return EXIT_NOT_ANCHORED if anchor.problem else 0
 
 
 def cmd_audit_export(args) -> int:

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reviewer.annotate.records import changes, live_recording, pts_value, resolve, text
+from reviewer.annotate.clip_ops import FIELDS, PURPOSES, clean
+from reviewer.annotate.clip_ops import purpose as _purpose
+from reviewer.annotate.records import changes, live_recording, refuse_if_stale, resolve
 from reviewer.annotate.views import ClipView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.roles import Action
-from reviewer.library.models import utcnow
 from reviewer.library.models_govern import Clip, EvidentialMark
+from reviewer.ops.apply import MISSING, submit
 
-PURPOSES = ("evidential", "training", "disclosure")
+__all__ = ["PURPOSES", "ClipStore", "active_mark_id", "view_of"]
 
 
 def view_of(c: Clip, mark_id: str | None = None) -> ClipView:
@@ -27,13 +29,6 @@ def active_mark_id(s, clip_id: str) -> str | None:
     return s.scalar(select(EvidentialMark.id).where(EvidentialMark.clip_id == clip_id,
                                                     EvidentialMark.cleared_at.is_(None),
                                                     EvidentialMark.deleted_at.is_(None)))
-
-
-def _purpose(value: str) -> str:
-    p = (value or "").strip().lower()
-    if p not in PURPOSES:
-        raise ReviewerError(f"clip purpose must be one of {', '.join(PURPOSES)}, got {value!r}")
-    return p
 
 
 class ClipStore:
@@ -77,6 +72,14 @@ class ClipStore:
         if clash is not None:
             raise ReviewerError(f"recording {recording_id[:8]} already has a clip named {name!r}")
 
+    def _submit(self, kind: str, clip_id: str, recording_id: str, payload: dict, via: str | None,
+                expect=MISSING) -> ClipView:
+        with self.gov.write() as s:
+            sha = live_recording(s, recording_id).sha256
+            c = submit(self.gov, kind, sha, "clip", clip_id, payload, expect=expect,
+                       audit={"via": via} if via else None).result
+            return view_of(c, active_mark_id(s, c.id))
+
     @gated(Action.CLIP)
     def create(self, clip_id: str, recording_id: str, in_pts: int, out_pts: int, name: str,
                purpose: str) -> ClipView:
@@ -84,62 +87,44 @@ class ClipStore:
         with gov.write() as s:
             gov.require(Action.CLIP, "clip", clip_id, {"recording_id": recording_id}, s=s)
             live_recording(s, recording_id)
-            name = text(name, "clip name", 200)
-            in_pts, out_pts = pts_value(in_pts, "in point"), pts_value(out_pts, "out point")
-            self._check(s, recording_id, name, in_pts, out_pts, clip_id)
-            c = Clip(id=clip_id, recording_id=recording_id, name=name, in_pts=in_pts, out_pts=out_pts,
-                     purpose=_purpose(purpose), author=gov.username, updated_by=gov.actor)
-            s.add(c)
-            s.flush()
-            gov.record(s, "clip", c.id, "clip.create", details={
-                "recording_id": recording_id, "name": name, "in_pts": in_pts, "out_pts": out_pts,
-                "purpose": c.purpose})
-            gov.notify("clips_changed", {"recording_id": recording_id, "id": c.id})
-            return view_of(c)
+            fields = clean({"name": name, "in_pts": in_pts, "out_pts": out_pts, "purpose": purpose})
+            self._check(s, recording_id, fields["name"], fields["in_pts"], fields["out_pts"], clip_id)
+            return self._submit("clip.create", clip_id, recording_id, fields, None)
 
     @gated(Action.CLIP)
-    def update(self, clip_id: str, via: str | None = None, **fields) -> tuple[dict, ClipView]:
-        unknown = set(fields) - {"name", "in_pts", "out_pts", "purpose"}
+    def update(self, clip_id: str, via: str | None = None, expect=MISSING, **fields) -> tuple[dict, ClipView]:
+        unknown = set(fields) - set(FIELDS)
         if unknown:
             raise ReviewerError(f"clips have no field(s) {', '.join(sorted(unknown))}")
         gov = self.gov
         with gov.write() as s:
             c = resolve(s, Clip, clip_id, "clip")
             gov.require(Action.CLIP, "clip", c.id, s=s)
-            clean = {}
-            if "name" in fields:
-                clean["name"] = text(fields["name"], "clip name", 200)
-            for k in ("in_pts", "out_pts"):
-                if k in fields:
-                    clean[k] = pts_value(fields[k], k.replace("_pts", " point"))
-            if "purpose" in fields:
-                clean["purpose"] = _purpose(fields["purpose"])
-            merged = {k: clean.get(k, getattr(c, k)) for k in ("name", "in_pts", "out_pts")}
+            refuse_if_stale(s, "clip", c.id, expect)
+            new = clean(fields)
+            merged = {k: new.get(k, getattr(c, k)) for k in ("name", "in_pts", "out_pts")}
             self._check(s, c.recording_id, merged["name"], merged["in_pts"], merged["out_pts"], c.id)
-            diff = changes(c, clean)
-            old = {k: getattr(c, k) for k in clean}
-            if diff:
-                for k, v in clean.items():
-                    setattr(c, k, v)
-                c.touch(gov.actor)
-                details = {"recording_id": c.recording_id, "changes": diff}
-                gov.record(s, "clip", c.id, "clip.update", details={**details, "via": via} if via else details)
-                gov.notify("clips_changed", {"recording_id": c.recording_id, "id": c.id})
-            return old, view_of(c, active_mark_id(s, c.id))
+            diff = changes(c, new)
+            old = {k: getattr(c, k) for k in new}
+            if not diff:
+                return old, view_of(c, active_mark_id(s, c.id))
+            return old, self._submit("clip.update", c.id, c.recording_id,
+                                     {"fields": {k: v for k, (_o, v) in diff.items()}}, via, expect)
 
     @gated(Action.CLIP)
-    def delete(self, clip_id: str, via: str | None = None) -> ClipView:
-        return self._set_deleted(clip_id, True, via)
+    def delete(self, clip_id: str, via: str | None = None, expect=MISSING) -> ClipView:
+        return self._set_deleted(clip_id, True, via, expect)
 
     @gated(Action.CLIP)
-    def restore(self, clip_id: str, via: str | None = None) -> ClipView:
-        return self._set_deleted(clip_id, False, via)
+    def restore(self, clip_id: str, via: str | None = None, expect=MISSING) -> ClipView:
+        return self._set_deleted(clip_id, False, via, expect)
 
-    def _set_deleted(self, clip_id: str, deleted: bool, via: str | None) -> ClipView:
+    def _set_deleted(self, clip_id: str, deleted: bool, via: str | None, expect=MISSING) -> ClipView:
         gov = self.gov
         with gov.write() as s:
             c = resolve(s, Clip, clip_id, "clip", include_deleted=True)
             gov.require(Action.CLIP, "clip", c.id, s=s)
+            refuse_if_stale(s, "clip", c.id, expect)
             if (c.deleted_at is not None) == deleted:
                 raise NotFound(f"clip {c.id} is {'already deleted' if deleted else 'not deleted'}")
             live_recording(s, c.recording_id)
@@ -148,10 +133,5 @@ class ClipStore:
                                     "before the clip can be deleted")
             if not deleted:
                 self._check(s, c.recording_id, c.name, c.in_pts, c.out_pts, c.id)
-            c.deleted_at = utcnow() if deleted else None
-            c.touch(gov.actor)
-            details = {"recording_id": c.recording_id, "name": c.name}
-            gov.record(s, "clip", c.id, "clip.delete" if deleted else "clip.restore",
-                       details={**details, "via": via} if via else details)
-            gov.notify("clips_changed", {"recording_id": c.recording_id, "id": c.id})
-            return view_of(c)
+            return self._submit("clip.delete" if deleted else "clip.restore", c.id, c.recording_id, {}, via,
+                                expect)

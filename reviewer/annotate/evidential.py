@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reviewer.annotate.records import live_recording, resolve, text
+from reviewer.annotate.evidential_ops import FLAG, audit_object
+from reviewer.annotate.records import live_recording, refuse_if_stale, resolve, text
 from reviewer.annotate.views import EvidentialMarkView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
-from reviewer.govern.state import with_state
-from reviewer.library.models import utcnow
 from reviewer.library.models_govern import Clip, EvidentialMark, RetentionPolicy
+from reviewer.ops.apply import MISSING, submit
+from reviewer.ops.flag_apply import local_seen
 
 # Offered by the UI; a supervisor adds more by giving a category its own retention period.
 EVIDENTIAL_CATEGORIES = ("criminal investigation", "complaint", "misconduct", "civil claim", "other")
@@ -71,6 +72,13 @@ class EvidentialStore:
             m = s.scalar(_active(select(EvidentialMark).where(EvidentialMark.recording_id == recording_id, target)))
             return view_of(m) if m is not None else None
 
+    def _submit(self, kind: str, mark_id: str, recording_id: str, payload: dict, via: str | None,
+                expect=MISSING) -> EvidentialMark:
+        with self.gov.write() as s:
+            sha = live_recording(s, recording_id).sha256
+            return submit(self.gov, kind, sha, FLAG.entity_type, mark_id, payload, expect=expect,
+                          audit={"via": via} if via else None).result
+
     @gated(Action.MARK_EVIDENTIAL)
     def mark(self, mark_id: str, recording_id: str, reference: str, reason: str, category: str = "other",
              clip_id: str | None = None) -> EvidentialMarkView:
@@ -95,55 +103,35 @@ class EvidentialStore:
             if existing is not None:
                 raise ReviewerError(f"{target[0]} {(clip_name or recording_id[:8])} is already marked evidential "
                                     f"(reference {existing.reference}, by {existing.marked_by})")
-            now = utcnow()
-            m = EvidentialMark(id=mark_id, recording_id=recording_id, clip_id=clip_id,
-                               reference=text(reference, "incident or crime reference", 100),
-                               category=category, reason=clean_reason(reason, "reason for marking", required=True),
-                               marked_by=gov.username, marked_at=now, updated_by=gov.actor)
-            s.add(m)
-            s.flush()
-            gov.record(s, target[0], target[1], "evidential.mark", justification=m.reason, details=with_state({
-                "mark_id": m.id, "recording_id": recording_id, "clip_id": clip_id, "clip_name": clip_name,
-                "reference": m.reference, "category": category}, m))
-            gov.notify("evidential_changed", {"recording_id": recording_id, "id": m.id})
+            payload = {"clip_id": clip_id, "reference": text(reference, "incident or crime reference", 100),
+                       "category": category, "reason": clean_reason(reason, "reason for marking", required=True),
+                       "seen_clears": []}
+            m = self._submit("evidential.mark", mark_id, recording_id, payload, None)
             return view_of(m, clip_name)
 
     @gated(Action.CLEAR_EVIDENTIAL)
-    def clear(self, mark_id: str, reason: str, via: str | None = None) -> EvidentialMarkView:
+    def clear(self, mark_id: str, reason: str, via: str | None = None, expect=MISSING) -> EvidentialMarkView:
         gov = self.gov
         with gov.write() as s:
             m = resolve(s, EvidentialMark, mark_id, "evidential mark")
-            gov.require(Action.CLEAR_EVIDENTIAL, "clip" if m.clip_id else "recording", m.clip_id or m.recording_id,
-                        {"mark_id": m.id}, s=s)
+            gov.require(Action.CLEAR_EVIDENTIAL, *audit_object(m), {"mark_id": m.id}, s=s)
+            refuse_if_stale(s, FLAG.entity_type, m.id, expect)
             reason = clean_reason(reason, "reason for clearing the evidential mark", required=True)
             if m.cleared_at is not None:
                 raise ReviewerError(f"evidential mark {m.id[:8]} was already cleared by {m.cleared_by}")
-            m.cleared_at, m.cleared_by, m.clear_reason = utcnow(), gov.username, reason
-            m.touch(gov.actor)
-            self._audit(s, m, "evidential.clear", reason, via)
-            return view_of(m)
+            payload = {"reason": reason, **local_seen(s, FLAG, m.id, setting=False)}
+            return view_of(self._submit("evidential.clear", m.id, m.recording_id, payload, via, expect))
 
     @gated(Action.MARK_EVIDENTIAL)
-    def reinstate(self, mark_id: str, via: str | None = None) -> EvidentialMarkView:
+    def reinstate(self, mark_id: str, via: str | None = None, expect=MISSING) -> EvidentialMarkView:
         """Undo of a clear: the mark is active again (marking permission, as for a new mark)."""
         gov = self.gov
         with gov.write() as s:
             m = resolve(s, EvidentialMark, mark_id, "evidential mark")
-            gov.require(Action.MARK_EVIDENTIAL, "clip" if m.clip_id else "recording", m.clip_id or m.recording_id,
-                        {"mark_id": m.id}, s=s)
+            gov.require(Action.MARK_EVIDENTIAL, *audit_object(m), {"mark_id": m.id}, s=s)
+            refuse_if_stale(s, FLAG.entity_type, m.id, expect)
             if m.cleared_at is None:
                 raise ReviewerError(f"evidential mark {m.id[:8]} is active already")
             live_recording(s, m.recording_id)
-            m.cleared_at = m.cleared_by = m.clear_reason = None
-            m.touch(gov.actor)
-            self._audit(s, m, "evidential.reinstate", m.reason, via)
-            return view_of(m)
-
-    def _audit(self, s, m: EvidentialMark, action: str, justification: str | None, via: str | None) -> None:
-        details = {"mark_id": m.id, "recording_id": m.recording_id, "clip_id": m.clip_id, "reference": m.reference}
-        if via:
-            details["via"] = via
-        s.flush()
-        self.gov.record(s, "clip" if m.clip_id else "recording", m.clip_id or m.recording_id, action,
-                        justification=justification, details=with_state(details, m))
-        self.gov.notify("evidential_changed", {"recording_id": m.recording_id, "id": m.id})
+            payload = local_seen(s, FLAG, m.id, setting=True)
+            return view_of(self._submit("evidential.reinstate", m.id, m.recording_id, payload, via, expect))

@@ -123,19 +123,21 @@ class Annotations:
         cid = str(uuid.uuid4())
         return self._push(f"add clip {name!r}",
                           lambda: self.clips.create(cid, recording_id, in_pts, out_pts, name, purpose),
-                          lambda: self.clips.restore(cid, via="redo"),
-                          lambda: self.clips.delete(cid, via="undo"))
+                          lambda **kw: self.clips.restore(cid, via="redo", **kw),
+                          lambda **kw: self.clips.delete(cid, via="undo", **kw), entity=("clip", cid))
 
     @gated(Action.CLIP)
     def edit_clip(self, clip_id: str, merge_key: object | None = None, **fields) -> ClipView:
         """Fields: name, in_pts, out_pts, purpose. Give a merge_key for the steps of one drag."""
-        return self._push_edit("edit clip", self.clips.update, self.clips.get(clip_id).id, fields, merge_key)
+        return self._push_edit("edit clip", self.clips.update, self.clips.get(clip_id).id, fields, merge_key,
+                               "clip")
 
     @gated(Action.CLIP)
     def delete_clip(self, clip_id: str) -> None:
         cid = self.clips.get(clip_id).id
-        self._push("delete clip", lambda: self.clips.delete(cid), lambda: self.clips.delete(cid, via="redo"),
-                   lambda: self.clips.restore(cid, via="undo"))
+        self._push("delete clip", lambda: self.clips.delete(cid),
+                   lambda **kw: self.clips.delete(cid, via="redo", **kw),
+                   lambda **kw: self.clips.restore(cid, via="undo", **kw), entity=("clip", cid))
 
     # ---- evidential marks -----------------------------------------------------------------------------------
     @gated(Action.MARK_EVIDENTIAL)
@@ -144,28 +146,33 @@ class Annotations:
         mid = str(uuid.uuid4())
         return self._push("mark evidential",
                           lambda: self.evidential.mark(mid, recording_id, reference, reason, category, clip_id),
-                          lambda: self.evidential.reinstate(mid, via="redo"),
-                          lambda: self.evidential.clear(mid, UNDO_CLEAR_REASON, via="undo"))
+                          lambda **kw: self.evidential.reinstate(mid, via="redo", **kw),
+                          lambda **kw: self.evidential.clear(mid, UNDO_CLEAR_REASON, via="undo", **kw),
+                          entity=("evidential_mark", mid))
 
     @gated(Action.CLEAR_EVIDENTIAL)
     def clear_evidential(self, mark_id: str, reason: str) -> EvidentialMarkView:
         mid = self.evidential.get(mark_id).id
         return self._push("clear evidential mark", lambda: self.evidential.clear(mid, reason),
-                          lambda: self.evidential.clear(mid, reason, via="redo"),
-                          lambda: self.evidential.reinstate(mid, via="undo"))
+                          lambda **kw: self.evidential.clear(mid, reason, via="redo", **kw),
+                          lambda **kw: self.evidential.reinstate(mid, via="undo", **kw),
+                          entity=("evidential_mark", mid))
 
     # ---- legal holds ----------------------------------------------------------------------------------------
     @gated(Action.LEGAL_HOLD)
     def set_hold(self, recording_id: str, reason: str) -> HoldView:
         hid = str(uuid.uuid4())
         return self._push("set legal hold", lambda: self.holds.set(hid, recording_id, reason),
-                          lambda: self.holds.reinstate(hid, via="redo"),
-                          lambda: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo"))
+                          lambda **kw: self.holds.reinstate(hid, via="redo", **kw),
+                          lambda **kw: self.holds.release(recording_id, UNDO_RELEASE_REASON, via="undo", hold_id=hid,
+                                                          **kw),
+                          entity=("legal_hold", hid))
 
     @gated(Action.LEGAL_HOLD)
     def release_hold(self, recording_id: str, reason: str) -> HoldView:
         hold = self.holds.active_for(recording_id)
         hid = hold.id if hold is not None else ""
         return self._push("release legal hold", lambda: self.holds.release(recording_id, reason),
-                          lambda: self.holds.release(recording_id, reason, via="redo"),
-                          lambda: self.holds.reinstate(hid, via="undo"))
+                          lambda **kw: self.holds.release(recording_id, reason, via="redo", hold_id=hid or None, **kw),
+                          lambda **kw: self.holds.reinstate(hid, via="undo", **kw),
+                          entity=("legal_hold", hid) if hid else None)

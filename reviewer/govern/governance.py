@@ -30,8 +30,9 @@ from reviewer.events import Publisher
 from reviewer.govern.audit import KEY_REGISTERED, AuditLog, format_at, known_keys
 from reviewer.govern.audit_chain import Verdict
 from reviewer.govern.checkpoints import CheckpointLog, CheckpointRecord
-from reviewer.govern.identity import UserView, os_account, resolve_username, unregistered_view, user_view
-from reviewer.govern.roles import Action, PermissionDenied, Role, allowed
+from reviewer.govern.identity import (UserView, checked_username, os_account, resolve_username, unregistered_view,
+                                      user_view)
+from reviewer.govern.roles import Action, GrantRefused, PermissionDenied, Role, allowed
 from reviewer.govern.signing import KeyUnavailable, WorkstationSigner
 from reviewer.govern.state import with_state
 from reviewer.library.models_govern import LibrarySetting, User, WorkstationKey
@@ -77,6 +78,7 @@ class Governance:
         # library can be a test library)
         self.username = self.os_account if as_os_account else resolve_username(self.test_library, paths.database)
         self.workstation = workstation_id(paths.home)
+        self.follow_store_identity()
         self.checkpoints = CheckpointLog(checkpoint_path(paths))
         self.audit = AuditLog(sessions, self.checkpoints)
         self.checkpoint_every = CHECKPOINT_EVERY
@@ -157,6 +159,22 @@ class Governance:
         with self.sessions() as s:
             return s.scalar(select(LibrarySetting.value).where(LibrarySetting.key == key))
 
+    def store_authority(self, s: Session | None = None):
+        """The store's signed grant for this workstation (reviewer.sync.grant.Authority), or None when the library
+        is not linked to a store and its users table is the authority."""
+        from reviewer.sync.grant import authority
+
+        if s is None:
+            with self.sessions() as s2:
+                return authority(s2, self.workstation)
+        return authority(s, self.workstation)
+
+    def follow_store_identity(self) -> None:
+        """In a linked library the user is the one the store's grant names (verified), not the OS account."""
+        auth = self.store_authority()
+        if auth is not None and auth.grant is not None:
+            self.username = checked_username(auth.grant.user, "the store's grant")
+
     def _user_row(self, s: Session) -> User | None:
         """This user's live row, or None: an OS account the library does not know is never added by using it
         (only `admin init` and a supervisor's set-role add users), and may do nothing gated."""
@@ -164,14 +182,25 @@ class Governance:
 
     def me(self) -> UserView:
         with self.sessions() as s:
+            auth = self.store_authority(s)
+            if auth is not None:
+                return UserView("", self.username, self.username, auth.role, None, None, auth.url or "")
             row = self._user_row(s)
             return user_view(row) if row is not None else unregistered_view(self.username)
 
     def role(self, s: Session | None = None) -> Role:
+        return self._role_and_authority(s)[0]
+
+    def _role_and_authority(self, s: Session | None):
+        """(role, the store's Authority or None): a linked library's grant, else the users table."""
         if s is None:
-            return self.me().role
+            with self.sessions() as s2:
+                return self._role_and_authority(s2)
+        auth = self.store_authority(s)
+        if auth is not None:
+            return auth.role, auth
         row = self._user_row(s)
-        return Role(row.role) if row is not None else Role.UNREGISTERED
+        return (Role(row.role) if row is not None else Role.UNREGISTERED), None
 
     def has_supervisor(self) -> bool:
         """False for a new library (and one whose users table has no supervisor): `admin init` is then needed."""
@@ -181,7 +210,10 @@ class Governance:
 
     def can(self, action: Action) -> bool:
         """For enabling buttons; the core still checks (and audits a refusal) when the action is attempted."""
-        return allowed(self.role(), action)
+        role, auth = self._role_and_authority(None)
+        if auth is not None and auth.problem and action is not Action.VIEW:
+            return False  # read-only until the store's grant is renewed
+        return allowed(role, action)
 
     @contextlib.contextmanager
     def gate(self, action: Action, object_type: str, object_id: str, event: str, *, details: dict | None = None,
@@ -201,10 +233,14 @@ class Governance:
                 s: Session | None = None) -> Role:
         """Raise PermissionDenied unless the current user's role allows `action`. The refusal is audited: by
         write() when `s` is its session (after the rollback), otherwise here."""
-        role = self.role(s)
-        if allowed(role, action):
+        role, auth = self._role_and_authority(s)
+        if auth is not None and auth.problem and (action is not Action.VIEW or not allowed(role, action)):
+            exc: PermissionDenied = GrantRefused(self.username, role, action, object_type, object_id, details,
+                                                 reason=auth.problem)
+        elif allowed(role, action):
             return role
-        exc = PermissionDenied(self.username, role, action, object_type, object_id, details)
+        else:
+            exc = PermissionDenied(self.username, role, action, object_type, object_id, details)
         if s is None:
             self._record_refusal(exc)
         raise exc

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reviewer.annotate.records import live_recording, resolve
+from reviewer.annotate.records import live_recording, refuse_if_stale, resolve
 from reviewer.annotate.views import HoldView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.gated import gated, read_only
 from reviewer.govern.governance import Governance
 from reviewer.govern.justification import clean_reason
+from reviewer.govern.hold_ops import FLAG
 from reviewer.govern.roles import Action
-from reviewer.govern.state import with_state
-from reviewer.library.models import utcnow
 from reviewer.library.models_govern import LegalHold
+from reviewer.ops.apply import MISSING, submit
+from reviewer.ops.flag_apply import local_seen
 
 
 def view_of(h: LegalHold) -> HoldView:
@@ -46,6 +47,13 @@ class HoldStore:
             h = s.scalar(_active(select(LegalHold).where(LegalHold.recording_id == recording_id)))
             return view_of(h) if h is not None else None
 
+    def _submit(self, kind: str, hold_id: str, recording_id: str, payload: dict, via: str | None,
+                expect=MISSING) -> HoldView:
+        with self.gov.write() as s:
+            sha = live_recording(s, recording_id).sha256
+            return view_of(submit(self.gov, kind, sha, FLAG.entity_type, hold_id, payload, expect=expect,
+                                  audit={"via": via} if via else None).result)
+
     @gated(Action.LEGAL_HOLD)
     def set(self, hold_id: str, recording_id: str, reason: str) -> HoldView:
         gov = self.gov
@@ -55,50 +63,37 @@ class HoldStore:
             reason = clean_reason(reason, "reason for the legal hold", required=True)
             if s.scalar(_active(select(LegalHold.id).where(LegalHold.recording_id == recording_id))):
                 raise ReviewerError(f"recording {recording_id[:8]} is already on legal hold")
-            h = LegalHold(id=hold_id, recording_id=recording_id, reason=reason, set_by=gov.username,
-                          set_at=utcnow(), updated_by=gov.actor)
-            s.add(h)
-            s.flush()
-            gov.record(s, "recording", recording_id, "hold.set", justification=reason,
-                       details=with_state({"hold_id": h.id}, h))
-            gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
-            return view_of(h)
+            return self._submit("hold.set", hold_id, recording_id, {"reason": reason, "seen_clears": []}, None)
 
     @gated(Action.LEGAL_HOLD)
-    def release(self, recording_id: str, reason: str, via: str | None = None) -> HoldView:
+    def release(self, recording_id: str, reason: str, via: str | None = None, expect=MISSING,
+                hold_id: str | None = None) -> HoldView:
+        """Release the recording's active hold (`hold_id`: that hold, as undo and redo name it)."""
         gov = self.gov
         with gov.write() as s:
             gov.require(Action.LEGAL_HOLD, "recording", recording_id, {"hold": "release"}, s=s)
+            if hold_id is not None:
+                refuse_if_stale(s, FLAG.entity_type, hold_id, expect)
             reason = clean_reason(reason, "reason for releasing the legal hold", required=True)
-            h = s.scalar(_active(select(LegalHold).where(LegalHold.recording_id == recording_id)))
+            q = select(LegalHold).where(LegalHold.recording_id == recording_id)
+            h = s.scalar(_active(q.where(LegalHold.id == hold_id) if hold_id is not None else q))
             if h is None:
                 raise NotFound(f"recording {recording_id[:8]} is not on legal hold")
-            h.released_at, h.released_by, h.release_reason = utcnow(), gov.username, reason
-            h.touch(gov.actor)
-            details = {"hold_id": h.id, "via": via} if via else {"hold_id": h.id}
-            s.flush()
-            gov.record(s, "recording", recording_id, "hold.release", justification=reason,
-                       details=with_state(details, h))
-            gov.notify("holds_changed", {"recording_id": recording_id, "id": h.id})
-            return view_of(h)
+            payload = {"reason": reason, **local_seen(s, FLAG, h.id, setting=False)}
+            return self._submit("hold.release", h.id, recording_id, payload, via, expect)
 
     @gated(Action.LEGAL_HOLD)
-    def reinstate(self, hold_id: str, via: str | None = None) -> HoldView:
+    def reinstate(self, hold_id: str, via: str | None = None, expect=MISSING) -> HoldView:
         """Undo of a release: the same hold is active again."""
         gov = self.gov
         with gov.write() as s:
             h = resolve(s, LegalHold, hold_id, "legal hold")
             gov.require(Action.LEGAL_HOLD, "recording", h.recording_id, {"hold": "reinstate"}, s=s)
+            refuse_if_stale(s, FLAG.entity_type, h.id, expect)
             if h.released_at is None:
                 raise ReviewerError(f"legal hold {h.id[:8]} is active already")
             if s.scalar(_active(select(LegalHold.id).where(LegalHold.recording_id == h.recording_id))):
                 raise ReviewerError(f"recording {h.recording_id[:8]} is already on another legal hold")
             live_recording(s, h.recording_id)
-            h.released_at = h.released_by = h.release_reason = None
-            h.touch(gov.actor)
-            details = {"hold_id": h.id, "via": via} if via else {"hold_id": h.id}
-            s.flush()
-            gov.record(s, "recording", h.recording_id, "hold.reinstate", justification=h.reason,
-                       details=with_state(details, h))
-            gov.notify("holds_changed", {"recording_id": h.recording_id, "id": h.id})
-            return view_of(h)
+            return self._submit("hold.reinstate", h.id, h.recording_id, local_seen(s, FLAG, h.id, setting=True),
+                                via, expect)

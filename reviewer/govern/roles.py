@@ -76,5 +76,15 @@ class PermissionDenied(ReviewerError):
             super().__init__(f"permission denied: {user} ({role.value}) may not {what}")
 
 
+class GrantRefused(PermissionDenied):
+    """Refused because the store's offline grant does not allow it now (expired, altered, signed out): the reason
+    names what to do (ADR 0016)."""
+
+    def __init__(self, user: str, role: Role, action: Action, object_type: str = "", object_id: str = "",
+                 details: dict | None = None, *, reason: str):
+        super().__init__(user, role, action, object_type, object_id, details)
+        self.args = (f"{user} may not {action.value.replace('_', ' ')}: {reason}",)
+
+
 def allowed(role: Role, action: Action) -> bool:
     return role in PERMISSIONS[action]

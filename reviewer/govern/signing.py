@@ -37,8 +37,13 @@ def _name(backend) -> str:
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
-def secure_backend():
-    """The first secure backend the keyring library offers; KeyUnavailable naming what was found otherwise."""
+SEALING_REFUSED = "checkpoints and export manifests cannot be sealed"
+
+
+def secure_backend(consequence: str = SEALING_REFUSED):
+    """The first secure backend the keyring library offers; KeyUnavailable naming what was found (and
+    `consequence`, what cannot be done without it) otherwise. Shared by the workstation key and the store
+    sign-in (reviewer/sync/credentials.py), so both accept and refuse exactly the same backends."""
     try:
         import keyring
         from keyring.backends.chainer import ChainerBackend
@@ -51,8 +56,8 @@ def secure_backend():
         if _name(backend) in SECURE_BACKENDS:
             return backend
     found = ", ".join(_name(b) for b in candidates) or "none"
-    raise KeyUnavailable(f"no secure OS keyring is available (found: {found}); checkpoints and export manifests "
-                         "cannot be sealed. Unlock or start the login keyring (Secret Service, e.g. gnome-keyring)")
+    raise KeyUnavailable(f"no secure OS keyring is available (found: {found}); {consequence}. Unlock or start "
+                         "the login keyring (Secret Service, e.g. gnome-keyring)")
 
 
 def key_id(public_raw: bytes) -> str:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 HANDLER_MODULES = (
     "reviewer.annotate.bookmark_ops",
+    "reviewer.annotate.clip_ops",
+    "reviewer.annotate.evidential_ops",
+    "reviewer.govern.hold_ops",
 )
 
 

@@ -21,7 +21,7 @@ from reviewer.store import tus
 from reviewer.store.blobs.base import SHA256_RE
 from reviewer.store.config import StoreConfig
 from reviewer.store import routes_admin, routes_auth, routes_read, routes_training
-from reviewer.store import routes_anchor, routes_operations
+from reviewer.store import routes_anchor, routes_grant, routes_operations
 from reviewer.store import audit, background
 from reviewer.store.access import Caller, uploader
 from reviewer.store.context import Context
@@ -97,6 +97,7 @@ def create_app(config: StoreConfig) -> FastAPI:
     app.include_router(routes_training.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_anchor.router)
+    app.include_router(routes_grant.router)
     app.include_router(routes_operations.router)
     background.install(app)  # events, retention, probe worker (ADR 0014)
     upload_auth = [Depends(uploader)]

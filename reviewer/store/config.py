@@ -8,6 +8,7 @@ store home); a TOML file (`reviewer store serve --config FILE`) selects PostgreS
     [uploads]   expire_after_seconds = 86400   max_size = 68719476736
     [auth]      issuer = "bwv-store"  signing_key = "keys/signing.pem"  access_ttl_seconds = 300
                 refresh_ttl_seconds = 1209600  enrolment_ttl_seconds = 86400
+                grant_ttl_seconds = 43200 (how long a workstation may work offline on its signed grant)
     [retention] non_evidential_days = 31  evidential_days = 2557  notice_days = 7  restore_days = 7
                 interval_seconds = 3600  events_poll_seconds = 0.5
     [oidc.entra]  issuer = "https://login.microsoftonline.com/TENANT/v2.0"  audience = "api://bwv-store"
@@ -31,7 +32,8 @@ SECTIONS = {
     "database": {"url"},
     "blobs": {"backend", "path", "endpoint", "bucket", "access_key", "secret_key", "region", "prefix"},
     "uploads": {"expire_after_seconds", "sweep_interval_seconds", "max_size", "staging"},
-    "auth": {"issuer", "signing_key", "access_ttl_seconds", "refresh_ttl_seconds", "enrolment_ttl_seconds"},
+    "auth": {"issuer", "signing_key", "access_ttl_seconds", "refresh_ttl_seconds", "enrolment_ttl_seconds",
+             "grant_ttl_seconds"},
     "retention": {"non_evidential_days", "evidential_days", "notice_days", "restore_days", "interval_seconds",
                   "events_poll_seconds"},
     "oidc": set(),  # one table per external issuer: [oidc.LABEL], keys in OIDC_KEYS
@@ -70,6 +72,7 @@ class StoreConfig:
     access_ttl_s: float = 300.0
     refresh_ttl_s: float = 14 * 24 * 3600.0
     enrolment_ttl_s: float = 24 * 3600.0
+    grant_ttl_s: float = 12 * 3600.0  # the offline grant (ADR 0016)
     oidc: list[OidcIssuer] = field(default_factory=list)
     retention: dict = field(default_factory=dict)  # [retention], read by store/retention.py (ADR 0014)
 
@@ -152,13 +155,14 @@ def load_config(path: Path | None) -> StoreConfig:
         cfg.access_ttl_s = float(auth.get("access_ttl_seconds", cfg.access_ttl_s))
         cfg.refresh_ttl_s = float(auth.get("refresh_ttl_seconds", cfg.refresh_ttl_s))
         cfg.enrolment_ttl_s = float(auth.get("enrolment_ttl_seconds", cfg.enrolment_ttl_s))
+        cfg.grant_ttl_s = float(auth.get("grant_ttl_seconds", cfg.grant_ttl_s))
         cfg.retention = dict(raw.get("retention", {}))
         cfg.oidc = [_oidc_issuer(path, label, table) for label, table in raw.get("oidc", {}).items()]
     except (TypeError, ValueError) as exc:
         raise ConfigError(path, f"bad value: {exc}") from None
     if cfg.upload_expiry_s <= 0 or cfg.sweep_interval_s <= 0:
         raise ConfigError(path, "[uploads] times must be positive")
-    if min(cfg.access_ttl_s, cfg.refresh_ttl_s, cfg.enrolment_ttl_s) <= 0:
+    if min(cfg.access_ttl_s, cfg.refresh_ttl_s, cfg.enrolment_ttl_s, cfg.grant_ttl_s) <= 0:
         raise ConfigError(path, "[auth] times must be positive")
     if cfg.issuer in {o.issuer for o in cfg.oidc}:
         raise ConfigError(path, f"[auth] issuer {cfg.issuer!r} is also an external [oidc] issuer")

@@ -104,5 +104,9 @@ def latest_checkpoint(workstation: str = WORKSTATION, caller: Caller = Depends(c
 
 @router.get("/keys", tags=["service"])
 def public_keys(c: Context = Depends(ctx)):
-    """The store's public keys (JWK): `use` "audit-checkpoint" signs workstation checkpoints, "sig" tokens."""
-    return {"keys": [anchor.anchor_key(c.config.signing_key_path).jwk, c.issuer.jwk]}
+    """The store's public keys (JWK): `use` "audit-checkpoint" signs workstation checkpoints, "offline-grant"
+    workstations' offline grants (ADR 0016), "sig" tokens."""
+    from reviewer.store.grant_sign import grant_key
+
+    return {"keys": [anchor.anchor_key(c.config.signing_key_path).jwk, grant_key(c.config.signing_key_path).jwk,
+                     c.issuer.jwk]}

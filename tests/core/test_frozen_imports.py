@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "packaging"))
 import frozen_imports  # noqa: E402
 
 # the files whose by-name imports frozen_imports.by_name() covers
-REGISTERED = {"reviewer/cli.py", "ui/features/__init__.py", "reviewer/library/__init__.py"}
+REGISTERED = {"reviewer/cli.py", "ui/features/__init__.py", "reviewer/library/__init__.py", "reviewer/ops/kinds.py"}
 
 
 def test_every_by_name_import_is_in_a_registry_the_spec_reads():
@@ -31,10 +31,12 @@ def test_every_by_name_import_is_in_a_registry_the_spec_reads():
 def test_the_spec_declares_every_registered_module():
     from reviewer import cli
     from reviewer.library import _HOMES
+    from reviewer.ops.kinds import HANDLER_MODULES
     from ui import features
 
     declared = set(frozen_imports.hidden_imports())
-    assert set(cli.FEATURE_MODULES) | set(features.FEATURE_MODULES) | set(_HOMES.values()) | {"ui.app"} <= declared
+    assert (set(cli.FEATURE_MODULES) | set(features.FEATURE_MODULES) | set(_HOMES.values()) | {"ui.app"}
+            | set(HANDLER_MODULES)) <= declared
 
 
 def test_every_migration_file_is_bundled_where_the_library_looks():

@@ -126,6 +126,7 @@ COLLECTIONS = [  # no id: only the role matters
     ("changes since", "GET", "/api/v1/changes", None, lambda role: 403 if role in ("trainer", "dock") else 200),
     ("deletion notices", "GET", "/api/v1/notices", None, lambda role: 200),
     ("tombstones", "GET", "/api/v1/admin/tombstones", None, lambda role: 200 if role == "supervisor" else 403),
+    ("offline grant", "GET", "/api/v1/grant", None, lambda role: 403 if role == "dock" else 200),
 ]
 
 
@@ -172,7 +173,7 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 20 * 6 * 3 + 9 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 20 * 6 * 3 + 10 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
@@ -228,7 +229,7 @@ COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("GET", "/api/v1/workstations/{workstation}/audit/checkpoint"),
     ("GET", "/api/v1/recordings/{sha256}/probe"), ("GET", "/api/v1/recordings/{sha256}/thumbnail"),
     ("PUT", "/api/v1/admin/recordings/{sha256}/retention"), ("POST", "/api/v1/admin/recordings/{sha256}/restore"),
-    ("GET", "/api/v1/notices"), ("GET", "/api/v1/admin/tombstones"),
+    ("GET", "/api/v1/notices"), ("GET", "/api/v1/admin/tombstones"), ("GET", "/api/v1/grant"),
     ("GET", "/api/v1/events"),  # a stream: test_the_event_stream_is_open_to_every_signed_in_role
 }
 NOT_IN_MATRIX = {  # the rest of the tus protocol: same uploader dependency as POST/HEAD, covered by tus tests
