@@ -171,16 +171,14 @@ class SyncFeature(QObject):
 
 
 def _start_loop(library, client):
-    """The one sync loop (reviewer/sync/loop.py) on its own thread, when this build has it."""
+    """The one sync loop (reviewer/sync/loop.py: SyncLoop(library, http).start()) on its own thread, when this
+    build has it. Its `status` (reviewer/sync/status.py) is what the status bar reads."""
     try:
-        from reviewer.sync import loop as sync_loop
+        from reviewer.sync.loop import SyncLoop
     except ImportError:
         return None
-    start = getattr(sync_loop, "start", None)
-    if start is None:
-        return None
     try:
-        return start(library, client)
+        return SyncLoop(library, client).start()
     except Exception as exc:  # noqa: BLE001 - the window works standalone; the status bar says offline
         log.warning("sync loop not started: %s", exc)
         return None
