@@ -62,6 +62,7 @@ class SyncFeature(QObject):
         for dock in (self.conflicts_dock, self.downloads_dock):
             dock.hide()  # shown when asked for, or when there is something to see
         self.loop = None
+        self._shut = False
         self.dialog: SignInDialog | None = None
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self.gov.subscribe(self._on_gov_event)
@@ -155,11 +156,14 @@ class SyncFeature(QObject):
         self.status.set_loop_status(getattr(self.loop, "status", None))
 
     def shutdown(self) -> None:
+        if self._shut:
+            return
+        self._shut = True
         self.status.stop()
         self.gov.unsubscribe(self._on_gov_event)
         manager = self.downloads.manager
         self.downloads.detach()
-        if manager is not None:
+        if manager is not None and hasattr(manager, "close"):
             manager.close()  # running downloads pause; their partial files resume next time
         if self.loop is not None and hasattr(self.loop, "stop"):
             self.loop.stop()
