@@ -61,6 +61,12 @@ class UndoStack:
             self._undone.clear()
         self._changed()
 
+    def would_merge(self, merge_key: object | None) -> bool:
+        """Would a command with this key join the newest entry (the same gesture)?"""
+        with self._lock:
+            top = self._done[-1] if self._done else None
+            return top is not None and top.open and merge_key is not None and top.merge_key == merge_key
+
     def close_merge(self) -> None:
         """End the current gesture: the next command starts a new entry even with the same key."""
         with self._lock:

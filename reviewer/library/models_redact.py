@@ -1,7 +1,10 @@
-"""Redaction records: one row per mask track (its keyframes as JSON) and per blackout/audio range.
+"""Redaction records: one row per mask track (its properties), one per keyframe (track, pts), one per
+blackout/audio range, and the edit tags that decide whether each is live.
 
-A track is edited as a whole (the core's MaskTrack is immutable), so one row per track keeps a save atomic and
-gives sync one object to merge. Tombstones (deleted_at) let "redaction wins over a concurrent delete" be decided.
+Keyframes have their own rows so two workstations editing different keyframes of one track both keep their
+edits (ADR 0015; the merge rules are in reviewer/redact/mask_ops.py). `deleted_at` of a track or range and `live`
+of a keyframe are derived from MaskTagRow: an element is live while some edit of it was not seen by any deletion
+(redaction wins over a concurrent delete).
 """
 
 from __future__ import annotations
@@ -29,8 +32,36 @@ class MaskTrackRow(Tracked, Base):
     reason: Mapped[str] = mapped_column(String(100), nullable=False)
     reason_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     author: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    keyframes_json: Mapped[str] = mapped_column(Text, nullable=False)
-    keyframe_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # the HLC stamp of the operation that created it: the same on every copy, so tracks list (and the mask set
+    # hashes) in the same order everywhere
+    stamp: Mapped[str] = mapped_column(String(300), nullable=False)
+
+
+class MaskKeyframeRow(Base):
+    """One keyframe of a track. Its value (points, hidden) is the last writer's by HLC stamp (field_stamps);
+    `live` is false while every edit of it was seen by a deletion."""
+
+    __tablename__ = "mask_keyframes"
+
+    track_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pts: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    points_json: Mapped[str] = mapped_column(Text, nullable=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    live: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class MaskTagRow(Base):
+    """An edit (by op_id) of a mask element ("mask_track" id, "mask_keyframe" "track:pts", "redaction_range" id),
+    and whether a deletion saw it (`removed_by`: that deletion). Rows come from edits and from deletions' `seen`
+    lists alike, in whatever order they arrive, so liveness does not depend on arrival order."""
+
+    __tablename__ = "mask_tags"
+
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    edit: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    removed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class RedactionRangeRow(Tracked, Base):
@@ -63,3 +94,6 @@ class MaskApprovalRow(Tracked, Base):
     approved_by: Mapped[str] = mapped_column(String(200), nullable=False)  # username, as in the audit trail
     approver_role: Mapped[str] = mapped_column(String(40), nullable=False)
     approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # the approval operation's HLC stamp (None: approved before operations existed); the latest approval is the
+    # one with the latest stamp, the same on every copy
+    stamp: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -23,6 +23,7 @@ HANDLER_MODULES = (
     "reviewer.annotate.clip_ops",
     "reviewer.annotate.evidential_ops",
     "reviewer.govern.hold_ops",
+    "reviewer.redact.mask_ops",
 )
 
 

@@ -2,7 +2,9 @@
 
 "Redacted" means a second user, who neither authored nor edited the masks and holds APPROVE_REDACTION, has
 approved exactly this mask set: the approval pins the set's hash (the one the export manifest records), so any
-later edit voids it without anyone having to remember to revoke it. An export of masks nobody approved is, as far
+later edit voids it without anyone having to remember to revoke it. The approval is an operation (masks.approve)
+that syncs like the masks: every copy judges it against its own masks, and a mask change stamped after it voids
+it there too, even one that happens to restore the approved hash. An export of masks nobody approved is, as far
 as permissions and the audit trail are concerned, an unredacted copy.
 """
 
@@ -19,7 +21,11 @@ from reviewer.govern.gated import gated, read_only
 from reviewer.govern.roles import Action, PermissionDenied, Role
 from reviewer.library.models import Recording
 from reviewer.library.models_govern import AuditEvent
+from reviewer.library.models_ops import OpLogRow
 from reviewer.library.models_redact import MaskApprovalRow
+from reviewer.ops.apply import submit
+from reviewer.ops.ids import uuid7
+from reviewer.redact.mask_ops import EDIT_KINDS
 from reviewer.redact.model import MaskSet, mask_set_to_json
 from reviewer.redact.store import MaskStore
 
@@ -61,10 +67,12 @@ class ApprovalStatus:
     has_masks: bool
     latest: Approval | None  # the most recent approval, valid or not
     editors: frozenset[str]
+    changed_since: bool = False  # a mask operation is stamped after the latest approval
 
     @property
     def approved(self) -> bool:
-        return self.has_masks and self.latest is not None and self.latest.mask_sha256 == self.current_sha256
+        return (self.has_masks and self.latest is not None and self.latest.mask_sha256 == self.current_sha256
+                and not self.changed_since)
 
     @property
     def void(self) -> bool:
@@ -100,27 +108,40 @@ class ApprovalRequired(PermissionDenied):
 
 
 def editors(s, recording_id: str) -> frozenset[str]:
-    """Every user who ever created, changed or deleted one of the recording's masks or ranges, from the audit
-    trail (which cannot be edited). Not the tracks' free-text `author`: an import could name anyone there."""
+    """Every user who ever created, changed or deleted one of the recording's masks or ranges: the authors of
+    the mask operations on it (wherever they were made) and, from before operations, the audit trail (which
+    cannot be edited). Not the tracks' free-text `author`: an import could name anyone there. An event this
+    library recorded for a change that arrived by sync names its author, not this library's user."""
+    via = func.json_extract(AuditEvent.details, "$.via")
     rows = s.scalars(select(AuditEvent.user).where(
         AuditEvent.object_type.in_(EDIT_OBJECTS), AuditEvent.outcome == "ok",
-        func.json_extract(AuditEvent.details, "$.recording_id") == recording_id).distinct()).all()
-    return frozenset(rows)
+        func.json_extract(AuditEvent.details, "$.recording_id") == recording_id,
+        (via.is_(None)) | (via != "sync")).distinct()).all()
+    rec = s.get(Recording, recording_id)
+    ops = s.scalars(select(OpLogRow.actor).where(OpLogRow.scope_id == rec.sha256, OpLogRow.kind.in_(EDIT_KINDS),
+                                                 OpLogRow.status == "applied").distinct()).all() if rec else []
+    return frozenset(rows) | frozenset(ops)
 
 
-def _latest(s, recording_id: str) -> Approval | None:
-    row = s.scalar(select(MaskApprovalRow).where(MaskApprovalRow.recording_id == recording_id,
-                                                 MaskApprovalRow.deleted_at.is_(None))
-                   .order_by(MaskApprovalRow.approved_at.desc(), MaskApprovalRow.created_at.desc()).limit(1))
-    return None if row is None else Approval(row.approved_by, row.approver_role, row.approved_at, row.mask_sha256)
+def _latest_row(s, recording_id: str) -> MaskApprovalRow | None:
+    """The latest approval: by operation stamp (the same order on every copy); ones from before operations
+    (no stamp) come first, by time."""
+    rows = s.scalars(select(MaskApprovalRow).where(MaskApprovalRow.recording_id == recording_id,
+                                                   MaskApprovalRow.deleted_at.is_(None))).all()
+    return max(rows, key=lambda r: (r.stamp or "", r.approved_at, r.created_at), default=None)
 
 
 def _status(library, s, recording_id: str) -> ApprovalStatus:
-    if s.get(Recording, recording_id) is None:
+    rec = s.get(Recording, recording_id)
+    if rec is None:
         raise NotFound(f"no recording {recording_id} in the library")
     ms = MaskStore(library).load(recording_id, s)
-    return ApprovalStatus(recording_id, mask_set_hash(ms), has_masks(ms), _latest(s, recording_id),
-                          editors(s, recording_id))
+    row = _latest_row(s, recording_id)
+    latest = None if row is None else Approval(row.approved_by, row.approver_role, row.approved_at, row.mask_sha256)
+    changed = row is not None and row.stamp is not None and s.scalar(
+        select(OpLogRow.op_id).where(OpLogRow.scope_id == rec.sha256, OpLogRow.kind.in_(EDIT_KINDS),
+                                     OpLogRow.status == "applied", OpLogRow.stamp > row.stamp).limit(1)) is not None
+    return ApprovalStatus(recording_id, mask_set_hash(ms), has_masks(ms), latest, editors(s, recording_id), changed)
 
 
 @read_only
@@ -136,9 +157,9 @@ def approve(library, recording_id: str) -> ApprovalStatus:
     masks is refused, and the refusal is audited."""
     gov = library.gov
     refusal = None
-    with gov.gate(Action.APPROVE_REDACTION, "recording", recording_id, "masks.approve") as g:
-        st = _status(library, g.session, recording_id)
-        g.details.update(mask_sha256=st.current_sha256)
+    with gov.write() as s:
+        role = gov.require(Action.APPROVE_REDACTION, "recording", recording_id, s=s)
+        st = _status(library, s, recording_id)
         if not st.has_masks:
             refusal = "it has no masks to approve"
         elif gov.username in st.editors:
@@ -147,16 +168,13 @@ def approve(library, recording_id: str) -> ApprovalStatus:
         elif st.approved:
             refusal = f"this mask set is already {st.describe()}"
         if refusal:
-            g.outcome = "refused"
-            g.details["reason"] = refusal
+            gov.record(s, "recording", recording_id, "masks.approve", outcome="refused",
+                       details={"mask_sha256": st.current_sha256, "reason": refusal})
         else:
-            g.session.add(MaskApprovalRow(recording_id=recording_id, mask_sha256=st.current_sha256,
-                                          approved_by=gov.username, approver_role=g.role.value,
-                                          updated_by=library.actor))
-            g.details["editors"] = sorted(st.editors)
+            submit(gov, "masks.approve", s.get(Recording, recording_id).sha256, "mask_approval", str(uuid7()),
+                   {"mask_sha256": st.current_sha256, "role": role.value, "editors": sorted(st.editors)})
     if refusal:
         raise ReviewerError(f"recording {recording_id}: cannot approve: {refusal}")
-    gov.notify("masks_approved", {"recording_id": recording_id})
     return status(library, recording_id)
 
 

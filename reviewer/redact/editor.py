@@ -1,8 +1,10 @@
 """The mask editor's operations as undoable commands, in the core: the UI calls these and shows undo state.
 
-Each operation computes the new track from the current one and pushes a Command whose do/undo save the whole
-track (tracks are immutable values), so undo restores exactly what was there. A drag passes a merge key, so all
-its steps become one undo entry.
+Each operation computes the new tracks from the current ones and pushes a Command of TrackChanges/RangeChanges
+(old -> new); the store writes only what differs, as operations. Undo applies the inverse changes expecting each
+entity as this undo stack last left it (gov.undo_heads, shared with Annotations): a change that arrived from
+elsewhere in between makes the undo refuse (StaleRevision), reported and not overwritten. A drag passes a merge
+key, so all its keyframe operations become one undo entry.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import uuid
 from typing import Callable
 
 from reviewer.annotate.undo import Command, UndoStack
+from reviewer.ops.apply import MISSING
 from reviewer.redact.interpolate import interpolate
 from reviewer.redact.model import Effect, Keyframe, MaskSet, MaskTrack, Point, PtsRange, ShapeKind
-from reviewer.redact.store import MaskStore
+from reviewer.redact.store import Change, MaskStore, RangeChange, TrackChange
 
 
 class MaskEditor:
@@ -25,6 +28,7 @@ class MaskEditor:
         self.author = author
         self._set = store.load(recording_id)
         self._listeners: list[Callable[[MaskSet], None]] = []
+        self._gesture: dict | None = None  # the merge key and combined changes of the drag in progress
 
     # ---- state ----------------------------------------------------------------------------------------------
     @property
@@ -40,30 +44,69 @@ class MaskEditor:
     def subscribe(self, fn: Callable[[MaskSet], None]) -> None:
         self._listeners.append(fn)
 
-    def reload(self) -> None:
-        self._set = self.store.load(self.recording_id)
+    def reload(self, track_ids: list[str] | None = None) -> None:
+        """Read the mask set again; with `track_ids`, only those tracks (a drag step changes one track, and
+        reading only it keeps each step cheap)."""
+        if track_ids is None:
+            self._set = self.store.load(self.recording_id)
+        else:
+            fresh = self.store.load_tracks(self.recording_id, track_ids)
+            tracks = tuple(fresh.get(t.id, t) for t in self._set.tracks)
+            self._set = dataclasses.replace(self._set, tracks=tuple(t for t in tracks if t is not None))
         for fn in list(self._listeners):
             fn(self._set)
 
     # ---- primitive commands -------------------------------------------------------------------------------
+    def _push(self, name: str, changes: list[Change], merge_key=None) -> None:
+        """One command: `changes` now; undo applies their inverses, redo them again, each expecting the entities
+        as this stack last left them. The steps of one gesture (same merge key, merged into one undo entry) are
+        undone and redone as one change from before its first step to after its last: one drag of sixty steps
+        is one undo operation per track, not sixty."""
+        if not changes:
+            return
+        heads = self.store.gov.undo_heads
+        g = self._gesture
+        # a step joins only if it starts where the gesture got to: a change from elsewhere in between starts a
+        # new part, whose undo keeps that change
+        joins = g is not None and g["key"] == merge_key and self.undo.would_merge(merge_key) and all(
+            isinstance(c, TrackChange) and c.entity in g["changes"] and _same(g["changes"][c.entity].new, c.old)
+            for c in changes)
+        if not joins:
+            g = {"key": merge_key, "changes": {}}
+            self._gesture = g if merge_key is not None else None
+        for c in changes:  # from before the gesture's first step to after this one
+            first = g["changes"].get(c.entity)
+            g["changes"][c.entity] = c if first is None else dataclasses.replace(first, new=c.new)
+        whole = lambda: list(g["changes"].values())  # noqa: E731
+        state = {"first": True}
+
+        def run(cs: list[Change], via: str | None) -> None:
+            expects = None if via is None else {c.entity: heads.get(c.entity, MISSING) for c in cs}
+            try:
+                heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects))
+            finally:
+                edits_only = all(isinstance(c, TrackChange) and c.old and c.new for c in cs)
+                self.reload([c.entity[1] for c in cs] if edits_only else None)
+
+        def do() -> None:
+            if state["first"]:
+                state["first"] = False
+                run(changes, None)
+            elif not joins:
+                run(whole(), "redo")
+
+        def undo() -> None:
+            if not joins:
+                run([c.inverse() for c in reversed(whole())], "undo")
+
+        self.undo.push(Command(name, do, undo, merge_key))
+
     def _put_track(self, name: str, new: MaskTrack | None, old: MaskTrack | None, merge_key=None) -> None:
         """One track's change as a command; None new deletes old, None old creates new."""
-        self.undo.push(Command(name, lambda: self._set_all([new], [old]), lambda: self._set_all([old], [new]),
-                               merge_key))
+        self._push(name, [TrackChange(old, new)], merge_key)
 
     def _put_range(self, name: str, kind: str, new: PtsRange | None, old: PtsRange | None) -> None:
-        rid = self.recording_id
-
-        def apply(r: PtsRange | None, other: PtsRange | None) -> Callable[[], None]:
-            def run() -> None:
-                if r is None:
-                    self.store.delete_range(rid, other.id)
-                else:
-                    self.store.save_range(rid, kind, r)
-                self.reload()
-            return run
-
-        self.undo.push(Command(name, apply(new, old), apply(old, new)))
+        self._push(name, [RangeChange(kind, old, new)])
 
     # ---- operations -----------------------------------------------------------------------------------------
     def add_track(self, kind: ShapeKind, pts: int, points: tuple[Point, ...], effect: Effect = Effect(),
@@ -82,6 +125,7 @@ class MaskEditor:
         return new
 
     def end_gesture(self) -> None:
+        self._gesture = None
         self.undo.close_merge()
 
     def delete_keyframe(self, track_id: str, pts: int) -> MaskTrack | None:
@@ -133,29 +177,7 @@ class MaskEditor:
 
     def _put_tracks(self, name: str, news: list[MaskTrack | None], olds: list[MaskTrack | None]) -> None:
         """Several tracks' changes as ONE command (pairs new, old, as _put_track)."""
-        if news:
-            self.undo.push(Command(name, lambda: self._set_all(news, olds), lambda: self._set_all(olds, news)))
-
-    def _set_all(self, targets: list[MaskTrack | None], currents: list[MaskTrack | None]) -> None:
-        """Make each track its target; if one write is refused, put back those already made, so the data
-        never stops half way through one undo step."""
-        done: list[int] = []
-        try:
-            for i, (target, current) in enumerate(zip(targets, currents)):
-                self._set_one(target, current)
-                done.append(i)
-        except BaseException:
-            for i in reversed(done):
-                self._set_one(currents[i], targets[i])
-            raise
-        finally:
-            self.reload()
-
-    def _set_one(self, target: MaskTrack | None, current: MaskTrack | None) -> None:
-        if target is None:
-            self.store.delete_track(self.recording_id, current.id)
-        else:
-            self.store.save_track(self.recording_id, target)
+        self._push(name, [TrackChange(o, n) for n, o in zip(news, olds)])
 
     def delete_track(self, track_id: str) -> None:
         self.delete_tracks([track_id])
@@ -178,19 +200,8 @@ class MaskEditor:
         first = old.edited(keyframes=before + (Keyframe(pts, at, True),))
         second = dataclasses.replace(old, id=str(uuid.uuid4()), keyframes=(Keyframe(pts, at, shown is None),)
                                      + tuple(k for k in old.keyframes if k.pts > pts))
-        self.undo.push(Command("split mask", lambda: self._save_both(first, second),
-                               lambda: self._unsplit(old, second)))
+        self._push("split mask", [TrackChange(old, first), TrackChange(None, second)])
         return first, second
-
-    def _save_both(self, a: MaskTrack, b: MaskTrack) -> None:
-        self.store.save_track(self.recording_id, a)
-        self.store.save_track(self.recording_id, b)
-        self.reload()
-
-    def _unsplit(self, old: MaskTrack, second: MaskTrack) -> None:
-        self.store.delete_track(self.recording_id, second.id)
-        self.store.save_track(self.recording_id, old)
-        self.reload()
 
     def add_keyframes(self, track_id: str, keyframes: list[Keyframe], name: str = "tracking result") -> MaskTrack:
         """Tracking assist's result: one undo step however many keyframes it wrote."""
@@ -208,6 +219,10 @@ class MaskEditor:
         pool = self._set.blackouts if kind == "blackout" else self._set.audio
         old = next(r for r in pool if r.id == range_id)
         self._put_range(f"delete {kind} range", kind, None, old)
+
+
+def _same(a: MaskTrack | None, b: MaskTrack | None) -> bool:
+    return a is b or (a is not None and b is not None and a.to_json() == b.to_json())
 
 
 def _nearest_points(track: MaskTrack, pts: int) -> tuple[Point, ...]:

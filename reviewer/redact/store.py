@@ -1,37 +1,90 @@
-"""Persistence of a recording's masks in the library: every change is committed when made, deletions are
-tombstones, and each write bumps the record's revision (sync merges on these)."""
+"""Persistence of a recording's masks in the library. Every change is operations (reviewer/redact/mask_ops.py:
+track create/update/delete, keyframe put/delete, range create/update/delete) submitted through the one mutation
+path, so it is permission-checked, audited, logged and queued for sync in one transaction. Readers get whole
+MaskSets from load(), as before.
+
+A local change is validated against the recording's frame table here, before it is submitted (pts inside the
+recording, effect strength); the handlers check shapes numerically, which is all a remote change needs.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Union
+
 from sqlalchemy import select
 
+from reviewer.annotate.records import live_recording, refuse_if_stale
 from reviewer.errors import NotFound
-from reviewer.events import Publisher
 from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.roles import Action
-from reviewer.library.models import Recording, utcnow
-from reviewer.library.models_redact import MaskTrackRow, RedactionRangeRow
+from reviewer.library.models import Recording
+from reviewer.library.models_redact import MaskKeyframeRow, MaskTrackRow, RedactionRangeRow
+from reviewer.ops.apply import MISSING, head, submit
+from reviewer.redact import mask_shape as shape
+from reviewer.redact.mask_ops import KEYFRAME, RANGE, TRACK, kf_id, unseen_edits
 from reviewer.redact.model import (Effect, Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind,
                                    mask_set_to_json)
 from reviewer.redact.validate import Bounds, MaskError, check_range, check_track
 
 
+@dataclass(frozen=True)
+class TrackChange:
+    """Make track `old` (None: not there) into `new` (None: delete it). Only what differs between the two is
+    written, so an undo touches exactly what its command changed."""
 
-def _track_of(row: MaskTrackRow) -> MaskTrack:
+    old: MaskTrack | None
+    new: MaskTrack | None
+
+    @property
+    def entity(self) -> tuple[str, str]:
+        return TRACK, (self.new or self.old).id
+
+    def inverse(self) -> "TrackChange":
+        return TrackChange(self.new, self.old)
+
+
+@dataclass(frozen=True)
+class RangeChange:
+    kind: str  # blackout | audio
+    old: PtsRange | None
+    new: PtsRange | None
+
+    @property
+    def entity(self) -> tuple[str, str]:
+        return RANGE, (self.new or self.old).id
+
+    def inverse(self) -> "RangeChange":
+        return RangeChange(self.kind, self.new, self.old)
+
+
+Change = Union[TrackChange, RangeChange]
+
+
+def _track_of(row: MaskTrackRow, kfs: list[MaskKeyframeRow]) -> MaskTrack:
     return MaskTrack(
-        kind=ShapeKind(row.kind), keyframes=tuple(Keyframe.from_json(k) for k in json.loads(row.keyframes_json)),
+        kind=ShapeKind(row.kind),
+        keyframes=tuple(Keyframe(k.pts, tuple((float(x), float(y)) for x, y in json.loads(k.points_json)), k.hidden)
+                        for k in kfs),
         effect=Effect.from_json(json.loads(row.effect_json)), padding=row.padding, inverse=row.inverse,
         label=row.label, reason=row.reason, reason_text=row.reason_text, author=row.author, id=row.id)
 
 
-def _fill(row: MaskTrackRow, t: MaskTrack) -> None:
-    row.kind = t.kind.value
-    row.effect_json = json.dumps(t.effect.to_json())
-    row.padding, row.inverse, row.label = t.padding, t.inverse, t.label
-    row.reason, row.reason_text, row.author = t.reason, t.reason_text, t.author
-    row.keyframes_json = json.dumps([k.to_json() for k in t.keyframes], separators=(",", ":"))
-    row.keyframe_count = len(t.keyframes)
+def _live_keyframes(s, track_ids: list[str]) -> dict[str, list[MaskKeyframeRow]]:
+    out: dict[str, list[MaskKeyframeRow]] = {t: [] for t in track_ids}
+    if track_ids:
+        for k in s.scalars(select(MaskKeyframeRow).where(MaskKeyframeRow.track_id.in_(track_ids),
+                                                         MaskKeyframeRow.live.is_(True))
+                           .order_by(MaskKeyframeRow.track_id, MaskKeyframeRow.pts)):
+            out[k.track_id].append(k)
+    return out
+
+
+def stored_track(s, row: MaskTrackRow) -> MaskTrack | None:
+    """The track as stored (deleted or not), with its live keyframes; None if none is live."""
+    kfs = _live_keyframes(s, [row.id])[row.id]
+    return _track_of(row, kfs) if kfs else None
 
 
 class MaskStore:
@@ -41,20 +94,21 @@ class MaskStore:
     def __init__(self, library):
         self.library = library
         self.gov = library.gov
-        self.events = Publisher()
         self._bounds: dict[str, Bounds] = {}
-        self._deferred: list[tuple[str, str]] | None = None  # changes announced after an import commits
 
     # ---- reading --------------------------------------------------------------------------------------------
     @read_only
     def load(self, recording_id: str, s=None) -> MaskSet:
-        """The recording's current masks; `s`: read inside that session (e.g. a gate's transaction)."""
+        """The recording's current masks; `s`: read inside that session (e.g. a gate's transaction). Tracks in
+        the order they were created (by HLC stamp, the same on every copy); a track with no live keyframe shows
+        nothing and is left out."""
         if s is None:
             with self.library.sessions() as s:
                 return self.load(recording_id, s)
-        tracks = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
-                                                      MaskTrackRow.deleted_at.is_(None))
-                           .order_by(MaskTrackRow.created_at, MaskTrackRow.id)).all()
+        rows = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
+                                                    MaskTrackRow.deleted_at.is_(None))
+                         .order_by(MaskTrackRow.stamp, MaskTrackRow.id)).all()
+        kfs = _live_keyframes(s, [r.id for r in rows])
         ranges = s.scalars(select(RedactionRangeRow).where(RedactionRangeRow.recording_id == recording_id,
                                                            RedactionRangeRow.deleted_at.is_(None))
                            .order_by(RedactionRangeRow.start_pts, RedactionRangeRow.id)).all()
@@ -62,9 +116,20 @@ class MaskStore:
                           if r.kind == "blackout")
         audio = tuple(PtsRange(r.start_pts, r.end_pts, r.reason, r.mode, r.id) for r in ranges
                       if r.kind == "audio")
-        return MaskSet(tuple(_track_of(t) for t in tracks), blackouts, audio)
+        return MaskSet(tuple(_track_of(r, kfs[r.id]) for r in rows if kfs[r.id]), blackouts, audio)
 
-    # ---- writing --------------------------------------------------------------------------------------------
+    @read_only
+    def load_tracks(self, recording_id: str, track_ids: list[str]) -> dict[str, MaskTrack | None]:
+        """Some tracks as load() would show them (None: deleted or without a live keyframe)."""
+        with self.library.sessions() as s:
+            rows = s.scalars(select(MaskTrackRow).where(MaskTrackRow.id.in_(track_ids),
+                                                        MaskTrackRow.recording_id == recording_id)).all()
+            kfs = _live_keyframes(s, [r.id for r in rows])
+            out: dict[str, MaskTrack | None] = {t: None for t in track_ids}
+            out.update({r.id: _track_of(r, kfs[r.id]) for r in rows if r.deleted_at is None and kfs[r.id]})
+            return out
+
+    # ---- validation ---------------------------------------------------------------------------------------------
     def _check_recording(self, s, recording_id: str) -> Bounds:
         rec = s.get(Recording, recording_id)
         if rec is None:
@@ -85,116 +150,143 @@ class MaskStore:
             self._bounds[recording_id] = b
         return b
 
+    # ---- writing --------------------------------------------------------------------------------------------
+    @gated(Action.REDACT)
+    def apply(self, recording_id: str, changes: list[Change], via: str | None = None,
+              expects: dict | None = None) -> dict[tuple[str, str], str | None]:
+        """Make `changes` as operations, all in one transaction (all or nothing). `expects`: {entity: op_id} the
+        entity's head must still be (an undo's or redo's inverse): a change from elsewhere since makes it
+        StaleRevision and nothing is written. Returns each changed entity's head afterwards."""
+        gov = self.gov
+        pending = dict(expects or {})
+        with gov.write() as s:
+            if changes:
+                first = changes[0]
+                what = "mask_track" if isinstance(first, TrackChange) else f"{first.kind}_range"
+                gov.require(Action.REDACT, what, first.entity[1], {"recording_id": recording_id}, s=s)
+            for entity, expect in pending.items():  # before the local checks, whose message would hide why
+                refuse_if_stale(s, *entity, expect)
+            rec = live_recording(s, recording_id)
+            for c in changes:
+                if isinstance(c, TrackChange):
+                    self._track_ops(s, rec, c, pending, via)
+                else:
+                    self._range_ops(s, rec, c, pending, via)
+            return {c.entity: head(s, *c.entity) for c in changes}
+
+    def _submit(self, rec, kind: str, entity: tuple[str, str], payload: dict, pending: dict, via: str | None):
+        # the first operation on an entity carries the expectation; the ones after it follow it in this transaction
+        return submit(self.gov, kind, rec.sha256, entity[0], entity[1], payload, expect=pending.pop(entity, MISSING),
+                      audit={"via": via} if via else None)
+
+    def _track_ops(self, s, rec, c: TrackChange, pending: dict, via: str | None) -> None:
+        e = c.entity
+        row = s.get(MaskTrackRow, e[1])
+        if row is not None and row.recording_id != rec.id:
+            raise MaskError(f"mask {e[1]} belongs to another recording")
+        if c.new is None:
+            if row is None or row.deleted_at is not None:
+                raise NotFound(f"no mask track {e[1]} on recording {rec.id}")
+            self._submit(rec, "mask_track.delete", e, {"seen": unseen_edits(s, TRACK, row.id)}, pending, via)
+            return
+        new = c.new
+        check_track(new, self.bounds(rec.id, rec))
+        if row is not None and row.kind != new.kind.value:
+            raise MaskError(f"mask {new.id} is a {row.kind}, not a {new.kind.value}")
+        if row is None or row.deleted_at is not None:
+            # drawn, or brought back: the whole track; keyframes the tombstone still had but `new` lacks go
+            before = stored_track(s, row) if row is not None else None
+            self._submit(rec, "mask_track.create", e, {"track": new.to_json()}, pending, via)
+            old = before
+            fields_too = False
+        else:
+            old = c.old or stored_track(s, row)
+            fields_too = True
+        if fields_too:
+            was, now = shape.track_json(old) if old else {}, shape.track_json(new)
+            diff = {k: v for k, v in now.items() if was.get(k) != v}
+            if diff:
+                self._submit(rec, "mask_track.update", e, {"fields": diff}, pending, via)
+            for kf in new.keyframes:
+                if old is None or old.keyframe_at(kf.pts) != kf:
+                    self._submit(rec, "mask_keyframe.put", e, {"keyframe": kf.to_json()}, pending, via)
+        for kf in (old.keyframes if old else ()):
+            if new.keyframe_at(kf.pts) is None:
+                seen = unseen_edits(s, KEYFRAME, kf_id(new.id, kf.pts))
+                self._submit(rec, "mask_keyframe.delete", e, {"pts": kf.pts, "seen": seen}, pending, via)
+
+    def _range_ops(self, s, rec, c: RangeChange, pending: dict, via: str | None) -> None:
+        if c.kind not in ("blackout", "audio"):
+            raise ValueError(f"range kind must be blackout or audio, got {c.kind!r}")
+        e = c.entity
+        row = s.get(RedactionRangeRow, e[1])
+        if row is not None and (row.recording_id != rec.id or row.kind != c.kind):
+            raise MaskError(f"{c.kind} range {e[1]} belongs to another recording or is a {row.kind} range")
+        if c.new is None:
+            if row is None or row.deleted_at is not None:
+                raise NotFound(f"no redaction range {e[1]} on recording {rec.id}")
+            self._submit(rec, "redaction_range.delete", e, {"seen": unseen_edits(s, RANGE, row.id)}, pending, via)
+            return
+        check_range(c.kind, c.new, self.bounds(rec.id, rec))
+        now = shape.range_json(c.new)
+        if row is None or row.deleted_at is not None:
+            self._submit(rec, "redaction_range.create", e, {"kind": c.kind, "fields": now}, pending, via)
+            return
+        was = shape.range_json(PtsRange(row.start_pts, row.end_pts, row.reason, row.mode, row.id))
+        diff = {k: v for k, v in now.items() if was[k] != v}
+        if diff:
+            self._submit(rec, "redaction_range.update", e, {"fields": diff}, pending, via)
+
+    # ---- the whole-record entry points (CLI, import, tests): each one transaction ----------------------------------
     @gated(Action.REDACT)
     def save_track(self, recording_id: str, track: MaskTrack) -> None:
-        actor = self.library.actor
-        with self.gov.write() as s:
-            self.gov.require(Action.REDACT, "mask_track", track.id, s=s)
-            check_track(track, self._check_recording(s, recording_id))
-            row = s.get(MaskTrackRow, track.id)
-            action = "update" if row is not None and row.deleted_at is None else "create"
-            if row is None:
-                row = MaskTrackRow(id=track.id, recording_id=recording_id, updated_by=actor)
-                s.add(row)
-            elif row.recording_id != recording_id:
-                raise MaskError(f"mask {track.id} belongs to another recording")
-            else:
-                row.touch(actor)
-                row.deleted_at = None  # an undo of a delete brings the track back
-            _fill(row, track)
-            self._record(s, recording_id, f"mask_track.{action}", "mask_track", track.id,
-                         {"label": track.label, "reason": track.reason, "keyframes": len(track.keyframes),
-                          "effect": track.effect.kind.value})
-        self._changed(recording_id, track.id)
+        """Create the track, or make the stored one equal to it (only what differs is written)."""
+        self.apply(recording_id, [TrackChange(None, track)])
 
     @gated(Action.REDACT)
     def delete_track(self, recording_id: str, track_id: str) -> None:
-        with self.gov.write() as s:
-            self.gov.require(Action.REDACT, "mask_track", track_id, s=s)
+        with self.gov.sessions() as s:
             row = s.get(MaskTrackRow, track_id)
-            if row is None or row.recording_id != recording_id or row.deleted_at is not None:
-                raise NotFound(f"no mask track {track_id} on recording {recording_id}")
-            row.touch(self.library.actor)
-            row.deleted_at = utcnow()
-            self._record(s, recording_id, "mask_track.delete", "mask_track", track_id, {"label": row.label})
-        self._changed(recording_id, track_id)
+            old = stored_track(s, row) if row is not None else None
+        if old is None:
+            raise NotFound(f"no mask track {track_id} on recording {recording_id}")
+        self.apply(recording_id, [TrackChange(old, None)])
 
     @gated(Action.REDACT)
     def save_range(self, recording_id: str, kind: str, r: PtsRange) -> None:
         if kind not in ("blackout", "audio"):
             raise ValueError(f"range kind must be blackout or audio, got {kind!r}")
-        actor = self.library.actor
-        with self.gov.write() as s:
-            self.gov.require(Action.REDACT, f"{kind}_range", r.id, s=s)
-            check_range(kind, r, self._check_recording(s, recording_id))
-            row = s.get(RedactionRangeRow, r.id)
-            action = "update" if row is not None and row.deleted_at is None else "create"
-            if row is None:
-                row = RedactionRangeRow(id=r.id, recording_id=recording_id, updated_by=actor)
-                s.add(row)
-            elif row.recording_id != recording_id or row.kind != kind:
-                raise MaskError(f"{kind} range {r.id} belongs to another recording or is a {row.kind} range")
-            else:
-                row.touch(actor)
-                row.deleted_at = None
-            row.kind, row.start_pts, row.end_pts, row.mode, row.reason = kind, r.start_pts, r.end_pts, r.mode, r.reason
-            self._record(s, recording_id, f"{kind}_range.{action}", f"{kind}_range", r.id,
-                         {"start_pts": r.start_pts, "end_pts": r.end_pts, "mode": r.mode, "reason": r.reason})
-        self._changed(recording_id, r.id)
+        self.apply(recording_id, [RangeChange(kind, None, r)])
 
     @gated(Action.REDACT)
     def delete_range(self, recording_id: str, range_id: str) -> None:
-        with self.gov.write() as s:
+        with self.gov.sessions() as s:
             row = s.get(RedactionRangeRow, range_id)
-            if row is None or row.recording_id != recording_id or row.deleted_at is not None:
-                raise NotFound(f"no redaction range {range_id} on recording {recording_id}")
-            self.gov.require(Action.REDACT, f"{row.kind}_range", range_id, s=s)
-            row.touch(self.library.actor)
-            row.deleted_at = utcnow()
-            self._record(s, recording_id, f"{row.kind}_range.delete", f"{row.kind}_range", range_id, {})
-        self._changed(recording_id, range_id)
+            kind = row.kind if row is not None else "blackout"
+        self.apply(recording_id, [RangeChange(kind, PtsRange(0, 0, id=range_id), None)])
 
     @gated(Action.REDACT)
     def import_set(self, recording_id: str, ms: MaskSet, source: str = "") -> int:
         """Add (or update, by id) every track and range of `ms`, all or nothing: one transaction, so a problem
-        with the last record leaves none of the others behind. Returns how many records were written."""
+        with the last record leaves none of the others behind. A new record is one operation. Returns how many
+        records were written."""
         ids = [t.id for t in ms.tracks] + [r.id for r in ms.blackouts + ms.audio]
         seen: set[str] = set()
         for i in ids:
             if i in seen:
                 raise MaskError(f"id {i} is used twice")
             seen.add(i)
-        n = 0
-        self._deferred = []
-        try:
-            with self.gov.write() as s:
-                self.gov.require(Action.REDACT, "recording", recording_id, s=s)
-                for t in ms.tracks:
-                    self.save_track(recording_id, t)
-                    n += 1
-                for kind, ranges in (("blackout", ms.blackouts), ("audio", ms.audio)):
-                    for r in ranges:
-                        self.save_range(recording_id, kind, r)
-                        n += 1
-                self._record(s, recording_id, "masks.import", "recording", recording_id,
-                             {"records": n, "source": source})
-            changed = self._deferred
-        finally:
-            self._deferred = None
-        for rid, oid in changed:
-            self._changed(rid, oid)
-        return n
+        changes: list[Change] = [TrackChange(None, t) for t in ms.tracks]
+        changes += [RangeChange(kind, None, r) for kind, rs in (("blackout", ms.blackouts), ("audio", ms.audio))
+                    for r in rs]
+        with self.gov.write() as s:
+            self.gov.require(Action.REDACT, "recording", recording_id, s=s)
+            self.apply(recording_id, changes)
+            self.gov.record(s, "recording", recording_id, "masks.import",
+                            details={"recording_id": recording_id, "records": len(changes), "source": source})
+        return len(changes)
 
     @read_only
     def export_json(self, recording_id: str) -> dict:
         return {"schema": "bwv-reviewer/masks", "version": 1, "recording_id": recording_id,
                 **mask_set_to_json(self.load(recording_id))}
-
-    def _record(self, s, recording_id: str, action: str, object_type: str, object_id: str, details: dict) -> None:
-        self.gov.record(s, object_type, object_id, action, details={"recording_id": recording_id, **details})
-
-    def _changed(self, recording_id: str, object_id: str) -> None:
-        if self._deferred is not None:
-            self._deferred.append((recording_id, object_id))
-            return
-        self.events.emit("masks_changed", {"recording_id": recording_id, "object_id": object_id})

@@ -38,7 +38,7 @@ from reviewer.govern.users import Users
 from reviewer.library.ingest import Ingestor
 from reviewer.library.library import Library
 from reviewer.redact.model import Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind
-from reviewer.redact.store import MaskStore
+from reviewer.redact.store import MaskStore, TrackChange
 from tests.core.test_govern_support import gov_home, ids, lib, template, user_with_role  # noqa: F401
 
 SERVICES = [Library, Ingestor, Annotations, BookmarkStore, ClipStore, EvidentialStore, HoldStore, MaskStore, Retention,
@@ -273,6 +273,8 @@ ATTEMPTS = {
                       and set(got[:-1]) == {("retention.purge", OK)}),
     "MaskStore.save_track": (_none, lambda lib, c, _: MaskStore(lib).save_track(c.rid, c.track()),
                              [("mask_track.create", OK)]),
+    "MaskStore.apply": (_none, lambda lib, c, _: MaskStore(lib).apply(c.rid, [TrackChange(None, c.track())]),
+                        [("mask_track.create", OK)]),
     "MaskStore.delete_track": (_saved_track, lambda lib, c, t: MaskStore(lib).delete_track(c.rid, t),
                                [("mask_track.delete", OK)]),
     "MaskStore.save_range": (_none, lambda lib, c, _: MaskStore(lib).save_range(
