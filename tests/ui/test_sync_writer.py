@@ -100,6 +100,24 @@ def test_a_mask_drag_while_sync_writes_moves_at_once_and_is_stored_after(qtbot, 
     assert window.library.gov.audit.events(action="mask_keyframe.put")[-1].object_id == track.id
 
 
+def test_a_mask_drag_behind_a_queued_bookmark_does_not_wait_for_sync(qtbot, window, make_clip, tmp_path):
+    """The bookmark waits for the database on the writer thread; the drag's undo entry must not wait behind it
+    (both share the window's one undo history)."""
+    view = import_copy(window.library, make_clip("cfr_h264"), tmp_path)
+    open_in(qtbot, window, view)
+    window.actions_by_id["masks_tool_rect"].trigger()
+    drag(qtbot, window, (40, 60), (120, 140))
+    qtbot.waitUntil(lambda: window.writer.pending == 0, timeout=WAIT)
+    with sync_holding_the_write_lock(window.library):
+        key(qtbot, window, Qt.Key.Key_M)
+        qtbot.waitUntil(lambda: window.writer.pending >= 1, timeout=WAIT)
+        t0 = time.perf_counter()
+        drag(qtbot, window, (80, 100), (180, 150))
+        took = time.perf_counter() - t0
+        assert took < QUICK_S + 1.0, f"the drag waited {took:.1f} s behind the queued bookmark"
+    qtbot.waitUntil(lambda: len(Annotations(window.library).bookmarks.list(view.id)) == 1, timeout=WAIT)
+
+
 def test_a_write_refused_after_the_fact_is_reported_and_the_editor_shows_the_database(qtbot, window, make_clip,
                                                                                        tmp_path):
     view = import_copy(window.library, make_clip("cfr_h264"), tmp_path)

@@ -124,8 +124,15 @@ class AnnotationsFeature(QObject):
         """Run a core edit on the window's one database writer thread (ui.writer: the UI never waits on a
         write); `then(result)` runs on the UI thread once it is stored. A refusal or bad input becomes a message,
         never a crash (the core audited it)."""
-        self.window.writer.submit(fn, on_done=then, on_error=lambda exc: self._failed(title, exc), label=title,
-                                  undoable=True)
+        self.window.writer.submit(self._after_write_lock, fn, on_done=then,
+                                  on_error=lambda exc: self._failed(title, exc), label=title, undoable=True)
+
+    def _after_write_lock(self, fn):
+        """The service writes inside UndoStack.push, which holds the undo history's lock. Waiting for the
+        library's write lock first (sync may hold it for a whole page) keeps that wait out of the history's
+        lock, which the mask editor on the UI thread takes at every drag step."""
+        with self.library.gov._lock:  # re-entrant: the service's own Governance.write() takes it again
+            return fn()
 
     def _failed(self, title: str, exc: BaseException) -> None:
         if isinstance(exc, PermissionDenied):
