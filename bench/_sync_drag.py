@@ -187,7 +187,8 @@ def run(probe, report, ops_count: int, synchronous_writes: bool = False) -> dict
                                                                  "releases)")
 
     applier = SyncApplier(lib.gov, remote_ops(view.sha256, ops_count))
-    updates_before = len(lib.gov.audit.events(action="mask_track.update"))
+    mask_writes = lambda: len([e for e in lib.gov.audit.events(object_type="mask_track")])  # noqa: E731
+    updates_before = mask_writes()
     dragger.moves = dragger.releases = 0
     probe.start()
     dragger.start()
@@ -196,7 +197,7 @@ def run(probe, report, ops_count: int, synchronous_writes: bool = False) -> dict
     dragger.stop()
     gaps = probe.stop()
     wait_for(app, lambda: window.writer.pending == 0, timeout=600)
-    stored = len(lib.gov.audit.events(action="mask_track.update")) - updates_before
+    stored = mask_writes() - updates_before
     results["sync"] = report("mask drag + sync", gaps,
                              f"({ops_count} remote ops in {applier.seconds:.1f} s = "
                              f"{ops_count / max(applier.seconds, 1e-9):.0f} ops/s, longest page "
