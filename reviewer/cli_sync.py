@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--renew", action="store_true", help="also fetch a fresh offline grant")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)
+    from reviewer.cli_sync_footage import register_fetch
+
+    register_fetch(cmds)
 
 
 def _library():

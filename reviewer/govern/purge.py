@@ -6,10 +6,10 @@ its audit event. Only after that commit are the files removed (original, cached 
 the Purge record notes when they are gone. A crash between the two leaves files that the next run removes; the
 reverse order could leave a live recording whose original is missing.
 
-The sync seam: `store_confirms(sha256) -> bool` answers "has the central store confirmed it holds this
-footage?". Footage it has not confirmed is never deleted (state stays "due", reported as skipped). A local-only
-library has no central store, so `local_only` confirms everything; sync passes its own function to Retention
-(or replaces `default_store_confirms`), and that is the only change purging needs.
+The sync seam: `store_confirms(sha256) -> bool` answers "has the central store confirmed this footage may
+go?". Footage it has not confirmed is never deleted (state stays "due", reported as skipped). A local-only
+library has no central store, so `local_only` confirms everything; a library linked to a store confirms only what
+the store says it purged (reviewer/sync/purges.py, through `default_store_confirms`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from reviewer.errors import NotFound, ReviewerError
-from reviewer.govern.gated import gated, read_only
+from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.retention import DUE, Policies, RetentionStatus, statuses
 from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
@@ -44,8 +44,11 @@ def local_only(sha256: str) -> bool:
 
 
 def default_store_confirms(library) -> StoreConfirms:
-    """The seam sync fills in: return a function that checks the central store's confirmation."""
-    return local_only
+    """The seam sync fills in: a library whose catalog comes from a central store deletes footage only on the
+    store's word that it was purged (reviewer/sync/purges.py); a standalone library is its own authority."""
+    from reviewer.sync.purges import linked, store_confirms
+
+    return store_confirms(library) if linked(library) else local_only
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class Retention:
         if dry_run:
             for st in report.due:
                 if not self.store_confirms(st.sha256):
-                    report.skipped.append((st.recording_id, "the central store has not confirmed it holds a copy"))
+                    report.skipped.append((st.recording_id, "the central store has not confirmed the purge"))
             return report
         self._finish_pending()
         for i, st in enumerate(report.due):
@@ -155,9 +158,9 @@ class Retention:
                 return f"no longer due ({found[0].state if found else 'gone'})"
             st = found[0]
             if not self.store_confirms(st.sha256):
-                return "the central store has not confirmed it holds a copy"
+                return "the central store has not confirmed the purge"
             rec = s.get(Recording, recording_id)
-            files = [str(p) for p in _files_of(self.library, rec)]
+            files = [str(p) for p in files_of(self.library, rec)]
             rec.deleted_at = utcnow()
             rec.touch(gov.actor)
             p = Purge(recording_id=rec.id, sha256=rec.sha256, file_name=rec.file_name, rule=st.rule,
@@ -176,6 +179,11 @@ class Retention:
             report.purged.append(purge_view(s.get(Purge, purge_id)))
         self.library._events.emit("recordings_changed", {"id": recording_id})
         return None
+
+    @ungated("removes the files of a purge already committed and audited (a local or a central store purge)")
+    def remove_files(self, purge_id: str) -> None:
+        """Remove a committed purge's files (also used by purges the central store ordered)."""
+        self._remove_files(purge_id)
 
     def _finish_pending(self) -> None:
         with self.gov.sessions() as s:
@@ -205,7 +213,7 @@ class Retention:
                 s.get(Purge, purge_id).files_removed_at = utcnow()  # bookkeeping: no revision bump
 
 
-def _files_of(library, rec: Recording) -> list[Path]:
+def files_of(library, rec: Recording) -> list[Path]:
     out = []
     original = library.store.find(rec.sha256)
     if original is not None:

@@ -71,6 +71,9 @@ class Library:
             self.gov.record_now("library", "", "library.permissions_tightened",
                                 details={"changed": len(loosened), "paths": loosened[:50]})
         self._events = Publisher()
+        # fetches a catalogued recording's footage from the central store (reviewer/sync/downloads.py), once a
+        # store is attached; None for a standalone library
+        self._footage: Callable[[str, Task], RecordingView] | None = None
         self._ingestor = Ingestor(self.paths, self.sessions, self.store, self.frame_tables, self._write_lock,
                                   lambda: self.actor, self.gov)
         # what killed imports and exports left: only temps no running process holds (reviewer/leftovers.py)
@@ -165,6 +168,8 @@ class Library:
         self.gov.require(Action.VIEW, "recording", view.id)
         if reason:
             self.gov.remember_justification(view.id, reason)
+        if not view.is_local:  # footage on demand: opening a catalogued recording downloads it first
+            view = self.ensure_local(view.id, task)
         try:
             opened = self._open_verified(view, task)
         except Cancelled:
@@ -201,6 +206,7 @@ class Library:
             changed = rec.integrity != state
             rec.integrity = state
             rec.verified_at = utcnow()  # local bookkeeping: deliberately not a revision bump (see Tracked.touch)
+            rec.last_used_at = rec.verified_at  # the cache policy evicts the least recently opened first
             if state == "failed":  # committed with the flag, so a failure can never go unrecorded
                 self.gov.record(s, "recording", view.id, "recording.integrity_failed", outcome="failed",
                                 details={"path": str(view.original_path), **details})
@@ -224,6 +230,25 @@ class Library:
         except (ValueError, TypeError):
             pass
         return probe(path, task)[0]  # stored description from an older version: describe the file again
+
+    # ---- footage on demand ----------------------------------------------------------------------------------
+    @ungated("attaching the central store's footage source (reviewer/sync/downloads.py checks VIEW itself)")
+    def attach_footage(self, fetch: Callable[[str, Task], RecordingView] | None) -> None:
+        """fetch(recording_id, task) -> the view once its original is local; None detaches the store."""
+        self._footage = fetch
+
+    @gated(Action.VIEW)
+    def ensure_local(self, recording_id: str, task: Task = NO_TASK) -> RecordingView:
+        """The recording with its footage in the originals store: downloaded from the central store first when
+        the library lists it but does not hold it (remote or evicted)."""
+        view = self.get(recording_id)
+        self.gov.require(Action.VIEW, "recording", view.id)
+        if view.is_local:
+            return view
+        if self._footage is None:
+            raise ReviewerError(f"recording {view.short_id} ({view.file_name}): its footage is in the central store "
+                                "only; connect to the store (reviewer sync login) to download it")
+        return self._footage(view.id, task)
 
     # ---- lifetime --------------------------------------------------------------------------------------------
     @ungated("closing the library (seals the audit trail)")

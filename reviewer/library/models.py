@@ -135,6 +135,14 @@ class Recording(Tracked, Base):
     integrity: Mapped[str] = mapped_column(String(20), nullable=False, default="ok")
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    # Footage on demand (reviewer/sync/): whether the bytes are here ("local"), only in the central store
+    # ("remote"), being fetched ("downloading") or dropped by the cache policy ("evicted"; metadata and
+    # annotations stay). store_state is what the store said at the last catalog refresh: None for footage it has
+    # never listed (a local import), "assigned" | "listed" | "absent" | "purged" | "destroyed".
+    availability: Mapped[str] = mapped_column(String(20), nullable=False, default="local", server_default="local")
+    store_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)  # LRU for eviction
+
     incident: Mapped[Incident | None] = relationship(back_populates="recordings")
 
 

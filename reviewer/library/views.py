@@ -41,6 +41,12 @@ class RecordingView:
     imported_from: str = ""
     verified_at: dt.datetime | None = None
     revision: int = 1
+    availability: str = "local"  # local | remote | downloading | evicted (footage on demand, reviewer/sync/)
+    store_state: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.availability == "local"
 
     @property
     def short_id(self) -> str:
@@ -90,4 +96,6 @@ def view_of(rec: Recording, incident_ref: str | None, paths: Paths) -> Recording
         imported_from=rec.imported_from,
         verified_at=rec.verified_at,
         revision=rec.revision,
+        availability=rec.availability or "local",
+        store_state=rec.store_state,
     )

@@ -165,7 +165,7 @@ def _track_row(ctx: OpContext) -> MaskTrackRow:
 
 def _changed(ctx: OpContext, recording_id: str, object_id: str, et: str = TRACK) -> None:
     ctx.touched(et, object_id)
-    ctx.gov.notify("masks_changed", {"recording_id": recording_id, "object_id": object_id})
+    ctx.gov.notify("masks_changed", {"recording_id": recording_id, "object_id": object_id, "remote": ctx.remote})
 
 
 # ---- tracks and keyframes ----------------------------------------------------------------------------------------

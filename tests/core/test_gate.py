@@ -210,6 +210,7 @@ ATTEMPTS = {
                      [("recording.import", OK)]),
     "Library.open_recording": (_none, lambda lib, c, _: lib.open_recording(c.rid, reason="gate test"),
                                [("recording.open", OK)]),
+    "Library.ensure_local": (_none, lambda lib, c, _: lib.ensure_local(c.rid), []),  # already local: no event
     "Annotations.add_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_bookmark(c.rid, c.pts(1), "b"),
                                  [("bookmark.create", OK)]),
     "Annotations.edit_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).edit_bookmark(b, title="t2"),

@@ -33,7 +33,7 @@ def test_whole_track_json_becomes_keyframe_rows_and_back(gov_home, ids):
     engine = create_library_engine(gov_home / "library.sqlite3")
     cfg = alembic_config(engine)
     try:
-        command.downgrade(cfg, "0006_operations")
+        command.downgrade(cfg, "0007_footage")
         with engine.begin() as conn:
             _legacy_track(conn, "00000000-0000-4000-8000-000000000002", rid, "2026-01-01 10:00:01", None, "second")
             _legacy_track(conn, "00000000-0000-4000-8000-000000000001", rid, "2026-01-01 10:00:00", None, "first")
@@ -56,7 +56,7 @@ def test_whole_track_json_becomes_keyframe_rows_and_back(gov_home, ids):
         MaskStore(lib).save_track(rid, expected[0])
     engine = create_library_engine(gov_home / "library.sqlite3")
     try:
-        command.downgrade(alembic_config(engine), "0006_operations")
+        command.downgrade(alembic_config(engine), "0007_footage")
         with engine.connect() as conn:
             back = conn.execute(text("SELECT keyframes_json, keyframe_count FROM mask_tracks WHERE label = 'first'")
                                 ).one()

@@ -19,6 +19,8 @@ class MaskSession(QObject):
     changed = Signal()  # masks (or the live drag geometry) changed: repaint, re-preview
     selectionChanged = Signal()
     recordingChanged = Signal()  # a recording was opened or closed
+    # a change that arrived by sync (announced on the sync thread; the queued connection brings it here)
+    _remoteChange = Signal(str)
 
     def __init__(self, library, controller, undo, parent: QObject | None = None):
         super().__init__(parent)
@@ -33,6 +35,22 @@ class MaskSession(QObject):
         self._display: MaskSet | None = None
         controller.sourceOpened.connect(self._opened)
         controller.sourceClosed.connect(self._closed)
+        self._remoteChange.connect(self._remote_changed)
+        library.gov.subscribe(self._announced)
+        self.destroyed.connect(lambda *_: library.gov.unsubscribe(self._announced))
+
+    def _announced(self, name: str, payload: dict) -> None:
+        """Core events arrive on the thread that committed them. Local edits reload through the editor already;
+        a change applied by sync must reload the open recording's masks too."""
+        if name in ("masks_changed", "masks_approved") and payload.get("remote", name == "masks_approved"):
+            try:
+                self._remoteChange.emit(str(payload.get("recording_id", "")))
+            except RuntimeError:  # deleted before it could unsubscribe
+                pass
+
+    def _remote_changed(self, recording_id: str) -> None:
+        if self.editor is not None and recording_id == self.editor.recording_id:
+            self.editor.reload()
 
     # ---- recording ------------------------------------------------------------------------------------------
     def _opened(self, source) -> None:

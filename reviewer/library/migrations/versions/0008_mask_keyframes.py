@@ -3,7 +3,7 @@ approvals the HLC stamp that orders them the same on every copy. Existing tracks
 mask_keyframes (each existing track, keyframe and range gets one edit tag named by its own id).
 
 Revision ID: 0008_mask_keyframes
-Revises: 0006_operations
+Revises: 0007_footage
 Create Date: 2026-11-29
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_mask_keyframes"
-down_revision: str | None = "0006_operations"
+down_revision: str | None = "0007_footage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
