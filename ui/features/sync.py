@@ -62,6 +62,8 @@ class SyncFeature(QObject):
         for dock in (self.conflicts_dock, self.downloads_dock):
             dock.hide()  # shown when asked for, or when there is something to see
         self.loop = None
+        self.footage = None
+        self._open_id: str | None = None
         self._shut = False
         self.dialog: SignInDialog | None = None
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
@@ -133,7 +135,7 @@ class SyncFeature(QObject):
     def start_services(self) -> None:
         """Signed in to a linked store: the sync loop and the download manager (their client is made off the UI
         thread: it refreshes the access token over the network)."""
-        if _linked_url(self.library) is None or self.downloads.manager is not None:
+        if _linked_url(self.library) is None or self.footage is not None or self.downloads.manager is not None:
             return
         from reviewer.sync.link import open_client
 
@@ -147,13 +149,32 @@ class SyncFeature(QObject):
 
     def _connected(self, client) -> None:
         try:
-            from reviewer.sync.download_manager import DownloadManager
+            from reviewer.sync.footage import Footage
         except ImportError:
-            DownloadManager = None  # noqa: N806 - footage on demand not in this build
-        if DownloadManager is not None:
-            self.downloads.bind(DownloadManager(self.library, client))
+            Footage = None  # noqa: N806 - footage on demand not in this build
+        if Footage is not None:
+            self.footage = Footage(self.library, client)
+            self.downloads.bind(self.footage.downloads)
+            controller = self.window.controller
+            controller.sourceOpened.connect(self._source_opened)
+            controller.sourceClosed.connect(self._source_closed)
+            # the store's listing (metadata and thumbnails; footage on demand), read off the UI thread
+            self.window.runner.run(lambda task=None: self.footage.refresh(task), key="sync-catalog",
+                                   on_done=lambda _r: self.window.library_panel.refresh(),
+                                   on_error=lambda exc: log.warning("store listing not read: %s", exc))
         self.loop = _start_loop(self.library, client)
         self.status.set_loop_status(getattr(self.loop, "status", None))
+
+    def _source_opened(self, source) -> None:
+        view = getattr(source, "view", None)
+        if view is not None and self.footage is not None:
+            self._open_id = view.id
+            self.footage.opened(view.id)  # the cache keeps what is on screen
+
+    def _source_closed(self) -> None:
+        if self.footage is not None and self._open_id is not None:
+            self.footage.closed(self._open_id)
+        self._open_id = None
 
     def shutdown(self) -> None:
         if self._shut:
@@ -163,8 +184,10 @@ class SyncFeature(QObject):
         self.gov.unsubscribe(self._on_gov_event)
         manager = self.downloads.manager
         self.downloads.detach()
-        if manager is not None and hasattr(manager, "close"):
-            manager.close()  # running downloads pause; their partial files resume next time
+        if self.footage is not None:
+            self.footage.close()  # running downloads pause; their partial files resume next time
+        elif manager is not None and hasattr(manager, "close"):
+            manager.close()
         if self.loop is not None and hasattr(self.loop, "stop"):
             self.loop.stop()
 
