@@ -163,6 +163,9 @@ class SyncFeature(QObject):
                                    on_done=lambda _r: self.window.library_panel.refresh(),
                                    on_error=lambda exc: log.warning("store listing not read: %s", exc))
         self.loop = _start_loop(self.library, client)
+        if self.loop is not None and self.footage is not None:
+            # the store's events reach footage through the one loop: new recordings listed, purges acted on
+            self.loop.event_handlers.append(self.footage.on_store_event)
         self.status.set_loop_status(getattr(self.loop, "status", None))
 
     def _source_opened(self, source) -> None:
