@@ -71,6 +71,12 @@ def download(store, config: Path, sha: str, size: int, pid: int, samples: list) 
     reg = httpx.post(f"{api}/admin/recordings", headers=sup, timeout=60,
                      json={"sha256": sha, "incident_id": inc.json()["id"], "file_name": "bench.mp4"})
     reg.raise_for_status()
+    # the store's probe copies a new S3 recording once, right after registration: let it finish first, or the
+    # download below races it for the same disk, network and cores
+    t0 = time.monotonic()
+    while httpx.get(f"{api}/recordings/{sha}/probe", headers=ps, timeout=60).json()["state"] == "pending":
+        assert time.monotonic() - t0 < 900, "the store's probe did not finish"
+        time.sleep(0.5)
     samples.clear()
     stop = threading.Event()
 

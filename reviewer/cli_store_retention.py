@@ -1,5 +1,6 @@
 """`reviewer store retention run [--now ISO] [--dry-run]`: one pass of the store's retention job
-(reviewer/store/retention.py), as the server's periodic task runs it; --now simulates the clock."""
+(reviewer/store/retention.py) and of events pruning (events_prune.py), as the server's periodic task runs them;
+--now simulates the clock."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def register_retention(cmds) -> None:
 
 
 def cmd_retention_run(args) -> int:
-    from reviewer.store import retention
+    from reviewer.store import events_prune, retention
     from reviewer.store.config import load_config
     from reviewer.store.db import open_store_database
 
@@ -40,16 +41,21 @@ def cmd_retention_run(args) -> int:
     config = load_config(args.config)
     try:
         st = retention.Settings.of(config)
+        events_prune.keep_days(config)
     except ConfigError as exc:
         raise ConfigError(args.config, str(exc)) from None
     now = args.now or dt.datetime.now(dt.timezone.utc)
     engine, sessions = open_store_database(config.db_url)
     try:
         report = retention.run(sessions, config.blob_store(), st, now, dry_run=args.dry_run)
+        # the server prunes after each pass too; streams served elsewhere are covered by the age rule
+        pruned = None if args.dry_run else events_prune.prune(sessions, events_prune.keep_days(config), now)
     finally:
         engine.dispose()
     for line in report.lines():
         print(line)
+    if pruned is not None:
+        print(f"events: {pruned} older than {events_prune.keep_days(config):g} days pruned")
     print(f"retention {'dry run' if args.dry_run else 'run'} at {now.isoformat()}: {len(report.purged)} purged, "
           f"{len(report.noticed)} notified, {len(report.destroyed)} destroyed, {len(report.refused)} kept by storage")
     return 0

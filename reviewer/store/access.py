@@ -1,6 +1,8 @@
 """Who is calling (authentication) and what they may see (the access model of ADR 0010).
 
-- investigator, supervisor: the incidents they are assigned to, and those incidents' recordings;
+- investigator, supervisor: the incidents they are assigned to, and those incidents' recordings; supervisors also
+  see every unfiled incident (made by the store for a docked recording whose reference it did not know,
+  dock_register.py) until someone is assigned to it;
 - professional_standards: every incident;
 - trainer: no incidents; only training clips whose mask set has been approved;
 - dock: no incidents; uploads only.
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import jwt
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from reviewer.store import audit
@@ -25,6 +27,7 @@ from reviewer.store.models import Assignment, Incident, Recording, TrainingShare
 
 SEES_ALL = {"professional_standards"}
 SEES_ASSIGNED = {"investigator", "supervisor"}
+SEES_UNFILED = {"supervisor"}
 ADMIN = {"supervisor"}
 UPLOADERS = {"dock", "supervisor"}
 TRAINING = {"trainer", "supervisor"}
@@ -101,7 +104,8 @@ def visible_incidents(caller: Caller):
     if caller.role in SEES_ALL:
         return q
     if caller.role in SEES_ASSIGNED:
-        return q.join(Assignment, Assignment.incident_id == Incident.id).where(Assignment.user_id == caller.user_id)
+        mine = Incident.id.in_(select(Assignment.incident_id).where(Assignment.user_id == caller.user_id))
+        return q.where(or_(mine, Incident.unfiled.is_(True)) if caller.role in SEES_UNFILED else mine)
     return q.where(False)
 
 

@@ -22,7 +22,7 @@ from reviewer.store.blobs.base import SHA256_RE
 from reviewer.store.config import StoreConfig
 from reviewer.store import routes_admin, routes_auth, routes_read, routes_training
 from reviewer.store import routes_anchor, routes_grant, routes_operations
-from reviewer.store import audit, background
+from reviewer.store import audit, background, dock_register
 from reviewer.store.access import Caller, uploader
 from reviewer.store.context import Context
 from reviewer.store.errors import ChecksumMismatch, Refused, StoreError
@@ -198,7 +198,8 @@ def create_app(config: StoreConfig) -> FastAPI:
         if (content_type or "").split(";")[0].strip() != tus.OFFSET_CONTENT_TYPE:
             raise tus.TusError(415, f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}")
         offset = tus.parse_non_negative("Upload-Offset", upload_offset)
-        appender = await run_in_threadpool(uploads.appender, upload_id, offset)
+        appender = await run_in_threadpool(uploads.appender, upload_id, offset,
+                                           lambda s, up: dock_register.register_safely(s, caller, up))
         buffer = bytearray()
         try:
             async for chunk in request.stream():

@@ -1,5 +1,6 @@
-"""The store's periodic work beside the API (ADR 0014): the retention job and the probe worker. Installed into an
-app by install(app): wraps the app's lifespan so the tasks start and stop with the server, in every process."""
+"""The store's periodic work beside the API (ADR 0014): the retention job (then events pruning, events_prune.py)
+and the probe worker. Installed into an app by install(app): wraps the app's lifespan so the tasks start and stop
+with the server, in every process."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 
-from reviewer.store import events, probe_worker, retention, routes_retention
+from reviewer.store import events, events_prune, probe_worker, retention, routes_library, routes_retention
 
 PROBE_IDLE_S = 0.5
 log = logging.getLogger("reviewer.store")
@@ -19,7 +20,8 @@ log = logging.getLogger("reviewer.store")
 def install(app) -> None:
     """Routes (events, retention, probe) and the background tasks; one line in create_app."""
     retention.Settings.of(app.state.ctx.config)  # a bad [retention] value stops the server before it starts
-    for router in (events.router, routes_retention.router, probe_worker.router):
+    events_prune.keep_days(app.state.ctx.config)
+    for router in (events.router, routes_retention.router, probe_worker.router, routes_library.router):
         app.include_router(router)
     inner = app.router.lifespan_context
 
@@ -27,6 +29,7 @@ def install(app) -> None:
     async def lifespan(a):
         c = a.state.ctx
         st = retention.Settings.of(c.config)
+        keep = events_prune.keep_days(c.config)
 
         async def retention_loop():
             while True:
@@ -37,6 +40,13 @@ def install(app) -> None:
                         log.info("retention: %s", line)
                 except Exception:
                     log.exception("retention pass failed")
+                try:
+                    pruned = await run_in_threadpool(events_prune.prune, c.sessions, keep, now,
+                                                     events_prune.live_floor())
+                    if pruned:
+                        log.info("events: pruned %d older than %g days", pruned, keep)
+                except Exception:
+                    log.exception("pruning the events table failed")
                 await asyncio.sleep(st.interval_s)
 
         async def probe_loop():

@@ -10,7 +10,7 @@ store home); a TOML file (`reviewer store serve --config FILE`) selects PostgreS
                 refresh_ttl_seconds = 1209600  enrolment_ttl_seconds = 86400
                 grant_ttl_seconds = 43200 (how long a workstation may work offline on its signed grant)
     [retention] non_evidential_days = 31  evidential_days = 2557  notice_days = 7  restore_days = 7
-                interval_seconds = 3600  events_poll_seconds = 0.5
+                interval_seconds = 3600  events_poll_seconds = 0.5  events_keep_days = 30
     [oidc.entra]  issuer = "https://login.microsoftonline.com/TENANT/v2.0"  audience = "api://bwv-store"
                   username_claim = "oid"  (jwks_uri: optional; default from the issuer's discovery document)
 """
@@ -35,7 +35,7 @@ SECTIONS = {
     "auth": {"issuer", "signing_key", "access_ttl_seconds", "refresh_ttl_seconds", "enrolment_ttl_seconds",
              "grant_ttl_seconds"},
     "retention": {"non_evidential_days", "evidential_days", "notice_days", "restore_days", "interval_seconds",
-                  "events_poll_seconds"},
+                  "events_poll_seconds", "events_keep_days"},
     "oidc": set(),  # one table per external issuer: [oidc.LABEL], keys in OIDC_KEYS
 }
 OIDC_KEYS = {"issuer", "audience", "username_claim", "jwks_uri"}

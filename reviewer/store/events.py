@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from reviewer.store import access
+from reviewer.store import access, events_prune
 from reviewer.store.access import Caller, authenticate
 from reviewer.store.context import Context, ctx
 from reviewer.store.models import Incident, User
@@ -66,7 +66,9 @@ def frame(e: StoreEvent) -> bytes:
                                   200: {"content": {"text/event-stream": {}},
                                         "description": "server-sent events: recording_registered, "
                                                        "recording_probed, recording_changed, recording_deleted, "
-                                                       "recording_restored, deletion_notice"}})
+                                                       "recording_restored, deletion_notice, operations, "
+                                                       "resync (events after Last-Event-ID were pruned: list "
+                                                       "the library again)"}})
 async def events(request: Request, caller: Caller = Depends(authenticate), c: Context = Depends(ctx),
                  last_event_id: str | None = Header(None),
                  after: int | None = Query(None, ge=0, description="resume after this event id")):
@@ -78,28 +80,48 @@ async def events(request: Request, caller: Caller = Depends(authenticate), c: Co
         cursor = await run_in_threadpool(lambda: _latest(c))
     poll = float(c.config.retention.get("events_poll_seconds", 0.5))
 
+    pruned = await run_in_threadpool(lambda: _horizon(c))
+
     async def stream():
         nonlocal cursor
         yield b": connected\n\n"  # headers and a first byte at once, so clients know they are subscribed
+        if cursor < pruned:  # what it missed is no longer kept: it must list the library again
+            yield resync_frame(pruned)
+            cursor = pruned
+        key = id(stream)
         idle = 0.0
-        while not await request.is_disconnected():
-            got = await run_in_threadpool(visible_since, c, caller, cursor)
-            if got is None:
-                return
-            cursor, batch = got
-            for e in batch:
-                yield frame(e)
-            if batch:
-                idle = 0.0
-                continue
-            idle += poll
-            if idle >= KEEPALIVE_S:
-                idle = 0.0
-                yield b": keepalive\n\n"
-            await asyncio.sleep(poll)
+        try:
+            while not await request.is_disconnected():
+                events_prune.track(key, cursor)
+                got = await run_in_threadpool(visible_since, c, caller, cursor)
+                if got is None:
+                    return
+                cursor, batch = got
+                for e in batch:
+                    yield frame(e)
+                if batch:
+                    idle = 0.0
+                    continue
+                idle += poll
+                if idle >= KEEPALIVE_S:
+                    idle = 0.0
+                    yield b": keepalive\n\n"
+                await asyncio.sleep(poll)
+        finally:
+            events_prune.track(key, None)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def resync_frame(through: int) -> bytes:
+    data = {"kind": "resync", "sha256": "", "incident_id": "", "pruned_through": through}
+    return f"id: {through}\nevent: resync\ndata: {json.dumps(data, sort_keys=True)}\n\n".encode()
+
+
+def _horizon(c: Context) -> int:
+    with c.sessions() as s:
+        return events_prune.horizon(s)
 
 
 def _latest(c: Context) -> int:

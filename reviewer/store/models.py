@@ -85,6 +85,9 @@ class Incident(StoreBase):
     reference: Mapped[str] = mapped_column(String(255), nullable=False)
     title: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # made by the store for a dock's recording whose sidecar names no known incident (docs/dock.md): every
+    # supervisor sees it until someone is assigned to it, which files it
+    unfiled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class Recording(StoreBase):
@@ -95,6 +98,7 @@ class Recording(StoreBase):
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), nullable=False, index=True)
     file_name: Mapped[str] = mapped_column(String(255), nullable=False)
     camera: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    officer: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -73,4 +73,6 @@ class ProbeResult(StoreBase):
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     codec: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    fps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    media: Mapped[str | None] = mapped_column(Text, nullable=True)  # the core probe's MediaInfo, JSON
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from reviewer.ops import kinds
-from reviewer.store import access, audit
+from reviewer.store import access, audit, events
 from reviewer.store.access import Caller
 from reviewer.store.errors import Refused
 from reviewer.store.models import Incident
@@ -156,9 +156,13 @@ def push(s: Session, caller: Caller, ops: list[Operation]) -> list[Ack]:
         acks.append(Ack(op_id=op.op_id, seq=seq, status="applied"))
     if rows:
         s.add_all(rows)
+        touched = sorted(set(r.incident_id for r in rows))
         audit.record(s, caller.actor, "operations_push", "operations", f"{rows[0].seq}-{rows[-1].seq}",
                      details={"role": caller.role, "applied": len(rows), "already_applied": len(ops) - len(rows),
-                              "incidents": sorted(set(r.incident_id for r in rows))})
+                              "incidents": touched})
+        for incident_id in touched:  # wakes every workstation that may see it: pull /changes now
+            seqs = [r.seq for r in rows if r.incident_id == incident_id]
+            events.emit(s, "operations", "", incident_id, first_seq=seqs[0], last_seq=seqs[-1], count=len(seqs))
     s.flush()
     return acks
 

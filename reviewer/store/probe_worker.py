@@ -9,6 +9,7 @@ with the same access rules and 404s as the recording itself."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import tempfile
 from pathlib import Path
@@ -91,8 +92,10 @@ def probe_blob(blobs, sha: str, workdir: Path) -> dict:
             png = make_thumbnail(media, table, Path(tmp) / "thumb.png").read_bytes()
         except ReviewerError as exc:
             return {"state": "failed", "error": str(exc).replace(str(media), f"recording {sha}")}
+        media_json = {k: v for k, v in info.to_json().items() if k != "path"}  # the path is our temp copy's
         return {"state": "ok", "frame_count": info.frame_count, "duration": info.duration, "width": info.width,
-                "height": info.height, "codec": info.codec, "thumbnail": png}
+                "height": info.height, "codec": info.codec, "fps": info.average_fps, "thumbnail": png,
+                "media": json.dumps(media_json, sort_keys=True, default=str)}
 
 
 def probe_next(c: Context) -> bool:

@@ -1,5 +1,6 @@
-"""Administration, for supervisors only: users and roles, incidents, assignments, registering a stored blob as a
-recording of an incident, and training shares (shared by one supervisor, approved by another). Every change
+"""Administration, for supervisors only: users and roles, incidents, assignments (the first one files an unfiled
+incident), registering a stored blob as a recording of an incident (docks register their own: dock_register.py),
+and training shares (shared by one supervisor, approved by another). Every change
 writes an audit event in the same transaction; any other role gets 403 whatever the ids."""
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class RecordingIn(BaseModel):
     incident_id: str
     file_name: str = Field(min_length=1, max_length=255)
     camera: str = ""
+    officer: str = Field("", max_length=255)
     started_at: dt.datetime | None = None
 
 
@@ -119,12 +121,15 @@ def add_incident(body: IncidentIn, caller: Caller = Depends(authenticate), c: Co
 def assign(incident_id: str, user_id: str, caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     """Assign a user to an incident (idempotent)."""
     def fn(s):
-        _get(s, Incident, incident_id, "incident")
+        inc = _get(s, Incident, incident_id, "incident")
         _get(s, User, user_id, "user")
         if s.get(Assignment, (incident_id, user_id)) is None:
             s.add(Assignment(incident_id=incident_id, user_id=user_id, assigned_by=caller.user_id,
                              assigned_at=dt.datetime.now(dt.timezone.utc)))
             audit.record(s, caller.actor, "assign", "incident", incident_id, details={"user": user_id})
+        if inc.unfiled:  # someone now answers for it: it leaves every other supervisor's view
+            inc.unfiled = False
+            audit.record(s, caller.actor, "incident_filed", "incident", incident_id, details={"user": user_id})
         return Response(status_code=204)
     return admin(c, caller, "assign", fn)
 
@@ -150,7 +155,7 @@ def register_recording(body: RecordingIn, caller: Caller = Depends(authenticate)
         if body.started_at is not None and body.started_at.tzinfo is None:
             raise Refused(400, "started_at needs a time zone (UTC)")
         s.add(Recording(sha256=body.sha256, incident_id=body.incident_id, file_name=body.file_name,
-                        camera=body.camera, started_at=body.started_at,
+                        camera=body.camera, officer=body.officer, started_at=body.started_at,
                         registered_at=dt.datetime.now(dt.timezone.utc)))
         audit.record(s, caller.actor, "recording_register", "recording", body.sha256,
                      details={"incident": body.incident_id, "file_name": body.file_name})

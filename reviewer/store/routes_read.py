@@ -25,6 +25,7 @@ class IncidentOut(BaseModel):
     reference: str
     title: str
     created_at: dt.datetime
+    unfiled: bool = False
 
 
 class RecordingOut(BaseModel):
@@ -32,18 +33,19 @@ class RecordingOut(BaseModel):
     incident_id: str
     file_name: str
     camera: str
+    officer: str = ""
     size: int
     started_at: dt.datetime | None
     registered_at: dt.datetime
 
 
 def incident_out(i: Incident) -> IncidentOut:
-    return IncidentOut(id=i.id, reference=i.reference, title=i.title, created_at=i.created_at)
+    return IncidentOut(id=i.id, reference=i.reference, title=i.title, created_at=i.created_at, unfiled=i.unfiled)
 
 
 def recording_out(r: Recording, size: int) -> RecordingOut:
     return RecordingOut(sha256=r.sha256, incident_id=r.incident_id, file_name=r.file_name, camera=r.camera,
-                        size=size, started_at=r.started_at, registered_at=r.registered_at)
+                        officer=r.officer, size=size, started_at=r.started_at, registered_at=r.registered_at)
 
 
 @router.get("/incidents", response_model=list[IncidentOut], responses=PROBLEMS)

@@ -150,8 +150,9 @@ class Uploads:
             with self._guard:
                 self._busy.discard(upload_id)
 
-    def appender(self, upload_id: str, offset: int) -> "Appender":
-        return Appender(self, upload_id, offset)
+    def appender(self, upload_id: str, offset: int, on_complete=None) -> "Appender":
+        """`on_complete(session, upload)` runs in the transaction that records the finished blob."""
+        return Appender(self, upload_id, offset, on_complete)
 
     def _record(self, upload_id: str, **values) -> Upload:
         with self.sessions.begin() as s:
@@ -163,13 +164,15 @@ class Uploads:
             s.expunge(row)
         return row
 
-    def _complete(self, up: Upload) -> Upload:
+    def _complete(self, up: Upload, on_complete=None) -> Upload:
         with self.sessions.begin() as s:
             if s.get(Blob, up.sha256) is None:
                 s.add(Blob(sha256=up.sha256, size=up.length))
             row = s.get(Upload, up.id)
             row.state, row.offset, row.tail, row.hash_state = "complete", up.length, None, None
             s.flush()
+            if on_complete is not None:
+                on_complete(s, row)
             s.expunge(row)
         return row
 
@@ -191,8 +194,9 @@ class Appender:
     written in order advances the durable offset and the saved hash state. close() keeps what is left over (the
     tail, less than a part) in the database, or, when all bytes are in, verifies the SHA-256 and finishes."""
 
-    def __init__(self, uploads: Uploads, upload_id: str, offset: int):
+    def __init__(self, uploads: Uploads, upload_id: str, offset: int, on_complete=None):
         self.uploads, self.blobs = uploads, uploads.blobs
+        self.on_complete = on_complete
         uploads.get(upload_id)  # 404/410 before taking the lock, so unknown ids never enter the busy set
         self._ctx = uploads._exclusive(upload_id)
         self._ctx.__enter__()
@@ -290,4 +294,4 @@ class Appender:
         if last and not self.blobs.exists(up.sha256):
             parts.append(self.blobs.stage_part(self.store_state, len(parts) + 1, self.staged, last))
         self.blobs.stage_finish(self.store_state, up.sha256, parts, up.length)
-        return self.uploads._complete(up)
+        return self.uploads._complete(up, self.on_complete)

@@ -115,6 +115,7 @@ def endpoints(w: World):
 
 COLLECTIONS = [  # no id: only the role matters
     ("list incidents", "GET", "/api/v1/incidents", None, lambda role: 200),
+    ("list recordings", "GET", "/api/v1/recordings", None, lambda role: 200),  # what each holds: the test below
     ("list training clips", "GET", "/api/v1/training/clips", None,
      lambda role: 200 if role in ("trainer", "supervisor") else 403),
     ("who am I", "GET", "/api/v1/auth/me", None, lambda role: 200),
@@ -173,7 +174,7 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 20 * 6 * 3 + 10 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 20 * 6 * 3 + 11 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
@@ -184,6 +185,15 @@ def test_lists_hold_only_what_the_role_may_see(world):
     assert mine in listed["supervisor"] and other not in listed["supervisor"]
     assert {mine, other} <= listed["professional_standards"]
     assert listed["trainer"] == set() and listed["dock"] == set()
+    # the sync listing: exactly the recordings of the incidents each role may see (whatever else the store holds)
+    recs = {role: {r["sha256"] for r in w.call(role, "GET", "/api/v1/recordings", params={"limit": 1000})
+                   .json()["recordings"]} for role in ROLES}
+    held = {w.recording["mine"], w.recording["other"]}
+    for role in ("investigator", "supervisor"):
+        assert recs[role] & held == {w.recording["mine"]}, role
+    assert held <= recs["professional_standards"]
+    assert recs["trainer"] == set() and recs["dock"] == set()
+    assert not {w.clip["mine"], w.clip["other"]} & recs["professional_standards"]  # blobs, not recordings
     clips = {c["id"] for c in w.call("trainer", "GET", "/api/v1/training/clips").json()}
     assert w.share["mine"] in clips and w.share["other"] not in clips
     assert w.share["other"] in {c["id"] for c in w.call("supervisor", "GET", "/api/v1/training/clips").json()}
@@ -223,7 +233,7 @@ COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("DELETE", "/api/v1/admin/incidents/{incident_id}/assignments/{user_id}"),
     ("PATCH", "/api/v1/admin/users/{user_id}"), ("POST", "/api/v1/admin/recordings"),
     ("POST", "/api/v1/admin/training-shares"), ("POST", "/api/v1/admin/training-shares/{share_id}/approve"),
-    ("GET", "/api/v1/incidents"), ("GET", "/api/v1/training/clips"), ("GET", "/api/v1/auth/me"),
+    ("GET", "/api/v1/incidents"), ("GET", "/api/v1/recordings"), ("GET", "/api/v1/training/clips"), ("GET", "/api/v1/auth/me"),
     ("POST", "/api/v1/admin/incidents"), ("POST", "/api/v1/admin/users"), ("POST", "/api/v1/uploads"),
     ("POST", "/api/v1/operations"), ("GET", "/api/v1/changes"), ("POST", "/api/v1/workstations/{workstation}/audit"),
     ("GET", "/api/v1/workstations/{workstation}/audit/checkpoint"),

@@ -93,15 +93,21 @@ class BlobStore(abc.ABC):
         """The blob's bytes in chunks, re-hashed on the way. The last chunk is held back until the hash matched,
         so damaged content never reaches a reader complete: it gets ChecksumMismatch (over HTTP: a response cut
         short of its Content-Length) instead of the final bytes."""
+        from reviewer.store.blobs.hashing import BackgroundSha256
+
         check_key(sha256)
-        h, held = hashlib.sha256(), None
-        for chunk in self._chunks(sha256):
-            h.update(chunk)
-            if held is not None:
-                yield held
-            held = chunk
-        if h.hexdigest() != sha256:
-            raise ChecksumMismatch(f"blob {sha256} ({self.kind})", sha256, h.hexdigest())
+        h, held = BackgroundSha256(), None
+        try:
+            for chunk in self._chunks(sha256):
+                h.update(chunk)
+                if held is not None:
+                    yield held
+                held = chunk
+            digest = h.hexdigest()
+        finally:
+            h.abandon()  # a no-op once the digest is taken
+        if digest != sha256:
+            raise ChecksumMismatch(f"blob {sha256} ({self.kind})", sha256, digest)
         if held is not None:
             yield held
 

@@ -198,26 +198,42 @@ class S3BlobStore(BlobStore):
         return int(self._head(sha256)["ContentLength"])
 
     def _chunks(self, sha256: str) -> Iterator[bytes]:
-        yield from self._get(sha256, ChecksumMode="ENABLED")
+        yield from self._stream(sha256)
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
         if length <= 0:
             return
-        yield from self._get(check_key(sha256), Range=f"bytes={start}-{start + length - 1}")
+        yield from self._stream(check_key(sha256), f"bytes={start}-{start + length - 1}")
 
-    def _get(self, sha256: str, **kwargs) -> Iterator[bytes]:
-        """The object's bytes in CHUNK pieces; BlobNotFound when the store has no such key."""
+    def _stream(self, sha256: str, byte_range: str | None = None) -> Iterator[memoryview]:
+        """The object (or a range of it) in CHUNK pieces, each read straight into a fresh buffer with
+        http.client's readinto, where urllib3's read(amt) would copy each chunk again on its way (every download
+        pays that on every byte: bench/bench_store_download.py). BlobNotFound when the store has no such key."""
         from botocore.exceptions import ClientError
 
         try:
-            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256), **kwargs)
+            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256),
+                                       **({"Range": byte_range} if byte_range else {}))
         except ClientError as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 raise BlobNotFound(sha256) from None
             raise
         body = r["Body"]
         try:
-            yield from body.iter_chunks(CHUNK)
+            fp = getattr(getattr(body, "_raw_stream", None), "_fp", None)
+            if fp is None or not hasattr(fp, "readinto"):  # another HTTP stack under botocore: its own reads
+                yield from (memoryview(c) for c in body.iter_chunks(CHUNK))
+                return
+            left = int(r["ContentLength"])
+            while left > 0:
+                view, got = memoryview(bytearray(min(CHUNK, left))), 0
+                while got < len(view):
+                    n = fp.readinto(view[got:])
+                    if not n:
+                        raise StoreError(f"blob {sha256}: S3 ended the object {left - got} bytes early")
+                    got += n
+                left -= got
+                yield view  # a fresh buffer each time, never written again: handed on without a copy
         finally:
             body.close()
 
