@@ -3,8 +3,11 @@
 A 5 ms QTimer probe records the gap between its ticks; a stall is the longest gap. Phases, each on the 1-hour
 1080p30 file: idle (the anchor), indexing (build_frame_table on a worker thread reporting progress to a
 progress bar, as an import would), scrubbing (drags on the real timeline scrubber: quick previews while moving,
-an exact seek on each release) and both at once. Target: longest gap <= 100 ms.
-Usage (from the repo root): .venv/bin/python bench/bench_ui_stall.py [--seconds 8]
+an exact seek on each release) and both at once. Then (issue 11) the real window with a mask dragged in the mask
+editor, alone (the anchor) and while another thread applies 10,000 remote operations through apply_remote in
+pages of 500 as the sync loop does (bench/_sync_drag.py). Target: longest gap <= 100 ms.
+Usage (from the repo root): .venv/bin/python bench/bench_ui_stall.py [--seconds 8] [--only-sync] [--ops 10000]
+  [--synchronous-writes: the mask editor writing on the UI thread, as before the writer thread, for comparison]
 """
 
 from __future__ import annotations
@@ -156,7 +159,16 @@ def report(name: str, gaps: list[float], extra: str = "") -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--only-sync", action="store_true", help="only the mask drag + sync phase")
+    ap.add_argument("--ops", type=int, default=10_000, help="remote operations the sync applies")
+    ap.add_argument("--synchronous-writes", action="store_true")
     args = ap.parse_args()
+    if args.only_sync:
+        QApplication.instance() or QApplication([])
+        print(f"probe every {PROBE_MS} ms; target longest gap <= {TARGET_MS:.0f} ms; load average before: "
+              f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        sync_phase(args)
+        return
     path = hour_file()
     app = QApplication.instance() or QApplication([])
     print(f"file: {path.name}; probe every {PROBE_MS} ms; target longest gap <= {TARGET_MS:.0f} ms; "
@@ -217,6 +229,16 @@ def main() -> None:
     worst = max(v for k, v in results.items() if k != "idle")
     print(f"summary: longest stall {worst:.1f} ms under load (target <= {TARGET_MS:.0f} ms) {verdict(worst, TARGET_MS)}; "
           f"idle anchor {results['idle']:.1f} ms")
+    sync_phase(args)
+
+
+def sync_phase(args) -> None:
+    from bench import _sync_drag
+
+    r = _sync_drag.run(Probe(), report, args.ops, synchronous_writes=args.synchronous_writes)
+    how = "writes on the UI thread (old path)" if args.synchronous_writes else "writes on the writer thread"
+    print(f"summary (sync): longest stall dragging a mask while {args.ops} remote operations apply: {r['sync']:.1f} ms "
+          f"(target <= {TARGET_MS:.0f} ms) {verdict(r['sync'], TARGET_MS)}; drag alone {r['drag']:.1f} ms; {how}")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,12 @@ case "$cmd" in
     setup_python
     run_with_keyring .venv/bin/reviewer "$@"
     ;;
+  sync-demo)
+    # a local central store with demo users and docked demo footage, and a workstation signed in to it
+    need_debs "${RUNTIME_DEBS[@]}"
+    setup_python
+    run_with_keyring .venv/bin/python -m reviewer.demo.sync_demo "$@"
+    ;;
   test)
     need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     setup_python
@@ -102,7 +108,7 @@ case "$cmd" in
     exec .venv/bin/python -m pytest -q --timeout=600 "$@"
     ;;
   *)
-    echo "usage: scripts/dev.sh [app|test|setup]" >&2
+    echo "usage: scripts/dev.sh [app|sync-demo|test|setup]" >&2
     exit 2
     ;;
 esac

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QProgressBar, QWidget
 
@@ -31,17 +31,24 @@ from ui.settings import Settings
 from ui.features import modules as feature_modules
 from ui.shortcuts import MENUS, all_shortcuts, resolve
 from ui.timeline.lanes import TimelineLanes
+from ui.writer import DbWriter
+from ui.writer_masks import WriteBehindMaskStore
 
 APP_TITLE = "BWV Reviewer"
 
 
 class MainWindow(QMainWindow):
+    # the undo history changes on whichever thread wrote (the writer thread for annotations): shown on this one
+    _undoStateChanged = Signal()
+
     def __init__(self, library, settings: Settings, *, audio: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.library, self.settings = library, settings
         self.setWindowTitle(self.title())
         self.setObjectName("mainWindow")
         self.runner = Runner(self)
+        self.writer = DbWriter(self)  # every UI write goes through this one thread (ui/writer.py)
+        self.writer.failed.connect(lambda title, exc: self._write_failed(title or "Change not saved", exc))
         self.controller = PlayerController(self, audio=audio)
         self.shuttle = Shuttle(self.controller, self)
         self.positions = PositionMemory(self.controller, settings, self)
@@ -62,9 +69,11 @@ class MainWindow(QMainWindow):
             setattr(self.f, module.NAME, module.install(self))
         self.actions_by_id: dict[str, QAction] = {}
         self._build_actions()
-        self.undo.subscribe(self._undo_changed)
+        self._undoStateChanged.connect(self._undo_changed)  # auto: direct here, queued from the writer thread
+        self.undo.subscribe(self._undo_notify)
         self._undo_changed()
         self._build_status_bar()
+        self._write_behind_masks()
         self.last_alert = None
         self.last_import_report = None
         self._goto: GotoDialog | None = None
@@ -171,6 +180,7 @@ class MainWindow(QMainWindow):
         self.library_panel.detach()
         self.controller.shutdown()
         self.runner.shutdown()
+        self.writer.shutdown()  # what the user did is stored before the window goes
         super().closeEvent(event)
 
     # -- opening --------------------------------------------------------------------------------------------------
@@ -181,6 +191,9 @@ class MainWindow(QMainWindow):
         ask = getattr(self, "open_reason", None)
         if reason is None and ask is not None:
             ask(recording_id, lambda answer: self.open_recording(recording_id, answer))
+            return
+        fetch = getattr(self, "fetch_first", None)  # the sync feature: footage only in the store is downloaded
+        if fetch is not None and fetch(recording_id, lambda: self.open_recording(recording_id, reason)):
             return
         self._busy("Verifying integrity…")
         self.runner.run(self.library.open_recording, recording_id, reason=reason, key="open", on_done=self._opened,
@@ -289,6 +302,9 @@ class MainWindow(QMainWindow):
         self._run_undo(self.undo.redo, "Redid")
 
     def _run_undo(self, step, verb: str) -> None:
+        self.writer.when_undo_ready(lambda: self._undo_now(step, verb))
+
+    def _undo_now(self, step, verb: str) -> None:
         try:
             name = step()
         except Exception as exc:  # noqa: BLE001 - a refused or failed edit is reported, the history is kept
@@ -296,6 +312,22 @@ class MainWindow(QMainWindow):
             return
         if name:
             self.statusBar().showMessage(f"{verb}: {name}", 5000)
+
+    def _undo_notify(self) -> None:
+        self._undoStateChanged.emit()
+
+    def _write_behind_masks(self) -> None:
+        """The mask editor writes behind (ui/writer_masks.py): a drag never waits on the database."""
+        masks = getattr(self.f, "masks", None)
+        session = getattr(masks, "session", None)
+        if session is None:
+            return
+        store = WriteBehindMaskStore(session.store, self.writer, self._write_failed)
+        store.reloaders.append(lambda rid: session.editor.reload() if session.recording_id == rid else None)
+        session.store = store
+
+    def _write_failed(self, title: str, exc: BaseException) -> None:
+        self.last_alert = show_message(self, title, str(exc))
 
     def _undo_changed(self) -> None:
         undo, redo = self.actions_by_id.get("undo"), self.actions_by_id.get("redo")

@@ -74,7 +74,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
 )
 del S
 
-MENUS = ("File", "Edit", "Playback", "Annotate", "Redaction", "Export", "View", "Help")
+MENUS = ("File", "Edit", "Playback", "Annotate", "Redaction", "Export", "Sync", "View", "Help")
 
 
 def all_shortcuts() -> tuple[Shortcut, ...]:

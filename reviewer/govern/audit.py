@@ -106,8 +106,11 @@ class AuditLog:
     def append(self, s: Session, *, user: str, role: str, workstation: str, os_account: str, object_type: str,
                object_id: str,
                action: str, outcome: str = "ok", details: dict | None = None,
-               justification: str | None = None, at: dt.datetime | None = None) -> tuple[int, str]:
-        seq, prev = self.head(s)
+               justification: str | None = None, at: dt.datetime | None = None,
+               head: tuple[int, str] | None = None) -> tuple[int, str]:
+        """`head`: (seq, hash) of the last event this transaction appended, when the caller knows it (saves a
+        read per event when a page of synced operations is applied)."""
+        seq, prev = head if head is not None else self.head(s)
         text = canonical_details(details)
         ev = link({
             "event_id": str(uuid.uuid4()), "at": format_at(at or dt.datetime.now(UTC)), "user": user,

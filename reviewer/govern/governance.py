@@ -34,7 +34,7 @@ from reviewer.govern.identity import (UserView, checked_username, os_account, re
                                       user_view)
 from reviewer.govern.roles import Action, GrantRefused, PermissionDenied, Role, allowed
 from reviewer.govern.signing import KeyUnavailable, WorkstationSigner
-from reviewer.govern.state import with_state
+from reviewer.govern.state import STATE_KEY, with_state
 from reviewer.library.models_govern import LibrarySetting, User, WorkstationKey
 
 TEST_LIBRARY = "test_library"  # library_settings key: REVIEWER_USER is honoured only where its value is "1"
@@ -196,11 +196,22 @@ class Governance:
         if s is None:
             with self.sessions() as s2:
                 return self._role_and_authority(s2)
+        # Within one write transaction the answer is kept (a page of synced operations asks once per audit event;
+        # each answer costs a users-table read or a grant signature check). record() drops it when an event
+        # changes governed rows (a role, the store link), so a later question in the same transaction sees that.
+        tx = getattr(self._local, "tx", None)
+        mine = tx is not None and tx.get("session") is s
+        if mine and "role" in tx:
+            return tx["role"]
         auth = self.store_authority(s)
         if auth is not None:
-            return auth.role, auth
-        row = self._user_row(s)
-        return (Role(row.role) if row is not None else Role.UNREGISTERED), None
+            found = auth.role, auth
+        else:
+            row = self._user_row(s)
+            found = (Role(row.role) if row is not None else Role.UNREGISTERED), None
+        if mine:
+            tx["role"] = found
+        return found
 
     def has_supervisor(self) -> bool:
         """False for a new library (and one whose users table has no supervisor): `admin init` is then needed."""
@@ -261,8 +272,11 @@ class Governance:
         seq, h = self.audit.append(s, user=self.username, role=self.role(s).value, workstation=self.workstation,
                                    os_account=self.os_account,
                                    object_type=object_type, object_id=object_id, action=action, outcome=outcome,
-                                   details=details, justification=justification)
+                                   details=details, justification=justification,
+                                   head=tx["appended"][-1] if tx["appended"] else None)
         tx["appended"].append((seq, h))
+        if details and STATE_KEY in details:
+            tx.pop("role", None)  # governed rows changed (perhaps a role or the store link): ask again
         return seq
 
     def record_now(self, object_type: str, object_id: str, action: str, *, outcome: str = "ok",

@@ -62,9 +62,15 @@ class OpContext:
     def recording(self) -> Recording:
         """The live local recording the scope names (by SHA-256). A remote operation for footage this library
         does not list yet is parked; a local one for a purged recording is refused."""
-        rec = self.s.scalar(select(Recording).where(Recording.sha256 == self.op.scope_id,
-                                                    Recording.deleted_at.is_(None))
-                            .order_by(Recording.imported_at).limit(1))
+        tx = getattr(self.gov._local, "tx", None)
+        known = tx.setdefault("recordings", {}) if tx is not None else {}
+        rec = known.get(self.op.scope_id)
+        if rec is None or rec.deleted_at is not None:
+            rec = self.s.scalar(select(Recording).where(Recording.sha256 == self.op.scope_id,
+                                                        Recording.deleted_at.is_(None))
+                                .order_by(Recording.imported_at).limit(1))
+            if rec is not None:
+                known[self.op.scope_id] = rec
         if rec is None:
             if self.remote:
                 raise Parked(self.op.scope_id)
@@ -101,8 +107,11 @@ class OpContext:
         a concurrent writer (one the author had not seen) is a conflict too, from the loser's side."""
         et, eid = entity_type or self.op.entity_type, entity_id or self.op.entity_id
         won = {}
+        with self.s.no_autoflush:  # one read of the entity's stamps, not a flush and a read per field
+            stamps = {r.field: r for r in self.s.scalars(select(FieldStamp).where(
+                FieldStamp.entity_type == et, FieldStamp.entity_id == eid, FieldStamp.field.in_(list(fields))))}
         for name, value in fields.items():
-            row = self.s.get(FieldStamp, (et, eid, name))
+            row = stamps.get(name)
             if row is None or self.key > row.stamp:
                 if row is not None and not self._saw(row.stamp) and row.value_json != _dump(value):
                     self.conflict(name, lost_op=row.op_id, lost_value=json.loads(row.value_json),

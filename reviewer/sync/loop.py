@@ -23,10 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import queue
 import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import httpx
 from sqlalchemy import delete, func, select
@@ -87,6 +89,10 @@ class SyncLoop:
         self._failures = 0
         self._thread: threading.Thread | None = None
         self._listener = None
+        # The store's events, handed whole to whoever acts on them (footage: catalog refresh, purges), on this
+        # loop's thread at the start of the next cycle: one loop does all the talking to the store.
+        self.event_handlers: list[Callable[[dict], None]] = []
+        self._events: queue.SimpleQueue[dict] = queue.SimpleQueue()
 
     # ---- one cycle -------------------------------------------------------------------------------------------
     @ungated(SYNCING)
@@ -95,6 +101,7 @@ class SyncLoop:
         c = Cycle()
         self.status.update(syncing=True)
         try:
+            self._handle_events()
             self._held.clear()
             self.push(c)
             self._check_visible(c)
@@ -107,6 +114,24 @@ class SyncLoop:
         self.status.update(online=True, last_sync=dt.datetime.now(dt.timezone.utc), retry_in=None,
                            last_error=problem)
         return c
+
+    def _handle_events(self) -> None:
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+            for handler in list(self.event_handlers):
+                try:
+                    handler(event)
+                except (ReviewerError, httpx.HTTPError) as exc:
+                    self.status.update(last_error=f"store event {event.get('event')}: {exc}")
+                except Exception:  # noqa: BLE001  (a handler's bug must not stop operations syncing)
+                    log.exception("store event handler %r failed", handler)
+
+    def _queue_event(self, event: dict) -> None:
+        if self.event_handlers:
+            self._events.put(event)
 
     def _report(self, **extra) -> None:
         with self.gov.sessions() as s:
@@ -283,7 +308,7 @@ class SyncLoop:
         if self.listen:
             from reviewer.sync.wake import WakeListener
 
-            self._listener = WakeListener(self.http, self.wake).start()
+            self._listener = WakeListener(self.http, self.wake, on_event=self._queue_event).start()
         self._thread = threading.Thread(target=self._run, name="sync-loop", daemon=True)
         self._thread.start()
         return self

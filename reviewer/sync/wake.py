@@ -6,6 +6,7 @@ pull catches up instead, so this listener never needs to be exact, only prompt."
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import random
 import threading
@@ -24,8 +25,11 @@ def wakes(kind: str) -> bool:
 
 
 class WakeListener:
-    def __init__(self, http: httpx.Client, on_wake: Callable[[str], None], backoff_max: float = 30.0):
+    def __init__(self, http: httpx.Client, on_wake: Callable[[str], None], backoff_max: float = 30.0,
+                 on_event: Callable[[dict], None] | None = None):
+        """`on_event`, if given, gets every event whole ({"event": kind, "data": {...}}) before `on_wake`."""
         self.http, self.on_wake, self.backoff_max = http, on_wake, backoff_max
+        self.on_event = on_event
         self.connected = threading.Event()
         self._stop = threading.Event()
         self._response: httpx.Response | None = None
@@ -66,13 +70,21 @@ class WakeListener:
                 raise RuntimeError(f"event stream answered {r.status_code}")
             self.connected.set()
             self.on_wake("connected")
-            kind = ""
+            kind, data = "", []
             for line in r.iter_lines():
                 if self._stop.is_set():
                     return
                 if line.startswith("event: "):
                     kind = line[7:].strip()
+                elif line.startswith("data: "):
+                    data.append(line[6:])
                 elif line == "":
+                    if kind and self.on_event is not None:
+                        try:
+                            body = json.loads("\n".join(data)) if data else {}
+                        except ValueError:
+                            body = {}
+                        self.on_event({"event": kind, "data": body})
                     if kind and wakes(kind):
                         self.on_wake(kind)
-                    kind = ""
+                    kind, data = "", []

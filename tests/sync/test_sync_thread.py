@@ -63,3 +63,25 @@ def test_offline_backs_off_shows_the_error_and_recovers(world, stations):
         assert snap.last_error is None and snap.last_sync is not None
     finally:
         loop.stop()
+
+
+def test_store_events_reach_their_handlers_through_the_loop(world, stations):
+    """The loop's one event stream hands every store event whole to its handlers (footage uses it for new
+    recordings and purges), on the loop's own thread."""
+    import threading
+
+    (a,) = stations("alice")
+    seen: list[tuple[str, dict, str]] = []
+    loop = a.loop(poll_s=POLL_S, listen=True)
+    loop.event_handlers.append(lambda e: seen.append((e["event"], e["data"], threading.current_thread().name)))
+    loop.start()
+    try:
+        wait_for(lambda: loop._listener and loop._listener.connected.is_set(), "listening to the store's events")
+        sha = upload(world.store, os.urandom(4000))
+        world.admin("POST", "/recordings", json={"sha256": sha, "incident_id": world.incident["a"],
+                                                 "file_name": "handed.mp4", "camera": "BWV-9"})
+        got = wait_for(lambda: [e for e in seen if e[0] == "recording_registered" and e[1].get("sha256") == sha],
+                       "the registration handed to the handler")
+        assert got[0][2] == "sync-loop"
+    finally:
+        loop.stop()

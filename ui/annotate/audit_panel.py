@@ -43,7 +43,8 @@ class AuditPanel(QWidget):
         self.last_verdict = None
         self._build()
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._refresh_if_shown)
+        self._stale = False
         session.auditAppended.connect(self._timer.start)
         session.usersChanged.connect(self._fill_users)
         self._fill_users()
@@ -149,6 +150,19 @@ class AuditPanel(QWidget):
                 "outcome": self.outcome.currentData(),
                 "since": _py(self.since) if self.use_since.isChecked() else None,
                 "until": _py(self.until) if self.use_until.isChecked() else None}
+
+    def _refresh_if_shown(self) -> None:
+        # a sync page appends thousands of events: a panel nobody is looking at re-reads when it is shown
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def refresh(self) -> None:
         events = self.gov.audit.events(**self.filters(), limit=SHOWN, newest_first=True)

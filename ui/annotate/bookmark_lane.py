@@ -22,13 +22,18 @@ class BookmarkLane(Lane):
         super().__init__(timeline)
         self.session = session
         self.selected_id: str | None = None
+        self._markers: tuple[object, list] | None = None  # (the session's bookmark list, its markers)
         self.setObjectName("bookmarkLane")
         self.setMouseTracking(True)
         session.bookmarksChanged.connect(self.update)
 
     def markers(self) -> list[tuple[int, object]]:
-        """(frame index, bookmark) for every bookmark of the open recording."""
-        return [(self.session.index_of(b.pts), b) for b in self.session.bookmarks()]
+        """(frame index, bookmark) for every bookmark of the open recording; worked out again only when the
+        session's list changes (a sync can bring thousands, and the lane repaints with every playhead move)."""
+        every = self.session.bookmarks()
+        if self._markers is None or self._markers[0] is not every:
+            self._markers = (every, [(self.session.index_of(b.pts), b) for b in every])
+        return self._markers[1]
 
     def nearest(self, x: float):
         best = min(self.markers(), key=lambda m: abs(self.x_of_index(m[0]) - x), default=None)
@@ -40,9 +45,19 @@ class BookmarkLane(Lane):
         h = self.height()
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(Qt.PenStyle.NoPen)
+        # one pin per pixel column: bookmarks on the same frame, or frames closer than a pixel, look the same
+        pins: dict[int, tuple[float, bool]] = {}
+        xs: dict[int, float] = {}
         for index, b in self.markers():
-            x = self.x_of_index(index)
-            p.setBrush(MARKER_SELECTED if b.id == self.selected_id else MARKER)
+            x = xs.get(index)
+            if x is None:
+                x = xs[index] = self.x_of_index(index)
+            col = round(x)
+            selected = b.id == self.selected_id
+            if col not in pins or selected:
+                pins[col] = (x, selected)
+        for x, selected in pins.values():
+            p.setBrush(MARKER_SELECTED if selected else MARKER)
             # a pin: a downward triangle whose tip sits on the frame's x
             p.drawPolygon(QPolygonF([QPointF(x - 5, 3), QPointF(x + 5, 3), QPointF(x, h - 3)]))
 

@@ -110,19 +110,29 @@ class BookmarksPanel(QWidget):
                                                       | {b.category for b in every}))
         _fill(self.author, "All authors", sorted({b.author for b in every}))
         selected = getattr(self, "_select_next", None) or self.selected_id()
-        self.tree.clear()
         table = self.session.table
+        # a sync can bring thousands: build the rows first and hand them over in one call, without repainting
+        rows, current, frames = [], None, {}
         for b in self.listed():
-            index = self.session.index_of(b.pts)
-            item = QTreeWidgetItem([str(index), format_media_time(table.media_time(index)), b.title, b.category,
-                                    b.author])
+            if b.pts not in frames:
+                index = self.session.index_of(b.pts)
+                frames[b.pts] = (str(index), format_media_time(table.media_time(index)))
+            item = QTreeWidgetItem([*frames[b.pts], b.title, b.category, b.author])
             item.setData(0, ID_ROLE, b.id)
             item.setToolTip(2, f"{b.title}\n\n{b.note}" if b.note else b.title)
             item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.tree.addTopLevelItem(item)
+            rows.append(item)
             if b.id == selected:
-                self.tree.setCurrentItem(item)
+                current = item
+        self.tree.setUpdatesEnabled(False)
+        try:
+            self.tree.clear()
+            self.tree.addTopLevelItems(rows)
+            if current is not None:
+                self.tree.setCurrentItem(current)
                 self._select_next = None
+        finally:
+            self.tree.setUpdatesEnabled(True)
         # one author (the usual case on a workstation): the column only takes room from the titles
         self.tree.setColumnHidden(COLUMNS.index("Author"), len({b.author for b in every}) <= 1)
         self.add_button.setEnabled(self.session.view is not None)

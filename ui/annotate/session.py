@@ -3,15 +3,23 @@
 Governance events arrive on whichever thread made the change (an import worker, the UI thread, ...). They are
 re-emitted through one queued signal, so every slot here and in the panels runs on the UI thread, and each panel
 re-reads the core instead of trusting the payload.
+
+Sync applies a page of hundreds of remote operations in one transaction, and each announces its change after the
+commit: the "changed" signals are therefore coalesced (the panels re-read once per COALESCE_MS), so a page costs
+one refresh, not hundreds. Bookmarks, which a sync can bring by the thousand, are re-read on a worker thread: the
+list shown stays the previous one until the new one has been read.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from reviewer.annotate.service import Annotations
 from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
 from reviewer.govern.purge import Retention
+
+
+COALESCE_MS = 100
 
 
 class AnnotateSession(QObject):
@@ -40,6 +48,12 @@ class AnnotateSession(QObject):
         self._clips: list[ClipView] | None = None
         self._marks: list[EvidentialMarkView] | None = None
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self._dirty: dict[str, None] = {}  # signals to emit, in the order first asked for
+        self._flush = QTimer(self, singleShot=True, interval=COALESCE_MS)
+        self._flush.timeout.connect(self._emit_changed)
+        from ui.operations import Runner  # noqa: PLC0415 - the session's own reader, off the UI thread
+
+        self._reader = Runner(self, max_threads=1)
         self.gov.subscribe(self._on_gov_event)
         controller.sourceOpened.connect(self._opened)
         controller.sourceClosed.connect(self._closed)
@@ -58,22 +72,41 @@ class AnnotateSession(QObject):
         mine = self.view is not None and payload.get("recording_id") in (None, self.view.id)
         if name == "bookmarks_changed":
             if mine:
-                self._bookmarks = None
-                self.bookmarksChanged.emit()
+                self._changed("bookmarksChanged")  # re-read off the UI thread (_emit_changed)
         elif name == "clips_changed":
             if mine:
                 self._clips = None
-                self.clipsChanged.emit()
+                self._changed("clipsChanged")
         elif name in ("evidential_changed", "holds_changed"):
             self._marks, self._clips = None, None  # a clip's evidential flag lives on its view
-            self.evidentialChanged.emit()
-            self.clipsChanged.emit()
+            self._changed("evidentialChanged", "clipsChanged")
         elif name == "retention_changed":
-            self.retentionChanged.emit()
+            self._changed("retentionChanged")
         elif name == "audit_appended":
             self.auditAppended.emit()
         elif name == "users_changed":
             self.usersChanged.emit()
+
+    def _changed(self, *signals: str) -> None:
+        for name in signals:
+            self._dirty[name] = None
+        if not self._flush.isActive():
+            self._flush.start()
+
+    def _emit_changed(self) -> None:
+        dirty, self._dirty = self._dirty, {}
+        for name in dirty:
+            if name == "bookmarksChanged" and self.view is not None:
+                rid = self.view.id
+                self._reader.run(lambda task=None: self.annotations.bookmarks.list(rid), key="bookmarks",
+                                 on_done=lambda got, rid=rid: self._bookmarks_read(rid, got))
+            else:
+                getattr(self, name).emit()
+
+    def _bookmarks_read(self, recording_id: str, bookmarks: list) -> None:
+        if self.view is not None and self.view.id == recording_id:
+            self._bookmarks = bookmarks
+            self.bookmarksChanged.emit()
 
     # ---- recording ------------------------------------------------------------------------------------------
     def _opened(self, source) -> None:

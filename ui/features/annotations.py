@@ -9,6 +9,7 @@ masks feature then shares, so Ctrl+Z undoes the last edit of either kind.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -119,15 +120,28 @@ class AnnotationsFeature(QObject):
     def alert(self, title: str, text: str) -> None:
         self.window.last_alert = show_message(self.window, title, text)
 
-    def _do(self, title: str, fn):
-        """Run a core edit; a refusal or bad input becomes a message, never a crash (the core audited it)."""
-        try:
+    def _do(self, title: str, fn, then=None) -> None:
+        """Run a core edit on the window's one database writer thread (ui.writer: the UI never waits on a
+        write); `then(result)` runs on the UI thread once it is stored. A refusal or bad input becomes a message,
+        never a crash (the core audited it)."""
+        self.window.writer.submit(self._after_write_lock, fn, on_done=then,
+                                  on_error=lambda exc: self._failed(title, exc), label=title, undoable=True)
+
+    def _after_write_lock(self, fn):
+        """The service writes inside UndoStack.push, which holds the undo history's lock. Waiting for the
+        library's write lock first (sync may hold it for a whole page) keeps that wait out of the history's
+        lock, which the mask editor on the UI thread takes at every drag step."""
+        with self.library.gov._lock:  # re-entrant: the service's own Governance.write() takes it again
             return fn()
-        except PermissionDenied as exc:
+
+    def _failed(self, title: str, exc: BaseException) -> None:
+        if isinstance(exc, PermissionDenied):
             self.alert("Not permitted", f"{exc}.\n\nThe attempt has been recorded in the audit trail.")
-        except ReviewerError as exc:
+        elif isinstance(exc, ReviewerError):
             self.alert(title, str(exc))
-        return None
+        else:
+            log.error("%s", title, exc_info=exc)
+            self.alert(title, f"{type(exc).__name__}: {exc}")
 
     def _recording(self) -> str | None:
         rid = self.session.recording_id
@@ -158,7 +172,7 @@ class AnnotationsFeature(QObject):
             self.loop.stop()
             self.session.detach()
             # the window goes, the library's undo stack stays (tests reuse it): stop it calling the window
-            self.window.undo.unsubscribe(self.window._undo_changed)
+            self.window.undo.unsubscribe(self.window._undo_notify)
         return False
 
     # ---- bookmarks ------------------------------------------------------------------------------------------
@@ -168,12 +182,12 @@ class AnnotationsFeature(QObject):
             return None
         index = self.controller.current_index
         title = f"Bookmark at {format_media_time(self.session.table.media_time(index))}"
-        b = self._do("Cannot add the bookmark",
-                     lambda: self.annotations.add_bookmark(rid, self.session.pts_of(index), title))
-        if b is not None:
+        pts = self.session.pts_of(index)
+
+        def added(b) -> None:
             self._added_bookmark(b, index)
             self.say(f"Bookmarked frame {index}. Double-click it in the Bookmarks list to add a title and note.")
-        return b
+        self._do("Cannot add the bookmark", lambda: self.annotations.add_bookmark(rid, pts, title), added)
 
     def _added_bookmark(self, b, index: int) -> None:
         self.tabs.setCurrentWidget(self.bookmarks_panel)
@@ -189,11 +203,13 @@ class AnnotationsFeature(QObject):
 
         def add():
             v = d.values()
-            b = self._do("Cannot add the bookmark", lambda: self.annotations.add_bookmark(
-                rid, self.session.pts_of(index), v["title"], v["note"], v["category"]))
-            if b is not None:
+            pts = self.session.pts_of(index)
+
+            def added(b) -> None:
                 self._added_bookmark(b, index)
                 self.say(f"Bookmarked frame {index}: {b.title}.")
+            self._do("Cannot add the bookmark", lambda: self.annotations.add_bookmark(
+                rid, pts, v["title"], v["note"], v["category"]), added)
         self._show(d, add)
 
     def edit_bookmark(self, bookmark_id: str) -> None:
@@ -211,9 +227,9 @@ class AnnotationsFeature(QObject):
 
     def delete_bookmark(self, bookmark_id: str) -> None:
         b = next((b for b in self.session.bookmarks() if b.id == bookmark_id), None)
-        if b is not None and self._do("Cannot delete the bookmark",
-                                      lambda: self.annotations.delete_bookmark(b.id) or True):
-            self.say(f"Deleted bookmark “{b.title}” (Ctrl+Z undoes).")
+        if b is not None:
+            self._do("Cannot delete the bookmark", lambda: self.annotations.delete_bookmark(b.id),
+                     lambda _r: self.say(f"Deleted bookmark “{b.title}” (Ctrl+Z undoes)."))
 
     def _bookmark_step(self, direction: int) -> None:
         here = self.controller.current_index
@@ -265,13 +281,15 @@ class AnnotationsFeature(QObject):
 
         def add():
             v = d.values()
-            clip = self._do("Cannot create the clip", lambda: self.annotations.add_clip(
-                rid, s.pts_of(v["in_index"]), s.pts_of(v["out_index"]), v["name"], v["purpose"]))
-            if clip is not None:
-                s.clear_in_out()
-                self.tabs.setCurrentWidget(self.clips_panel)
-                self.clips_panel.select_when_listed(clip.id)
-                self.say(f"Clip “{clip.name}” created (Ctrl+L loops it, Ctrl+Shift+M marks it evidential).")
+            span = s.pts_of(v["in_index"]), s.pts_of(v["out_index"])
+            self._do("Cannot create the clip", lambda: self.annotations.add_clip(rid, *span, v["name"], v["purpose"]),
+                     added)
+
+        def added(clip) -> None:
+            s.clear_in_out()
+            self.tabs.setCurrentWidget(self.clips_panel)
+            self.clips_panel.select_when_listed(clip.id)
+            self.say(f"Clip “{clip.name}” created (Ctrl+L loops it, Ctrl+Shift+M marks it evidential).")
         self._show(d, add)
 
     def edit_clip(self, clip_id: str) -> None:
@@ -292,8 +310,9 @@ class AnnotationsFeature(QObject):
 
     def delete_clip(self, clip_id: str) -> None:
         c = next((c for c in self.session.clips() if c.id == clip_id), None)
-        if c is not None and self._do("Cannot delete the clip", lambda: self.annotations.delete_clip(c.id) or True):
-            self.say(f"Deleted clip “{c.name}” (Ctrl+Z undoes).")
+        if c is not None:
+            self._do("Cannot delete the clip", lambda: self.annotations.delete_clip(c.id),
+                     lambda _r: self.say(f"Deleted clip “{c.name}” (Ctrl+Z undoes)."))
 
     def toggle_loop(self) -> None:
         if self.loop.clip_id is not None:
@@ -331,11 +350,12 @@ class AnnotationsFeature(QObject):
 
         def mark():
             v = d.values()
-            m = self._do("Cannot mark evidential", lambda: self.annotations.mark_evidential(
-                rid, v["reference"], v["reason"], v["category"], v["clip_id"]))
-            if m is not None:
-                what = f"Clip “{m.clip_name}”" if m.clip_id else "The recording"
-                self.say(f"{what} is marked evidential ({m.reference}).")
+            self._do("Cannot mark evidential", lambda: self.annotations.mark_evidential(
+                rid, v["reference"], v["reason"], v["category"], v["clip_id"]), marked)
+
+        def marked(m) -> None:
+            what = f"Clip “{m.clip_name}”" if m.clip_id else "The recording"
+            self.say(f"{what} is marked evidential ({m.reference}).")
         self._show(d, mark)
 
     def clear_evidential(self, mark_id: str) -> None:
@@ -344,8 +364,9 @@ class AnnotationsFeature(QObject):
                          self.window)
 
         def clear():
-            if self._do("Cannot clear the mark", lambda: self.annotations.clear_evidential(mark_id, d.value())):
-                self.say("Evidential mark cleared.")
+            reason = d.value()
+            self._do("Cannot clear the mark", lambda: self.annotations.clear_evidential(mark_id, reason),
+                     lambda _r: self.say("Evidential mark cleared."))
         self._show(d, clear)
 
     def toggle_hold(self) -> None:
@@ -356,13 +377,14 @@ class AnnotationsFeature(QObject):
         if held:
             d = ReasonDialog("Release legal hold", "After release the normal retention rules apply again.",
                              "Release hold", self.window)
-            run = lambda: self.annotations.release_hold(rid, d.value())  # noqa: E731
+            run = self.annotations.release_hold
         else:
             d = ReasonDialog("Set legal hold", "Held footage is never deleted, whatever its retention state, "
                              "until the hold is released.", "Set hold", self.window)
-            run = lambda: self.annotations.set_hold(rid, d.value())  # noqa: E731
-        self._show(d, lambda: self._do("Legal hold", run) and self.say(
-            "Legal hold released." if held else "Legal hold set."))
+            run = self.annotations.set_hold
+        # the reason is read here, on the UI thread; the writer thread only writes
+        self._show(d, lambda: self._do("Legal hold", functools.partial(run, rid, d.value()), lambda _r: self.say(
+            "Legal hold released." if held else "Legal hold set.")))
 
     # ---- audit and retention --------------------------------------------------------------------------------
     def show_audit(self) -> None:
