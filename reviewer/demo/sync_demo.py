@@ -69,6 +69,14 @@ def start_store(root: Path, port: int) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
+def _confirmed(root: Path) -> int:
+    try:
+        files = json.loads((root / "dock-state" / "state.json").read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    return sum(1 for f in files.values() if f.get("state") == "confirmed")
+
+
 def first_run(root: Path, url: str) -> dict:
     """Users, the incident, the footage docked: done once, remembered in DIR/demo.json."""
     from reviewer.store.client_auth import enrol
@@ -76,7 +84,7 @@ def first_run(root: Path, url: str) -> dict:
     env = {"REVIEWER_STORE_HOME": str(root / "store")}
     out = _cli("store", "user", "add", "demo-supervisor", "--role", "supervisor", env=env)
     sup = enrol(url, out.strip().splitlines()[-1].rsplit(": ", 1)[1])
-    api = httpx.Client(base_url=url + "/api/v1", headers={"Authorization": f"Bearer {sup.access_token}"},
+    api = httpx.Client(base_url=url + "/api/v1/admin", headers={"Authorization": f"Bearer {sup.access_token}"},
                        timeout=30)
     codes, ids = {}, {}
     for name, role in PEOPLE.items():
@@ -96,8 +104,8 @@ def first_run(root: Path, url: str) -> dict:
                              "--enrol", codes.pop("demo-dock"), "--state-dir", str(root / "dock-state")],
                             stdout=open(root / "dock.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait("the docked recordings to be registered",
-              lambda: len(api.get(f"/incidents/{incident}/recordings").json()) >= len(videos), 600, dock)
+        # the dock confirms a file once the store holds it, registered from its sidecar in the same transaction
+        _wait("the dock to confirm the demo footage", lambda: _confirmed(root) >= len(videos), 600, dock)
     finally:
         dock.terminate()
         dock.wait(30)
@@ -147,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.call([sys.executable, "-m", "reviewer"], env={**os.environ, "REVIEWER_HOME": str(home)})
     except KeyboardInterrupt:
         return 130
-    except ReviewerError as exc:
-        print(f"sync demo: {exc}", file=sys.stderr)
+    except (ReviewerError, httpx.HTTPError) as exc:
+        print(f"sync demo: {exc} (store log: {root / 'store.log'})", file=sys.stderr)
         return 1
     finally:
         store.terminate()

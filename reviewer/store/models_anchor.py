@@ -51,7 +51,7 @@ class OperationRow(StoreBase):
     digest: Mapped[str] = mapped_column(String(64), nullable=False)  # SHA-256 of `envelope`: resend vs. reuse
     submitted_by: Mapped[str] = mapped_column(String(255), nullable=False)
     # the role it was accepted under: workstations re-check the kind against it when they apply it (ADR 0015)
-    submitted_role: Mapped[str] = mapped_column(String(40), nullable=False, server_default="")
+    submitted_role: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_operations_incident_id_seq", "incident_id", "seq"),)

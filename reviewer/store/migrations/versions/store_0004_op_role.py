@@ -16,8 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # the default fills the rows already there (accepted before roles were recorded); new rows always say
     with op.batch_alter_table("operations") as batch:
         batch.add_column(sa.Column("submitted_role", sa.String(40), nullable=False, server_default=""))
+    with op.batch_alter_table("operations") as batch:
+        batch.alter_column("submitted_role", server_default=None)
 
 
 def downgrade() -> None:
