@@ -16,6 +16,7 @@ sign in too (`reviewer sync login URL --code CODE`).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -98,7 +99,9 @@ def first_run(root: Path, url: str) -> dict:
 
     print(f"rendering {DEMO_SECONDS:g} s of demo footage for two cameras...", flush=True)
     dock_dir = root / "dock"
-    videos = generate_demo(dock_dir, seconds=DEMO_SECONDS)
+    # filmed an hour ago: the store's retention counts 31 days from the camera's start
+    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=1)
+    videos = generate_demo(dock_dir, seconds=DEMO_SECONDS, incident_start=start)
     print("docking: uploading it to the store...", flush=True)
     dock = subprocess.Popen([sys.executable, "-m", "reviewer", "store", "dock", str(dock_dir), "--server", url,
                              "--enrol", codes.pop("demo-dock"), "--state-dir", str(root / "dock-state")],

@@ -64,6 +64,7 @@ class SyncFeature(QObject):
         self.loop = None
         self.footage = None
         self._open_id: str | None = None
+        self._waiting_open: tuple | None = None  # a store-only recording opened before the store was connected
         self._shut = False
         self.dialog: SignInDialog | None = None
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
@@ -123,8 +124,15 @@ class SyncFeature(QObject):
             view = self.library.get(recording_id)
         except Exception:  # noqa: BLE001 - the open reports a missing recording itself
             return False
-        if getattr(view, "is_local", True) or self.downloads.manager is None:
+        if getattr(view, "is_local", True):
             return False
+        if self.downloads.manager is None:
+            if _linked_url(self.library) is None:
+                return False  # the open itself says how to get footage that is only in a store
+            # still connecting (the client is made off the UI thread): fetch it once connected
+            self._waiting_open = (recording_id, proceed)
+            self.window.statusBar().showMessage(f"Connecting to the store to fetch {view.file_name}...", 10_000)
+            return True
         self.show_downloads()
         self.window.statusBar().showMessage(f"Downloading {view.file_name} from the store; it opens when "
                                             "verified.", 10_000)
@@ -143,6 +151,7 @@ class SyncFeature(QObject):
                                on_done=self._connected, on_error=self._not_connected)
 
     def _not_connected(self, exc: BaseException) -> None:
+        self._waiting_open = None  # the message below says why it did not open
         log.info("store services not started: %s", exc)
         self.window.statusBar().showMessage(f"Not connected to the store: {exc}", 10_000)
         self.status.poke()
@@ -162,6 +171,9 @@ class SyncFeature(QObject):
             self.window.runner.run(lambda task=None: self.footage.refresh(task), key="sync-catalog",
                                    on_done=lambda _r: self.window.library_panel.refresh(),
                                    on_error=lambda exc: log.warning("store listing not read: %s", exc))
+        waiting, self._waiting_open = self._waiting_open, None
+        if waiting is not None and self.downloads.manager is not None:
+            self.fetch_first(*waiting)
         self.loop = _start_loop(self.library, client)
         if self.loop is not None and self.footage is not None:
             # the store's events reach footage through the one loop: new recordings listed, purges acted on
