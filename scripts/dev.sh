@@ -42,18 +42,28 @@ need_debs() {
   apt_wait install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# pip runs only when the declared dependencies changed since the last install (or the venv is new): a launch
-# with nothing to install starts at once and needs no network.
+# pip runs only when the declared dependencies (or the extras asked for) changed since the last install, or the
+# venv is new: a launch with nothing to install starts at once and needs no network. BWV_EXTRAS picks the extras
+# (default dev); CI adds packaging so the bundle's build tools come in the same pip run as the test tools.
 setup_python() {
-  local py=${PYTHON:-python3} stamp=.venv/.bwv-installed want
+  local py=${PYTHON:-python3} stamp=.venv/.bwv-installed extras=${BWV_EXTRAS:-dev} want
   if [ ! -x .venv/bin/python ]; then
     "$py" -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
   fi
-  want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+  want=$({ cat pyproject.toml; echo "extras=$extras"; } | sha256sum | cut -d' ' -f1)
   if [ -x .venv/bin/reviewer ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "$want" >"$stamp"
+}
+
+# apt and pip fetch from different places and neither needs the other (every Python dependency is a wheel), so on
+# a fresh machine they run side by side. Under set -e a failed pip ends the script; a failed apt fails the wait.
+setup_all() {
+  need_debs "$@" &
+  local apt=$!
+  setup_python
+  wait "$apt"
 }
 
 secret_service_running() {
@@ -87,8 +97,7 @@ cmd=${1:-app}
 shift || true
 case "$cmd" in
   setup)
-    need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
-    setup_python
+    setup_all "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     ;;
   app)
     need_debs "${RUNTIME_DEBS[@]}"
@@ -102,10 +111,12 @@ case "$cmd" in
     run_with_keyring .venv/bin/python -m reviewer.demo.sync_demo "$@"
     ;;
   test)
-    need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
-    setup_python
+    setup_all "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     export QT_QPA_PLATFORM=offscreen
-    exec .venv/bin/python -m pytest -q --timeout=600 "$@"
+    # two workers (BWV_TEST_WORKERS; 0 runs in one process), a whole test file per worker so module fixtures are
+    # made once; every session fixture (keyring, PostgreSQL, SeaweedFS, store servers) is per worker, on free ports
+    # in the worker's own temp folder, and the clip cache is safe to share (tests/fixtures/clips.py)
+    exec .venv/bin/python -m pytest -q --timeout=600 -n "${BWV_TEST_WORKERS:-2}" --dist loadfile "$@"
     ;;
   *)
     echo "usage: scripts/dev.sh [app|sync-demo|test|setup]" >&2
