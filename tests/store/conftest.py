@@ -53,23 +53,34 @@ def s3_store(s3_settings):
     return store
 
 
-@pytest.fixture(scope="session", params=["embedded", "production"])
-def store(request, tmp_path_factory):
-    """The real server as a subprocess: embedded (SQLite + filesystem blobs) and production (PostgreSQL + S3)."""
-    folder = tmp_path_factory.mktemp(f"store-{request.param}")
-    if request.param == "embedded":
-        config = services.write_store_config(folder)
-    else:
-        from reviewer.store.blobs.s3 import S3Settings
-
-        pg, weed = request.getfixturevalue("pg"), request.getfixturevalue("weed")
-        s3 = S3Settings(endpoint=weed.endpoint, bucket="bwv-store-" + os.urandom(4).hex(),
-                        access_key=weed.access_key, secret_key=weed.secret_key, prefix="blobs/")
-        config = services.write_store_config(folder, database_url=pg.url, s3=s3)
-    with services.store_server(config) as server:
-        server.kind = request.param
-        server.s3 = None if request.param == "embedded" else s3
+@pytest.fixture(scope="session")
+def embedded_store(tmp_path_factory):
+    """The real server as a subprocess on SQLite + filesystem blobs."""
+    with services.store_server(services.write_store_config(tmp_path_factory.mktemp("store-embedded"))) as server:
+        server.kind, server.s3 = "embedded", None
         yield server
+
+
+@pytest.fixture(scope="session")
+def production_store(tmp_path_factory, pg, weed):
+    """The real server as a subprocess on PostgreSQL + S3 (SeaweedFS)."""
+    from reviewer.store.blobs.s3 import S3Settings
+
+    s3 = S3Settings(endpoint=weed.endpoint, bucket="bwv-store-" + os.urandom(4).hex(),
+                    access_key=weed.access_key, secret_key=weed.secret_key, prefix="blobs/")
+    config = services.write_store_config(tmp_path_factory.mktemp("store-production"), database_url=pg.url, s3=s3)
+    with services.store_server(config) as server:
+        server.kind, server.s3 = "production", s3
+        yield server
+
+
+@pytest.fixture(scope="session", params=["embedded", "production"])
+def store(request):
+    """Each test on both servers. Each server is a session fixture of its own, started once: pytest tears a
+    parametrized session fixture down whenever the next test wants the other parameter, which one process avoids
+    by grouping tests by parameter, but a pytest-xdist worker runs whole files and would restart both servers at
+    every file (and the production one on a database its predecessor had already filled)."""
+    return request.getfixturevalue(f"{request.param}_store")
 
 
 @pytest.fixture
