@@ -57,13 +57,13 @@ class Sink:
     def put(self, data: bytes) -> None:
         if self.error is not None:
             raise self.error
-        if not self._batch and len(data) >= BATCH:
-            self._hand_on(data)  # bytes are immutable: both threads may read them as they are
-            return
-        self._batch += data
-        if len(self._batch) >= BATCH:
+        if self._batch and len(self._batch) + len(data) > BATCH:  # nothing handed on exceeds a batch or a read
             self._hand_on(self._batch)
             self._batch = bytearray()  # a new one: the handed-on batch is never written to again
+        if len(data) >= BATCH:
+            self._hand_on(data)  # bytes are immutable: both threads may read them as they are
+        else:
+            self._batch += data
 
     def close(self) -> int:
         """Write what is gathered and queued, stop the threads; the bytes written in all (raises a worker's
