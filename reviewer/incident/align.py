@@ -81,7 +81,8 @@ def _envelopes(inputs: list[AlignInput], task: Task) -> dict[str, Envelope | Non
     n = len(inputs)
     for i, inp in enumerate(inputs):
         task.check("alignment")
-        part = Task(lambda f, label, i=i: task.report(0.8 * (i + f) / n, f"{label} ({i + 1} of {n})"), task.cancel)
+        part = Task(lambda f, label, i=i: task.report(0.8 * min(1.0, (i + f) / n), f"{label} ({i + 1} of {n})"),
+                    task.cancel)
         track = decode_mono(inp.path, inp.origin_seconds, task=part)
         out[inp.key] = None if track is None or track.samples.size == 0 else onset_envelope(track, part)
     return out

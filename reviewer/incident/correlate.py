@@ -102,9 +102,11 @@ def find_peak(a: Envelope, b: Envelope, centre: float, search: float | None) -> 
     return Peak((lo + _refine(ncc, i)) / rate, peak, psr, second)
 
 
-def _window(env: Envelope, start: float, seconds: float) -> Envelope:
-    i0 = max(0, int(start * env.rate))
-    return Envelope(env.values[i0:i0 + int(seconds * env.rate)], env.rate)
+def _window(env: Envelope, start: float, seconds: float) -> tuple[Envelope, float]:
+    """The envelope from about `start` for `seconds`, and the media time where it really starts (a whole sample:
+    using the asked-for time instead would bias the lag by up to a sample)."""
+    i0 = max(0, int(round(start * env.rate)))
+    return Envelope(env.values[i0:i0 + int(seconds * env.rate)], env.rate), i0 / env.rate
 
 
 def measure(a: Envelope, b: Envelope, centre: float, search: float | None) -> PairMeasure | None:
@@ -120,12 +122,11 @@ def measure(a: Envelope, b: Envelope, centre: float, search: float | None) -> Pa
         return PairMeasure(peak, peak.lag, None)
     w = min(DRIFT_WINDOW_SECONDS, span / 2)
     ends = []
-    for start in (o1, o2 - w):
-        wa = _window(a, start, w)
+    for asked in (o1, o2 - w):
+        wa, start = _window(a, asked, w)
         # B over the same sound, with room for the lag to move: B's media time = A's - lag
         pad = DRIFT_SEARCH_SECONDS + 1.0
-        b0 = max(0.0, start - peak.lag - pad)
-        wb = _window(b, b0, w + 2 * pad)
+        wb, b0 = _window(b, max(0.0, start - peak.lag - pad), w + 2 * pad)
         # in the windows' own times: lag' = lag - (start - b0)
         p = find_peak(wa, wb, peak.lag - start + b0, DRIFT_SEARCH_SECONDS)
         if p is None:
