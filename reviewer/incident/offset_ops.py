@@ -78,38 +78,48 @@ def _apply(ctx: OpContext, fields: dict, event: str, extra: dict | None = None):
     return current(row)
 
 
+def fields_of(kind_name: str, payload: dict) -> dict:
+    """The fields an operation of this kind sets (unchecked: _apply cleans them). The service asks too, so a change
+    that would change nothing is not made."""
+    p = payload
+    if kind_name == "clock_offset.set":
+        return {**{k: p[k] for k in ("offset_us", "drift_ppm") if k in p}, "source": "manual", "confidence": None}
+    if kind_name == "clock_offset.nudge":
+        return {"offset_us": p.get("offset_us"), "source": "manual", "confidence": None}
+    if kind_name == "clock_offset.accept":
+        return {**{k: p[k] for k in ("offset_us", "drift_ppm", "confidence") if k in p}, "source": "audio"}
+    if kind_name == "clock_offset.clear":
+        return dict(CLEARED)
+    if kind_name == "clock_offset.restore":
+        return {k: p.get(k, CLEARED[k]) for k in FIELDS}
+    raise ReviewerError(f"{kind_name!r} is not a clock offset operation")
+
+
 @kind("clock_offset.set", Action.ALIGN)
 def set_offset(ctx: OpContext):
-    p = ctx.op.payload
-    fields = {k: p[k] for k in ("offset_us", "drift_ppm") if k in p}
-    return _apply(ctx, {**fields, "source": "manual", "confidence": None}, "clock_offset.set")
+    return _apply(ctx, fields_of(ctx.op.kind, ctx.op.payload), "clock_offset.set")
 
 
 @kind("clock_offset.nudge", Action.ALIGN)
 def nudge(ctx: OpContext):
-    p = ctx.op.payload
-    frames = p.get("frames")
+    frames = ctx.op.payload.get("frames")
     if isinstance(frames, bool) or not isinstance(frames, int):
         raise ReviewerError(f"a nudge of {frames!r} frames is not a whole number of frames")
-    return _apply(ctx, {"offset_us": p.get("offset_us"), "source": "manual", "confidence": None},
-                  "clock_offset.nudge", {"frames": frames})
+    return _apply(ctx, fields_of(ctx.op.kind, ctx.op.payload), "clock_offset.nudge", {"frames": frames})
 
 
 @kind("clock_offset.accept", Action.ALIGN)
 def accept(ctx: OpContext):
-    p = ctx.op.payload
-    fields = {k: p[k] for k in ("offset_us", "drift_ppm", "confidence") if k in p}
-    reference = str(p.get("reference") or "")
-    return _apply(ctx, {**fields, "source": "audio"}, "clock_offset.accept", {"reference": reference})
+    reference = str(ctx.op.payload.get("reference") or "")
+    return _apply(ctx, fields_of(ctx.op.kind, ctx.op.payload), "clock_offset.accept", {"reference": reference})
 
 
 @kind("clock_offset.clear", Action.ALIGN)
 def clear(ctx: OpContext):
-    return _apply(ctx, dict(CLEARED), "clock_offset.clear")
+    return _apply(ctx, fields_of(ctx.op.kind, ctx.op.payload), "clock_offset.clear")
 
 
 @kind("clock_offset.restore", Action.ALIGN)
 def restore(ctx: OpContext):
     """Put every field back as it was (the undo of any of the above)."""
-    p = ctx.op.payload
-    return _apply(ctx, {k: p.get(k, CLEARED[k]) for k in FIELDS}, "clock_offset.restore")
+    return _apply(ctx, fields_of(ctx.op.kind, ctx.op.payload), "clock_offset.restore")

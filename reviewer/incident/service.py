@@ -18,7 +18,7 @@ from reviewer.govern.gated import gated, read_only
 from reviewer.govern.roles import Action
 from reviewer.incident import align
 from reviewer.incident.clock import IncidentClock, Placement
-from reviewer.incident.offset_ops import ENTITY, FIELDS, current
+from reviewer.incident.offset_ops import ENTITY, FIELDS, clean, current, fields_of
 from reviewer.library.models_incident import ClockOffsetRow
 from reviewer.library.views import RecordingView
 from reviewer.ops.apply import MISSING, submit
@@ -156,6 +156,7 @@ class IncidentClocks:
         given incident time it then shows the frame that many before. Consecutive nudges with one merge_key are
         one undo step."""
         view = self.library.get(recording_id)
+        self.gov.require(Action.ALIGN, "recording", view.id, {"kind": "clock_offset.nudge"})
         with self.gov.sessions() as s:
             now = current(s.get(ClockOffsetRow, view.sha256))["offset_us"]
         step = self._frame_us(view)
@@ -179,10 +180,15 @@ class IncidentClocks:
 
     def _change(self, name: str, recording_id: str, kind: str, payload: dict,
                 merge_key: object | None = None) -> dict:
+        """One undoable operation; none when it would change nothing (the current placement is returned)."""
         view = self.library.get(recording_id)
         sha = view.sha256
+        self.gov.require(Action.ALIGN, "recording", view.id, {"kind": kind})
         with self.gov.sessions() as s:
             before = current(s.get(ClockOffsetRow, sha))
+        target = clean(fields_of(kind, payload))
+        if all(before[k] == v for k, v in target.items()):
+            return before
 
         def make(kind_name: str, body: dict, via: str | None = None, expect=MISSING) -> dict:
             return submit(self.gov, kind_name, sha, ENTITY, sha, body, expect=expect,
