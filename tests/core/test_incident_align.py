@@ -164,3 +164,31 @@ def test_an_inconsistent_pair_is_dropped_and_the_rest_agree():
     sol = solve(list(truth), edges, "A", 0.0)
     assert [(e.a, e.b) for e in sol.dropped] == [("B", "D")] and not sol.dropped[0].consistent
     assert all(abs(sol.values[k] - v) < 0.002 for k, v in truth.items())
+
+
+def test_cli_proposes_accepts_and_shows_with_clear_errors(street, street_template, capsys):
+    import json
+
+    from reviewer.cli import main
+
+    home = str(street.paths.home)
+    ref = by_name(IncidentClocks(street).clock(INCIDENT), "pc-a.mp4")
+    assert main(["--home", home, "incident", "align", INCIDENT, "--reference-recording", ref.recording_id[:8],
+                 "--json"]) == 0
+    proposed = json.loads(capsys.readouterr().out)
+    assert {r["file_name"]: r["status"] for r in proposed["recordings"]}["silent.mp4"] == "low_confidence"
+    assert IncidentClocks(street).clock(INCIDENT).get(ref.key).source == "clock"  # a proposal changes nothing
+    assert main(["--home", home, "incident", "align", INCIDENT, "--reference-recording", ref.recording_id[:8],
+                 "--accept"]) == 0
+    out = capsys.readouterr().out
+    assert "accepted: 3 recording(s) placed" in out and "pc-b.mp4  aligned" in out
+    assert main(["--home", home, "incident", "show", INCIDENT, "--json"]) == 0
+    shown = {r["file_name"]: r for r in json.loads(capsys.readouterr().out)["recordings"]}
+    truth = CAMS["pc-b.mp4"].true_start - CAMS["pc-a.mp4"].true_start
+    assert abs(shown["pc-b.mp4"]["start"] - shown["pc-a.mp4"]["start"] - truth) < 1 / 29.97
+    assert shown["pc-b.mp4"]["source"] == "audio" and shown["no-audio.mp4"]["source"] == "clock"
+
+    assert main(["--home", home, "incident", "align", "INC-NOPE"]) == 1
+    assert capsys.readouterr().err.strip() == f"reviewer: no incident 'INC-NOPE' in the library at {home}"
+    assert main(["--home", home, "incident", "offset", ref.recording_id, "--nudge", "1", "--drift", "3"]) == 1
+    assert capsys.readouterr().err.strip() == "reviewer: --drift goes with --set"
