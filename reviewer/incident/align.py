@@ -16,7 +16,7 @@ from itertools import combinations
 from pathlib import Path
 
 from reviewer.incident.correlate import PairMeasure, measure
-from reviewer.incident.onset import Envelope, onset_envelope
+from reviewer.incident.onset import Envelope, EnvelopeCache, onset_envelope
 from reviewer.incident.solve import Edge, solve
 from reviewer.media.audio_track import decode_mono
 from reviewer.progress import NO_TASK, Task
@@ -76,24 +76,33 @@ class Proposal:
     timings: dict[str, float] = field(default_factory=dict)  # decode, correlate (seconds)
 
 
-def _envelopes(inputs: list[AlignInput], task: Task) -> dict[str, Envelope | None]:
+def _envelopes(inputs: list[AlignInput], task: Task, cache: EnvelopeCache | None) -> dict[str, Envelope | None]:
     out: dict[str, Envelope | None] = {}
     n = len(inputs)
     for i, inp in enumerate(inputs):
         task.check("alignment")
+        if cache is not None:
+            try:
+                out[inp.key] = cache.load(inp.key)
+                continue
+            except KeyError:
+                pass
         part = Task(lambda f, label, i=i: task.report(0.8 * min(1.0, (i + f) / n), f"{label} ({i + 1} of {n})"),
                     task.cancel)
         track = decode_mono(inp.path, inp.origin_seconds, task=part)
         out[inp.key] = None if track is None or track.samples.size == 0 else onset_envelope(track, part)
+        if cache is not None:
+            cache.save(inp.key, out[inp.key])
     return out
 
 
 def propose(inputs: list[AlignInput], reference: str | None = None, task: Task = NO_TASK,
-            search: float = SEARCH_SECONDS) -> Proposal:
+            search: float = SEARCH_SECONDS, cache: EnvelopeCache | None = None) -> Proposal:
     """Proposed placements for `inputs` (two or more recordings of one incident). `reference`: the key whose
-    placement is kept (default: the recording best connected to the others)."""
+    placement is kept (default: the recording best connected to the others). `cache`: envelopes by SHA-256 (the
+    keys must then be the recordings' SHA-256)."""
     t0 = time.perf_counter()
-    envs = _envelopes(inputs, task)
+    envs = _envelopes(inputs, task, cache)
     t1 = time.perf_counter()
     by_key = {i.key: i for i in inputs}
     pairs: list[PairResult] = []

@@ -18,6 +18,7 @@ from reviewer.govern.gated import gated, read_only
 from reviewer.govern.roles import Action
 from reviewer.incident import align
 from reviewer.incident.clock import IncidentClock, Placement
+from reviewer.incident.onset import EnvelopeCache
 from reviewer.incident.offset_ops import ENTITY, FIELDS, clean, current, fields_of
 from reviewer.library.models_incident import ClockOffsetRow
 from reviewer.library.views import RecordingView
@@ -107,7 +108,7 @@ class IncidentClocks:
                                 f"{len(inputs)} found")
         if ref_key in not_local:
             raise ReviewerError(f"the reference recording {clock.get(ref_key).recording_id[:8]} has no local footage")
-        got = align.propose(inputs, ref_key, task, search)
+        got = align.propose(inputs, ref_key, task, search, EnvelopeCache(self.library.paths.cache / "onsets"))
         out = []
         for p in clock.placements:
             pl = got.placements.get(p.key)

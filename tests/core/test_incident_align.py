@@ -132,6 +132,19 @@ def test_alignment_reports_progress_and_stops_when_cancelled(street):
     assert [e.action for e in street.gov.audit.events()][-1] == "incident.align"  # the cancelled run records none
 
 
+def test_a_second_alignment_reads_the_envelopes_it_cached_and_agrees(street):
+    clocks = IncidentClocks(street)
+    clock = clocks.clock(INCIDENT)
+    first = clocks.propose(clock)
+    cached = sorted(p.name.split(".")[0] for p in (street.paths.cache / "onsets").iterdir())
+    assert cached == sorted(p.key for p in clock.placements)  # "no audio" is cached too
+    labels: list[str] = []
+    again = clocks.propose(clock, task=Task(lambda _f, label: labels.append(label)))
+    assert labels and not any("decoding" in label for label in labels)
+    assert [(r.key, r.status, r.offset_us) for r in again.recordings] == [
+        (r.key, r.status, r.offset_us) for r in first.recordings]
+
+
 def _track(scene, world, cam) -> AudioTrack:
     x = scenes.camera_audio(scene, world, cam)
     x = x[: x.size // 12 * 12].reshape(-1, 12).mean(axis=1)
