@@ -15,7 +15,8 @@ def register(sub) -> None:
     isub = i.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
     sh = isub.add_parser("show", help="each recording's place on the incident clock")
     sh.add_argument("reference", metavar="REF")
-    sh.add_argument("--at", type=float, metavar="SECONDS", help="also name each recording's frame at this incident time")
+    sh.add_argument("--at", type=float, metavar="SECONDS",
+                    help="also name each recording's frame at this incident time")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(handler=cmd_show)
     al = isub.add_parser("align", help="propose offsets from the recordings' audio (--accept applies them)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
+from reviewer.errors import ReviewerError
 from reviewer.incident.correlate import PairMeasure, measure
 from reviewer.incident.onset import Envelope, EnvelopeCache, onset_envelope
 from reviewer.incident.solve import Edge, solve
@@ -105,6 +106,9 @@ def propose(inputs: list[AlignInput], reference: str | None = None, task: Task =
     envs = _envelopes(inputs, task, cache)
     t1 = time.perf_counter()
     by_key = {i.key: i for i in inputs}
+    if reference is not None and envs.get(reference) is None:
+        raise ReviewerError(f"{by_key[reference].path}: the reference recording has no audio to align by; "
+                            "choose one that heard the incident")
     pairs: list[PairResult] = []
     measures: dict[tuple[str, str], PairMeasure] = {}
     audible = [i.key for i in inputs if envs.get(i.key) is not None]

@@ -93,8 +93,9 @@ def solve(nodes: list[str], edges: list[Edge], reference: str, ref_value: float,
     peak) and dropped; the rest are solved together by weighted least squares, and should a cycle still not close,
     its worst-fitting pair is dropped until the rest agree."""
     tree = _best_tree(edges)
-    first = _least_squares([n for n in nodes if n in _component(nodes, tree, reference)],
-                           [e for e in tree if e.a in _component(nodes, tree, reference)], reference, ref_value)
+    reached = _component(nodes, tree, reference)
+    first = _least_squares([n for n in nodes if n in reached], [e for e in tree if e.a in reached], reference,
+                           ref_value)
     dropped: list[Edge] = []
     live = list(tree)
     for e in edges:

@@ -201,6 +201,11 @@ def test_cli_proposes_accepts_and_shows_with_clear_errors(street, street_templat
     assert abs(shown["pc-b.mp4"]["start"] - shown["pc-a.mp4"]["start"] - truth) < 1 / 29.97
     assert shown["pc-b.mp4"]["source"] == "audio" and shown["no-audio.mp4"]["source"] == "clock"
 
+    mute = by_name(IncidentClocks(street).clock(INCIDENT), "no-audio.mp4")
+    assert main(["--home", home, "incident", "align", INCIDENT, "--reference-recording", mute.recording_id]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"reviewer: recording {mute.recording_id[:8]} (no-audio.mp4): the reference recording has no audio to align "
+        "by; choose one that heard the incident")
     assert main(["--home", home, "incident", "align", "INC-NOPE"]) == 1
     assert capsys.readouterr().err.strip() == f"reviewer: no incident 'INC-NOPE' in the library at {home}"
     assert main(["--home", home, "incident", "offset", ref.recording_id, "--nudge", "1", "--drift", "3"]) == 1
