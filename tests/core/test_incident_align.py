@@ -200,6 +200,11 @@ def test_cli_proposes_accepts_and_shows_with_clear_errors(street, street_templat
     truth = CAMS["pc-b.mp4"].true_start - CAMS["pc-a.mp4"].true_start
     assert abs(shown["pc-b.mp4"]["start"] - shown["pc-a.mp4"]["start"] - truth) < 1 / 29.97
     assert shown["pc-b.mp4"]["source"] == "audio" and shown["no-audio.mp4"]["source"] == "clock"
+    at = shown["pc-c.mp4"]["start"] + 10.0167  # half a frame past ten seconds into pc-c: its frame 300 (30 fps)
+    assert main(["--home", home, "incident", "show", INCIDENT, "--at", f"{at:.6f}", "--json"]) == 0
+    frames = {r["file_name"]: r["frame"] for r in json.loads(capsys.readouterr().out)["recordings"]}
+    assert frames["pc-c.mp4"] == 300
+    assert frames["pc-a.mp4"] == round((at - shown["pc-a.mp4"]["start"]) * 25 - 0.5)  # 25 fps, on screen then
 
     mute = by_name(IncidentClocks(street).clock(INCIDENT), "no-audio.mp4")
     assert main(["--home", home, "incident", "align", INCIDENT, "--reference-recording", mute.recording_id]) == 1
