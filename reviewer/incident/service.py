@@ -108,7 +108,7 @@ class IncidentClocks:
                                 f"{len(inputs)} found")
         if ref_key in not_local:
             raise ReviewerError(f"the reference recording {clock.get(ref_key).recording_id[:8]} has no local footage")
-        got = align.propose(inputs, ref_key, task, search, EnvelopeCache(self.library.paths.cache / "onsets"))
+        got = align.propose(inputs, ref_key, task, search, EnvelopeCache(self.library.paths.onsets))
         out = []
         for p in clock.placements:
             pl = got.placements.get(p.key)

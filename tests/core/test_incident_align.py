@@ -136,7 +136,7 @@ def test_a_second_alignment_reads_the_envelopes_it_cached_and_agrees(street):
     clocks = IncidentClocks(street)
     clock = clocks.clock(INCIDENT)
     first = clocks.propose(clock)
-    cached = sorted(p.name.split(".")[0] for p in (street.paths.cache / "onsets").iterdir())
+    cached = sorted(p.name.split(".")[0] for p in street.paths.onsets.iterdir())
     assert cached == sorted(p.key for p in clock.placements)  # "no audio" is cached too
     labels: list[str] = []
     again = clocks.propose(clock, task=Task(lambda _f, label: labels.append(label)))
@@ -215,3 +215,16 @@ def test_cli_proposes_accepts_and_shows_with_clear_errors(street, street_templat
     assert capsys.readouterr().err.strip() == f"reviewer: no incident 'INC-NOPE' in the library at {home}"
     assert main(["--home", home, "incident", "offset", ref.recording_id, "--nudge", "1", "--drift", "3"]) == 1
     assert capsys.readouterr().err.strip() == "reviewer: --drift goes with --set"
+
+
+def test_a_purge_removes_the_onset_envelopes_derived_from_the_recordings_audio(street):
+    import datetime as dt
+
+    from reviewer.govern.purge import Retention
+
+    clocks = IncidentClocks(street)
+    clocks.propose(clocks.clock(INCIDENT))
+    assert len(list(street.paths.onsets.iterdir())) == len(SCENE.cameras)
+    purged = Retention(street).run(scenes.BASE + dt.timedelta(days=400)).purged
+    assert len(purged) == len(SCENE.cameras)
+    assert list(street.paths.onsets.iterdir()) == []
