@@ -63,11 +63,11 @@ def _apply(ctx: OpContext, fields: dict, event: str, extra: dict | None = None):
     row = ctx.s.get(ClockOffsetRow, sha)
     before = current(row)
     won = ctx.lww(fields)
+    if won and row is None:  # even when it changes nothing: every copy then holds the same rows, whatever the order
+        row = ClockOffsetRow(sha256=sha, updated_by=ctx.gov.actor, **CLEARED)
+        ctx.s.add(row)
     diff = {k: [before[k], v] for k, v in won.items() if before[k] != v}
     if diff:
-        if row is None:
-            row = ClockOffsetRow(sha256=sha, updated_by=ctx.gov.actor, **CLEARED)
-            ctx.s.add(row)
         for k, (_old, new) in diff.items():
             setattr(row, k, new)
         row.updated_at, row.updated_by = utcnow(), ctx.gov.actor

@@ -41,6 +41,8 @@ def _row(row, shas: dict[str, str], tracks: dict[str, str]) -> dict:
     out = {}
     if isinstance(row, MaskKeyframeRow):  # a keyframe belongs to its track's recording
         out["recording"] = tracks.get(row.track_id, f"?{row.track_id}")
+    if isinstance(row, ClockOffsetRow):  # keyed by its recording's SHA-256
+        out["recording"] = row.sha256
     for col in row.__table__.columns:
         name = col.key
         if name in LOCAL_COLUMNS or col.primary_key:
