@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from reviewer.detect.centerface import CenterFace, nms, round32
-from reviewer.detect.link import FaceTrack, Hit, Linker, near
+from reviewer.detect.link import REACH, FaceTrack, Hit, Linker, near, same_face
 from reviewer.media.frame_reader import FrameReader
 from reviewer.progress import NO_TASK, Task
 from reviewer.redact.model import Effect
@@ -30,15 +30,16 @@ READER_CACHE_BYTES = 16 * 1024 * 1024  # a forward pass needs no cache of its ow
 
 @dataclass(frozen=True)
 class Settings:
-    stride: int = 10  # frames between samples
+    stride: int = 15  # frames between samples
     coarse_long_side: int = 960
-    fine_every: int = 6  # every n-th sample also at full resolution, tiled (0: never)
-    tile: tuple[int, int] = (1024, 576)
-    start: float = 0.4  # a detection this confident starts a track
-    keep: float = 0.2  # one this confident continues a track; below start and unlinked, it is a low-confidence hit
+    fine_every: int = 8  # every n-th sample also at full resolution, tiled (0: never)
+    tile: tuple[int, int] = (1024, 608)
+    start: float = 0.3  # a track is proposed once a detection in it is this confident (and it has min_hits)...
+    keep: float = 0.2  # ...a detection this confident starts or continues one; a track never confirmed is noted
+    # as a low-confidence face (its best detection) for the coverage review
     max_gap: int = 2  # samples a track may miss and go on
     small: int = 72  # source px: faces smaller than this are followed by full-resolution crops
-    min_hits: int = 2  # a track seen once is kept only if it is at least `single` confident
+    min_hits: int = 2  # ...or once, if at least `single` confident
     single: float = 0.7
     padding: float = 0.2
     effect: dict = field(default_factory=lambda: Effect().to_json())
@@ -62,10 +63,12 @@ class PassResult:
 
 def _tiles(w: int, h: int, tw: int, th: int) -> list[tuple[int, int]]:
     """Top-left corners of tiles covering w x h with overlap (a face on a seam is whole in one of them)."""
+    overlap = 80  # px: a face up to this size on a seam is whole in one tile; larger ones the coarse pass finds
+
     def starts(n: int, t: int) -> list[int]:
         if n <= t:
             return [0]
-        k = int(np.ceil((n - t) / (t * 0.85))) + 1
+        k = int(np.ceil((n - overlap) / (t - overlap)))
         return [round(i * (n - t) / (k - 1)) for i in range(k)]
     return [(x, y) for y in starts(h, th) for x in starts(w, tw)]
 
@@ -110,10 +113,11 @@ class Detector:
                                                                                  self.tw, self.th)]
         return np.concatenate(parts) if parts else np.zeros((0, 5), np.float32)
 
-    def _around(self, full: np.ndarray, box) -> np.ndarray:
+    def _around(self, full: np.ndarray, box, wide: bool = False) -> np.ndarray:
         x0, y0, x1, y1 = box
-        # two crop sizes only: each input size is a Net of its own, with its own buffers
-        side = 128 if 3.0 * max(x1 - x0, y1 - y0) <= 128 else 256
+        # three crop sizes only (each input size is a Net of its own, with its own buffers); a face seen once
+        # may be fast: look wide
+        side = 512 if wide else 128 if 3.0 * max(x1 - x0, y1 - y0) <= 128 else 256
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         x = int(np.clip(cx - side / 2, 0, max(0, self.width - side)))
         y = int(np.clip(cy - side / 2, 0, max(0, self.height - side)))
@@ -136,12 +140,13 @@ class Detector:
             fine = s.fine_every > 0 and n % s.fine_every == 0
             dets = [self._coarse(frame)]
             full = None
-            follow = [t.predict(i) for t in linker.active if self._small(t.last.box)]
+            # seen once, a face's speed is unknown: look further around it
+            follow = [(t.predict(i), len(t.found) == 1) for t in linker.active if self._small(t.last.box)]
             if fine or follow:
                 full = frame.video.to_ndarray(format="rgb24")
                 if fine:
                     dets.append(self._fine(full))
-                dets += [self._around(full, b) for b in follow]
+                dets += [self._around(full, b, wide) for b, wide in follow]
             merged = nms(np.concatenate(dets), 0.3)
             for t in linker.step(i, frame.pts, merged, n == 0):
                 if t.start == "appeared":
@@ -149,8 +154,9 @@ class Detector:
             if s.fine_every > 0:
                 kept.append((i, frame.pts, full if full is not None else frame.video.to_ndarray(format="rgb24")))
             task.report((n + 1) / len(samples), f"face detection: frame {i} of {last}")
-        tracks = [t for t in linker.close() if len(t.found) >= s.min_hits or t.peak >= s.single]
-        low = linker.low + [h for t in linker.done if t not in tracks for h in t.found]
+        every = linker.close()
+        tracks = [t for t in every if (len(t.found) >= s.min_hits and t.peak >= s.start) or t.peak >= s.single]
+        low = [max(t.found, key=lambda h: h.score) for t in every if t not in tracks]
         return PassResult(tracks, sorted(low, key=lambda h: h.index), first, last, len(samples), self.width,
                           self.height)
 
@@ -160,11 +166,9 @@ class Detector:
         for index, pts, full in reversed(kept):
             if index >= t.hits[0].index:
                 continue
-            d = self._around(full, box)
-            if len(d) == 0:
+            d = [r for r in self._around(full, box, wide=True) if same_face(box, tuple(r[:4]), REACH)]
+            if not d:
                 return
             best = d[int(np.argmin([near(box, tuple(r[:4])) for r in d]))]
-            if near(box, tuple(best[:4])) >= 0.6:
-                return
             box = tuple(float(v) for v in best[:4])
             t.hits.insert(0, Hit(index, pts, box, float(best[4])))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 Box = tuple[float, float, float, float]
+REACH = 6.0  # how far (in its own sizes) a face seen once may have moved by the next sample
 
 
 @dataclass
@@ -64,26 +65,31 @@ def near(a: Box, b: Box) -> float:
     return float(np.hypot(ca[0] - cb[0], ca[1] - cb[1]) / size)
 
 
+def same_face(expected: Box, box: Box, reach: float) -> bool:
+    """Plausibly the face expected there: overlapping or near it, and of about its size (a face does not halve
+    or double between two samples; a smaller face beside a big one is another face)."""
+    ratio = (box[3] - box[1]) / max(1e-3, expected[3] - expected[1])
+    return 0.5 < ratio < 2.0 and (iou(expected, box) >= 0.1 or near(expected, box) < reach)
+
+
 class Linker:
     def __init__(self, start: float, keep: float, max_gap: int, width: int, height: int):
         self.start_at, self.keep, self.max_gap = start, keep, max_gap
         self.width, self.height = width, height
         self.active: list[FaceTrack] = []
         self.done: list[FaceTrack] = []
-        self.low: list[Hit] = []  # faces seen below the start threshold that no track took (coverage review)
 
     def step(self, index: int, pts: int, dets: np.ndarray, first: bool) -> list[FaceTrack]:
         """One sample's detections (rows x0, y0, x1, y1, score, source pixels). Returns the tracks it started."""
         pairs = []
         for ti, t in enumerate(self.active):
             p = t.predict(index)
-            # seen once, a face's speed is unknown: between samples it may have moved a few of its own sizes
-            reach = 3.0 if len(t.found) == 1 else 1.0
+            # seen once, a face's speed is unknown: between samples it may have moved several of its own sizes
+            reach = REACH if len(t.found) == 1 else 1.0
             for di, d in enumerate(dets):
                 box = tuple(float(v) for v in d[:4])
-                o, c = iou(p, box), near(p, box)
-                if o >= 0.1 or c < reach:
-                    pairs.append((o - c, ti, di))
+                if same_face(p, box, reach):
+                    pairs.append((iou(p, box) - near(p, box), ti, di))
         used_t, used_d = set(), set()
         for _, ti, di in sorted(pairs, reverse=True):
             if ti in used_t or di in used_d:
@@ -107,13 +113,12 @@ class Linker:
         for di, d in enumerate(dets):
             if di in used_d:
                 continue
+            # every detection starts a track, tentative while below `start`: a small, blurred face may score
+            # low where first seen and higher once followed; the detector keeps only tracks confirmed by then
             hit = Hit(index, pts, tuple(float(v) for v in d[:4]), float(d[4]))
-            if hit.score >= self.start_at:
-                t = FaceTrack([hit], start="range" if first else "appeared")
-                self.active.append(t)
-                started.append(t)
-            else:
-                self.low.append(hit)
+            t = FaceTrack([hit], start="range" if first else "appeared")
+            self.active.append(t)
+            started.append(t)
         return started
 
     def _finish(self, t: FaceTrack, end: str | None = None) -> None:
