@@ -43,6 +43,7 @@ from tests.fixtures.faces import eval_scene, render  # noqa: E402
 SECONDS, FPS = 20, 30
 RECIPE = "eval-v1-20s-1080p30"
 HOUR_FRAMES = 3600 * FPS
+ANCHOR_IDLE_MS = 289  # CenterFace at 1920x1088 through OpenCV 5 on this machine when idle (issue 14)
 
 
 def clip() -> tuple[Path, list]:
@@ -138,6 +139,11 @@ def main() -> int:
     print(f"\nthroughput: ours {n / t_ours:.1f} fps vs anchor {n / t_def:.2f} fps = {speed:.1f}x (target >= 5x), "
           f"recall equal or better in every band: {equal}")
     print(f"one hour of 1080p30 extrapolated: {hour:.1f} min (target <= 30) at this load")
+    # the machine is shared: scale by how much slower the anchor ran here than its 289 ms a frame measured on
+    # the idle machine (issue 14); an estimate, printed as one
+    idle = hour * ANCHOR_IDLE_MS / (per * 1000)
+    print(f"  at the idle machine's speed (anchor {per * 1000:.0f} ms a frame here vs {ANCHOR_IDLE_MS} ms idle): "
+          f"~{idle:.1f} min (target <= 30) {'PASS' if idle <= 30 else 'MISS'} (estimate)")
     need = {"24-48": 0.85, "48-96": 0.95, ">96": 0.95}
     print("recall targets: " + ", ".join(f"{b} {sc.recall(b):.3f} (>= {t}) {'PASS' if sc.recall(b) >= t else 'MISS'}"
                                            for b, t in need.items()))

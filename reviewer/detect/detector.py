@@ -31,7 +31,7 @@ READER_CACHE_BYTES = 16 * 1024 * 1024  # a forward pass needs no cache of its ow
 @dataclass(frozen=True)
 class Settings:
     stride: int = 15  # frames between samples
-    coarse_long_side: int = 960
+    coarse_long_side: int = 1024
     fine_every: int = 8  # every n-th sample also at full resolution, tiled (0: never)
     tile: tuple[int, int] = (1024, 608)
     start: float = 0.3  # a track is proposed once a detection in it is this confident (and it has min_hits)...
@@ -81,13 +81,18 @@ class Detector:
         f0 = reader.frame(0)
         self.width, self.height = f0.width, f0.height
         scale = min(1.0, settings.coarse_long_side / max(self.width, self.height))
-        self.cw, self.ch = round32(self.width * scale), round32(self.height * scale)
+        self.cw, self.ch = max(2, round(self.width * scale)) & ~1, max(2, round(self.height * scale)) & ~1
         self.tw, self.th = min(settings.tile[0], round32(self.width)), min(settings.tile[1], round32(self.height))
+        # the coarse picture is padded to the tile's size where it fits: one Net serves both (150 MB each)
+        fits = self.cw <= self.tw and self.ch <= self.th
+        self.coarse_in = (self.tw, self.th) if fits else (round32(self.cw), round32(self.ch))
 
     # ---- one picture ------------------------------------------------------------------------------------------
     def _coarse(self, frame) -> np.ndarray:
         rgb = frame.video.reformat(width=self.cw, height=self.ch, format="rgb24").to_ndarray()
-        d = self.model.detect(rgb, self.s.keep)
+        pad = np.zeros((self.coarse_in[1], self.coarse_in[0], 3), np.uint8)
+        pad[:self.ch, :self.cw] = rgb
+        d = self.model.detect(pad, self.s.keep)
         d[:, [0, 2]] *= self.width / self.cw
         d[:, [1, 3]] *= self.height / self.ch
         return d
@@ -130,7 +135,8 @@ class Detector:
     def run(self, first: int, last: int, task: Task = NO_TASK) -> PassResult:
         s = self.s
         linker = Linker(s.start, s.keep, s.max_gap, self.width, self.height)
-        kept: deque = deque(maxlen=max(1, s.fine_every))  # (index, pts, full rgb) of recent samples
+        kept: deque = deque(maxlen=max(1, s.fine_every))  # (index, pts, picture) of recent samples, kept as
+        # decoded (YUV: half the bytes of RGB) and converted only if a face that appeared sends us back to them
         samples = list(range(first, last + 1, s.stride))
         if samples[-1] != last:
             samples.append(last)  # the range's last frame is examined, so a face there is not left to chance
@@ -152,7 +158,7 @@ class Detector:
                 if t.start == "appeared":
                     self._backfill(t, kept)
             if s.fine_every > 0:
-                kept.append((i, frame.pts, full if full is not None else frame.video.to_ndarray(format="rgb24")))
+                kept.append((i, frame.pts, frame.video))
             task.report((n + 1) / len(samples), f"face detection: frame {i} of {last}")
         every = linker.close()
         tracks = [t for t in every if (len(t.found) >= s.min_hits and t.peak >= s.start) or t.peak >= s.single]
@@ -163,9 +169,10 @@ class Detector:
     def _backfill(self, t: FaceTrack, kept: deque) -> None:
         """A face that appeared: look for it on the kept earlier samples, newest first, while it is still there."""
         box = t.hits[0].box
-        for index, pts, full in reversed(kept):
+        for index, pts, video in reversed(kept):
             if index >= t.hits[0].index:
                 continue
+            full = video.to_ndarray(format="rgb24")
             d = [r for r in self._around(full, box, wide=True) if same_face(box, tuple(r[:4]), REACH)]
             if not d:
                 return

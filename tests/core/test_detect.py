@@ -148,3 +148,24 @@ def test_cli_detect_accept(lib_rec, capsys):
     assert len(tracks) == 3 and {t["status"] for t in tracks} == {"accepted"}
     assert main(["detect", rec.id, "--range", "9-3"]) == 1
     assert "--range '9-3'" in capsys.readouterr().err
+
+
+def test_progress_and_cancel_leave_nothing_behind(lib_rec):
+    from reviewer.errors import Cancelled
+    from reviewer.progress import Task
+
+    lib, rec, _ = lib_rec
+    seen: list[tuple[float, str]] = []
+    task = Task()
+
+    def progress(fraction: float, label: str) -> None:
+        seen.append((fraction, label))
+        if label.startswith("face detection: frame 15 "):
+            task.cancel.cancel()
+
+    task.progress = progress
+    with pytest.raises(Cancelled):
+        run_detection(lib, rec.id, task=task)
+    assert any(label == "face detection: frame 0 of 44" for _, label in seen)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen), "progress only moves forward"
+    assert MaskStore(lib).load_proposals(rec.id) == [] and not lib.gov.audit.events(action="detect.run")
