@@ -2,8 +2,8 @@
 tracks. Qt-free; progress and cancel through the Task.
 
 What is run where (chosen by measurement, docs/decisions/0019-detection-assist.md):
-- every `stride`-th frame, the whole picture at `coarse_long_side` (CenterFace finds faces from about 40 px high
-  in the source at half of 1080p);
+- every `stride`-th frame, the whole picture scaled to `coarse_long_side` (at 1024 px wide CenterFace finds 1080p
+  faces from about 40 px high);
 - every `fine_every`-th sample, the picture at full resolution in tiles (smaller faces, down to 24 px in 1080p;
   tiles keep the network's memory within the export's 600 MB budget, where a whole 1080p input took 800 MB);
 - each small face already tracked is followed at full resolution on every sample by a crop around where it is
@@ -137,6 +137,7 @@ class Detector:
         linker = Linker(s.start, s.keep, s.max_gap, self.width, self.height)
         kept: deque = deque(maxlen=max(1, s.fine_every))  # (index, pts, picture) of recent samples, kept as
         # decoded (YUV: half the bytes of RGB) and converted only if a face that appeared sends us back to them
+        looked_back: set[int] = set()
         samples = list(range(first, last + 1, s.stride))
         if samples[-1] != last:
             samples.append(last)  # the range's last frame is examined, so a face there is not left to chance
@@ -154,8 +155,11 @@ class Detector:
                     dets.append(self._fine(full))
                 dets += [self._around(full, b, wide) for b, wide in follow]
             merged = nms(np.concatenate(dets), 0.3)
-            for t in linker.step(i, frame.pts, merged, n == 0):
-                if t.start == "appeared":
+            linker.step(i, frame.pts, merged, n == 0)
+            for t in linker.active:
+                # once confirmed (not for every faint tentative one: each look back costs a wide crop a sample)
+                if t.start == "appeared" and id(t) not in looked_back and t.peak >= s.start:
+                    looked_back.add(id(t))
                     self._backfill(t, kept)
             if s.fine_every > 0:
                 kept.append((i, frame.pts, frame.video))
