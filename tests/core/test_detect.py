@@ -114,7 +114,7 @@ def test_reject_and_possible_misses(lib_rec):
     ed = MaskEditor(store, rec.id)
     reject(ed, [done.proposals[0].id])
     assert summary(store, rec.id) == {"proposed": 2, "accepted": 0, "rejected": 1}
-    assert [v.track_id for v in list_proposals(store, rec.id)] == [m.id for m in done.proposals[1:]]
+    assert sorted(v.track_id for v in list_proposals(store, rec.id)) == sorted(m.id for m in done.proposals[1:])
     assert lib.gov.audit.events(action="detect.reject")[0].details["tracks"] == [done.proposals[0].id]
     misses = possible_misses(store, rec.id)
     assert all(m.track_id != done.proposals[0].id for m in misses), "a rejected proposal is no possible miss"
