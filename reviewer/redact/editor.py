@@ -83,8 +83,8 @@ class MaskEditor:
         def run(cs: list[Change], via: str | None) -> None:
             expects = None if via is None else {c.entity: heads.get(c.entity, MISSING) for c in cs}
             try:
-                heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects,
-                                              note=None if via == "undo" else note))
+                extra = {"note": note} if note is not None and via != "undo" else {}
+                heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects, **extra))
             finally:
                 # a proposal accepted (or taken back) joins (or leaves) the set: only a full read shows that
                 edits_only = all(isinstance(c, TrackChange) and c.old and c.new and c.old.status == c.new.status
