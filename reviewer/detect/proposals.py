@@ -25,6 +25,7 @@ from reviewer.redact.tracking import Sample, thin_keyframes
 
 REASON = "third-party face"
 DIP = 0.4  # a sample inside a track below this confidence (or missed) is a possible miss
+LOW_CAP = 300  # low-confidence faces kept per pass for the coverage review
 
 
 def detector_record(settings: Settings, run_id: str) -> dict:
@@ -67,10 +68,13 @@ def propose(store: MaskStore, recording_id: str, table: FrameTable, result: Pass
     run_id = str(uuid.uuid4())
     run = detector_record(settings, run_id)
     masks = [to_mask(t, table, result, settings, run, n) for n, t in enumerate(result.tracks, 1)]
+    # the most confident of them: a long noisy recording must not bury the review (or the database) in faint hits
+    faint = sorted(sorted(result.low, key=lambda h: -h.score)[:LOW_CAP], key=lambda h: h.index)
     lows = [to_mask(FaceTrack([h], end="abrupt", start="appeared"), table, result, settings, run, n, REJECTED, True)
-            for n, h in enumerate(result.low, len(masks) + 1)]
+            for n, h in enumerate(faint, len(masks) + 1)]
     note = ("detect.run", {**run, "frames": [result.first, result.last], "samples": result.samples,
-                           "proposals": len(masks), "low_confidence": len(lows)})
+                           "proposals": len(masks), "low_confidence": len(lows),
+                           "low_confidence_dropped": len(result.low) - len(lows)})
     store.apply(recording_id, [TrackChange(None, m) for m in masks + lows], note=note)
     return masks
 
