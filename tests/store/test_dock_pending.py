@@ -8,12 +8,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 
 import httpx
 import pytest
 
+from reviewer.cli_sync_footage import run_fetch
 from reviewer.errors import StillUploading
 from reviewer.library import Library
 from reviewer.store.dock import Dock
@@ -102,6 +104,8 @@ def test_a_docked_recording_is_listed_while_uploading_and_opens_once_verified(p,
                 lib.open_recording(view.id, reason="complaint CR-12")
             assert str(exc.value) == (f"recording {view.id[:8]} ({name}): still uploading from the dock to the "
                                       "central store; it can be opened once the store has received and verified it")
+            with pytest.raises(StillUploading):  # `reviewer sync fetch`: downloads.ensure_local, before any request
+                run_fetch(lib, footage.client, sha, out=io.StringIO())
             manager = DownloadManager(lib, footage.client)
             try:
                 with pytest.raises(StillUploading):
