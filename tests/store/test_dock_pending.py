@@ -99,6 +99,9 @@ def test_a_docked_recording_is_listed_while_uploading_and_opens_once_verified(p,
             assert r.status_code == 409 and r.json()["detail"] == (
                 f"recording {sha} ({name}): still uploading from the dock; its footage can be downloaded once the "
                 "store has received and verified it")
+            for path in (f"/api/v1/recordings/{sha}", f"/api/v1/recordings/{sha}/content"):  # not assigned: as if
+                assert p.call("inv2", "GET", path).status_code == 404  # it did not exist, uploading or not
+            assert sha not in {r["sha256"] for r in p.ok("inv2", "GET", "/api/v1/recordings")["recordings"]}
             # opening it says so in one line, and nothing is requested from the store or written here
             with pytest.raises(StillUploading) as exc:
                 lib.open_recording(view.id, reason="complaint CR-12")
@@ -115,8 +118,8 @@ def test_a_docked_recording_is_listed_while_uploading_and_opens_once_verified(p,
                 manager.close()
             assert not downloads_dir(lib).exists() or not list(downloads_dir(lib).iterdir())
             assert not [e for e in lib.gov.audit.events() if e.action == "recording.download"]
-            downloads = [e for e in audit_events(p.store, "footage_download", sha)]
-            assert downloads == []
+            # no footage went out; the unassigned investigator's try is on the store's trail as refused
+            assert [e.outcome for e in audit_events(p.store, "footage_download", sha)] == ["refused"]
 
             # the rest arrives: verified, the recording becomes available, and then it opens with its own frames
             assert dock.client.append(location, half, data[half:]) == len(data)
