@@ -53,7 +53,8 @@ EXACT = {"z": "Zlib"}
 
 # FFmpeg's own libraries: their licence depends on the build. PyAV's wheel enables libx264/libx265 (GPL) and
 # opencore-amr (Apache-2.0, which needs --enable-version3), so that FFmpeg is GPL-3.0-or-later as a whole; the
-# OpenCV wheel and Qt Multimedia ship their own LGPL builds.
+# OpenCV wheel and Qt Multimedia ship their own LGPL builds. The bundle keeps only PyAV's: OpenCV's copies are links
+# to it (shared_libs.py) and Qt's went with Qt Multimedia's playback backend (bwv-reviewer.spec).
 FFMPEG_LIBS = ("avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale", "swresample", "postproc")
 FFMPEG_BY_ORIGIN = {"av": "GPL-3.0-or-later", "opencv-contrib-python-headless": "LGPL-2.1-or-later",
                     "PySide6": "LGPL-2.1-or-later"}
