@@ -211,10 +211,12 @@ def test_gui_opens_the_clip_shows_the_frame_and_quits_cleanly(bundle, scratch, m
 
 def test_every_bundled_library_finds_its_dependencies(bundle):
     """The spec drops Qt plugins and the libraries only they needed; a library still needing a dropped one would
-    fail only when first loaded (a plugin at run time), so ask the dynamic loader about every one now."""
+    fail only when first loaded (a plugin at run time), so ask the dynamic loader about every one now, with the
+    search path the bootloader gives the app: _internal/ only. That matters for the shared libraries
+    (packaging/shared_libs.py): PyAV's libavcodec reached through OpenCV's link has $ORIGIN in OpenCV's folder, so
+    its own needs (libx264, ...) are found through PyInstaller's links in _internal/, which must all be there."""
     internal = bundle / "_internal"
-    dirs = sorted({str(p.parent) for p in internal.rglob("*.so*")} | {str(internal)})
-    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": ":".join(dirs)}
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(internal)}
     missing = {}
     for path in sorted(internal.rglob("*.so*")):
         if path.is_symlink() or not path.is_file():
