@@ -6,6 +6,9 @@ versions. Pillow, PyAV and OpenCV also each vendor libavif, libpng, libwebp, lib
 hashed name, so the loader cannot tell they are the same library; a link under the replaced name to the kept copy
 makes it one (glibc maps a file once, whatever name reaches it).
 
+OpenCV's OpenBLAS has no twin (numpy's is ILP64 with renamed symbols), so an adapter built here from cv2_blas.c
+takes its place the same way: a link under its name.
+
 A rule is applied only when every symbol that a bundled consumer takes from the replaced copy is defined, with the
 same symbol version, by the kept copy; otherwise, or when a rule's pattern matches no library (a wheel moved to a
 new major version), the build stops with the reason. Libraries that only the replaced copies needed (OpenCV's
@@ -20,7 +23,9 @@ import functools
 import os
 import re
 import subprocess
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+
+HERE = Path(__file__).resolve().parent
 
 # (the copy to replace, the copy kept), as bundle paths with the wheel's hash as a wildcard; majors are pinned
 SHARED: list[tuple[str, str]] = [
@@ -35,6 +40,14 @@ SHARED: list[tuple[str, str]] = [
     ("pillow.libs/libwebpmux-*.so.3.*", "av.libs/libwebpmux-*.so.3.*"),
     ("pillow.libs/libsharpyuv-*.so.0.*", "av.libs/libsharpyuv-*.so.0.*"),
 ]
+
+# A library built here that stands in for a vendored one: (the copy to replace, C source in packaging/, the vendored
+# library it forwards to, linked by file name and found next door through $ORIGIN).
+ADAPTERS: list[tuple[str, str, str]] = [
+    # OpenCV's OpenBLAS (39 MB + gfortran) -> numpy's; see cv2_blas.c
+    ("opencv_contrib_python_headless.libs/libopenblasp-r0-*.so", "cv2_blas.c", "numpy.libs/libscipy_openblas64_*.so"),
+]
+OWN_LIBS = "bwv_reviewer.libs"
 
 VENDORED = re.compile(r"^[^/]+\.libs/")
 
@@ -86,6 +99,33 @@ def missing_symbols(replaced: str, kept: str, consumers: list[str]) -> list[str]
             if symbol.split("@", 1)[0] in offered_names and not _provides(defined, symbol):
                 lost.append(f"{os.path.basename(consumer)}: {symbol}")
     return lost
+
+
+def build_adapters(binaries: list[tuple], work: Path, adapters: list[tuple[str, str, str]] = ADAPTERS
+                   ) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """Compile each adapter (gcc) into OWN_LIBS/: the binaries TOC with the adapters added, and the rules that make
+    share() put them in place of what they replace."""
+    entries = [e for e in binaries if e[2] != "SYMLINK"]
+    added, rules = [], []
+    for replaced_glob, source, target_glob in adapters:
+        _match(entries, replaced_glob)
+        target = _match(entries, target_glob)
+        out = work / OWN_LIBS / ("lib" + Path(source).stem + ".so")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        relative = os.path.relpath(os.path.dirname(target[0].replace("\\", "/")), OWN_LIBS)
+        cmd = ["gcc", "-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o", str(out), str(HERE / source),
+               f"-Wl,-soname,{out.name}", f"-L{os.path.dirname(target[1])}", f"-l:{os.path.basename(target[1])}",
+               f"-Wl,-rpath,$ORIGIN/{relative}"]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True)
+        except FileNotFoundError as exc:
+            raise SharingError("packaging/shared_libs.py: gcc not found (it builds packaging/" + source + ")") from exc
+        if done.returncode:
+            raise SharingError(f"packaging/shared_libs.py: building {source} failed: {done.stderr.strip()}")
+        dest = f"{OWN_LIBS}/{out.name}"
+        added.append((dest, str(out), "BINARY"))
+        rules.append((replaced_glob, dest))
+    return binaries + added, rules
 
 
 def share(binaries: list[tuple], rules: list[tuple[str, str]] = SHARED) -> list[tuple]:
