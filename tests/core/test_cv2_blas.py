@@ -3,7 +3,8 @@
 The adapter is built as the bundle builds it (shared_libs.build_adapters) and put where the bundle puts it, in a
 copy of the installed cv2 whose vendored OpenBLAS is a link to it; a child process imports that cv2 and runs the
 operations that reach LAPACK/BLAS (solve by LU, QR, SVD and Cholesky, SVD, least squares, eigenvalues, gemm in
-four types, inverse). Answers are checked against numpy, not against cv2 itself, so a wrong argument in the adapter fails."""
+four types, inverse). Answers are checked against numpy, not against cv2 itself, so a wrong argument in the adapter
+fails; the tracking assist's trackers are checked against the stock wheel."""
 
 from __future__ import annotations
 
@@ -59,7 +60,27 @@ out["gemm64_t"] = cv2.gemm(G, G, 1.0, None, 0.0, flags=cv2.GEMM_2_T).tolist()
 out["gemm_c64"] = cv2.gemm(C.astype(np.float32), C.astype(np.float32), 1.0, None, 0.0).tolist()
 out["gemm_c128"] = cv2.gemm(C, C, 1.0, None, 0.0).tolist()
 out["inv"] = cv2.invert(A, flags=cv2.DECOMP_LU)[1].tolist()
+out["tracks"] = tracks(cv2)
 print(json.dumps(out))
+"""
+
+# the tracking assist's trackers (reviewer/redact/tracking.py) following a box; CSRT's filters use cblas_sgemm
+TRACKS = r"""
+def tracks(cv2):
+    import numpy as np
+    rng = np.random.default_rng(1)
+    base = (rng.random((360, 640, 3)) * 255).astype(np.uint8)
+    frames = []
+    for i in range(20):
+        f = base.copy()
+        cv2.rectangle(f, (100 + 3 * i, 100 + i), (160 + 3 * i, 170 + i), (0, 0, 255), -1)
+        frames.append(f)
+    out = {}
+    for make in (cv2.TrackerCSRT_create, cv2.TrackerKCF_create):
+        t = make()
+        t.init(frames[0], (100, 100, 60, 70))
+        out[make.__name__] = [list(t.update(f)[1]) for f in frames[1:]]
+    return out
 """
 
 
@@ -87,21 +108,23 @@ def adapted_site(tmp_path_factory) -> Path:
     return site
 
 
-def run_child(site: Path) -> dict:
-    p = subprocess.run([sys.executable, "-c", CHILD, str(site), str(N)], capture_output=True, text=True, timeout=300,
-                       cwd=site)
+@pytest.fixture(scope="module")
+def child(adapted_site) -> dict:
+    """What the adapted cv2 computed, in a process of its own (one run for all the tests here)."""
+    p = subprocess.run([sys.executable, "-c", TRACKS + CHILD, str(adapted_site), str(N)], capture_output=True,
+                       text=True, timeout=300, cwd=adapted_site)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
 
-def test_cv2_through_the_adapter_loads_it_instead_of_opencvs_openblas(adapted_site):
-    got = run_child(adapted_site)
+def test_cv2_through_the_adapter_loads_it_instead_of_opencvs_openblas(adapted_site, child):
+    got = child
     assert got["cv2"].startswith(str(adapted_site))
     assert got["adapter"] and not got["openblas"]
 
 
-def test_cv2_linear_algebra_through_the_adapter_matches_numpy(adapted_site):
-    got = run_child(adapted_site)
+def test_cv2_linear_algebra_through_the_adapter_matches_numpy(child):
+    got = child
     rng = np.random.default_rng(7)
     A = rng.standard_normal((N, N)) + N ** 0.5 * np.eye(N); B = rng.standard_normal((N, 3)); S = A @ A.T + N * np.eye(N)
     R = rng.standard_normal((300, 200)); r = rng.standard_normal((300, 2))
@@ -123,3 +146,13 @@ def test_cv2_linear_algebra_through_the_adapter_matches_numpy(adapted_site):
         np.testing.assert_allclose(g[..., 0] + 1j * g[..., 1], zz, rtol=tol, atol=tol)
     np.testing.assert_allclose(got["inv"], np.linalg.inv(A), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(got["det"], np.linalg.det(A), rtol=1e-8)
+
+
+def test_the_tracking_assist_follows_the_same_boxes_through_the_adapter(child):
+    """CSRT (which reaches cblas_sgemm) and KCF through the adapter agree with the stock wheel within a pixel."""
+    scope: dict = {}
+    exec(TRACKS, scope)
+    stock = scope["tracks"](cv2)
+    got = child["tracks"]
+    for name in ("TrackerCSRT_create", "TrackerKCF_create"):
+        np.testing.assert_allclose(got[name], stock[name], atol=1.0)
