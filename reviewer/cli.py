@@ -287,6 +287,7 @@ def frame_of_file(args) -> int:
 
     from reviewer.atomic import write_bytes
     from reviewer.config import default_home
+    from reviewer.media.geometry import Geometry
     from reviewer.outputs import check_output_path
 
     if args.redacted:
@@ -297,7 +298,7 @@ def frame_of_file(args) -> int:
         raise MediaError(source.path, f"frame {n} does not exist: frames are numbered 0 to {count - 1}")
     target = check_output_path(default_home(), args.output, args.overwrite, args.make_dirs, what="exported frame")
     with source.reader(cache_bytes=256 * 1024 * 1024) as reader:
-        rgb = reader.frame(n).rgb()
+        rgb = Geometry.of(source.info).to_display(reader.frame(n).rgb())
     ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise MediaError(args.output, "PNG encoding failed")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reviewer import atomic
 from reviewer.errors import MediaError
+from reviewer.media.geometry import Geometry
 from reviewer.export.disclose import disclose
 from reviewer.export.manifest import mask_hash
 from reviewer.export.stills import frame_record, png_bytes
@@ -79,6 +80,7 @@ def _write(library, opened, index: int, png: Path, side: Path, mask_set, decisio
         rgb = planes.to_rgb()
     else:
         rgb = frame.rgb()
+    rgb = Geometry.of(opened.info).to_display(rgb)  # a still shows what the player shows (ADR 0019)
     view = opened.view
     data = png_bytes(png, rgb)
     record = frame_record(opened, index, frame.pts, rgb, png, data, view.sha256)

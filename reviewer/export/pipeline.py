@@ -24,6 +24,7 @@ from reviewer.export.audio_redact import AudioSpan, audio_layout, span_samples
 from reviewer.export.measures import detail_probe, measure, visible_interiors
 from reviewer.export.settings import ExportRequest
 from reviewer.leftovers import sweep_for
+from reviewer.media.geometry import Geometry
 from reviewer.media.source import MediaSource
 from reviewer.media.timecode import camera_time, format_camera_time
 from reviewer.prefetch import Prefetch
@@ -104,6 +105,7 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
         with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
             vs = out.add_stream("libx264", rate=Fraction(round(source.info.average_fps or 30)))
             vs.width, vs.height, vs.pix_fmt = source.info.width, source.info.height, "yuv420p"
+            carry_geometry(vs, Geometry.of(source.info))
             vs.time_base = tb
             vs.codec_context.time_base = tb
             vs.options = {"preset": request.encoder.preset, "crf": str(request.encoder.crf)}
@@ -154,6 +156,16 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
     finally:
         reader.close()
     return record
+
+
+def carry_geometry(vs, geometry: Geometry) -> None:
+    """The copy keeps the original's storage pixels and says how to show them exactly as the original does: the
+    same display rotation (container matrix) and sample aspect ratio (H.264 VUI and the container). ADR 0019:
+    no resampled pixels in evidence, and the leak check compares like with like."""
+    if geometry.sar != 1:
+        vs.codec_context.sample_aspect_ratio = geometry.sar
+    if geometry.rotation:
+        vs.set_display_rotation(geometry.rotation)
 
 
 def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor, task):

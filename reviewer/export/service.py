@@ -57,6 +57,7 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
     import cv2
 
     from reviewer.annotate.service import Annotations
+    from reviewer.media.geometry import Geometry
     from reviewer.redact.planes import Planes
     from reviewer.redact.render import redact
 
@@ -74,7 +75,7 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
             frame = reader.frame(i)
             planes = Planes.from_frame(frame.video)
             redact(planes, mask_set, frame.pts)
-            rgb = planes.to_rgb()
+            rgb = Geometry.of(opened.info).to_display(planes.to_rgb())  # the report shows it as displayed
             thumb = cv2.resize(rgb, (width, max(2, round(rgb.shape[0] * width / rgb.shape[1]))),
                                interpolation=cv2.INTER_AREA)
             out.append(report.ReportBookmark(i, b.title, b.category, b.note, thumb))

@@ -24,6 +24,7 @@ from reviewer.errors import ReviewerError
 from reviewer.export.manifest import mask_hash
 from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
+from reviewer.media.geometry import Geometry
 from reviewer.media.frametable import FrameTable
 from reviewer.media.timecode import camera_time, format_camera_time, format_media_time, parse_media_time
 from reviewer.progress import NO_TASK, Task
@@ -172,7 +173,7 @@ def _render(source, view, mask_set: MaskSet, indices: list[int], out_dir: Path, 
             frame = reader.frame(index)
             planes = Planes.from_frame(frame.video)
             applied = redact(planes, mask_set, frame.pts)
-            rgb = planes.to_rgb()
+            rgb = Geometry.of(source.info).to_display(planes.to_rgb())  # as displayed (ADR 0019)
             png = out_dir / still_name(stem, index)
             data = png_bytes(png, rgb)
             sidecar = _sidecar(source, view, source.table, index, frame.pts, rgb, png, data, view.sha256,

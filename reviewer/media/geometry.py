@@ -1,0 +1,130 @@
+"""Storage pixels <-> display pixels: the one place rotation and sample aspect ratio are applied (ADR 0019).
+
+Frames are decoded, redacted, tracked and leak-checked in storage pixels, and masks are stored in them. What a
+person sees (the player, stills, the report's frame images) is the display picture: the storage picture with
+non-square pixels made square, then turned by the container's display rotation, as ffmpeg's autorotate and
+`scale=iw*sar:ih` show it. Every consumer that crosses between the two calls this module and nothing else;
+square-pixel, unrotated footage gets the identity transform, so its pictures and masks are untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import cv2
+import numpy as np
+
+Point = tuple[float, float]
+
+
+def normalise_rotation(degrees: float | int | None) -> int:
+    """Counter-clockwise display rotation (ffprobe's sign) as 0, 90, 180 or 270. Anything that is not a quarter
+    turn (a damaged or unusual matrix) is taken to the nearest one: a tilted picture would mislead less than a
+    sideways one, and footage is never shown at odd angles by any player we compare with."""
+    if not degrees:
+        return 0
+    return int(round(float(degrees) / 90.0)) % 4 * 90
+
+
+def parse_sar(value) -> Fraction:
+    """A sample aspect ratio from PyAV (Fraction or None) or stored text ("64/45"); unknown or absurd -> 1."""
+    try:
+        sar = Fraction(str(value)) if value not in (None, "", 0) else Fraction(1)
+    except (ValueError, ZeroDivisionError):
+        return Fraction(1)
+    # a header may claim anything; beyond 4:1 either way no real camera writes it
+    return sar if Fraction(1, 4) <= sar <= 4 else Fraction(1)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    width: int  # storage picture, as decoded
+    height: int
+    rotation: int = 0  # counter-clockwise quarter turns in degrees: 0, 90, 180, 270
+    sar: Fraction = Fraction(1)
+
+    @classmethod
+    def of(cls, info) -> "Geometry":
+        """The geometry a MediaInfo describes."""
+        return cls(int(info.width), int(info.height), normalise_rotation(getattr(info, "rotation", 0)),
+                   parse_sar(getattr(info, "sar", None)))
+
+    @property
+    def identity(self) -> bool:
+        return self.rotation == 0 and self.sar == 1
+
+    @property
+    def scaled_size(self) -> tuple[int, int]:
+        """Square-pixel size before the rotation. The short side is stretched, never the long one shrunk, so no
+        stored row or column is dropped from what the user sees."""
+        if self.sar >= 1:
+            return max(1, round(self.width * self.sar)), self.height
+        return self.width, max(1, round(self.height / self.sar))
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        w, h = self.scaled_size
+        return (h, w) if self.rotation in (90, 270) else (w, h)
+
+    # ---- pictures ---------------------------------------------------------------------------------------------
+    def to_display(self, image: np.ndarray) -> np.ndarray:
+        """A storage picture (H x W [x C]) as it is shown. The identity returns the same array."""
+        if self.identity:
+            return image
+        sw, sh = self.scaled_size
+        if (sw, sh) != (image.shape[1], image.shape[0]):
+            # bicubic, as ffmpeg's scale filter does by default
+            image = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_CUBIC)
+        k = self.rotation // 90
+        return np.ascontiguousarray(np.rot90(image, k)) if k else image
+
+    # ---- coordinates (continuous pixel coordinates: the frame spans 0..width, 0..height) -----------------------
+    def _scale(self) -> tuple[float, float]:
+        sw, sh = self.scaled_size
+        return sw / self.width, sh / self.height
+
+    def point_to_display(self, p: Point) -> Point:
+        sx, sy = self._scale()
+        x, y = p[0] * sx, p[1] * sy
+        sw, sh = self.scaled_size
+        if self.rotation == 90:  # counter-clockwise: the top-left corner goes to the bottom-left
+            return y, sw - x
+        if self.rotation == 180:
+            return sw - x, sh - y
+        if self.rotation == 270:  # clockwise: the top-left corner goes to the top-right
+            return sh - y, x
+        return x, y
+
+    def point_to_storage(self, p: Point) -> Point:
+        sw, sh = self.scaled_size
+        u, v = p
+        if self.rotation == 90:
+            x, y = sw - v, u
+        elif self.rotation == 180:
+            x, y = sw - u, sh - v
+        elif self.rotation == 270:
+            x, y = v, sh - u
+        else:
+            x, y = u, v
+        sx, sy = self._scale()
+        return x / sx, y / sy
+
+    def box_to_display(self, a: Point, b: Point) -> tuple[Point, Point]:
+        """A rectangle/ellipse given by two corners: its top-left and bottom-right on the display. Quarter turns
+        and axis scaling keep such shapes axis-aligned, so two corners still describe them."""
+        return _box(self.point_to_display(a), self.point_to_display(b))
+
+    def box_to_storage(self, a: Point, b: Point) -> tuple[Point, Point]:
+        return _box(self.point_to_storage(a), self.point_to_storage(b))
+
+    def points_to_display(self, points) -> tuple[Point, ...]:
+        return tuple(self.point_to_display(p) for p in points)
+
+    def points_to_storage(self, points) -> tuple[Point, ...]:
+        return tuple(self.point_to_storage(p) for p in points)
+
+
+def _box(p: Point, q: Point) -> tuple[Point, Point]:
+    return (min(p[0], q[0]), min(p[1], q[1])), (max(p[0], q[0]), max(p[1], q[1]))
+
