@@ -80,7 +80,7 @@ def _write(library, opened, index: int, png: Path, side: Path, mask_set, decisio
         rgb = planes.to_rgb()
     else:
         rgb = frame.rgb()
-    rgb = Geometry.of(opened.info).to_display(rgb)  # a still shows what the player shows (ADR 0019)
+    rgb = Geometry.of(opened.info).to_display(rgb)  # a still shows what the player shows (ADR 0021)
     view = opened.view
     data = png_bytes(png, rgb)
     record = frame_record(opened, index, frame.pts, rgb, png, data, view.sha256)

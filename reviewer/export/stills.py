@@ -173,7 +173,7 @@ def _render(source, view, mask_set: MaskSet, indices: list[int], out_dir: Path, 
             frame = reader.frame(index)
             planes = Planes.from_frame(frame.video)
             applied = redact(planes, mask_set, frame.pts)
-            rgb = Geometry.of(source.info).to_display(planes.to_rgb())  # as displayed (ADR 0019)
+            rgb = Geometry.of(source.info).to_display(planes.to_rgb())  # as displayed (ADR 0021)
             png = out_dir / still_name(stem, index)
             data = png_bytes(png, rgb)
             sidecar = _sidecar(source, view, source.table, index, frame.pts, rgb, png, data, view.sha256,

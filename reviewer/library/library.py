@@ -225,7 +225,7 @@ class Library:
             data = json.loads(raw or "{}")
             data["path"] = str(path)
             data["start_time"] = parse_time_tag(data.get("start_time"))
-            if set(data) == names - {"sar"}:  # stored before the geometry was read (ADR 0019)
+            if set(data) == names - {"sar"}:  # stored before the geometry was read (ADR 0021)
                 data["rotation"], data["sar"] = display_geometry(path)
             if set(data) == names:
                 return MediaInfo(**data)

@@ -1,4 +1,4 @@
-"""Storage pixels <-> display pixels: the one place rotation and sample aspect ratio are applied (ADR 0019).
+"""Storage pixels <-> display pixels: the one place rotation and sample aspect ratio are applied (ADR 0021).
 
 Frames are decoded, redacted, tracked and leak-checked in storage pixels, and masks are stored in them. What a
 person sees (the player, stills, the report's frame images) is the display picture: the storage picture with
@@ -109,6 +109,20 @@ class Geometry:
             x, y = u, v
         sx, sy = self._scale()
         return x / sx, y / sy
+
+    def display_affine(self) -> tuple[float, float, float, float, float, float]:
+        """point_to_display as an affine map (m11, m12, m21, m22, dx, dy): x' = m11 x + m21 y + dx,
+        y' = m12 x + m22 y + dy, the layout of Qt's QTransform, so a painter can draw source-pixel shapes on the
+        displayed picture."""
+        sx, sy = self._scale()
+        sw, sh = self.scaled_size
+        if self.rotation == 90:
+            return 0.0, -sx, sy, 0.0, 0.0, float(sw)
+        if self.rotation == 180:
+            return -sx, 0.0, 0.0, -sy, float(sw), float(sh)
+        if self.rotation == 270:
+            return 0.0, sx, -sy, 0.0, float(sh), 0.0
+        return sx, 0.0, 0.0, sy, 0.0, 0.0
 
     def box_to_display(self, a: Point, b: Point) -> tuple[Point, Point]:
         """A rectangle/ellipse given by two corners: its top-left and bottom-right on the display. Quarter turns

@@ -1,4 +1,4 @@
-"""Rotated phone clips and anamorphic CCTV show their true geometry (issue 13 s.2, ADR 0019): what the player,
+"""Rotated phone clips and anamorphic CCTV show their true geometry (issue 13 s.2, ADR 0021): what the player,
 stills and the report show is ffmpeg's autorotated, square-pixel picture, and the export carries the same
 rotation and aspect ratio so ffmpeg shows it exactly as it shows the original, with masks drawn on the displayed
 picture covering the same content."""
@@ -59,6 +59,10 @@ def test_points_go_to_the_display_and_back(rotation, sar):
     for p in [(0.0, 0.0), (13.5, 400.25), (719.0, 1.0)]:
         back = g.point_to_storage(g.point_to_display(p))
         assert back == pytest.approx(p)
+    m11, m12, m21, m22, dx, dy = g.display_affine()
+    for p in [(0.0, 0.0), (13.5, 400.25), (719.0, 1.0)]:
+        x, y = p
+        assert (m11 * x + m21 * y + dx, m12 * x + m22 * y + dy) == pytest.approx(g.point_to_display(p))
     (a, b) = g.box_to_display((10, 20), (110, 70))
     assert a[0] < b[0] and a[1] < b[1], "a box stays top-left/bottom-right after turning"
     assert g.box_to_storage(a, b) == (pytest.approx((10, 20)), pytest.approx((110, 70)))
