@@ -79,6 +79,24 @@ class Geometry:
         k = self.rotation // 90
         return np.ascontiguousarray(np.rot90(image, k)) if k else image
 
+    def to_storage(self, image: np.ndarray, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+        """A display picture (H x W [x C]) laid onto the storage grid: what, once shown, looks like `image`."""
+        if self.identity:
+            return image
+        k = self.rotation // 90
+        image = np.ascontiguousarray(np.rot90(image, -k)) if k else image
+        if (image.shape[1], image.shape[0]) != (self.width, self.height):
+            image = cv2.resize(image, (self.width, self.height), interpolation=interpolation)
+        return image
+
+    def box_to_storage_pixels(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A display rectangle (x0, y0, x1, y1) as the storage pixels that cover it, widened to even edges so
+        the half-resolution chroma planes cover it too."""
+        (x0, y0), (x1, y1) = self.box_to_storage((box[0], box[1]), (box[2], box[3]))
+        ex0, ey0 = int(np.floor(x0 + 1e-6)) & ~1, int(np.floor(y0 + 1e-6)) & ~1
+        ex1, ey1 = -(-int(np.ceil(x1 - 1e-6)) // 2) * 2, -(-int(np.ceil(y1 - 1e-6)) // 2) * 2
+        return max(0, ex0), max(0, ey0), min(self.width, ex1), min(self.height, ey1)
+
     # ---- coordinates (continuous pixel coordinates: the frame spans 0..width, 0..height) -----------------------
     def _scale(self) -> tuple[float, float]:
         sw, sh = self.scaled_size
@@ -137,6 +155,16 @@ class Geometry:
 
     def points_to_storage(self, points) -> tuple[Point, ...]:
         return tuple(self.point_to_storage(p) for p in points)
+
+
+def stream_geometry(stream, first_frame) -> Geometry:
+    """The geometry of a video stream, given its first decoded frame: PyAV exposes the display matrix on frames
+    only. The container's aspect ratio wins over the bitstream's, as in ffmpeg (av_guess_sample_aspect_ratio)."""
+    cc = stream.codec_context
+    rotation = normalise_rotation(getattr(first_frame, "rotation", 0)) if first_frame is not None else 0
+    sar = parse_sar(stream.sample_aspect_ratio or cc.sample_aspect_ratio
+                    or getattr(first_frame, "sample_aspect_ratio", None))
+    return Geometry(int(cc.width), int(cc.height), rotation, sar)
 
 
 def _box(p: Point, q: Point) -> tuple[Point, Point]:

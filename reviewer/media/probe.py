@@ -14,7 +14,7 @@ import av
 from reviewer.errors import MediaError
 from reviewer.media.caps import check_picture, limit_decoders
 from reviewer.media.frametable import FrameTable, build_frame_table, video_stream
-from reviewer.media.geometry import normalise_rotation, parse_sar
+from reviewer.media.geometry import stream_geometry
 from reviewer.progress import NO_TASK, Task
 
 
@@ -137,18 +137,13 @@ def probe(path: str | Path, task: Task = NO_TASK) -> tuple[MediaInfo, FrameTable
 
 
 def _display_geometry(container, vs) -> tuple[int, Fraction]:
-    """Display rotation and sample aspect ratio. The display matrix reaches PyAV only on decoded frames, so the
-    first frame is decoded; a file whose first frame does not decode is shown unrotated (the frame table and
-    the reader report the damage themselves)."""
-    rotation, frame_sar = 0, None
+    """Display rotation and sample aspect ratio. A file whose first frame does not decode is shown unrotated (the
+    frame table and the reader report the damage themselves)."""
+    first = None
     with contextlib.suppress(Exception):
-        for frame in container.decode(vs):
-            rotation = normalise_rotation(getattr(frame, "rotation", 0))
-            frame_sar = getattr(frame, "sample_aspect_ratio", None)
-            break
-    # the container's ratio wins over the bitstream's, as in ffmpeg (av_guess_sample_aspect_ratio)
-    sar = parse_sar(vs.sample_aspect_ratio or vs.codec_context.sample_aspect_ratio or frame_sar)
-    return rotation, sar
+        first = next(container.decode(vs), None)
+    g = stream_geometry(vs, first)
+    return g.rotation, g.sar
 
 
 def display_geometry(path: str | Path) -> tuple[int, str]:

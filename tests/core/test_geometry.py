@@ -182,3 +182,50 @@ def test_export_shows_like_the_original_and_a_mask_drawn_on_the_display_covers_t
         assert gc.marker_at_bottom_right(b), f"frame {n}: the rest of the picture is kept"
         inside = b[y + 4:y + h - 4, x + 4:x + w - 4]
         assert inside.max() <= 24, f"frame {n}: the solid mask sits where it was drawn"
+
+
+# ---- burned-in overlays --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("rotation,sar", [(90, Fraction(1)), (180, Fraction(1)), (270, Fraction(1)),
+                                          (0, Fraction(64, 45))])
+def test_overlays_are_laid_out_on_the_displayed_picture(rotation, sar):
+    from reviewer.export import overlays as ov
+    from tests.core.test_overlays import CAMERA, SETTINGS, expected_strips, noisy_planes
+
+    g = Geometry(720, 576, rotation, sar) if sar != 1 else Geometry(640, 360, rotation)
+    planes = noisy_planes(g.width, g.height)
+    before = planes.y.copy()
+    ov.draw(planes, SETTINGS, 12, CAMERA, g)
+    shown, want = g.to_display(planes.y).astype(int), expected_strips(*g.display_size)
+    dw, _dh = g.display_size
+    for x0, y0, x1, y1 in ov.strips(SETTINGS, *g.display_size):
+        got = shown[y0:y1, x0:x1]
+        if sar == 1:  # quarter turns move pixels without resampling: exactly the upright layout
+            assert np.array_equal(got, want[y0:y1, x0:x1]), "the strip reads upright, as on square footage"
+        else:
+            assert np.abs(got - want[y0:y1, x0:x1]).mean() < 12, "the strip is the upright layout, resampled"
+        assert y1 - y0 < 60 and x1 - x0 == dw, "a banner across the top or bottom as the viewer sees it"
+    untouched = np.ones(before.shape, bool)
+    for x0, y0, x1, y1 in ov.strips(SETTINGS, g.width, g.height, g):
+        untouched[y0:y1, x0:x1] = False
+    assert np.array_equal(planes.y[untouched], before[untouched]), "nothing outside the strips is touched"
+
+
+def test_a_rotated_export_with_overlays_shows_its_banners_at_the_top_and_bottom(geo_dir, tmp_path):
+    from reviewer.export.settings import Overlays
+
+    clip = gc.make("rot90", geo_dir)
+    src = MediaSource.from_file(clip.path)
+    g = Geometry.of(src.info)
+    # a mask in the middle of the displayed picture, so the leak check has a region beside the strips
+    box = g.box_to_storage((100.0, 250.0), (260.0, 390.0))
+    t = src.table
+    track = MaskTrack(ShapeKind.RECT, (Keyframe(int(t.pts[0]), box), Keyframe(int(t.pts[-1]), box)),
+                      effect=Effect(EffectKind.PIXELATE, 16), label="face", reason="third-party face")
+    req = ExportRequest(overlays=Overlays(redacted_banner=True, incident_ref="INC-7", timestamp=True))
+    res = export(src, MaskSet(tracks=(track,)), req, tmp_path / "ov.mp4", WHO)
+    assert res.leak.passed and res.leak.regions_checked == t.frame_count
+    for n, shown in enumerate(gc.display_frames(res.output)):
+        grey = shown.astype(int).mean(axis=2)
+        top, bottom = grey[2:20, :], grey[-20:-2, :]
+        assert np.median(top) < 40 and np.median(bottom) < 40, f"frame {n}: banners across top and bottom"
+        assert np.median(grey[300:340, 2:20]) > 40, f"frame {n}: no banner down the side"
