@@ -229,3 +229,13 @@ def test_a_rotated_export_with_overlays_shows_its_banners_at_the_top_and_bottom(
         top, bottom = grey[2:20, :], grey[-20:-2, :]
         assert np.median(top) < 40 and np.median(bottom) < 40, f"frame {n}: banners across top and bottom"
         assert np.median(grey[300:340, 2:20]) > 40, f"frame {n}: no banner down the side"
+
+
+def test_library_thumbnails_are_upright(lib_rec):
+    from reviewer.library.views import thumbnail_path
+
+    lib, opened, geo = lib_rec
+    thumb = cv2.imread(str(thumbnail_path(lib.paths, opened.view.sha256)), cv2.IMREAD_COLOR)[..., ::-1]
+    h, w = thumb.shape[:2]
+    assert abs(w / h - geo.display[0] / geo.display[1]) < 0.02, "the thumbnail has the display aspect"
+    assert framecode.read(thumb, width=geo.display[0]) is not None, "the code reads at the top-left"
