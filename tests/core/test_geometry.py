@@ -239,3 +239,11 @@ def test_library_thumbnails_are_upright(lib_rec):
     h, w = thumb.shape[:2]
     assert abs(w / h - geo.display[0] / geo.display[1]) < 0.02, "the thumbnail has the display aspect"
     assert framecode.read(thumb, width=geo.display[0]) is not None, "the code reads at the top-left"
+
+
+def test_cli_frame_of_a_plain_file_is_the_displayed_picture(geo, home, tmp_path):
+    from tests.core.test_cli import run
+
+    png = tmp_path / "f.png"
+    run(home, "frame", str(geo.path), "6", "-o", str(png))
+    assert_displayed(cv2.imread(str(png), cv2.IMREAD_COLOR)[..., ::-1], geo, 6, "reviewer frame PNG")
