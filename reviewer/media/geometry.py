@@ -15,6 +15,8 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
+from reviewer.media.caps import MAX_HEIGHT, MAX_WIDTH
+
 Point = tuple[float, float]
 
 
@@ -59,8 +61,13 @@ class Geometry:
         """Square-pixel size before the rotation. The short side is stretched, never the long one shrunk, so no
         stored row or column is dropped from what the user sees."""
         if self.sar >= 1:
-            return max(1, round(self.width * self.sar)), self.height
-        return self.width, max(1, round(self.height / self.sar))
+            w, h = max(1, round(self.width * self.sar)), self.height
+        else:
+            w, h = self.width, max(1, round(self.height / self.sar))
+        # a header may pair the largest picture we decode with a 4:1 ratio: keep the shown picture within the
+        # same limits (docs/input-limits.md), still at the right aspect
+        f = min(1.0, MAX_WIDTH / w, MAX_HEIGHT / h)
+        return (max(1, round(w * f)), max(1, round(h * f))) if f < 1 else (w, h)
 
     @property
     def display_size(self) -> tuple[int, int]:

@@ -79,6 +79,10 @@ def test_an_anamorphic_picture_is_stretched_never_squeezed():
     assert Geometry(720, 576, 0, Fraction(64, 45)).display_size == (1024, 576)
     assert Geometry(720, 480, 0, Fraction(8, 9)).display_size == (720, 540), "no stored column is dropped"
     assert Geometry(720, 576, 90, Fraction(64, 45)).display_size == (576, 1024)
+    big = Geometry(8192, 8192, 0, Fraction(4))  # a forged header: the largest picture at the widest ratio
+    assert big.display_size == (8192, 2048), "shown within the picture limits, at the right aspect"
+    p = big.point_to_display((8192, 8192))
+    assert p == pytest.approx((8192, 2048)) and big.point_to_storage(p) == pytest.approx((8192, 8192))
 
 
 # ---- probe and the core render path -----------------------------------------------------------------------------
