@@ -154,3 +154,50 @@ def test_an_incident_with_one_recording_is_refused_with_a_clear_message(qtbot, w
     assert window.f.multicam.last_alert.text() == \
         "incident 'INC-ONE' has 1 recording; the grid needs 2 to 4"
     assert window.f.multicam.grid is None
+
+
+class RecordingAudio:
+    """Stands in for the sound device (none offscreen): records what the grid asks it to play."""
+
+    def __init__(self):
+        self.prepared: list[tuple[Path, float]] = []
+        self.playing = False
+
+    def prepare(self, path, origin_seconds, media_time, speed):
+        self.prepared.append((Path(path), media_time))
+        return True
+
+    def begin(self):
+        self.playing = True
+
+    def stop(self):
+        self.playing = False
+
+
+def test_sound_comes_from_the_focused_tile_only_at_its_media_time(qtbot, grid):
+    s = grid.session
+    s.audio = audio = RecordingAudio()
+    by_name = {s.camera_name(k): k for k in s.keys}
+    s.set_focus(by_name["pc-b.mp4"])
+    s.seek(30.0)
+    wait_settled(qtbot, grid)
+    s.play()
+    assert audio.playing and len(audio.prepared) == 1
+    path, media = audio.prepared[0]
+    assert path == s.sources[by_name["pc-b.mp4"]].path
+    assert media == pytest.approx(s.clock.media_time(by_name["pc-b.mp4"], 30.0), abs=0.05)
+
+    s.set_focus(by_name["pc-c.mp4"])  # while playing: the sound moves to the new focus, at its own media time
+    assert audio.playing and audio.prepared[-1][0] == s.sources[by_name["pc-c.mp4"]].path
+    assert audio.prepared[-1][1] == pytest.approx(s.clock.media_time(by_name["pc-c.mp4"], s.time), abs=0.05)
+    s.pause()
+    assert not audio.playing
+
+    s.seek(s.clock.start(by_name["pc-c.mp4"]) - 1.0)  # the focused camera is not running yet: silence
+    wait_settled(qtbot, grid)
+    count = len(audio.prepared)
+    s.play()
+    assert not audio.playing and len(audio.prepared) == count
+    qtbot.waitUntil(lambda: audio.playing, timeout=30_000)  # it starts recording a second later: sound with it
+    assert audio.prepared[-1][0] == s.sources[by_name["pc-c.mp4"]].path and audio.prepared[-1][1] < 0.1
+    s.pause()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from ui.dialogs.message import show_message
 from ui.multicam.grid_window import GridWindow
+from ui.player.audio_output import AudioOutput
 from ui.multicam.opening import open_incident
 from ui.multicam.session import GridSession
 from ui.shortcuts import Shortcut
@@ -62,7 +63,11 @@ class MulticamFeature(QObject):
         if self.grid is not None:
             self.grid.close()
         gov = self.window.library.gov
-        self.grid = grid = GridWindow(GridSession(clock, sources), self.window)
+        audio = AudioOutput() if self.window.controller.audio_available else None
+        self.grid = grid = GridWindow(GridSession(clock, sources, audio=audio), self.window)
+        if audio is not None:
+            audio.setParent(grid.session)
+            audio.failed.connect(grid.status.setText)
         try:  # each camera is consulted as if opened alone: a viewing session per recording, ended with the grid
             self._viewing = [gov.viewing_started(src.view.id) for src in sources.values()]
         except Exception as exc:  # noqa: BLE001 - the opens are on record; say the sessions are not

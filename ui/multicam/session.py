@@ -47,8 +47,10 @@ class GridSession(QObject):
     _delivered = Signal(str, object)  # decode thread -> UI thread (queued)
     _errored = Signal(str, object)
 
-    def __init__(self, clock: IncidentClock, sources: dict, budget_bytes: int = GRID_BUDGET_BYTES, parent=None):
+    def __init__(self, clock: IncidentClock, sources: dict, budget_bytes: int = GRID_BUDGET_BYTES, parent=None,
+                 audio=None):
         super().__init__(parent)
+        self.audio = audio  # ui.player.audio_output.AudioOutput (or None): sound of the focused tile only
         keys = [p.key for p in clock.placements if p.key in sources]
         if not 1 <= len(keys) <= MAX_TILES:
             raise ValueError(f"a grid shows 1 to {MAX_TILES} recordings; incident {clock.reference!r} "
@@ -76,6 +78,7 @@ class GridSession(QObject):
         self._timer.timeout.connect(self._tick)
         self._play_from = (0.0, 0.0)  # (incident time, monotonic) at play start
         self._closed = False
+        self._sound_on = False
         self._request_exact()  # the first picture of every tile at the incident's start
 
     # ---- reading ------------------------------------------------------------------------------------------------
@@ -97,6 +100,8 @@ class GridSession(QObject):
         if key in self.tiles and key != self.focus:
             self.focus = key
             self.focusChanged.emit(key)
+            if self.playing:
+                self._start_audio()
 
     def seek(self, t: float) -> None:
         """Pause at incident time t (clamped to the incident's span)."""
@@ -133,6 +138,7 @@ class GridSession(QObject):
             tile.running = False
         self._play_from = (self.time, time.monotonic())
         self._timer.start()
+        self._start_audio()
         self.playingChanged.emit(True)
         self._tick()
 
@@ -147,12 +153,35 @@ class GridSession(QObject):
     def close(self) -> None:
         self._closed = True
         self._timer.stop()
+        if self.audio is not None:
+            self.audio.stop()
+            self._sound_on = False
         for tile in self.tiles.values():
             tile.worker.close()
 
     # ---- inside -------------------------------------------------------------------------------------------------
+    def _start_audio(self) -> None:
+        """Sound from the focused recording at its media time now; none when it is not running at this instant.
+        The picture keeps the incident clock (monotonic), so every tile stays on one time whatever the device."""
+        if self.audio is None:
+            return
+        self.audio.stop()
+        self._sound_on = False
+        key = self.focus
+        at = self.clock.frame_at(key, self.time)
+        src = self.sources[key]
+        if at.index is None or not getattr(src.info, "has_audio", False):
+            return
+        origin = float(src.table.first_pts * src.table.time_base)
+        if self.audio.prepare(src.path, origin, at.media_time, 1.0):
+            self.audio.begin()
+            self._sound_on = True
+
     def _stop_timer(self) -> None:
         self._timer.stop()
+        if self.audio is not None:
+            self.audio.stop()
+            self._sound_on = False
         for tile in self.tiles.values():
             if tile.running:
                 tile.worker.stop_run()
@@ -195,6 +224,8 @@ class GridSession(QObject):
                 tile.generation += 1
                 tile.worker.start_run(at.index, tile.generation)
                 tile.running = True
+                if key == self.focus and not self._sound_on:
+                    self._start_audio()  # the focused camera starts recording during play: its sound starts too
                 continue
             due, _ended = tile.worker.take_due(at.media_time)
             if due is not None and due.generation == tile.generation:
