@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 NAME = "multicam"
 SHORTCUTS = (
-    Shortcut("open_incident_grid", ("Ctrl+Shift+G",), "Open an incident's cameras side by side in a synchronised grid…",
+    Shortcut("open_incident_grid", ("Ctrl+Shift+G",), "Open an incident's cameras side by side, in sync…",
              "f.multicam.choose_incident", menu="File"),
 )
 
