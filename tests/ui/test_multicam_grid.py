@@ -7,6 +7,7 @@ import bisect
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from reviewer.incident.service import IncidentClocks
 from tests.fixtures import framecode, scenes
@@ -201,3 +202,19 @@ def test_sound_comes_from_the_focused_tile_only_at_its_media_time(qtbot, grid):
     qtbot.waitUntil(lambda: audio.playing, timeout=30_000)  # it starts recording a second later: sound with it
     assert audio.prepared[-1][0] == s.sources[by_name["pc-c.mp4"]].path and audio.prepared[-1][1] < 0.1
     s.pause()
+
+
+def test_lanes_sit_at_each_recordings_offset_and_a_click_seeks_every_tile(qtbot, grid):
+    s, lanes = grid.session, grid.lanes
+    qtbot.waitUntil(lambda: lanes.isVisible() and lanes.width() > 300, timeout=10_000)
+    by_name = {s.camera_name(k): k for k in s.keys}
+    a, c = lanes.lane_rect(by_name["pc-a.mp4"]), lanes.lane_rect(by_name["pc-c.mp4"])
+    # pc-c starts 9.5 s of world time after pc-a (its own clock says 21.4 s): the lanes show the truth
+    per_second = (lanes.x_of(10.0) - lanes.x_of(0.0)) / 10.0
+    assert (c.left() - a.left()) / per_second == pytest.approx(9.5, abs=0.05)
+    x = lanes.x_of(35.0)
+    y = c.center().y()
+    qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=QPoint(int(x), int(y)))
+    wait_settled(qtbot, grid)
+    assert s.focus == by_name["pc-c.mp4"] and abs(s.time - 35.0) < 2 / per_second
+    check_all_tiles(grid)

@@ -8,6 +8,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from reviewer.media.timecode import format_camera_time, format_media_time
+from ui.multicam.lanes import IncidentLanes
 from ui.multicam.tile import GridTile
 
 SLIDER_STEPS_PER_SECOND = 1000
@@ -37,6 +38,7 @@ class GridWindow(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         lo, hi = session.clock.span()
         self.slider.setRange(int(lo * SLIDER_STEPS_PER_SECOND), int(hi * SLIDER_STEPS_PER_SECOND))
+        self.lanes = IncidentLanes(session)
         self.time_label = QLabel()
         self.status = QLabel()
         self.play_button.clicked.connect(session.toggle_play)
@@ -56,6 +58,7 @@ class GridWindow(QWidget):
         bar.addWidget(self.time_label)
         lay = QVBoxLayout(self)
         lay.addWidget(self._grid_host, 1)
+        lay.addWidget(self.lanes)
         lay.addLayout(bar)
         lay.addWidget(self.status)
 
