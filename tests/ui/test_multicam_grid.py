@@ -218,3 +218,24 @@ def test_lanes_sit_at_each_recordings_offset_and_a_click_seeks_every_tile(qtbot,
     wait_settled(qtbot, grid)
     assert s.focus == by_name["pc-c.mp4"] and abs(s.time - 35.0) < 2 / per_second
     check_all_tiles(grid)
+
+
+def test_keys_step_and_play_the_grid_and_closing_the_main_window_ends_it(qtbot, grid):
+    s = grid.session
+    grid.activateWindow()
+    qtbot.waitActive(grid)
+    s.seek(30.0)
+    wait_settled(qtbot, grid)
+    before = s.clock.frame_at(s.focus, s.time).index
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    wait_settled(qtbot, grid)
+    assert check_all_tiles(grid)[CAMS[s.camera_name(s.focus)].name] == before + 1
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    assert s.playing
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)
+    gov = grid.parent().library.gov
+    grid.parent().close()
+    assert not grid.isVisible() and all(not t.worker.alive for t in s.tiles.values())
+    assert len(gov.audit.events(action="recording.view_end")) == 4

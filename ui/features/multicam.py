@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QInputDialog
 
 from ui.dialogs.message import show_message
@@ -35,6 +35,12 @@ class MulticamFeature(QObject):
         self.grid: GridWindow | None = None
         self.last_alert = None
         self._viewing: list[str] = []  # tokens of the viewing sessions the open grid holds, one per recording
+        window.installEventFilter(self)  # the grid's decoders and viewing sessions end with the main window
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.window and event.type() == QEvent.Type.Close and self.grid is not None:
+            self.grid.close()
+        return False
 
     def choose_incident(self) -> None:
         refs = [ref for ref, n in self.window.library.incidents() if n >= 2]
