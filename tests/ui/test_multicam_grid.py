@@ -239,3 +239,25 @@ def test_keys_step_and_play_the_grid_and_closing_the_main_window_ends_it(qtbot, 
     grid.parent().close()
     assert not grid.isVisible() and all(not t.worker.alive for t in s.tiles.values())
     assert len(gov.audit.events(action="recording.view_end")) == 4
+
+
+def test_stepping_a_camera_that_has_not_started_goes_to_its_first_frame(qtbot, grid):
+    s = grid.session
+    pc_c = next(k for k in s.keys if s.camera_name(k) == "pc-c.mp4")
+    s.set_focus(pc_c)
+    s.seek(s.clock.start(pc_c) - 2.0)
+    wait_settled(qtbot, grid)
+    assert check_all_tiles(grid)["pc-c"] is None
+    s.step(1)
+    wait_settled(qtbot, grid)
+    assert check_all_tiles(grid)["pc-c"] == 0
+
+
+def test_an_incident_with_more_cameras_than_the_grid_holds_is_refused(qtbot, window, scene_paths, clip_dir):
+    extra = scenes.render(scenes.STREET_WITH_MUTE, clip_dir / "scenes")["no-audio"]
+    assert not window.library.import_paths([*scene_paths.values(), extra], incident="INC-FIVE").errors
+    window.f.multicam.open_incident("INC-FIVE", reason="grid test")
+    qtbot.waitUntil(lambda: window.f.multicam.last_alert is not None, timeout=60_000)
+    assert window.f.multicam.last_alert.text() == \
+        "incident 'INC-FIVE' has 5 recordings; the grid shows at most 4 in this version"
+    assert window.library.gov.audit.events(action="recording.open") == []  # refused before any footage is read
