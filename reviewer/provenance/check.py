@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reviewer.provenance.context import context
 from reviewer.provenance.embed import ASSERTION, SHA256_KEY, mime_of
 
 UNTRUSTED = "signingCredential.untrusted"  # a trust question, reported as the state, not as damage
@@ -47,14 +48,6 @@ class CredentialCheck:
                 "master_sha256": self.master_sha256, "fields": self.fields}
 
 
-def _context(anchors_pem: str | None):
-    import c2pa
-
-    if not anchors_pem:
-        return c2pa.Context()
-    return c2pa.Context.from_dict({"trust": {"trust_anchors": anchors_pem}})
-
-
 def check_file(path: Path, anchors_pem: str | None = None) -> CredentialCheck:
     with open(path, "rb") as fh:
         return check_stream(fh, mime_of(path) or "video/mp4", anchors_pem)
@@ -67,7 +60,7 @@ def check_bytes(data: bytes, fmt: str, anchors_pem: str | None = None) -> Creden
 def check_stream(stream, fmt: str, anchors_pem: str | None = None) -> CredentialCheck:
     import c2pa
 
-    ctx = _context(anchors_pem)
+    ctx = context(anchors_pem)
     try:
         try:
             reader = c2pa.Reader(fmt, stream, context=ctx)

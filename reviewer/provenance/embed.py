@@ -19,6 +19,7 @@ from typing import IO
 
 import reviewer
 from reviewer.errors import ReviewerError
+from reviewer.provenance.context import context
 from reviewer.provenance.signer import ClaimSigner, NativeSigner
 
 ASSERTION = "org.bwvreviewer.disclosure"  # our fields; reverse-DNS style as C2PA asks of custom labels
@@ -71,7 +72,7 @@ def _ingredient(master: Master) -> dict:
             "metadata": {SHA256_KEY: master.sha256}}
 
 
-def _builder(doc: dict, master: Master):
+def _builder(doc: dict, master: Master, ctx):
     """A Builder with the master as its parent. A master in a format C2PA reads is passed as a stream, so its own
     credential (a camera that signs) is carried along; any other is described only."""
     import c2pa
@@ -79,14 +80,14 @@ def _builder(doc: dict, master: Master):
     ingredient = _ingredient(master)
     fmt = mime_of(master.path) or mime_of(Path(master.name))
     if fmt:
-        builder = c2pa.Builder(doc)
+        builder = c2pa.Builder(doc, context=ctx)
         try:
             with open(master.path, "rb") as fh:
                 builder.add_ingredient(ingredient, fmt, fh)
             return builder
         except c2pa.C2paError:  # a container c2pa cannot parse: fall back to describing it
             builder.close()
-    return c2pa.Builder({**doc, "ingredients": [ingredient]})
+    return c2pa.Builder({**doc, "ingredients": [ingredient]}, context=ctx)
 
 
 def sign_stream(signer: ClaimSigner, doc: dict, master: Master, fmt: str, src: IO, dst: IO) -> None:
@@ -94,9 +95,10 @@ def sign_stream(signer: ClaimSigner, doc: dict, master: Master, fmt: str, src: I
     import c2pa
 
     native = NativeSigner(signer)
+    ctx = context()
     builder = None
     try:
-        builder = _builder(doc, master)
+        builder = _builder(doc, master, ctx)
         builder.sign(native.native, fmt, src, dst)
     except c2pa.C2paError as exc:
         native.reraise()  # the key's own failure (keyring locked mid-export) says more than "-1"
@@ -105,6 +107,7 @@ def sign_stream(signer: ClaimSigner, doc: dict, master: Master, fmt: str, src: I
         if builder is not None:
             builder.close()
         native.close()
+        ctx.close()
 
 
 def sign_bytes(signer: ClaimSigner, doc: dict, master: Master, fmt: str, data: bytes) -> bytes:

@@ -126,3 +126,17 @@ def test_stills_and_a_frame_export_carry_credentials(signing, test_ca, tmp_path)
     frame.png.write_bytes(bytes(data))
     v = verify_still(frame.png, anchors_pem=test_ca.ca_pem)
     assert not v.ok and any("INVALID" in p for p in v.problems) and any("PNG SHA-256" in p for p in v.problems)
+
+
+def test_a_master_that_carries_its_own_credential_is_kept_as_the_parents(signing, test_ca, tmp_path):
+    """A camera that signs its footage: the still's credential holds the master's credential as its ingredient's."""
+    lib, rid = signing
+    signed_master = export_range(lib, rid, tmp_path / "camera" / "signed.mp4", make_dirs=True).output
+    new = lib.import_paths([signed_master]).added[0]
+    frame = export_frame(lib, new.id, 3, tmp_path / "f.png")
+    cc = check_file(frame.png, test_ca.ca_pem)
+    assert cc.state == "trusted" and cc.master_sha256 == new.sha256 == sha(signed_master)
+    assert cc.master_has_credential
+
+    plain = export_frame(lib, rid, 3, tmp_path / "g.png")
+    assert not check_file(plain.png, test_ca.ca_pem).master_has_credential
