@@ -65,8 +65,10 @@ def verify_text(manifests: list[dict], has_chain: bool, has_anchors: bool) -> st
                                                   has_anchors else ""),
             "   A verifier that does not know the force's certificate authority reports the credentials as",
             "   valid but from an unknown (untrusted) signer. To have them trusted, add the force's root",
-            "   certificate as a trust anchor in your verifier (c2patool: --trust_anchors trust-anchors.pem),",
-            "   after confirming its fingerprint with the force by a channel you trust.",
+            "   certificate as a trust anchor in your verifier, after confirming its fingerprint with the force by",
+            f"   a channel you trust (c2patool: c2patool \"{first}\" trust --trust_anchors trust-anchors.pem).",
+            "   Its SHA-256 fingerprint: openssl x509 -in trust-anchors.pem -noout -fingerprint -sha256",
+            "   (Windows: certutil -dump trust-anchors.pem, the line 'Cert Hash(sha256)').",
         ]
     else:
         parts += [

@@ -119,3 +119,16 @@ def test_a_package_unzips_to_a_copy_anyone_can_verify(gov_home, lib, ids, monkey
     assert "C2PA trusted" in ok.stdout and not (elsewhere / "library.sqlite3").exists()
     untrusted = cli(elsewhere, "verify", str(unpacked / "court.mp4"))
     assert "C2PA valid" in untrusted.stdout and "not among the trust anchors" in untrusted.stdout
+
+
+def test_an_unreachable_time_stamp_authority_fails_the_export_instead_of_signing_without_it(
+        gov_home, lib, ids, tmp_path, test_ca):
+    from reviewer.export.frame import export_frame
+    from reviewer.provenance.embed import SigningFailed
+
+    import_cert(lib, test_ca.chain, test_ca.key)
+    configure(lib, tsa_url="http://127.0.0.1:9/tsa")  # the discard port: nothing answers
+    with pytest.raises(SigningFailed, match="frame.png: the Content Credential could not be embedded .*127.0.0.1:9"):
+        export_frame(lib, ids[RID], 3, tmp_path / "frame.png")
+    assert not list(tmp_path.glob("frame*"))
+    assert [e.outcome for e in events(lib, "recording.frame_export")] == []  # never disclosed
