@@ -18,8 +18,6 @@ from reviewer.provenance.check import check_bytes, check_file
 from reviewer.provenance.embed import Master, SigningFailed, definition, sign_bytes, sign_stream
 from reviewer.provenance.signer import ClaimSigner
 
-UNSIGNED_WARNING = "WARNING: exported WITHOUT Content Credentials: {reason}"
-
 
 @dataclass(frozen=True)
 class Credential:
@@ -100,9 +98,11 @@ def _self_check(check, where: Path) -> None:
                             "nothing was exported")
 
 
-def warn_unsigned(credential: Credential | None) -> str | None:
-    """The loud line a user sees when an output goes out without a credential."""
-    if credential is None or credential.signer is not None:
-        return None
-    return UNSIGNED_WARNING.format(reason=credential.unsigned_reason)
+def note_text(note: dict | None) -> str:
+    """One line for a user about a finished output's credential (the manifest's or sidecar's "c2pa" note)."""
+    if note is None:
+        return ""
+    if note.get("embedded"):
+        return f"Content Credentials signed by {note.get('signer')}"
+    return f"NO Content Credentials: {note.get('reason')}"
 
