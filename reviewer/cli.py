@@ -277,6 +277,9 @@ def cmd_frame(args) -> int:
                                 overwrite=args.overwrite, make_dirs=args.make_dirs,
                                 reason=purpose(args, args.index))
         say_created(done.created)
+        if done.c2pa is not None and not done.c2pa.get("embedded"):
+            print(f"reviewer: WARNING: exported WITHOUT Content Credentials: {done.c2pa.get('reason')}",
+                  file=sys.stderr)
         return 0
     return frame_of_file(args)
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.provenance.context import context
+from reviewer.provenance.context import context, load_c2pa
 from reviewer.provenance.embed import ASSERTION, SHA256_KEY, mime_of
 
 UNTRUSTED = "signingCredential.untrusted"  # a trust question, reported as the state, not as damage
@@ -58,7 +58,7 @@ def check_bytes(data: bytes, fmt: str, anchors_pem: str | None = None) -> Creden
 
 
 def check_stream(stream, fmt: str, anchors_pem: str | None = None) -> CredentialCheck:
-    import c2pa
+    c2pa = load_c2pa()
 
     ctx = context(anchors_pem)
     try:

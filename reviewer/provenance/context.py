@@ -7,12 +7,29 @@ in-memory backing store; spilling to a temp file above 64 MB brought it to 419 M
 
 from __future__ import annotations
 
+from reviewer.errors import ReviewerError
+
 BACKING_STORE_MB = 64
+
+
+class C2paUnavailable(ReviewerError):
+    """c2pa-python or its native library cannot be loaded: nothing is signed or checked."""
+
+
+def load_c2pa():
+    """The c2pa module. Its native library (c2pa/libs/libc2pa_c.so) is loaded on import; a build or bundle
+    without it must fail closed with one line, not a trace."""
+    try:
+        import c2pa
+    except Exception as exc:  # noqa: BLE001 - ImportError, OSError from ctypes, RuntimeError from its loader
+        raise C2paUnavailable(f"Content Credentials are not available: the c2pa library cannot be loaded ({exc})")\
+            from None
+    return c2pa
 
 
 def context(anchors_pem: str | None = None):
     """A c2pa.Context: trust `anchors_pem` (PEM CA certificates) when given; nothing is trusted otherwise."""
-    import c2pa
+    c2pa = load_c2pa()
 
     settings: dict = {"core": {"backing_store_memory_threshold_in_mb": BACKING_STORE_MB}}
     if anchors_pem:

@@ -19,7 +19,7 @@ from typing import IO
 
 import reviewer
 from reviewer.errors import ReviewerError
-from reviewer.provenance.context import context
+from reviewer.provenance.context import context, load_c2pa
 from reviewer.provenance.signer import ClaimSigner, NativeSigner
 
 ASSERTION = "org.bwvreviewer.disclosure"  # our fields; reverse-DNS style as C2PA asks of custom labels
@@ -75,7 +75,7 @@ def _ingredient(master: Master) -> dict:
 def _builder(doc: dict, master: Master, ctx):
     """A Builder with the master as its parent. A master in a format C2PA reads is passed as a stream, so its own
     credential (a camera that signs) is carried along; any other is described only."""
-    import c2pa
+    c2pa = load_c2pa()
 
     ingredient = _ingredient(master)
     fmt = mime_of(master.path) or mime_of(Path(master.name))
@@ -92,7 +92,7 @@ def _builder(doc: dict, master: Master, ctx):
 
 def sign_stream(signer: ClaimSigner, doc: dict, master: Master, fmt: str, src: IO, dst: IO) -> None:
     """Read `src`, write it with the credential embedded to `dst` (opened "w+b")."""
-    import c2pa
+    c2pa = load_c2pa()
 
     native = NativeSigner(signer)
     ctx = context()

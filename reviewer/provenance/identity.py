@@ -20,6 +20,7 @@ from reviewer.govern.gated import gated, read_only
 from reviewer.govern.roles import Action
 from reviewer.govern.state import put_setting, with_state
 from reviewer.provenance import certs
+from reviewer.provenance.context import load_c2pa
 from reviewer.provenance.signer import ClaimSigner, KeyringSigner, store_key
 
 SETTING = "c2pa.identity"
@@ -125,4 +126,5 @@ def signer_for_export(library) -> tuple[ClaimSigner | None, str]:
     certs.check_profile(chain, "the configured C2PA signing certificate")
     signer = KeyringSigner(workstation_id(library.paths.home), chain, cfg.tsa_url)
     signer.check()
+    load_c2pa()  # a build without the native library refuses here, not after the encode
     return signer, ""

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from reviewer.govern.signing import KeyUnavailable, secure_backend
 from reviewer.provenance.certs import Chain, check_key_matches
+from reviewer.provenance.context import load_c2pa
 
 SERVICE = "BWV Reviewer C2PA signing key"
 NO_CREDENTIALS = "exports cannot carry Content Credentials"
@@ -92,7 +93,7 @@ class NativeSigner:
     exception is kept here and raised by `reraise()` in place of the library's generic error."""
 
     def __init__(self, signer: ClaimSigner):
-        import c2pa
+        c2pa = load_c2pa()
 
         self.error: BaseException | None = None
 

@@ -64,6 +64,9 @@ def test_without_an_identity_exports_go_unsigned_with_a_loud_warning(gov_home, l
     assert m["c2pa"] == {"embedded": False, "reason": m["c2pa"]["reason"]} and "import-cert" in m["c2pa"]["reason"]
     ok = cli(gov_home, "verify", str(out))
     assert ok.returncode == 0 and "NOTE: no Content Credentials in the file" in ok.stdout
+    still = cli(gov_home, "frame", rid, "3", "--redacted", "-o", str(tmp_path / "f.png"))
+    assert "reviewer: WARNING: exported WITHOUT Content Credentials" in still.stderr
+    assert json.loads((tmp_path / "f.json").read_text())["c2pa"]["embedded"] is False
 
     # a force that requires credentials: refused before anything is decoded, nothing written
     configure(lib, required=True)
@@ -132,3 +135,16 @@ def test_an_unreachable_time_stamp_authority_fails_the_export_instead_of_signing
         export_frame(lib, ids[RID], 3, tmp_path / "frame.png")
     assert not list(tmp_path.glob("frame*"))
     assert [e.outcome for e in events(lib, "recording.frame_export")] == []  # never disclosed
+
+
+def test_without_the_native_c2pa_library_a_signing_workstation_refuses_in_one_line(lib, ids, tmp_path, test_ca,
+                                                                                   monkeypatch):
+    import sys
+
+    from reviewer.export.frame import export_frame
+
+    import_cert(lib, test_ca.chain, test_ca.key)
+    monkeypatch.setitem(sys.modules, "c2pa", None)  # as a bundle that lost libc2pa_c.so: the import fails
+    with pytest.raises(ReviewerError, match="Content Credentials are not available: the c2pa library cannot be"):
+        export_frame(lib, ids[RID], 3, tmp_path / "frame.png")
+    assert not list(tmp_path.glob("frame*"))

@@ -158,8 +158,10 @@ class ExportFeature(QObject):
         masked = sum(1 for s in stills if s.masks_applied)
         folder = stills[0].png.parent if stills else ""
         created = f" (created folder {folder})" if done.created else ""
+        credential = note_text(done.c2pa)
         self.window.statusBar().showMessage(
-            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}", 15_000)
+            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}"
+            + (f". {credential}" if credential else ""), 15_000)
 
     def _stills_failed(self, exc: BaseException) -> None:
         self.window.statusBar().clearMessage()
