@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reviewer.safe_text import for_terminal
+
 
 def _what_it_says(m: dict) -> list[str]:
     c2pa = m.get("c2pa") or {}
@@ -25,6 +27,8 @@ def _what_it_says(m: dict) -> list[str]:
 
 
 def verify_text(manifests: list[dict], has_chain: bool, has_anchors: bool) -> str:
+    """User text (names, recipient, purpose) is escaped as for a terminal: a recipient may `cat` this file, and
+    one line of it must stay one line."""
     names = [m["output"]["name"] for m in manifests]
     first = names[0]
     parts = [
@@ -92,4 +96,4 @@ def verify_text(manifests: list[dict], has_chain: bool, has_anchors: bool) -> st
         "   mask-set hash, which match the manifest and the report.",
         "",
     ]
-    return "\n".join(parts)
+    return "\n".join(for_terminal(line) for line in parts) + "\n"

@@ -148,3 +148,16 @@ def test_without_the_native_c2pa_library_a_signing_workstation_refuses_in_one_li
     with pytest.raises(ReviewerError, match="Content Credentials are not available: the c2pa library cannot be"):
         export_frame(lib, ids[RID], 3, tmp_path / "frame.png")
     assert not list(tmp_path.glob("frame*"))
+
+
+def test_verify_txt_keeps_user_text_on_its_line():
+    """A recipient may `cat VERIFY.txt`: a recipient name with escapes or a newline cannot act on the terminal or
+    forge a line."""
+    from reviewer.export.package_text import verify_text
+
+    m = {"output": {"name": "a.mp4", "sha256": "ab", "frames": 3}, "source": {"name": "m.mp4", "sha256": "cd"},
+         "ranges": [], "recipient": "CPS\x1b[2J\nSHA-256: forged", "purpose": "trial",
+         "masks": {"sha256": "ef", "approval": None}, "c2pa": {"embedded": False, "reason": "none configured"}}
+    text = verify_text([m], has_chain=False, has_anchors=False)
+    assert "    Recipient: CPS\\x1b[2J\\nSHA-256: forged; purpose: trial" in text.splitlines()
+    assert "\x1b" not in text and "NO Content Credentials: none configured" in text
