@@ -31,7 +31,10 @@ def context(anchors_pem: str | None = None):
     """A c2pa.Context: trust `anchors_pem` (PEM CA certificates) when given; nothing is trusted otherwise."""
     c2pa = load_c2pa()
 
-    settings: dict = {"core": {"backing_store_memory_threshold_in_mb": BACKING_STORE_MB}}
+    # no thumbnail: a still's credential would carry a second, smaller copy of the picture it is in, at 140 ms a
+    # still (a 1080p PNG signed in 154 ms with it, 14 ms without); videos get none anyway
+    settings: dict = {"core": {"backing_store_memory_threshold_in_mb": BACKING_STORE_MB},
+                      "builder": {"thumbnail": {"enabled": False}}}
     if anchors_pem:
         settings["trust"] = {"trust_anchors": anchors_pem}
     return c2pa.Context.from_dict(settings)

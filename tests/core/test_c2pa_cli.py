@@ -50,6 +50,11 @@ def test_import_cert_refuses_a_key_of_another_certificate_and_a_ca_first(lib, tm
         import_cert(lib, test_ca.chain, wrong)
     with pytest.raises(CertificateProblem, match=f"{test_ca.ca}: the first certificate is a CA"):
         import_cert(lib, test_ca.ca, test_ca.key)
+    _ca, chain, key = make_test_ca(days=0)  # expired the moment it was made
+    (tmp_path / "old.pem").write_bytes(chain)
+    (tmp_path / "old-key.pem").write_bytes(key)
+    with pytest.raises(CertificateProblem, match="old.pem: the signing certificate is valid only from"):
+        import_cert(lib, tmp_path / "old.pem", tmp_path / "old-key.pem")
     assert not events(lib, "c2pa.identity_set")
 
 
