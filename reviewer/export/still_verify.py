@@ -31,5 +31,6 @@ def verify_still(png: Path, sidecar: Path | None = None, anchors_pem: str | None
     else:
         v.notes.append(f"no sidecar {sidecar.name}: only the Content Credential is checked")
     cross_check(v, png, record.get("c2pa"), anchors_pem, {"master SHA-256": record.get("recording_sha256"),
-                                                          "mask-set hash": record.get("mask_set_sha256")})
+                                                          "mask-set hash": record.get("mask_set_sha256")},
+                has_record=sidecar.exists())
     return v

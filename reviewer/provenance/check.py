@@ -2,7 +2,8 @@
 
 States: "trusted" (valid, and the signer chains to a configured trust anchor), "valid" (intact and signed, but
 the signer is not among the trust anchors given), "invalid" (the file or the credential was changed after
-signing: the failures say what), "absent" (no credential: never signed, or re-encoded or stripped since).
+signing: the failures say what), "absent" (no credential: never signed, or re-encoded or stripped since),
+"unreadable" (c2pa cannot parse the file as its format at all).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class CredentialCheck:
                     "given (reviewer verify --trust CA.pem)")
         if self.state == "absent":
             return "no Content Credentials in the file (never signed, or re-encoded or stripped since)"
+        if self.state == "unreadable":
+            return "the file cannot be read for Content Credentials: " + "; ".join(self.failures)
         return "Content Credentials INVALID: " + ("; ".join(self.failures) or "the credential cannot be read")
 
     def to_json(self) -> dict:
@@ -66,8 +69,8 @@ def check_stream(stream, fmt: str, anchors_pem: str | None = None) -> Credential
             reader = c2pa.Reader(fmt, stream, context=ctx)
         except c2pa.C2paError.ManifestNotFound:
             return CredentialCheck("absent")
-        except c2pa.C2paError as exc:  # a credential too damaged to parse is a failure, not an absence
-            return CredentialCheck("invalid", [str(exc)])
+        except c2pa.C2paError as exc:  # not parseable as its format: verify decides with our own record
+            return CredentialCheck("unreadable", [str(exc)])
         with reader:
             store = json.loads(reader.json())
         return _judge(store)

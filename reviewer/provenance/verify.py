@@ -9,12 +9,18 @@ from reviewer.provenance.check import CredentialCheck, check_file
 
 
 def cross_check(v, file: Path, note: dict | None, anchors_pem: str | None,
-                expect: dict[str, str | None]) -> CredentialCheck:
+                expect: dict[str, str | None], has_record: bool = True) -> CredentialCheck:
     """Add to `v` (a manifest.Verification): a problem for an invalid credential, for one our record says was
     embedded but is gone (re-encoded, stripped), and for one whose master hash or mask-set hash is not ours;
     a note for a valid credential whose signer is not trusted here, or for a file exported without one."""
     cc = check_file(file, anchors_pem)
     v.c2pa = cc.to_json()
+    if cc.state == "unreadable":
+        # a file our record says carries no credential (made before C2PA, or unsigned) need not parse for c2pa;
+        # one that should carry it, or that has no record of ours at all, fails
+        fails = not has_record or bool(note and note.get("embedded"))
+        (v.problems if fails else v.notes).append(cc.summary())
+        return cc
     if cc.state == "invalid":
         v.problems.append(cc.summary())
         return cc

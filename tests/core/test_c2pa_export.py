@@ -91,6 +91,14 @@ def test_a_flipped_byte_or_a_re_encoded_copy_fails(signing, test_ca, tmp_path):
     v = verify(flipped, anchors_pem=test_ca.ca_pem)
     assert not v.ok and any(p.startswith("Content Credentials INVALID") for p in v.problems)
 
+    # cut short (a broken transfer): whatever c2pa makes of it, the credential does not pass
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(out.read_bytes()[: out.stat().st_size // 2])
+    shutil.copy(out.with_name(out.name + ".manifest.json"), cut.with_name(cut.name + ".manifest.json"))
+    v = verify(cut, anchors_pem=test_ca.ca_pem)
+    assert not v.ok and v.c2pa["state"] in ("invalid", "unreadable") and any("Content Credential" in p or
+                                                                             "C2PA" in p for p in v.problems)
+
     # re-encoded, as a "helpful" converter would: the credential is gone and verify says so
     copy = tmp_path / "copy.mp4"
     with av.open(str(out)) as src, av.open(str(copy), "w") as dst:
