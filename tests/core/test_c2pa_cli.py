@@ -116,6 +116,10 @@ def test_a_package_unzips_to_a_copy_anyone_can_verify(gov_home, lib, ids, monkey
                                                "SHA256SUMS", "VERIFY.txt"])
         z.extractall(unpacked)
     assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=unpacked, capture_output=True).returncode == 0
+    pdf = subprocess.run(["pdftotext", str(unpacked / "court.mp4.report.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert ("Content Credentials (C2PA) embedded, signed by O=Test Constabulary,CN=BWV Reviewer test signer"
+            in " ".join(pdf.split()))
     text = (unpacked / "VERIFY.txt").read_text()
     assert "certutil -hashfile" in text and "shasum -a 256" in text and "contentcredentials.org/verify" in text
     assert f"Master SHA-256: {lib.get(rid).sha256}" in text and "Redaction approved by: u_investigator" in text
