@@ -58,9 +58,10 @@ def export_frame(library, recording_id: str, index: int, out: str | Path, *, red
     decision = decide_export(library, view.id, mask_set, reason or "",
                              {"export": "frame", "frame": index, "output": str(png)})
     home = library.paths.home
+    # before any decoding, and before a folder is made for it: a workstation that cannot sign refuses here
+    credential = for_library(library, view, decision, purpose=reason or "")
     target = check_output_path(home, png, overwrite, make_dirs, what="exported frame")
     side = check_output_path(home, sidecar_path(png), overwrite, what="frame sidecar").path
-    credential = for_library(library, view, decision, purpose=reason or "")  # before any decoding
     if reason:
         library.gov.remember_justification(view.id, reason)
     with removed_on_failure(target.created):

@@ -104,8 +104,9 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
     decision = decide_export(library, view.id, mask_set, job.purpose,
                              {"recipient": job.recipient, "purpose": job.purpose})
     outputs = job.outputs()
+    # before any decoding, and before a folder is made for it: a workstation that cannot sign refuses here
+    credential = cred.for_library(library, view, decision, job.recipient, job.purpose)
     created = check_outputs(library.paths.home, job, outputs)
-    credential = cred.for_library(library, view, decision, job.recipient, job.purpose)  # before any decoding
     with removed_on_failure(created):
         results = _run(library, job, opened, task, view, mask_set, decision, outputs, created, credential)
     if job.package:

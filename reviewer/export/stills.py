@@ -123,8 +123,9 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
     if len(indices) > MAX_STILLS:
         raise ReviewerError(f"{out_dir}: {len(indices)} frames selected; at most {MAX_STILLS} stills at a time")
     home = library.paths.home
+    # before any decoding, and before a folder is made for them: a workstation that cannot sign refuses here
+    credential = for_library(library, view, decision, purpose=reason or "")
     folder = check_output_dir(home, out_dir, make_dirs, "still")
-    credential = for_library(library, view, decision, purpose=reason or "")  # before any decoding
     stem = stem or Path(view.file_name).stem
     for i in indices:  # before anything is opened: an earlier still is replaced only when asked
         png = out_dir / still_name(stem, i)
