@@ -76,16 +76,17 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
         settings = {**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"}
         signed, note = cred.embed_video(credential, tmp, out_path, mask_json, settings, ranges, len(record.frames))
         video = signed or tmp
-        written.update(mf.build(
-            source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
-            recording_id=provenance.recording_id, out_path=out_path, out_sha256=sha256_file(video),
-            out_size=video.stat().st_size, frames=len(record.frames), duration=float(total_ticks * t.time_base),
-            ranges=ranges, mask_json=mask_json, settings=settings,
-            provenance=provenance, leak=leak.to_json() if leak is not None else None,
-            source_name=getattr(getattr(source, "view", None), "file_name", None), c2pa=note,
-        ))
-        staged = [(stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath)]
+        staged: list[tuple[Path, Path]] = []
         try:
+            written.update(mf.build(
+                source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
+                recording_id=provenance.recording_id, out_path=out_path, out_sha256=sha256_file(video),
+                out_size=video.stat().st_size, frames=len(record.frames), duration=float(total_ticks * t.time_base),
+                ranges=ranges, mask_json=mask_json, settings=settings,
+                provenance=provenance, leak=leak.to_json() if leak is not None else None,
+                source_name=getattr(getattr(source, "view", None), "file_name", None), c2pa=note,
+            ))
+            staged.append((stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath))
             if publish is not None:
                 publish(video, written, staged)
             else:
