@@ -148,3 +148,24 @@ def test_a_master_that_carries_its_own_credential_is_kept_as_the_parents(signing
 
     plain = export_frame(lib, rid, 3, tmp_path / "g.png")
     assert not check_file(plain.png, test_ca.ca_pem).master_has_credential
+
+
+def test_a_signed_export_that_fails_after_signing_leaves_no_file_and_no_temp(signing, tmp_path, monkeypatch):
+    """Signing makes a second temp beside the output; a failure before anything is named (here the report)
+    removes it as well as the encoder's."""
+    from reviewer.export import report
+    from reviewer.export.pipeline import ExportError
+
+    lib, rid = signing
+
+    def no_report(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "render", no_report)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(ExportError, match="not enough disk space"):
+        run_export(lib, ExportJob(rid, out_dir / "court.mp4", ranges=((0, 9),), preset="ultrafast",
+                                  purpose="court bundle", recipient="CPS"))
+    assert list(out_dir.iterdir()) == []  # no named file, and no ".court.mp4.*.part" left to the next sweep
+    assert not [e for e in lib.gov.audit.events(action="recording.export")]  # nothing was disclosed
