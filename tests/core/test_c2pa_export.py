@@ -169,3 +169,11 @@ def test_a_signed_export_that_fails_after_signing_leaves_no_file_and_no_temp(sig
                                   purpose="court bundle", recipient="CPS"))
     assert list(out_dir.iterdir()) == []  # no named file, and no ".court.mp4.*.part" left to the next sweep
     assert not [e for e in lib.gov.audit.events(action="recording.export")]  # nothing was disclosed
+
+
+def test_a_master_in_a_container_c2pa_cannot_read_is_still_named_with_its_hash(lib, ids, test_ca, tmp_path):
+    import_cert(lib, test_ca.chain, test_ca.key)
+    view = lib.get(ids["offset_mkv"])  # Matroska: no C2PA reader, so the ingredient is described, not parsed
+    frame = export_frame(lib, view.id, 2, tmp_path / "mkv.png")
+    cc = check_file(frame.png, test_ca.ca_pem)
+    assert cc.state == "trusted" and cc.master_sha256 == view.sha256 and cc.master_title == view.file_name
