@@ -78,7 +78,7 @@ def _feature_modules() -> list:
 
 # modules with a register(subparsers) function; their parsers set_defaults(handler=fn)
 FEATURE_MODULES = ["reviewer.cli_redact", "reviewer.cli_govern", "reviewer.cli_store", "reviewer.cli_admin",
-                   "reviewer.cli_sync", "reviewer.cli_incident", "reviewer.cli_c2pa"]
+                   "reviewer.cli_sync", "reviewer.cli_incident", "reviewer.cli_detect", "reviewer.cli_c2pa"]
 
 
 def main(argv: list[str] | None = None) -> int:

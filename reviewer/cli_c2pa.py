@@ -1,4 +1,4 @@
-"""`reviewer c2pa ...`: the workstation's Content Credentials signing identity (ADR 0020, docs/c2pa-pki.md).
+"""`reviewer c2pa ...`: the workstation's Content Credentials signing identity (ADR 0021, docs/c2pa-pki.md).
 
 import-cert CHAIN.pem KEY.pem   the force's certificate chain into the library, the key into the OS keyring
 make-test-ca DIR                a test CA and signer for pilots and tests (never for evidence)

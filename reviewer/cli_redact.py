@@ -205,7 +205,7 @@ def cmd_export(args) -> int:
 
     say_created(p for r in results for p in r.created)
     c2pa = results[0].manifest.get("c2pa") or {}
-    if not c2pa.get("embedded"):  # loud, on stderr, whatever the output format (ADR 0020)
+    if not c2pa.get("embedded"):  # loud, on stderr, whatever the output format (ADR 0021)
         print(f"reviewer: WARNING: exported WITHOUT Content Credentials: {c2pa.get('reason')}", file=sys.stderr)
     pkg = results[0].package
     for r in results:

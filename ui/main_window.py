@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
 
 
 def _credential_of(sidecar: Path) -> str:
-    """". Content Credentials signed by ...", or the loud line when the frame has none (ADR 0020)."""
+    """". Content Credentials signed by ...", or the loud line when the frame has none (ADR 0021)."""
     import json
 
     from reviewer.export.credential import note_text

@@ -1,5 +1,5 @@
 """The Content Credential of one export or still: what the library knows (signer, master, disclosure fields) put
-together before any footage is decoded, embedded by the export, stills and frame paths alike (ADR 0020).
+together before any footage is decoded, embedded by the export, stills and frame paths alike (ADR 0021).
 
 Every output is checked after signing with the same reader a recipient uses: a credential that would not validate
 is never handed out (the export fails, nothing is named).

@@ -52,7 +52,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
     library's run_export adds the report and records the disclosure first); without it the manifest and then
     the video are renamed here.
 
-    `credential`: the Content Credential to embed (ADR 0020), or why there is none. It is embedded before the
+    `credential`: the Content Credential to embed (ADR 0021), or why there is none. It is embedded before the
     manifest is built, so the manifest, the report and the disclosure log all hash the signed file."""
     out_path = Path(out_path)
     if source_verified and expected_sha256:

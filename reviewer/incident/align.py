@@ -10,7 +10,9 @@ Long work: `task` reports progress (decoding is most of it) and its cancel token
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -25,6 +27,7 @@ from reviewer.progress import NO_TASK, Task
 SEARCH_SECONDS = 45.0  # each camera clock may be 20 s out, so a pair up to 40 s; the margin keeps a true peak
 # off the window's edge
 MIN_NCC = 0.2  # below this the peak is not the same sound (silence against a scene: ~0.1; a scene: > 0.5)
+MAX_DECODERS = 4  # one per core; more only queue behind each other
 MIN_PSR = 10.0  # the peak must stand this many deviations above the other lags (silence: < 7; a scene: > 25)
 
 
@@ -78,9 +81,12 @@ class Proposal:
 
 
 def _envelopes(inputs: list[AlignInput], task: Task, cache: EnvelopeCache | None) -> dict[str, Envelope | None]:
+    """Each recording's envelope: from the cache, else decoded. Decoding runs one recording per core: FFmpeg's
+    audio decode releases the GIL, and a first alignment is almost all decode. Workers only note their progress;
+    this thread reports it (summed, so it only rises) and is where cancelling is noticed."""
     out: dict[str, Envelope | None] = {}
-    n = len(inputs)
-    for i, inp in enumerate(inputs):
+    todo = []
+    for inp in inputs:
         task.check("alignment")
         if cache is not None:
             try:
@@ -88,12 +94,34 @@ def _envelopes(inputs: list[AlignInput], task: Task, cache: EnvelopeCache | None
                 continue
             except KeyError:
                 pass
-        part = Task(lambda f, label, i=i: task.report(0.8 * min(1.0, (i + f) / n), f"{label} ({i + 1} of {n})"),
-                    task.cancel)
+        todo.append(inp)
+    if not todo:
+        return out
+    n = len(inputs)
+    done = n - len(todo)
+    fractions = {inp.key: 0.0 for inp in todo}
+
+    def work(inp: AlignInput) -> Envelope | None:
+        def note(f: float, _label: str) -> None:
+            fractions[inp.key] = max(fractions[inp.key], f)  # one writer per key; the reader tolerates staleness
+        part = Task(note, task.cancel)
         track = decode_mono(inp.path, inp.origin_seconds, task=part)
-        out[inp.key] = None if track is None or track.samples.size == 0 else onset_envelope(track, part)
-        if cache is not None:
-            cache.save(inp.key, out[inp.key])
+        return None if track is None or track.samples.size == 0 else onset_envelope(track, part)
+
+    workers = max(1, min(len(todo), os.cpu_count() or 1, MAX_DECODERS))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="align-decode") as pool:
+        futures = {pool.submit(work, inp): inp for inp in todo}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                inp = futures[fut]
+                out[inp.key] = fut.result()  # a decode error or Cancelled surfaces here, naming its file
+                if cache is not None:
+                    cache.save(inp.key, out[inp.key])
+            left = len(pending)
+            task.report(0.8 * min(1.0, (done + sum(fractions.values())) / n),
+                        f"decoding audio ({len(todo) - left} of {len(todo)} done)")
     return out
 
 

@@ -1,4 +1,4 @@
-"""Content Credentials (C2PA) on exports and stills (issue 15, ADR 0020).
+"""Content Credentials (C2PA) on exports and stills (issue 15, ADR 0021).
 
 certs.py (the certificate profile, trust anchors, the test CA), signer.py (the signing interface and the keyring
 key behind it), identity.py (the workstation's signing identity in library_settings, `import-cert`), describe.py

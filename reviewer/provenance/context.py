@@ -1,6 +1,6 @@
 """The c2pa settings every read and write here uses.
 
-Measured (ADR 0020): signing a 397 MB MP4 through streams peaked at 802 MB resident with c2pa's default 512 MB
+Measured (ADR 0021): signing a 397 MB MP4 through streams peaked at 802 MB resident with c2pa's default 512 MB
 in-memory backing store; spilling to a temp file above 64 MB brought it to 419 MB, and a 1.19 GB export to 485 MB
 (c2pa-rs reads in chunks of up to 256 MB, which bounds the rest).
 """

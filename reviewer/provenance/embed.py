@@ -5,7 +5,7 @@ it carries one), records `c2pa.opened` then `c2pa.edited` in words, and carries 
 assertion. `c2pa.redacted` is not used: C2PA means it for removing assertions from an ingredient's manifest, and
 validators reject it for pixel redaction (issue 15).
 
-Order (ADR 0020): the credential is embedded first, into a new temp file; our export manifest, the sidecar and the
+Order (ADR 0021): the credential is embedded first, into a new temp file; our export manifest, the sidecar and the
 disclosure log then hash the signed file, so `reviewer verify` and sha256sum agree on the bytes a recipient holds.
 """
 

@@ -2,7 +2,7 @@
 authority and whether exports without credentials are refused. One governed library_settings row (changed only
 through the gate, by a supervisor, with its state in the audit event); the key itself is only in the OS keyring.
 
-The decision on a missing identity (ADR 0020): none configured -> exports go out without credentials, said loudly
+The decision on a missing identity (ADR 0021): none configured -> exports go out without credentials, said loudly
 (CLI warning, the manifest's "c2pa" note, the PDF report, the disclosure event), unless `required` is set, which
 refuses them. An identity that is configured but cannot sign (keyring locked or empty, certificate expired) always
 refuses: a force that set signing up never gets an unsigned copy by accident.

@@ -25,7 +25,7 @@ NO_CREDENTIALS = "exports cannot carry Content Credentials"
 
 class ClaimSigner(Protocol):
     chain: Chain  # leaf first; embedded in every credential
-    tsa_url: str | None  # an RFC 3161 time-stamp authority, or None (ADR 0020)
+    tsa_url: str | None  # an RFC 3161 time-stamp authority, or None (ADR 0021)
 
     def sign(self, data: bytes) -> bytes:
         """The ES256 signature of `data`: r and s, 32 bytes each (COSE's form, not DER)."""
