@@ -81,7 +81,7 @@ def check_video(path: Path, record: EncodeRecord, mask_set: MaskSet, request: Ex
         exclude = None
         k = 0
         for frame in c.decode(vs):
-            if exclude is None:  # laid out as the copy itself says it is shown (ADR 0021)
+            if exclude is None:  # laid out as the copy itself says it is shown (ADR 0022)
                 exclude = ov.strips(request.overlays, vs.codec_context.width, vs.codec_context.height,
                                     stream_geometry(vs, frame))
             if k >= len(record.frames):

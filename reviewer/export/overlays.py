@@ -1,7 +1,7 @@
 """Burned-in overlays, drawn on the YUV planes after redaction, inside fixed banner strips.
 
 The strips are a pure function of the settings and the frame size, so the leak check can leave them out.
-They are laid out on the displayed picture (ADR 0021): on a rotated or anamorphic copy the banner is at the top
+They are laid out on the displayed picture (ADR 0022): on a rotated or anamorphic copy the banner is at the top
 as the viewer sees it and the text reads upright and unstretched; the layout is mapped onto the stored planes by
 reviewer/media/geometry.py.
 """

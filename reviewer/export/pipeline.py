@@ -161,7 +161,7 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
 
 def carry_geometry(vs, geometry: Geometry) -> None:
     """The copy keeps the original's storage pixels and says how to show them exactly as the original does: the
-    same display rotation (container matrix) and sample aspect ratio (H.264 VUI and the container). ADR 0021:
+    same display rotation (container matrix) and sample aspect ratio (H.264 VUI and the container). ADR 0022:
     no resampled pixels in evidence, and the leak check compares like with like."""
     if geometry.sar != 1:
         vs.codec_context.sample_aspect_ratio = geometry.sar

@@ -1,4 +1,4 @@
-"""Storage pixels <-> display pixels: the one place rotation and sample aspect ratio are applied (ADR 0021).
+"""Storage pixels <-> display pixels: the one place rotation and sample aspect ratio are applied (ADR 0022).
 
 Frames are decoded, redacted, tracked and leak-checked in storage pixels, and masks are stored in them. What a
 person sees (the player, stills, the report's frame images) is the display picture: the storage picture with

@@ -1,4 +1,4 @@
-"""Rotated phone clips and anamorphic CCTV show their true geometry (issue 13 s.2, ADR 0021): what the player,
+"""Rotated phone clips and anamorphic CCTV show their true geometry (issue 13 s.2, ADR 0022): what the player,
 stills and the report show is ffmpeg's autorotated, square-pixel picture, and the export carries the same
 rotation and aspect ratio so ffmpeg shows it exactly as it shows the original, with masks drawn on the displayed
 picture covering the same content."""

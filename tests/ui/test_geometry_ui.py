@@ -1,4 +1,4 @@
-"""The player and the mask editor on rotated and anamorphic footage (issue 13 s.2, ADR 0021): the canvas shows the
+"""The player and the mask editor on rotated and anamorphic footage (issue 13 s.2, ADR 0022): the canvas shows the
 picture upright and unsquashed, as ffmpeg does, and a mask drawn on what the user sees is stored in source pixels
 where it covers the same content."""
 

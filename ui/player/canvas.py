@@ -4,7 +4,7 @@ Zoom is fit, or a fixed factor where 100% maps one video pixel to one *device* p
 frames pan by dragging. Ctrl+wheel zooms about the cursor: the video pixel under it stays under it. Overlays (redaction masks, later) paint in the same paintEvent through `overlays`: each
 is called as fn(painter, source_to_widget: QTransform, frame_index) after the picture is drawn: overlays are in
 source (storage) pixels, as masks are stored, and the picture is the displayed one (rotation and sample aspect
-ratio applied, reviewer/media/geometry.py); source_to_widget() is the one place the two meet (ADR 0021).
+ratio applied, reviewer/media/geometry.py); source_to_widget() is the one place the two meet (ADR 0022).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class DrawTool(QObject):
 
     # ---- coordinates ----------------------------------------------------------------------------------------
     def _to_image(self, pos: QPointF) -> Point:
-        inv, _ok = self.canvas.source_to_widget().inverted()  # masks are in source pixels (ADR 0021)
+        inv, _ok = self.canvas.source_to_widget().inverted()  # masks are in source pixels (ADR 0022)
         q = inv.map(QPointF(pos))
         return q.x(), q.y()
 
