@@ -201,6 +201,11 @@ def png_bytes(png: Path, rgb: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
+def display_record(g: Geometry) -> dict:
+    return {"stored_width": g.width, "stored_height": g.height, "rotation": g.rotation,
+            "sample_aspect_ratio": f"{g.sar.numerator}:{g.sar.denominator}"}
+
+
 def frame_record(source, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes, sha256: str) -> dict:
     """What ties a still to its evidence: recording hash, frame identity, both clocks, the PNG's own hash.
     The player's plain frame export and the redacted stills both write this."""
@@ -222,6 +227,8 @@ def frame_record(source, index: int, pts: int, rgb: np.ndarray, png: Path, data:
         "camera_time_text": format_camera_time(cam) if cam else None,
         "width": int(rgb.shape[1]),
         "height": int(rgb.shape[0]),
+        # the PNG is the displayed picture (ADR 0022): how it was made from the stored one
+        "display": display_record(Geometry.of(source.info)),
         "png_file": png.name,
         "png_sha256": hashlib.sha256(data).hexdigest(),
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),

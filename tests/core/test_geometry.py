@@ -5,6 +5,7 @@ picture covering the same content."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import threading
@@ -146,6 +147,11 @@ def test_stills_and_frame_exports_are_the_displayed_picture(lib_rec, tmp_path):
         rgb = cv2.imread(str(png), cv2.IMREAD_COLOR)[..., ::-1]
         assert_displayed(rgb, geo, index, f"PNG of frame {index}")
         assert np.abs(rgb.astype(int) - reference[index].astype(int)).mean() < 2.0
+    side = json.loads(single.sidecar.read_text())
+    assert (side["width"], side["height"]) == geo.display
+    assert side["display"] == {"stored_width": geo.storage[0], "stored_height": geo.storage[1],
+                               "rotation": geo.rotation,
+                               "sample_aspect_ratio": f"{geo.sar.numerator}:{geo.sar.denominator}"}
 
 
 def test_report_frame_images_are_upright(lib_rec):
