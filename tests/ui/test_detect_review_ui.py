@@ -126,3 +126,28 @@ def test_missing_model_is_said_in_a_dialog(qtbot, window, face_clip, tmp_path, m
     assert box is not None and box.text().startswith("face detection is not available: the model ")
     assert "Face detection failed: face detection is not available" in window.statusBar().currentMessage()
     assert f.panel.list.count() == 0 and window.controller.source is not None  # the recording stays open
+
+
+def test_detection_covers_the_marked_range_and_cancel_writes_nothing(qtbot, window, face_clip, tmp_path):
+    open_clip(qtbot, window, face_clip[0], tmp_path, "face.mp4")
+    f = window.f.detect
+    gov = window.library.gov
+
+    # cancelled part way: said, and nothing written
+    window.actions_by_id["detect_faces"].trigger()
+    assert f.review.running
+    f.panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not f.review.running, timeout=WAIT)
+    assert window.statusBar().currentMessage() == "Face detection cancelled; nothing was written."
+    assert f.panel.list.count() == 0 and not gov.audit.events(action="detect.run")
+    assert not f.panel.cancel_button.isVisible() and f.panel.detect_button.isEnabled()
+
+    # with in and out marked, only those frames are examined, and the face's proposal ends with them
+    window.f.annotate.session.set_in(5)
+    window.f.annotate.session.set_out(20)
+    f = detect(qtbot, window)
+    result = f.review.last_detection.result
+    assert (result.first, result.last) == (5, 20)
+    assert f.review.frame_range(f.review.views[0]) == (5, 20)
+    qtbot.waitUntil(lambda: len(gov.audit.events(action="detect.run")) == 1, timeout=WAIT)  # written behind
+    assert gov.audit.events(action="detect.run")[0].details["frames"] == [5, 20]
