@@ -151,3 +151,12 @@ def test_detection_covers_the_marked_range_and_cancel_writes_nothing(qtbot, wind
     assert f.review.frame_range(f.review.views[0]) == (5, 20)
     qtbot.waitUntil(lambda: len(gov.audit.events(action="detect.run")) == 1, timeout=WAIT)  # written behind
     assert gov.audit.events(action="detect.run")[0].details["frames"] == [5, 20]
+
+    # double-click goes to the proposal's first frame; Accept all takes every pending one as one step
+    item = f.panel.list.item(0)
+    f.panel.list.itemDoubleClicked.emit(item)
+    settle(qtbot, window, 5)
+    f.panel.accept_all_button.click()
+    assert f.panel.list.count() == 0 and f.panel.summary.text() == "0 pending, 1 accepted, 0 rejected"
+    assert window.undo.undo_name == "accept 1 proposal"
+    qtbot.waitUntil(lambda: window.controller.current_processed, timeout=WAIT)  # masked in the preview at frame 5
