@@ -152,6 +152,15 @@ def test_detection_covers_the_marked_range_and_cancel_writes_nothing(qtbot, wind
     qtbot.waitUntil(lambda: len(gov.audit.events(action="detect.run")) == 1, timeout=WAIT)  # written behind
     assert gov.audit.events(action="detect.run")[0].details["frames"] == [5, 20]
 
+    # the proposals lane shows where it is: a dashed band from frame 5 to 20, nothing outside
+    lane = f.lane
+    assert lane.spans() == [(5, 20)]
+    img = rgb_from_qimage(lane.grab().toImage())
+    colour = np.array([PROPOSED.red(), PROPOSED.green(), PROPOSED.blue()])
+    cols = np.nonzero((np.abs(img.astype(int) - colour).sum(axis=2) < 60).any(axis=0))[0]
+    dpr = lane.devicePixelRatioF()
+    assert len(cols) and abs(cols.min() / dpr - lane.x_of_index(5)) <= 2 and abs(cols.max() / dpr - lane.x_of_index(20)) <= 3
+
     # double-click goes to the proposal's first frame; Accept all takes every pending one as one step
     item = f.panel.list.item(0)
     f.panel.list.itemDoubleClicked.emit(item)

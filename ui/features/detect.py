@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from reviewer.detect.proposals import summary
+from ui.detect.lane import ProposalsLane
 from ui.detect.overlay import ProposalOverlay
 from ui.detect.panel import ProposalsPanel
 from ui.detect.review import ProposalReview
@@ -34,6 +35,7 @@ class DetectFeature:
         self.overlay = ProposalOverlay(self.review)
         window.canvas.overlays.append(self.overlay.paint)
         self.panel = ProposalsPanel(self)
+        self.lane = window.timeline.add_lane(ProposalsLane(window.timeline, self.review))
         self.dock = window.add_dock("proposalsDock", "Proposals", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         masks = window.docks.get("masksDock")
         if masks is not None:
