@@ -10,6 +10,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from reviewer.detect import centerface
+from reviewer.redact.model import Keyframe, MaskTrack, ShapeKind
+from reviewer.redact.store import TrackChange
 from tests.fixtures.faces import Actor, render
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 from tests.ui.test_redaction_editor import WAIT, open_clip, settle
@@ -169,3 +171,26 @@ def test_detection_covers_the_marked_range_and_cancel_writes_nothing(qtbot, wind
     assert f.panel.list.count() == 0 and f.panel.summary.text() == "0 pending, 1 accepted, 0 rejected"
     assert window.undo.undo_name == "accept 1 proposal"
     qtbot.waitUntil(lambda: window.controller.current_processed, timeout=WAIT)  # masked in the preview at frame 5
+
+
+def test_possible_misses_join_the_coverage_review_walk(qtbot, window, face_clip, tmp_path):
+    view = open_clip(qtbot, window, face_clip[0], tmp_path, "face.mp4")
+    table = window.controller.table
+    p12, p13 = int(table.pts[12]), int(table.pts[13])
+    box = ((250.0, 120.0), (350.0, 240.0))
+    record = {"detector": "CenterFace", "version": "v", "settings": {}, "run": "r", "samples": [[p12, 0.25]],
+              "end": "abrupt", "start": "appeared", "peak": 0.25, "low_confidence": True}
+    faint = MaskTrack(ShapeKind.ELLIPSE, (Keyframe(p12, box), Keyframe(p13, box, True)), reason="third-party face",
+                      status="rejected", proposal=record)
+    # what a pass leaves for a face it saw only faintly: a rejected, low-confidence proposal
+    window.f.masks.session.store.apply(view.id, [TrackChange(None, faint)])
+    f = window.f.detect
+    f.review.refresh()
+    assert f.panel.list.count() == 0  # not a proposal to accept...
+    label = window.f.masks.panel.review_label
+    qtbot.waitUntil(lambda: "1 possible missed face" in label.text(), timeout=WAIT)  # ...but a place to look
+    window.actions_by_id["masks_review_next"].trigger()
+    settle(qtbot, window, 12)
+    assert window.statusBar().currentMessage().endswith(
+        "frame 12: mask: possible missed face: a face seen at low confidence (0.25) and not accepted.")
+    qtbot.waitUntil(lambda: "possible missed face" not in label.text(), timeout=WAIT)  # seen: checked off

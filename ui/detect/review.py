@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from reviewer.detect import proposals as core
 from reviewer.detect.centerface import ModelMissing
 from reviewer.detect.service import run_detection
+from reviewer.redact.coverage import ReviewItem
 from reviewer.redact.model import PROPOSED
 from ui.dialogs.message import show_message
 
@@ -46,6 +47,14 @@ def crop_thumbnails(source, items: list[tuple[str, int, tuple[float, float, floa
     return out
 
 
+def _miss_text(m: core.PossibleMiss) -> str:
+    if m.kind == "dip":
+        return f"possible missed face: the detector's confidence fell to {m.score:.2f} inside a face track"
+    if m.kind == "abrupt end":
+        return "possible missed face: a face track ended abruptly inside the picture"
+    return f"possible missed face: a face seen at low confidence ({m.score:.2f}) and not accepted"
+
+
 class ProposalReview(QObject):
     changed = Signal()  # the pending proposals (or their thumbnails) changed
     progressed = Signal(float, str)
@@ -60,6 +69,7 @@ class ProposalReview(QObject):
         self.views: list[core.ProposalView] = []
         self.pending_tracks: list = []
         self.thumbs: dict[str, object] = {}
+        self.misses: list[core.PossibleMiss] = []
         self.last_detection = None
         self.last_alert = None
         self.session.recordingChanged.connect(self._recording_changed)
@@ -132,10 +142,11 @@ class ProposalReview(QObject):
     def refresh(self) -> None:
         editor = self.session.editor
         if editor is None:
-            self.views, self.pending_tracks = [], []
+            self.views, self.pending_tracks, self.misses = [], [], []
         else:
             store, rid = self.session.store, editor.recording_id
             self.views = core.list_proposals(store, rid)
+            self.misses = core.possible_misses(store, rid)
             ids = {v.track_id for v in self.views}
             self.pending_tracks = [t for t in store.load_proposals(rid, (PROPOSED,)) if t.id in ids]
             self._fetch_thumbnails()
@@ -157,6 +168,18 @@ class ProposalReview(QObject):
         if recording_id == self.session.recording_id:
             self.thumbs.update(got)
             self.changed.emit()
+
+    def review_items(self, visited: set[int]) -> list[ReviewItem]:
+        """The coverage review's possible misses (the masks' review walk asks): each until its frame is seen."""
+        table = self.session.table
+        if table is None:
+            return []
+        out = []
+        for m in self.misses:
+            frame = table.nearest_index_to_pts(m.pts)
+            if frame not in visited:
+                out.append(ReviewItem(frame, "possible miss", m.track_id, _miss_text(m)))
+        return out
 
     def frame_range(self, view: core.ProposalView) -> tuple[int, int]:
         table = self.session.table

@@ -41,6 +41,7 @@ class DetectFeature:
         if masks is not None:
             window.tabifyDockWidget(masks, self.dock)
         self.review.message.connect(self.say)
+        window.f.masks.review.add_source(self.review.review_items, self.review.changed)  # possible misses
         self.question: QMessageBox | None = None
         export = getattr(window.f, "export", None)
         if export is not None:
