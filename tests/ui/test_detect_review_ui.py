@@ -194,3 +194,18 @@ def test_possible_misses_join_the_coverage_review_walk(qtbot, window, face_clip,
     assert window.statusBar().currentMessage().endswith(
         "frame 12: mask: possible missed face: a face seen at low confidence (0.25) and not accepted.")
     qtbot.waitUntil(lambda: "possible missed face" not in label.text(), timeout=WAIT)  # seen: checked off
+
+
+def test_a_drag_does_not_reread_the_proposals_on_every_pointer_move(qtbot, window, face_clip, tmp_path, monkeypatch):
+    open_clip(qtbot, window, face_clip[0], tmp_path, "face.mp4")
+    session, review = window.f.masks.session, window.f.detect.review
+    reads = []
+    real = review.refresh
+    monkeypatch.setattr(review, "refresh", lambda: (reads.append(1), real()))
+    pts = int(window.controller.table.pts[0])
+    track = session.editor.add_track(ShapeKind.RECT, pts, ((10.0, 10.0), (60.0, 60.0)))
+    assert len(reads) == 1  # a stored change: read once
+    for k in range(20):  # the pointer moving: live geometry only
+        session.set_live(track.id, pts, ((10.0 + k, 10.0), (60.0 + k, 60.0)))
+    session.clear_live()
+    assert len(reads) == 1

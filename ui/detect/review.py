@@ -73,7 +73,8 @@ class ProposalReview(QObject):
         self.last_detection = None
         self.last_alert = None
         self.session.recordingChanged.connect(self._recording_changed)
-        self.session.changed.connect(self.refresh)  # an accept, its undo, a synced change
+        self._seen_set = None
+        self.session.changed.connect(self._masks_changed)  # an accept, its undo, a synced change
 
     @property
     def running(self) -> bool:
@@ -139,7 +140,14 @@ class ProposalReview(QObject):
         self.thumbs = {}
         self.refresh()
 
+    def _masks_changed(self) -> None:
+        # `changed` also fires on every pointer move of a drag (live geometry), which leaves the stored set as it
+        # was: only a new set (an edit landed, a review step, an undo, a synced change) is worth re-reading
+        if self.session.mask_set is not self._seen_set:
+            self.refresh()
+
     def refresh(self) -> None:
+        self._seen_set = self.session.mask_set
         editor = self.session.editor
         if editor is None:
             self.views, self.pending_tracks, self.misses = [], [], []
