@@ -14,7 +14,9 @@ RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 lib
   libfribidi0  # Pillow's libraqm needs it to shape right-to-left overlay text
   # the workstation key lives in a Secret Service keyring; headless, the app starts its own (run_with_keyring)
   dbus-daemon dbus-bin gnome-keyring)
-TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql curl openssl)  # curl, openssl: anchors of bench/bench_download.py
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql
+  curl openssl  # curl, openssl: anchors of bench/bench_download.py
+  gcc)  # packaging/build.sh builds packaging/cv2_blas.c; tests/core/test_shared_libs.py and test_cv2_blas.py too
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
 # instead, up to five minutes, and fail with apt's own message for anything else.

@@ -16,6 +16,7 @@ FEATURE_MODULES: list[str] = [
     "ui.features.redaction",
     "ui.features.detect",  # after export and redaction: it adds an export check and uses the masks session
     "ui.features.sync",
+    "ui.features.multicam",
 ]
 
 
