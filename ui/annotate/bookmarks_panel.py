@@ -23,7 +23,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 ALL = None
 # a re-list yields to the event loop after SLICE_S of work, checked every SLICE_ROWS rows
 SLICE_S = 0.010
-SLICE_ROWS = 200
+SLICE_ROWS = 25
 # rows measured for the columns' widths: a tree of thousands measured row by row stalls the UI
 MEASURED_ROWS = 200
 
