@@ -10,10 +10,10 @@ from reviewer.annotate.records import text
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
-from reviewer.govern.state import row_state, with_state
+from reviewer.govern.state import with_state
 from reviewer.library.models_govern import Clip, EvidentialMark
 from reviewer.ops.context import OpContext
-from reviewer.ops.flag_apply import FlagKinds, settle, stamp_time
+from reviewer.ops.flag_apply import FlagKinds, apply_cleared, settle, stamp_time
 from reviewer.ops.kinds import kind
 
 FLAG = FlagKinds("evidential_mark", ("evidential.mark", "evidential.reinstate"), ("evidential.clear",),
@@ -26,19 +26,7 @@ def audit_object(m: EvidentialMark) -> tuple[str, str]:
 
 
 def _apply_flag(ctx: OpContext, m: EvidentialMark) -> bool:
-    """Set the row's cleared_* columns to what the rule says; True when its state changed."""
-    before = row_state(m)
-    st = settle(ctx, FLAG)
-    c = st.clear
-    if st.active or c is None:
-        m.cleared_at = m.cleared_by = m.clear_reason = None
-    else:
-        m.cleared_at, m.cleared_by, m.clear_reason = stamp_time(c), c.actor, str(c.payload.get("reason") or "")
-    changed = row_state(m) != before
-    if changed:
-        m.touch(ctx.gov.actor)
-        ctx.s.flush()
-    return changed
+    return apply_cleared(ctx, FLAG, m, "cleared_at", "cleared_by", "clear_reason")
 
 
 def _audit(ctx: OpContext, m: EvidentialMark, event: str, justification: str | None) -> None:

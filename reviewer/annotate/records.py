@@ -59,8 +59,6 @@ def changes(row, fields: dict) -> dict:
 def refuse_if_stale(s: Session, entity_type: str, entity_id: str, expect) -> None:
     """An undo or redo (`expect` the head it last left) on an entity changed elsewhere since: refused as
     submit() would refuse it, but before the local checks, whose message ("already cleared") would hide why."""
-    from reviewer.ops.apply import MISSING, StaleRevision, head
+    from reviewer.ops.apply import check_expected
 
-    if expect is not MISSING and head(s, entity_type, entity_id) != expect:
-        raise StaleRevision(f"{entity_type} {entity_id[:8]} was changed elsewhere since (by sync); "
-                            "undo would overwrite that change, so it was not made")
+    check_expected(s, entity_type, entity_id, expect)

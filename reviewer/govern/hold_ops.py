@@ -8,29 +8,17 @@ from __future__ import annotations
 from reviewer.errors import ReviewerError
 from reviewer.govern.justification import clean_reason
 from reviewer.govern.roles import Action
-from reviewer.govern.state import row_state, with_state
+from reviewer.govern.state import with_state
 from reviewer.library.models_govern import LegalHold
 from reviewer.ops.context import OpContext
-from reviewer.ops.flag_apply import FlagKinds, settle, stamp_time
+from reviewer.ops.flag_apply import FlagKinds, apply_cleared, stamp_time
 from reviewer.ops.kinds import kind
 
 FLAG = FlagKinds("legal_hold", ("hold.set", "hold.reinstate"), ("hold.release",), "legal_hold", "legal hold")
 
 
 def _apply_flag(ctx: OpContext, h: LegalHold) -> bool:
-    """Set the row's released_* columns to what the rule says; True when its state changed."""
-    before = row_state(h)
-    st = settle(ctx, FLAG)
-    c = st.clear
-    if st.active or c is None:
-        h.released_at = h.released_by = h.release_reason = None
-    else:
-        h.released_at, h.released_by, h.release_reason = stamp_time(c), c.actor, str(c.payload.get("reason") or "")
-    changed = row_state(h) != before
-    if changed:
-        h.touch(ctx.gov.actor)
-        ctx.s.flush()
-    return changed
+    return apply_cleared(ctx, FLAG, h, "released_at", "released_by", "release_reason")
 
 
 def _audit(ctx: OpContext, h: LegalHold, event: str, justification: str | None) -> None:

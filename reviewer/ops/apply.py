@@ -56,6 +56,16 @@ def head(s, entity_type: str, entity_id: str) -> str | None:
     return row.op_id if row is not None else None
 
 
+def check_expected(s, entity_type: str, entity_id: str, expect: Any = MISSING) -> str | None:
+    """The entity's head; StaleRevision when `expect` (an undo's inverse: the head it last left) is given and the
+    entity has changed elsewhere since."""
+    seen = head(s, entity_type, entity_id)
+    if expect is not MISSING and seen != expect:
+        raise StaleRevision(f"{entity_type} {entity_id[:8]} was changed elsewhere since (by sync); "
+                            "undo would overwrite that change, so it was not made")
+    return seen
+
+
 def head_of(gov, entity_type: str, entity_id: str) -> str | None:
     """The latest operation applied on an entity (its own read)."""
     with gov.sessions() as s:
@@ -88,10 +98,7 @@ def submit(gov, kind_name: str, scope_id: str, entity_type: str, entity_id: str,
     k = kinds.get(kind_name)
     with gov.write() as s:
         gov.require(k.action, entity_type, entity_id, {"kind": kind_name, **(details or {})}, s=s)
-        seen = head(s, entity_type, entity_id)
-        if expect is not MISSING and seen != expect:
-            raise StaleRevision(f"{entity_type} {entity_id[:8]} was changed elsewhere since (by sync); "
-                                "undo would overwrite that change, so it was not made")
+        seen = check_expected(s, entity_type, entity_id, expect)
         c = clock(gov, s)
         op = Operation(op_id=str(uuid7()), kind=kind_name, stamp=c.now(), actor=gov.username,
                        scope_type=scope_type, scope_id=scope_id, entity_type=entity_type, entity_id=entity_id,

@@ -86,3 +86,24 @@ def settle(ctx, fk: FlagKinds) -> Settled:
 def creation(st: Settled, fk: FlagKinds) -> Operation | None:
     """The operation that created the row, if it has arrived."""
     return next((o for o in st.ops.values() if o.kind == fk.sets[0]), None)
+
+
+def apply_cleared(ctx, fk: FlagKinds, row, at: str, by: str, reason: str) -> bool:
+    """Set the row's clear columns (`at`, `by`, `reason`: the mark's cleared_*, the hold's released_*) to what
+    the rule says after this operation; True when the row's governed state changed (then it is touched)."""
+    from reviewer.govern.state import row_state
+
+    before = row_state(row)
+    st = settle(ctx, fk)
+    c = st.clear
+    if st.active or c is None:
+        values = (None, None, None)
+    else:
+        values = (stamp_time(c), c.actor, str(c.payload.get("reason") or ""))
+    for column, value in zip((at, by, reason), values):
+        setattr(row, column, value)
+    changed = row_state(row) != before
+    if changed:
+        row.touch(ctx.gov.actor)
+        ctx.s.flush()
+    return changed

@@ -282,7 +282,7 @@ def range_create(ctx: OpContext):
     p = ctx.op.payload
     rk = shape.range_kind(p.get("kind"))
     who = f"{rk} range {ctx.op.entity_id}"
-    fields = shape.range_fields(rk, {k: v for k, v in (p.get("fields") or {}).items()}, who)
+    fields = shape.range_fields(rk, dict(p.get("fields") or {}), who)
     if set(fields) != set(shape.RANGE_FIELDS):
         raise MaskError(f"{who}: a new range needs span, mode and reason")
     row = ctx.s.get(RedactionRangeRow, ctx.op.entity_id)

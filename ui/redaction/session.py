@@ -7,7 +7,7 @@ show the shape under the pointer before the step is committed, so a drag costs n
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from reviewer.redact.coverage import track_span
 from reviewer.redact.editor import MaskEditor
@@ -35,6 +35,7 @@ class MaskSession(QObject):
         self._display: MaskSet | None = None
         controller.sourceOpened.connect(self._opened)
         controller.sourceClosed.connect(self._closed)
+        self._reload_queued = False
         self._remoteChange.connect(self._remote_changed)
         library.gov.subscribe(self._announced)
         self.destroyed.connect(lambda *_: library.gov.unsubscribe(self._announced))
@@ -49,7 +50,14 @@ class MaskSession(QObject):
                 pass
 
     def _remote_changed(self, recording_id: str) -> None:
-        if self.editor is not None and recording_id == self.editor.recording_id:
+        # a synced page announces each of its changes at once: reload the masks once for the whole burst
+        if self.editor is not None and recording_id == self.editor.recording_id and not self._reload_queued:
+            self._reload_queued = True
+            QTimer.singleShot(0, self._reload_remote)
+
+    def _reload_remote(self) -> None:
+        self._reload_queued = False
+        if self.editor is not None:
             self.editor.reload()
 
     # ---- recording ------------------------------------------------------------------------------------------
