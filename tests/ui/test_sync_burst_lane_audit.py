@@ -132,3 +132,15 @@ def test_a_bookmark_that_arrives_by_sync_gets_a_pin_at_its_frame_drawn_once_not_
     assert _pixel(lane, lane.x_of_index(200), 5) == MARKER
     assert lane.pixmaps_drawn == drawn + 1
 
+
+
+def test_a_full_garbage_collection_does_not_walk_the_windows_start_up_objects(window):
+    # a gen-2 collection holds the GIL, so the UI thread waits for it: the window's start-up heap (~250,000
+    # objects) is frozen out of it, and a waiting thread gets the GIL back within a millisecond
+    import gc
+    import sys
+
+    from ui import interpreter
+
+    assert gc.get_freeze_count() > 100_000
+    assert sys.getswitchinterval() == pytest.approx(interpreter.SWITCH_INTERVAL_S)
