@@ -23,6 +23,8 @@ export BWV_BUILD_DIR="$PWD/$WORK"
 
 rm -rf "$WORK" "$DIST/bwv-reviewer" "$DIST/$NAME.tar.gz" "$DIST/SHA256SUMS"
 mkdir -p "$WORK" "$DIST"
+echo "== face detector model (scripts/fetch_model.py: pinned SHA-256, bundled with resources/)"
+"$PY" scripts/fetch_model.py
 echo "== PyInstaller ($PY)"
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN --distpath "$DIST" --workpath "$WORK" \
   packaging/bwv-reviewer.spec

@@ -49,11 +49,12 @@ LICENCES: list[tuple[str, str]] = [
     ("mvec", "LGPL-2.1-or-later"), ("selinux", "LicenseRef-public-domain"), ("sndfile", "LGPL-2.1-or-later"),
     ("systemd", "LGPL-2.1-or-later"),
 ]
-EXACT = {"z": "Zlib"}
+EXACT = {"z": "Zlib", "cv2_blas": "GPL-3.0-or-later", "c2pa_c": "MIT OR Apache-2.0"}  # cv2_blas: packaging/cv2_blas.c, this project's own
 
 # FFmpeg's own libraries: their licence depends on the build. PyAV's wheel enables libx264/libx265 (GPL) and
 # opencore-amr (Apache-2.0, which needs --enable-version3), so that FFmpeg is GPL-3.0-or-later as a whole; the
-# OpenCV wheel and Qt Multimedia ship their own LGPL builds.
+# OpenCV wheel and Qt Multimedia ship their own LGPL builds. The bundle keeps only PyAV's: OpenCV's copies are links
+# to it (shared_libs.py) and Qt's went with Qt Multimedia's playback backend (bwv-reviewer.spec).
 FFMPEG_LIBS = ("avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale", "swresample", "postproc")
 FFMPEG_BY_ORIGIN = {"av": "GPL-3.0-or-later", "opencv-contrib-python-headless": "LGPL-2.1-or-later",
                     "PySide6": "LGPL-2.1-or-later"}
@@ -62,7 +63,8 @@ PY_EXTENSION = re.compile(r"\.(cpython-\d+[^.]*|abi3)\.so$")
 SONAME = re.compile(r"^lib(?P<name>.+?)(-[0-9a-f]{8})?\.so(?:\.(?P<ver>[0-9.]+))?$")
 ORIGINS = {"av.libs": "av", "opencv_contrib_python_headless.libs": "opencv-contrib-python-headless",
            "numpy.libs": "numpy", "pillow.libs": "pillow", "PySide6": "PySide6", "shiboken6": "PySide6",
-           "cv2": "opencv-contrib-python-headless", "uharfbuzz.libs": "uharfbuzz"}
+           "cv2": "opencv-contrib-python-headless", "uharfbuzz.libs": "uharfbuzz",
+           "bwv_reviewer.libs": "bwv-reviewer", "c2pa": "c2pa-python"}  # built by packaging/shared_libs.py from this repository
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# Unpacked size the smoke test holds the bundle to (tests/bundle). Issue 12's target is 350 MB; this is what the
+# bundle reaches today (packaging/README.md) plus a little room, so that growth is noticed, not accepted.
+BUDGET_MB = 440
+
+
+def total_bytes(bundle: Path) -> int:
+    """Bytes of the files in the bundle; links (shared libraries, see shared_libs.py) take no room of their own."""
+    return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
+
 
 def contributors(bundle: Path) -> Counter:
     sizes: Counter = Counter()
@@ -23,8 +32,7 @@ def contributors(bundle: Path) -> Counter:
 
 def main() -> int:
     bundle = Path(sys.argv[1])
-    total = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
-    print(f"total {total / 1e6:.1f} MB")
+    print(f"total {total_bytes(bundle) / 1e6:.1f} MB")
     for key, size in contributors(bundle).most_common(10):
         print(f"{size / 1e6:8.1f} MB  {key}")
     return 0

@@ -78,7 +78,7 @@ def _feature_modules() -> list:
 
 # modules with a register(subparsers) function; their parsers set_defaults(handler=fn)
 FEATURE_MODULES = ["reviewer.cli_redact", "reviewer.cli_govern", "reviewer.cli_store", "reviewer.cli_admin",
-                   "reviewer.cli_sync"]
+                   "reviewer.cli_sync", "reviewer.cli_incident", "reviewer.cli_detect", "reviewer.cli_c2pa"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,6 +277,9 @@ def cmd_frame(args) -> int:
                                 overwrite=args.overwrite, make_dirs=args.make_dirs,
                                 reason=purpose(args, args.index))
         say_created(done.created)
+        if done.c2pa is not None and not done.c2pa.get("embedded"):
+            print(f"reviewer: WARNING: exported WITHOUT Content Credentials: {done.c2pa.get('reason')}",
+                  file=sys.stderr)
         return 0
     return frame_of_file(args)
 

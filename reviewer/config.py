@@ -49,6 +49,11 @@ class Paths:
         return self.cache / "thumbnails"
 
     @property
+    def onsets(self) -> Path:
+        """Onset envelopes of recordings' audio, for alignment (reviewer/incident/onset.py)."""
+        return self.cache / "onsets"
+
+    @property
     def exports(self) -> Path:
         return self.home / "exports"
 

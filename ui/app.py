@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.config import default_home
 from reviewer.resources import find_resource
-from ui import first_run
+from ui import crash_log, first_run
 from ui.settings import Settings
 from ui.theme import apply_theme
 
@@ -46,8 +46,13 @@ def main(argv: list[str] | None = None, *, after_show=None) -> int:
 
     home = default_home()  # REVIEWER_HOME, else the platform's user data folder
     try:
+        crash_log.install(home)
+    except OSError as exc:  # a read-only home still opens (the library says what it can); only the log is lost
+        print(f"bwv-reviewer: no log file in {home}: {exc}", file=sys.stderr)
+    try:
         library = Library(home)
     except Exception as exc:  # noqa: BLE001 - the user needs the reason, not a traceback
+        crash_log.log.error("The library at %s could not be opened", home, exc_info=True)
         QMessageBox.critical(None, "Cannot open the library", f"The library at {home} could not be opened:\n\n{exc}")
         return 1
     window = MainWindow(library, Settings(home / "ui-settings.ini"))

@@ -10,6 +10,7 @@ does not open with the docks gone.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from ui.player.overlay import OverlayTransport
@@ -30,6 +31,11 @@ class ReviewLayouts(QObject):
         self._lanes_hidden: list = []  # lanes the review layout folded away, to show again on the way out
         self.overlay = OverlayTransport(window.canvas, window.controller)
         window.timeline.installEventFilter(self)  # lanes added while folded (another recording opened) stay folded
+        # Esc leaves full screen, as in every player; enabled only there, so Esc keeps its other meanings (cancel a
+        # drawing, close a dialog) in the windowed layouts
+        self._esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), window, self._leave_full_screen)
+        self._esc.setContext(Qt.ShortcutContext.WindowShortcut)
+        self._esc.setEnabled(False)
 
     # ---- review layout -------------------------------------------------------------------------------------
     def toggle_review(self) -> None:
@@ -96,10 +102,12 @@ class ReviewLayouts(QObject):
             w.menuBar().hide()
             w.statusBar().hide()
             self.full_screen = True
+            self._esc.setEnabled(True)
             w.showFullScreen()
             self.overlay.set_active(True)
         else:
             self.full_screen = False
+            self._esc.setEnabled(False)
             self.overlay.set_active(False)
             w.menuBar().show()
             w.statusBar().show()
@@ -111,6 +119,10 @@ class ReviewLayouts(QObject):
             else:
                 self._restore()
         w.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _leave_full_screen(self) -> None:
+        if self.full_screen:
+            self.toggle_full_screen()
 
     # ---- state ---------------------------------------------------------------------------------------------
     def _save(self) -> None:

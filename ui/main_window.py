@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session goes on
             self.last_alert = show_message(self, "Frame export failed", f"{name}: {exc}")
             return
-        self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}", 10_000)
+        self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}{_credential_of(sidecar)}", 10_000)
 
     def _export_frame_to(self, source, path: Path) -> tuple[Path, Path]:
         """A library recording's frame goes through the core (gate, disclosure log, output rules); the file
@@ -344,3 +344,16 @@ class MainWindow(QMainWindow):
         self.docks["libraryDock"].show()
         self.library_panel.search.setFocus()
         self.library_panel.search.selectAll()
+
+
+def _credential_of(sidecar: Path) -> str:
+    """". Content Credentials signed by ...", or the loud line when the frame has none (ADR 0021)."""
+    import json
+
+    from reviewer.export.credential import note_text
+
+    try:
+        note = json.loads(sidecar.read_text(encoding="utf-8")).get("c2pa")
+    except (OSError, ValueError):
+        return ""
+    return f". {note_text(note)}" if note is not None else ""

@@ -81,15 +81,16 @@ class WriteBehindMaskStore:
         for changes in pending:
             for c in changes:
                 if isinstance(c, TrackChange) and c.entity[1] in out:
-                    out[c.entity[1]] = c.new
+                    out[c.entity[1]] = c.new if c.new is not None and c.new.applied else None
         return out
 
     # ---- writing --------------------------------------------------------------------------------------------
-    def apply(self, recording_id: str, changes: list, via: str | None = None, expects: dict | None = None) -> dict:
+    def apply(self, recording_id: str, changes: list, via: str | None = None, expects: dict | None = None,
+              note: tuple[str, dict] | None = None) -> dict:
         """Queue the change; returns no heads (the writer records them in the undo history's heads when the
-        change lands, which is when the next undo reads them)."""
+        change lands, which is when the next undo reads them). `note`: the store's audit note (proposals)."""
         if not self._store.gov.can(Action.REDACT):  # let the real store refuse (and audit) now, as it always has
-            return self._store.apply(recording_id, changes, via=via, expects=expects)
+            return self._store.apply(recording_id, changes, via=via, expects=expects, note=note)
         bounds = None
         for c in changes:
             if c.new is None:
@@ -103,7 +104,7 @@ class WriteBehindMaskStore:
                 check_range(c.kind, c.new, bounds)
         heads = self._store.gov.undo_heads
         if self._writer.on_writer_thread:  # already on the writer: in order, now
-            return self._store.apply(recording_id, changes, via=via, expects=expects)
+            return self._store.apply(recording_id, changes, via=via, expects=expects, note=note)
         with self._lock:
             self._tokens += 1
             token = self._tokens
@@ -114,7 +115,7 @@ class WriteBehindMaskStore:
             try:
                 # what an undo expects is what the history's heads are once every earlier change has landed
                 now = None if expects is None else {e: heads.get(e, MISSING) for e in expects}
-                heads.update(self._store.apply(recording_id, changes, via=via, expects=now))
+                heads.update(self._store.apply(recording_id, changes, via=via, expects=now, note=note))
             finally:
                 with self._lock:  # landed (or refused): the database is the truth for it from now on
                     self._pending = [p for p in self._pending if p[0] != token]
@@ -138,7 +139,7 @@ def overlay(ms: MaskSet, changes: list) -> MaskSet:
             tid = c.entity[1]
             tracks = list(ms.tracks)
             at = next((i for i, t in enumerate(tracks) if t.id == tid), None)
-            if c.new is None:
+            if c.new is None or not c.new.applied:  # a proposal not (or no longer) accepted is not in the set
                 if at is not None:
                     del tracks[at]
             elif at is None:

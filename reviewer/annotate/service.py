@@ -16,12 +16,11 @@ from typing import Callable, TypeVar
 from reviewer.annotate.bookmarks import BookmarkStore
 from reviewer.annotate.clips import ClipStore
 from reviewer.annotate.evidential import EvidentialStore
-from reviewer.annotate.undo import Command
 from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
 from reviewer.govern.gated import gated, ungated
 from reviewer.govern.holds import HoldStore
 from reviewer.govern.roles import Action
-from reviewer.ops.apply import MISSING, head_of
+from reviewer.ops.undoable import push_undoable
 
 T = TypeVar("T")
 UNDO_CLEAR_REASON = "undo of marking evidential"
@@ -37,8 +36,6 @@ class Annotations:
         self.clips = ClipStore(self.gov)
         self.evidential = EvidentialStore(self.gov)
         self.holds = HoldStore(self.gov)
-        # entity -> its head after the undo stack's last change to it (shared by every Annotations of the library)
-        self._heads: dict[tuple[str, str], object] = self.gov.undo_heads
 
     @ungated("subscribing to change events")
     def subscribe(self, callback) -> None:
@@ -52,33 +49,8 @@ class Annotations:
 
     def _push(self, name: str, first: Callable[[], T], redo: Callable[..., object], undo: Callable[..., object],
               merge_key: object | None = None, entity: tuple[str, str] | None = None) -> T:
-        """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again).
-        With `entity` (type, id), undo and redo are inverse operations that expect the entity as this stack last
-        left it (`expect=` its head): a change that arrived from elsewhere in between makes them refuse
-        (StaleRevision) instead of silently overwriting it."""
-        state: dict = {"done": False}
-
-        def mark() -> None:
-            if entity is not None:
-                self._heads[entity] = head_of(self.gov, *entity)
-
-        def guarded(fn):
-            return (lambda: fn(expect=self._heads.get(entity, MISSING))) if entity is not None else fn
-
-        def do() -> None:
-            if state["done"]:
-                guarded(redo)()
-            else:
-                state["result"] = first()
-                state["done"] = True
-            mark()
-
-        def back() -> None:
-            guarded(undo)()
-            mark()
-
-        self.undo.push(Command(name, do, back, merge_key))
-        return state["result"]
+        """See reviewer.ops.undoable.push_undoable."""
+        return push_undoable(self.gov, name, first, redo, undo, merge_key, entity)
 
     def _push_edit(self, name: str, update, object_id: str, fields: dict, merge_key: object | None,
                    entity_type: str | None = None):

@@ -2,8 +2,8 @@
 
 A purge of one recording is one transaction: re-check that it is still due (a mark or hold may have arrived
 since the status was read), check the central-store seam, tombstone the recording, write the Purge record and
-its audit event. Only after that commit are the files removed (original, cached frame table, thumbnail), and
-the Purge record notes when they are gone. A crash between the two leaves files that the next run removes; the
+its audit event. Only after that commit are the files removed (original, cached frame table, thumbnail, onset
+envelope), and the Purge record notes when they are gone. A crash between the two leaves files that the next run removes; the
 reverse order could leave a live recording whose original is missing.
 
 The sync seam: `store_confirms(sha256) -> bool` answers "has the central store confirmed this footage may
@@ -31,6 +31,7 @@ from reviewer.govern.retention import DUE, Policies, RetentionStatus, statuses
 from reviewer.govern.roles import Action
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.models_govern import Purge
+from reviewer.incident.onset import EnvelopeCache
 from reviewer.library.views import thumbnail_path
 from reviewer.progress import NO_TASK, Task
 
@@ -219,6 +220,9 @@ def files_of(library, rec: Recording) -> list[Path]:
     if original is not None:
         out.append(original)
     out += [library.frame_tables.path_for(rec.sha256), thumbnail_path(library.paths, rec.sha256)]
+    onsets = EnvelopeCache(library.paths.onsets).path_for(rec.sha256)  # derived from its audio, when aligned
+    if onsets.exists():
+        out.append(onsets)
     return out
 
 

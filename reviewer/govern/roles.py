@@ -36,6 +36,9 @@ class Action(str, enum.Enum):
     CONFIGURE = "configure"  # library-wide lists, e.g. the bookmark categories
     IMPORT = "import"
     APPROVE_REDACTION = "approve_redaction"  # the second pair of eyes on a mask set (never its author)
+    # place recordings on an incident's clock (offsets, drift, accepting an audio alignment): what a composite
+    # export shows side by side rests on it, so it is evidential work, not a trainer's (ADR 0019)
+    ALIGN = "align"
 
 
 _ALL = set(ASSIGNABLE)
@@ -52,6 +55,7 @@ PERMISSIONS: dict[Action, set[Role]] = {
     Action.EXPORT_UNREDACTED: _NOT_TRAINER,
     Action.IMPORT: _NOT_TRAINER,
     Action.APPROVE_REDACTION: _NOT_TRAINER,
+    Action.ALIGN: _NOT_TRAINER,
     Action.CLEAR_EVIDENTIAL: _SUPERVISOR,
     Action.LEGAL_HOLD: _SUPERVISOR,
     Action.CHANGE_RETENTION: _SUPERVISOR,

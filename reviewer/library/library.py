@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DatabaseError
 
 from reviewer.config import Paths, default_home
-from reviewer.errors import Cancelled, IntegrityError, NotFound, ReviewerError
+from reviewer.errors import Cancelled, IntegrityError, NotFound, ReviewerError, StillUploading
 from reviewer.events import Publisher
 from reviewer.govern.gated import gated, read_only, ungated
 from reviewer.govern.governance import Governance
@@ -245,6 +245,8 @@ class Library:
         self.gov.require(Action.VIEW, "recording", view.id)
         if view.is_local:
             return view
+        if view.is_uploading:
+            raise StillUploading(view.id, view.file_name)
         if self._footage is None:
             raise ReviewerError(f"recording {view.short_id} ({view.file_name}): its footage is in the central store "
                                 "only; connect to the store (reviewer sync login) to download it")

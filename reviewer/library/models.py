@@ -151,3 +151,4 @@ class Recording(Tracked, Base):
 from reviewer.library import models_redact  # noqa: E402,F401
 from reviewer.library import models_govern  # noqa: E402,F401
 from reviewer.library import models_ops  # noqa: E402,F401
+from reviewer.library import models_incident  # noqa: E402,F401

@@ -35,6 +35,10 @@ class MaskTrackRow(Tracked, Base):
     # the HLC stamp of the operation that created it: the same on every copy, so tracks list (and the mask set
     # hashes) in the same order everywhere
     stamp: Mapped[str] = mapped_column(String(300), nullable=False)
+    # issue 14: "" drawn, or a detector's proposal: proposed | accepted | rejected (only "" and accepted redact);
+    # proposal_json is the detector's record (name, version, settings, per-sample confidences, how it ended)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    proposal_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class MaskKeyframeRow(Base):

@@ -41,12 +41,18 @@ class RecordingView:
     imported_from: str = ""
     verified_at: dt.datetime | None = None
     revision: int = 1
-    availability: str = "local"  # local | remote | downloading | evicted (footage on demand, reviewer/sync/)
+    # local | remote | downloading | evicted (footage on demand, reviewer/sync/) | uploading (listed by the store
+    # while its dock is still sending it: nothing to fetch yet)
+    availability: str = "local"
     store_state: str | None = None
 
     @property
     def is_local(self) -> bool:
         return self.availability == "local"
+
+    @property
+    def is_uploading(self) -> bool:
+        return self.availability == "uploading"
 
     @property
     def short_id(self) -> str:

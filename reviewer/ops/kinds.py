@@ -24,6 +24,7 @@ HANDLER_MODULES = (
     "reviewer.annotate.evidential_ops",
     "reviewer.govern.hold_ops",
     "reviewer.redact.mask_ops",
+    "reviewer.incident.offset_ops",
 )
 
 

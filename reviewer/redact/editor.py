@@ -57,7 +57,7 @@ class MaskEditor:
             fn(self._set)
 
     # ---- primitive commands -------------------------------------------------------------------------------
-    def _push(self, name: str, changes: list[Change], merge_key=None) -> None:
+    def _push(self, name: str, changes: list[Change], merge_key=None, note: tuple[str, dict] | None = None) -> None:
         """One command: `changes` now; undo applies their inverses, redo them again, each expecting the entities
         as this stack last left them. The steps of one gesture (same merge key, merged into one undo entry) are
         undone and redone as one change from before its first step to after its last: one drag of sixty steps
@@ -83,9 +83,12 @@ class MaskEditor:
         def run(cs: list[Change], via: str | None) -> None:
             expects = None if via is None else {c.entity: heads.get(c.entity, MISSING) for c in cs}
             try:
-                heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects))
+                extra = {"note": note} if note is not None and via != "undo" else {}
+                heads.update(self.store.apply(self.recording_id, cs, via=via, expects=expects, **extra))
             finally:
-                edits_only = all(isinstance(c, TrackChange) and c.old and c.new for c in cs)
+                # a proposal accepted (or taken back) joins (or leaves) the set: only a full read shows that
+                edits_only = all(isinstance(c, TrackChange) and c.old and c.new and c.old.status == c.new.status
+                                 for c in cs)
                 self.reload([c.entity[1] for c in cs] if edits_only else None)
 
         def do() -> None:
@@ -174,6 +177,20 @@ class MaskEditor:
         self._put_tracks("duplicate mask" if len(copies) == 1 else f"duplicate {len(copies)} masks", copies,
                          [None] * len(copies))
         return copies
+
+    def review_proposals(self, track_ids: list[str], status: str, note: tuple[str, dict]) -> list[MaskTrack]:
+        """Accept or reject a detector's proposals (or put them back to proposed) as ONE undo step, `note` (the
+        audit event naming the detector, version and settings) in the same transaction. Returns the tracks."""
+        olds = self.store.load_proposals(self.recording_id, track_ids=list(track_ids))
+        missing = set(track_ids) - {t.id for t in olds}
+        if missing:
+            raise KeyError(f"no proposal {sorted(missing)[0]} on this recording")
+        news = [dataclasses.replace(old, status=status) for old in olds]
+        changes: list[Change] = [TrackChange(o, n) for o, n in zip(olds, news) if o.status != status]
+        n = len(track_ids)
+        verb = {"accepted": "accept", "rejected": "reject"}.get(status, "reopen")
+        self._push(f"{verb} {n} proposal{'s' if n != 1 else ''}", changes, note=note)
+        return news
 
     def _put_tracks(self, name: str, news: list[MaskTrack | None], olds: list[MaskTrack | None]) -> None:
         """Several tracks' changes as ONE command (pairs new, old, as _put_track)."""

@@ -124,7 +124,8 @@ def _sync_track(ctx: OpContext, row: MaskTrackRow, fields: bool = True) -> None:
     for name in shape.TRACK_FIELDS if fields else ():
         v = _value(ctx.s, TRACK, row.id, name)
         if v is not None:
-            setattr(row, "effect_json" if name == "effect" else name, json.dumps(v) if name == "effect" else v)
+            column = {"effect": "effect_json", "proposal": "proposal_json"}.get(name, name)
+            setattr(row, column, json.dumps(v) if column.endswith("_json") else v)
     alive = live(ctx.s, TRACK, row.id)
     if alive and row.deleted_at is not None:
         row.deleted_at = None

@@ -12,13 +12,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from reviewer.redact.model import Effect, Keyframe, MaskTrack, PtsRange, ShapeKind
+import json
+
+from reviewer.redact.model import STATUSES, Effect, Keyframe, MaskTrack, PtsRange, ShapeKind
 from reviewer.redact.validate import AUDIO_MODES, BLACKOUT_MODES, MAX_PADDING, MAX_VERTICES, MaskError
 
 MAX_COORD = 1_000_000.0  # far beyond any picture; keeps the rasteriser's fixed-point maths in range
 MAX_PTS = 2**62
 TEXT_LIMITS = {"label": 200, "reason": 100, "reason_text": 10_000, "author": 200}
-TRACK_FIELDS = ("effect", "padding", "inverse", "label", "reason", "reason_text", "author")
+TRACK_FIELDS = ("effect", "padding", "inverse", "label", "reason", "reason_text", "author", "status", "proposal")
+MAX_PROPOSAL_BYTES = 2_000_000  # a detector's record of one track: per-sample confidences of an hour's track fit
 RANGE_FIELDS = ("span", "mode", "reason")  # span = [start, end]: one field, so two edits never cross it
 
 
@@ -77,6 +80,15 @@ def track_fields(d: dict, who: str = "mask") -> dict:
             if not isinstance(v, bool):
                 raise MaskError(f"{who}: inverse must be true or false, got {v!r}")
             out[name] = v
+        elif name == "status":
+            if v not in STATUSES:
+                raise MaskError(f"{who}: status must be one of {', '.join(repr(x) for x in STATUSES)}, got {v!r}")
+            out[name] = v
+        elif name == "proposal":
+            # lenient on content (a newer detector may record more), strict on what could hurt: type and size
+            if not isinstance(v, dict) or len(json.dumps(v, separators=(",", ":"))) > MAX_PROPOSAL_BYTES:
+                raise MaskError(f"{who}: proposal must be a JSON object of at most {MAX_PROPOSAL_BYTES} bytes")
+            out[name] = v
         elif name in TEXT_LIMITS:
             if not isinstance(v, str) or len(v) > TEXT_LIMITS[name]:
                 raise MaskError(f"{who}: {name} must be text of at most {TEXT_LIMITS[name]} characters")
@@ -89,7 +101,7 @@ def track_fields(d: dict, who: str = "mask") -> dict:
 def track_json(t: MaskTrack) -> dict:
     """The property fields of a track in their JSON form."""
     d = t.to_json()
-    return {k: d[k] for k in TRACK_FIELDS}
+    return {k: d[k] for k in TRACK_FIELDS if k in d}  # status and proposal only when set (MaskTrack.to_json)
 
 
 def track(d: Any) -> MaskTrack:
@@ -111,7 +123,7 @@ def track(d: Any) -> MaskTrack:
                          padding=fields.get("padding", 0.0), inverse=fields.get("inverse", False),
                          label=fields.get("label", ""), reason=fields.get("reason", ""),
                          reason_text=fields.get("reason_text", ""), author=fields.get("author", ""),
-                         id=str(d.get("id")))
+                         id=str(d.get("id")), status=fields.get("status", ""), proposal=fields.get("proposal"))
     except ValueError as exc:
         raise MaskError(f"{who}: {exc}") from None
 

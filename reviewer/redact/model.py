@@ -28,6 +28,12 @@ class EffectKind(str, enum.Enum):
     SOLID = "solid"
 
 
+# A detector's proposal (issue 14) is a track with status "proposed": listed for review, never applied to the
+# preview or an export until "accepted"; "rejected" keeps it for the coverage review. "" is a drawn mask.
+PROPOSED, ACCEPTED, REJECTED = "proposed", "accepted", "rejected"
+STATUSES = ("", PROPOSED, ACCEPTED, REJECTED)
+APPLIED = ("", ACCEPTED)
+
 REASONS = (
     "third-party face",
     "vehicle registration",
@@ -86,6 +92,8 @@ class MaskTrack:
     reason_text: str = ""
     author: str = ""
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = ""  # STATUSES; only applied ("" or accepted) tracks redact
+    proposal: dict | None = field(default=None, compare=False)  # the detector's record (reviewer/detect/proposals.py)
     _pts: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +146,9 @@ class MaskTrack:
             "id": self.id, "kind": self.kind.value, "effect": self.effect.to_json(), "padding": self.padding,
             "inverse": self.inverse, "label": self.label, "reason": self.reason, "reason_text": self.reason_text,
             "author": self.author, "keyframes": [k.to_json() for k in self.keyframes],
+            # only when set: a drawn mask's JSON (and so every existing mask set's hash) stays as it was
+            **({"status": self.status} if self.status else {}),
+            **({"proposal": self.proposal} if self.proposal is not None else {}),
         }
 
     @classmethod
@@ -153,7 +164,13 @@ class MaskTrack:
             reason_text=str(d.get("reason_text", "")),
             author=str(d.get("author", "")),
             id=str(d.get("id") or uuid.uuid4()),
+            status=str(d.get("status") or ""),
+            proposal=d.get("proposal") if isinstance(d.get("proposal"), dict) else None,
         )
+
+    @property
+    def applied(self) -> bool:
+        return self.status in APPLIED
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from reviewer.library.models_redact import MaskKeyframeRow, MaskTrackRow, Redact
 from reviewer.ops.apply import MISSING, head, submit
 from reviewer.redact import mask_shape as shape
 from reviewer.redact.mask_ops import KEYFRAME, RANGE, TRACK, kf_id, unseen_edits
-from reviewer.redact.model import (Effect, Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind,
-                                   mask_set_to_json)
+from reviewer.redact.model import (ACCEPTED, APPLIED, PROPOSED, REJECTED, Effect, Keyframe, MaskSet, MaskTrack,
+                                   PtsRange, ShapeKind, mask_set_to_json)
 from reviewer.redact.validate import Bounds, MaskError, check_range, check_track
 
 
@@ -68,7 +68,8 @@ def _track_of(row: MaskTrackRow, kfs: list[MaskKeyframeRow]) -> MaskTrack:
         keyframes=tuple(Keyframe(k.pts, tuple((float(x), float(y)) for x, y in json.loads(k.points_json)), k.hidden)
                         for k in kfs),
         effect=Effect.from_json(json.loads(row.effect_json)), padding=row.padding, inverse=row.inverse,
-        label=row.label, reason=row.reason, reason_text=row.reason_text, author=row.author, id=row.id)
+        label=row.label, reason=row.reason, reason_text=row.reason_text, author=row.author, id=row.id,
+        status=row.status, proposal=json.loads(row.proposal_json) if row.proposal_json else None)
 
 
 def _live_keyframes(s, track_ids: list[str]) -> dict[str, list[MaskKeyframeRow]]:
@@ -106,7 +107,8 @@ class MaskStore:
             with self.library.sessions() as s:
                 return self.load(recording_id, s)
         rows = s.scalars(select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id,
-                                                    MaskTrackRow.deleted_at.is_(None))
+                                                    MaskTrackRow.deleted_at.is_(None),
+                                                    MaskTrackRow.status.in_(APPLIED))
                          .order_by(MaskTrackRow.stamp, MaskTrackRow.id)).all()
         kfs = _live_keyframes(s, [r.id for r in rows])
         ranges = s.scalars(select(RedactionRangeRow).where(RedactionRangeRow.recording_id == recording_id,
@@ -119,6 +121,21 @@ class MaskStore:
         return MaskSet(tuple(_track_of(r, kfs[r.id]) for r in rows if kfs[r.id]), blackouts, audio)
 
     @read_only
+    def load_proposals(self, recording_id: str, statuses: tuple[str, ...] = (PROPOSED, ACCEPTED, REJECTED),
+                       track_ids: list[str] | None = None) -> list[MaskTrack]:
+        """A detector's proposals (live, with a live keyframe) in those statuses, by first appearance: what the
+        review lists. load() never returns a proposed or rejected one, so nothing unaccepted can redact."""
+        with self.library.sessions() as s:
+            q = select(MaskTrackRow).where(MaskTrackRow.recording_id == recording_id, MaskTrackRow.deleted_at.is_(None),
+                                           MaskTrackRow.status.in_(statuses), MaskTrackRow.proposal_json.is_not(None))
+            if track_ids is not None:
+                q = q.where(MaskTrackRow.id.in_(track_ids))
+            rows = s.scalars(q.order_by(MaskTrackRow.stamp, MaskTrackRow.id)).all()
+            kfs = _live_keyframes(s, [r.id for r in rows])
+            out = [_track_of(r, kfs[r.id]) for r in rows if kfs[r.id]]
+        return sorted(out, key=lambda t: (t.start_pts, t.id))
+
+    @read_only
     def load_tracks(self, recording_id: str, track_ids: list[str]) -> dict[str, MaskTrack | None]:
         """Some tracks as load() would show them (None: deleted or without a live keyframe)."""
         with self.library.sessions() as s:
@@ -126,7 +143,8 @@ class MaskStore:
                                                         MaskTrackRow.recording_id == recording_id)).all()
             kfs = _live_keyframes(s, [r.id for r in rows])
             out: dict[str, MaskTrack | None] = {t: None for t in track_ids}
-            out.update({r.id: _track_of(r, kfs[r.id]) for r in rows if r.deleted_at is None and kfs[r.id]})
+            out.update({r.id: _track_of(r, kfs[r.id]) for r in rows
+                        if r.deleted_at is None and kfs[r.id] and r.status in APPLIED})
             return out
 
     # ---- validation ---------------------------------------------------------------------------------------------
@@ -153,10 +171,12 @@ class MaskStore:
     # ---- writing --------------------------------------------------------------------------------------------
     @gated(Action.REDACT)
     def apply(self, recording_id: str, changes: list[Change], via: str | None = None,
-              expects: dict | None = None) -> dict[tuple[str, str], str | None]:
+              expects: dict | None = None, note: tuple[str, dict] | None = None) -> dict[tuple[str, str], str | None]:
         """Make `changes` as operations, all in one transaction (all or nothing). `expects`: {entity: op_id} the
         entity's head must still be (an undo's or redo's inverse): a change from elsewhere since makes it
-        StaleRevision and nothing is written. Returns each changed entity's head afterwards."""
+        StaleRevision and nothing is written. `note`: (event, details) recorded on the recording in the same
+        transaction (e.g. a batch of proposals accepted, with the detector that made them). Returns each changed
+        entity's head afterwards."""
         gov = self.gov
         pending = dict(expects or {})
         with gov.write() as s:
@@ -172,6 +192,9 @@ class MaskStore:
                     self._track_ops(s, rec, c, pending, via)
                 else:
                     self._range_ops(s, rec, c, pending, via)
+            if note is not None:
+                gov.record(s, "recording", recording_id, note[0],
+                           details={"recording_id": recording_id, **note[1], **({"via": via} if via else {})})
             return {c.entity: head(s, *c.entity) for c in changes}
 
     def _submit(self, rec, kind: str, entity: tuple[str, str], payload: dict, pending: dict, via: str | None):

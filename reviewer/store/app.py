@@ -70,6 +70,7 @@ def create_app(config: StoreConfig) -> FastAPI:
     engine, sessions = open_store_database(config.db_url)
     blobs = config.blob_store()
     uploads = Uploads(sessions, blobs, config.staging_dir, config.upload_expiry_s, config.max_upload_size)
+    uploads.on_discard = dock_register.on_discard
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -163,12 +164,13 @@ def create_app(config: StoreConfig) -> FastAPI:
     async def tus_create(request: Request, tus_resumable: str | None = Header(None),
                          upload_length: str | None = Header(None), upload_metadata: str | None = Header(None),
                          caller: Caller = Depends(uploader)):
-        """Create an upload. Upload-Metadata must carry `sha256` (the whole file's SHA-256, hex)."""
+        """Create an upload. Upload-Metadata must carry `sha256` (the whole file's SHA-256, hex). A dock's upload
+        that names its file (`filename`, `sidecar`) registers its recording at once, listed as uploading."""
         tus.check_resumable(tus_resumable)
         if request.headers.get("upload-defer-length"):
             raise tus.TusError(400, "Upload-Defer-Length is not supported: declare Upload-Length")
         length = tus.parse_non_negative("Upload-Length", upload_length)
-        up = await run_in_threadpool(uploads.create, length, upload_metadata)
+        up = await run_in_threadpool(uploads.create, length, upload_metadata, dock_register.on_create(caller))
         await run_in_threadpool(audit_upload, caller, "upload_create", "upload", up.id,
                                 {"sha256": up.sha256, "length": up.length})
         if up.state == "complete":  # an empty file completes at creation
@@ -198,8 +200,7 @@ def create_app(config: StoreConfig) -> FastAPI:
         if (content_type or "").split(";")[0].strip() != tus.OFFSET_CONTENT_TYPE:
             raise tus.TusError(415, f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}")
         offset = tus.parse_non_negative("Upload-Offset", upload_offset)
-        appender = await run_in_threadpool(uploads.appender, upload_id, offset,
-                                           lambda s, up: dock_register.register_safely(s, caller, up))
+        appender = await run_in_threadpool(uploads.appender, upload_id, offset, dock_register.on_complete(caller))
         buffer = bytearray()
         try:
             async for chunk in request.stream():

@@ -24,13 +24,15 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from reviewer.store.blobs.verified import REVERIFY_AFTER_S, Verified
 from reviewer.store.errors import ConfigError
 
 DEFAULT_PORT = 8400
 SECTIONS = {
     "server": {"host", "port", "home"},
     "database": {"url"},
-    "blobs": {"backend", "path", "endpoint", "bucket", "access_key", "secret_key", "region", "prefix"},
+    "blobs": {"backend", "path", "endpoint", "bucket", "access_key", "secret_key", "region", "prefix",
+              "reverify_after_seconds"},
     "uploads": {"expire_after_seconds", "sweep_interval_seconds", "max_size", "staging"},
     "auth": {"issuer", "signing_key", "access_ttl_seconds", "refresh_ttl_seconds", "enrolment_ttl_seconds",
              "grant_ttl_seconds"},
@@ -63,6 +65,8 @@ class StoreConfig:
     blob_backend: str = "filesystem"
     blob_path: Path | None = None  # filesystem backend; None: home/blobs
     s3: dict = field(default_factory=dict)
+    # a stored version hashed whole is served unhashed for this long (blobs/verified.py); 0: hash every full read
+    reverify_after_s: float = REVERIFY_AFTER_S
     upload_expiry_s: float = 24 * 3600.0
     sweep_interval_s: float = 60.0
     max_upload_size: int = 64 * 1024**3
@@ -92,13 +96,16 @@ class StoreConfig:
         if self.blob_backend == "filesystem":
             from reviewer.store.blobs.fs import FileBlobStore
 
-            return FileBlobStore(self.blob_path or self.home / "blobs")
+            store = FileBlobStore(self.blob_path or self.home / "blobs")
+            store.verified = Verified(self.reverify_after_s)
+            return store
         from reviewer.store.blobs.s3 import S3BlobStore, S3Settings
 
         s3 = S3Settings(**self.s3)
         if s3.secret_key is None:
             s3 = S3Settings(**{**self.s3, "secret_key": os.environ.get("REVIEWER_STORE_S3_SECRET_KEY")})
         store = S3BlobStore(s3)
+        store.verified = Verified(self.reverify_after_s)
         store.ensure_bucket()
         return store
 
@@ -143,6 +150,7 @@ def load_config(path: Path | None) -> StoreConfig:
             cfg.s3 = {k: blobs[k] for k in ("endpoint", "bucket", "access_key", "secret_key", "region", "prefix")
                       if k in blobs}
             cfg.s3.setdefault("endpoint", None)
+        cfg.reverify_after_s = float(blobs.get("reverify_after_seconds", cfg.reverify_after_s))
         cfg.upload_expiry_s = float(up.get("expire_after_seconds", cfg.upload_expiry_s))
         cfg.sweep_interval_s = float(up.get("sweep_interval_seconds", cfg.sweep_interval_s))
         cfg.max_upload_size = int(up.get("max_size", cfg.max_upload_size))
@@ -162,6 +170,8 @@ def load_config(path: Path | None) -> StoreConfig:
         raise ConfigError(path, f"bad value: {exc}") from None
     if cfg.upload_expiry_s <= 0 or cfg.sweep_interval_s <= 0:
         raise ConfigError(path, "[uploads] times must be positive")
+    if cfg.reverify_after_s < 0:
+        raise ConfigError(path, "[blobs] reverify_after_seconds must be 0 (hash every read) or more")
     if min(cfg.access_ttl_s, cfg.refresh_ttl_s, cfg.enrolment_ttl_s, cfg.grant_ttl_s) <= 0:
         raise ConfigError(path, "[auth] times must be positive")
     if cfg.issuer in {o.issuer for o in cfg.oidc}:

@@ -64,8 +64,10 @@ def frame(e: StoreEvent) -> bytes:
 
 @router.get("/events", responses={401: {"description": "sign-in required"},
                                   200: {"content": {"text/event-stream": {}},
-                                        "description": "server-sent events: recording_registered, "
-                                                       "recording_probed, recording_changed, recording_deleted, "
+                                        "description": "server-sent events: recording_registered "
+                                                       "(state uploading: announced by a dock, its footage "
+                                                       "still arriving), recording_available, "
+                                                       "recording_withdrawn, recording_probed, recording_changed, recording_deleted, "
                                                        "recording_restored, deletion_notice, operations, "
                                                        "resync (events after Last-Event-ID were pruned: list "
                                                        "the library again)"}})

@@ -91,10 +91,17 @@ class Incident(StoreBase):
 
 
 class Recording(StoreBase):
-    """A recording's metadata, keyed by its blob's SHA-256, filed under one incident."""
+    """A recording's metadata, keyed by its footage's SHA-256, filed under one incident.
+
+    A dock announces a recording when it creates the upload (metadata first, ADR 0018): it is listed at once in
+    state "uploading", with no blob yet (hence no foreign key to blobs), and becomes "available" in the
+    transaction that records its verified blob. Only an available recording has footage to serve or probe; an
+    upload that fails its hash or expires withdraws its uploading recording."""
 
     __tablename__ = "recordings"
-    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="available")  # uploading | available
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)  # declared at tus creation; the blob's once in
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), nullable=False, index=True)
     file_name: Mapped[str] = mapped_column(String(255), nullable=False)
     camera: Mapped[str] = mapped_column(String(255), nullable=False, default="")

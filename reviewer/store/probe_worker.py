@@ -45,11 +45,13 @@ class ProbeOut(BaseModel):
 
 
 def claim(sessions) -> str | None:
-    """The next recording nobody has probed (or whose prober died), now claimed by this process."""
+    """The next recording nobody has probed (or whose prober died), now claimed by this process; one still
+    uploading from its dock has nothing to probe yet."""
     now = dt.datetime.now(dt.timezone.utc)
     with sessions() as s:
         sha = s.scalar(select(Recording.sha256).outerjoin(ProbeResult, ProbeResult.sha256 == Recording.sha256)
-                       .where(ProbeResult.sha256.is_(None)).order_by(Recording.registered_at).limit(1))
+                       .where(ProbeResult.sha256.is_(None), Recording.state == "available")
+                       .order_by(Recording.registered_at).limit(1))
         stale = None if sha else s.scalar(select(ProbeResult.sha256).where(
             ProbeResult.state == "pending", ProbeResult.started_at < now - STALE).limit(1))
     if sha is None and stale is None:

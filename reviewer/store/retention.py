@@ -108,7 +108,9 @@ def run(sessions, blobs, st: Settings, now: dt.datetime, dry_run: bool = False) 
     processes at once do each thing once."""
     report = Report(now, dry_run)
     with sessions() as s:
-        live = s.scalars(select(Recording).order_by(Recording.registered_at)).all()
+        # a recording still uploading has no footage to purge (its upload's expiry withdraws it)
+        live = s.scalars(select(Recording).where(Recording.state == "available")
+                         .order_by(Recording.registered_at)).all()
         dues = {r.sha256: due_of(s, r, st) for r in live}
         expired = s.scalars(select(Tombstone.sha256).where(Tombstone.state == "purged",
                                                            Tombstone.restore_until <= now)).all()

@@ -149,14 +149,14 @@ def register_recording(body: RecordingIn, caller: Caller = Depends(authenticate)
     """File an uploaded, verified blob (tus) under an incident as a recording; its SHA-256 is its id."""
     def fn(s):
         _get(s, Incident, body.incident_id, "incident")
-        _get(s, Blob, body.sha256 if SHA256_RE.match(body.sha256) else None, "blob")
+        blob = _get(s, Blob, body.sha256 if SHA256_RE.match(body.sha256) else None, "blob")
         if s.get(Recording, body.sha256) is not None:
             raise Refused(409, f"recording {body.sha256}: already registered")
         if body.started_at is not None and body.started_at.tzinfo is None:
             raise Refused(400, "started_at needs a time zone (UTC)")
         s.add(Recording(sha256=body.sha256, incident_id=body.incident_id, file_name=body.file_name,
-                        camera=body.camera, officer=body.officer, started_at=body.started_at,
-                        registered_at=dt.datetime.now(dt.timezone.utc)))
+                        camera=body.camera, officer=body.officer, started_at=body.started_at, state="available",
+                        size=blob.size, registered_at=dt.datetime.now(dt.timezone.utc)))
         audit.record(s, caller.actor, "recording_register", "recording", body.sha256,
                      details={"incident": body.incident_id, "file_name": body.file_name})
         events.emit(s, "recording_registered", body.sha256, body.incident_id, file_name=body.file_name)
@@ -168,7 +168,9 @@ def register_recording(body: RecordingIn, caller: Caller = Depends(authenticate)
 def share_for_training(body: ShareIn, caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     """Share a redacted rendition (already uploaded as a blob) of a recording for training."""
     def fn(s):
-        _get(s, Recording, body.recording_sha256, "recording")
+        rec = _get(s, Recording, body.recording_sha256, "recording")
+        if rec.state != "available":  # a rendition of footage the store does not hold yet cannot be checked
+            raise Refused(409, f"recording {rec.sha256}: still uploading from the dock")
         _get(s, Blob, body.clip_sha256 if SHA256_RE.match(body.clip_sha256) else None, "blob")
         if body.clip_sha256 == body.recording_sha256:
             raise Refused(400, "a training clip must be a redacted rendition, not the original recording")

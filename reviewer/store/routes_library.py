@@ -5,7 +5,9 @@ incidents.
 Paging is by SHA-256 (`after` = the last one of the previous page). `event_id` is the newest event when the page
 was read: a client keeps the first page's value and then follows GET /events?after=EVENT_ID (or lists again with
 `since=EVENT_ID`), so nothing that changes while it pages is missed. With `since`, only recordings touched by an
-event after it are listed, and `gone` names those deleted since; a `since` older than the events the store still
+event after it are listed, and `gone` names those deleted since. A recording a dock announced is listed with
+state "uploading" until its footage is verified ("available"); one whose upload failed or expired is withdrawn
+(event `recording_withdrawn`) and simply no longer listed; a `since` older than the events the store still
 keeps (events_prune.py) is 410: list again without it."""
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from reviewer.store.access import Caller, authenticate
 from reviewer.store.context import Context, ctx
 from reviewer.store.errors import Refused
 from reviewer.store.events import latest_id
-from reviewer.store.models import Blob, Incident, Recording
+from reviewer.store.models import Incident, Recording
 from reviewer.store.models_retention import ProbeResult, StoreEvent
 from reviewer.store.routes_read import RecordingOut, recording_out
 
@@ -51,7 +53,7 @@ class RecordingsPage(BaseModel):
     recordings: list[ListedRecording]
     next_after: str | None  # pass as `after` for the next page; null on the last page
     event_id: int  # follow GET /events?after=EVENT_ID from the first page's value
-    gone: list[str] = []  # with `since`: recordings deleted (purged) since then
+    gone: list[str] = []  # with `since`: recordings deleted (purged) since then (not those withdrawn: never held)
 
 
 PROBE_COLUMNS = (ProbeResult.state, ProbeResult.error, ProbeResult.frame_count, ProbeResult.duration,
@@ -79,8 +81,8 @@ def list_recordings(after: str | None = Query(None, pattern=r"^[0-9a-f]{64}$"),
             raise Refused(410, f"events up to {events_prune.horizon(s)} have been pruned; list again without "
                                "`since`")
         visible = access.visible_incidents(caller).with_only_columns(Incident.id)
-        q = (select(Recording, Blob.size, Incident.reference, *PROBE_COLUMNS)
-             .join(Blob, Blob.sha256 == Recording.sha256).join(Incident, Incident.id == Recording.incident_id)
+        q = (select(Recording, Incident.reference, *PROBE_COLUMNS)
+             .join(Incident, Incident.id == Recording.incident_id)
              .outerjoin(ProbeResult, ProbeResult.sha256 == Recording.sha256)
              .where(Recording.incident_id.in_(visible)))
         gone: list[str] = []
@@ -97,10 +99,10 @@ def list_recordings(after: str | None = Query(None, pattern=r"^[0-9a-f]{64}$"),
     more = len(rows) > limit
     out = []
     for row in rows[:limit]:
-        rec, size, reference = row[0], row[1], row[2]
+        rec, reference = row[0], row[1]
         probe = probe_summary(row)
         thumb = f"/api/v1/recordings/{rec.sha256}/thumbnail" if probe.state == "ok" else None
-        out.append(ListedRecording(**recording_out(rec, size).model_dump(), incident_reference=reference,
+        out.append(ListedRecording(**recording_out(rec).model_dump(), incident_reference=reference,
                                    probe=probe, thumbnail_url=thumb))
     return RecordingsPage(recordings=out, next_after=out[-1].sha256 if more else None, event_id=event_id,
                           gone=gone)

@@ -13,6 +13,7 @@ from reviewer.store import access, audit
 from reviewer.store.access import Caller, authenticate
 from reviewer.store.context import Context, ctx
 from reviewer.store.db import transact
+from reviewer.store.errors import Refused
 from reviewer.store.models import Blob, Incident, Recording
 from reviewer.store.ranges import blob_response
 
@@ -37,15 +38,17 @@ class RecordingOut(BaseModel):
     size: int
     started_at: dt.datetime | None
     registered_at: dt.datetime
+    state: str = "available"  # uploading: announced by its dock, footage not yet in (ADR 0018) | available
 
 
 def incident_out(i: Incident) -> IncidentOut:
     return IncidentOut(id=i.id, reference=i.reference, title=i.title, created_at=i.created_at, unfiled=i.unfiled)
 
 
-def recording_out(r: Recording, size: int) -> RecordingOut:
+def recording_out(r: Recording) -> RecordingOut:
     return RecordingOut(sha256=r.sha256, incident_id=r.incident_id, file_name=r.file_name, camera=r.camera,
-                        officer=r.officer, size=size, started_at=r.started_at, registered_at=r.registered_at)
+                        officer=r.officer, size=r.size, started_at=r.started_at, registered_at=r.registered_at,
+                        state=r.state)
 
 
 @router.get("/incidents", response_model=list[IncidentOut], responses=PROBLEMS)
@@ -64,9 +67,9 @@ def incident_detail(incident_id: str, caller: Caller = Depends(authenticate), c:
 def incident_recordings(incident_id: str, caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     def body(s):
         inc = access.incident(s, caller, incident_id, "recordings_list")
-        rows = s.execute(select(Recording, Blob.size).join(Blob, Blob.sha256 == Recording.sha256)
-                         .where(Recording.incident_id == inc.id).order_by(Recording.registered_at)).all()
-        return [recording_out(r, size) for r, size in rows]
+        rows = s.scalars(select(Recording).where(Recording.incident_id == inc.id)
+                         .order_by(Recording.registered_at)).all()
+        return [recording_out(r) for r in rows]
     return transact(c.sessions, body)
 
 
@@ -74,18 +77,22 @@ def incident_recordings(incident_id: str, caller: Caller = Depends(authenticate)
 def recording_detail(sha256: str, caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     def body(s):
         rec = access.recording(s, caller, sha256, "recording_view")
-        return recording_out(rec, s.get(Blob, rec.sha256).size)
+        return recording_out(rec)
     return transact(c.sessions, body)
 
 
 @router.get("/recordings/{sha256}/content", responses={
     **PROBLEMS, 206: {"description": "the requested byte range"}, 416: {"description": "range not satisfiable"},
+    409: {"description": "still uploading from the dock: no footage yet"},
     200: {"content": {"application/octet-stream": {}}, "description": "the footage; ETag is its SHA-256"}})
 def recording_content(sha256: str, request: Request, caller: Caller = Depends(authenticate),
                       c: Context = Depends(ctx)):
     """The original footage. Range and If-Range resume an interrupted download; the ETag is the SHA-256."""
     def body(s):
         rec = access.recording(s, caller, sha256, "footage_download")
+        if rec.state != "available":
+            raise Refused(409, f"recording {sha256} ({rec.file_name}): still uploading from the dock; its footage "
+                               "can be downloaded once the store has received and verified it")
         response, revealed = blob_response(request, c.blobs, rec.sha256, s.get(Blob, rec.sha256).size,
                                            "application/octet-stream", rec.file_name)
         # recorded when the response is decided: a client that hangs up early has still been sent footage

@@ -15,7 +15,7 @@ from reviewer.store.access import ADMIN, Caller, authenticate
 from reviewer.store.context import Context, ctx
 from reviewer.store.db import transact
 from reviewer.store.errors import Refused, RetentionShortened
-from reviewer.store.models import Incident, Recording
+from reviewer.store.models import Blob, Incident, Recording
 from reviewer.store.models_retention import RetentionMark, Tombstone
 from reviewer.store.retention import DAY, Settings, due, recorded_at
 
@@ -91,6 +91,9 @@ def set_retention(sha256: str, body: MarkIn, caller: Caller = Depends(authentica
         rec = s.get(Recording, sha256)
         if rec is None:
             raise Refused(404, f"recording {sha256}: not found")
+        if rec.state != "available":  # the storage lock needs the object
+            raise Refused(409, f"recording {sha256} ({rec.file_name}): still uploading from the dock; mark it once "
+                               "its footage is in the store")
         mark = s.get(RetentionMark, sha256)
         before = None if mark is None else RetentionMark(evidential=mark.evidential, legal_hold=mark.legal_hold)
         if mark is None:
@@ -141,8 +144,10 @@ def restore(sha256: str, caller: Caller = Depends(authenticate), c: Context = De
         if tomb.state != "purged":
             raise Refused(410, f"recording {sha256}: destroyed on {tomb.destroyed_at.isoformat()}; cannot restore")
         now = dt.datetime.now(dt.timezone.utc)
+        blob = s.get(Blob, sha256)  # kept through the restore window; destroyed only after it
         rec = Recording(sha256=sha256, incident_id=tomb.incident_id, file_name=tomb.file_name, camera=tomb.camera,
-                        started_at=tomb.started_at, registered_at=tomb.registered_at)
+                        started_at=tomb.started_at, registered_at=tomb.registered_at, state="available",
+                        size=blob.size if blob is not None else 0)
         s.delete(tomb)
         s.flush()
         s.add(rec)

@@ -52,12 +52,17 @@ class Uploads:
         self._busy: set[str] = set()
         self._engine = sessions.kw["bind"]
         self._shared_lock = self._engine.dialect.name == "postgresql"
+        # on_discard(session, upload, state): runs in the transaction that ends an upload unfinished (failed,
+        # expired, terminated); the app withdraws a recording announced for it (dock_register.withdraw)
+        self.on_discard = None
 
     def part(self, upload_id: str) -> Path:
         return self.staging / f"{upload_id}.part"
 
     # ---- creation, lookup, termination --------------------------------------------------------------------------
-    def create(self, length: int, metadata_header: str | None) -> Upload:
+    def create(self, length: int, metadata_header: str | None, on_create=None) -> Upload:
+        """`on_create(session, upload)` runs in the transaction that records the new upload (not for an empty
+        file, which completes at once)."""
         sha = declared_sha256(parse_metadata(metadata_header))
         if length > self.max_size:
             raise TusError(413, f"Upload-Length {length} exceeds this store's maximum of {self.max_size} bytes")
@@ -70,6 +75,9 @@ class Uploads:
         up.hash_state, up.tail = PySha256().serialize(), b""
         with self.sessions.begin() as s:
             s.add(up)
+            if on_create is not None:
+                s.flush()
+                on_create(s, up)
         return up
 
     def get(self, upload_id: str, with_tail: bool = False) -> Upload:
@@ -95,6 +103,9 @@ class Uploads:
             if up is None or up.state != "open":
                 return
             up.state, up.tail, staging = state, None, up.staging
+            if self.on_discard is not None:
+                s.flush()
+                self.on_discard(s, up, state)
         if staging:
             with contextlib.suppress(Exception):  # a leftover part costs storage, never correctness
                 self.blobs.stage_abort(json.loads(staging)["store"])

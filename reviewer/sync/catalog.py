@@ -35,6 +35,7 @@ STORE_SETTING = "catalog.store"  # library_settings: the store this library's ca
 EVENT_SETTING = "catalog.event_id"  # the store's event id at the last listing: `gone` since then are purges
 SEES_ASSIGNED = {"investigator", "supervisor"}  # the store shows these roles only their assigned incidents
 LISTED = ("assigned", "listed")
+UPLOADING = "uploading"  # availability of a recording the store lists while its dock is still sending it
 TIMEOUT = httpx.Timeout(30.0)
 
 
@@ -53,6 +54,7 @@ class StoreRecording:
     started_at: dt.datetime | None
     registered_at: dt.datetime
     probe: dict | None = None  # the store's probe summary (state, frame_count, duration, width, height, codec)
+    state: str = "available"  # "uploading": announced by its dock, footage not in the store yet (ADR 0018)
 
 
 @dataclass
@@ -63,6 +65,8 @@ class CatalogReport:
     added: list[str] = field(default_factory=list)  # recording ids new to the library
     absent: list[str] = field(default_factory=list)  # ids the store no longer lists
     purged: list[str] = field(default_factory=list)  # ids removed because the store says it purged them
+    withdrawn: list[str] = field(default_factory=list)  # ids listed while uploading, whose upload never finished
+    available: list[str] = field(default_factory=list)  # ids listed while uploading whose footage is now in
     thumbnails: int = 0
 
 
@@ -105,7 +109,8 @@ def list_store(client: httpx.Client, task: Task = NO_TASK) -> tuple[str, list[St
 
 def _item(r: dict, reference: str) -> StoreRecording:
     return StoreRecording(r["sha256"], r["incident_id"], reference, r["file_name"], r.get("camera", ""),
-                          int(r["size"]), _time(r.get("started_at")), _time(r["registered_at"]), r.get("probe"))
+                          int(r["size"]), _time(r.get("started_at")), _time(r["registered_at"]), r.get("probe"),
+                          r.get("state") or "available")
 
 
 def _list_pages(client: httpx.Client, task: Task) -> tuple[list[StoreRecording], int] | None:
@@ -170,29 +175,43 @@ def refresh(library, client: httpx.Client, task: Task = NO_TASK, thumbnails: boo
     with library.gov.gate(Action.VIEW, "catalog", store, "catalog.refresh", details={"store": store}) as g:
         s = g.session
         seen = set()
+        uploading = set(s.scalars(select(Recording.sha256).where(Recording.deleted_at.is_(None),
+                                                                 Recording.availability == UPLOADING)).all())
         for item in listing:
             seen.add(item.sha256)
             rec, new = _upsert(s, item, probes.get(item.sha256), store, library.actor)
             rec.store_state = state
             if new:
                 report.added.append(rec.id)
+            elif item.sha256 in uploading and rec.availability != UPLOADING:
+                report.available.append(rec.id)
         for rec in s.scalars(select(Recording).where(Recording.deleted_at.is_(None),
                                                      Recording.store_state.in_(LISTED))):
-            if rec.sha256 not in seen:
+            if rec.sha256 in seen:
+                continue
+            if rec.availability == UPLOADING:
+                # listed only while its dock was sending it, and never finished (or no longer ours to see):
+                # there are no bytes here and none to fetch, so nothing is kept; a later listing brings it back
+                rec.store_state, rec.deleted_at = "withdrawn", dt.datetime.now(dt.timezone.utc)
+                rec.touch(library.actor)
+                report.withdrawn.append(rec.id)
+            else:
                 rec.store_state = "absent"
                 report.absent.append(rec.id)
         _set(s, STORE_SETTING, store, library.actor)
         if event_id is not None:
             _set(s, EVENT_SETTING, str(event_id), library.actor)
-        g.details.update({"role": role, "listed": len(listing), "added": report.added, "absent": report.absent})
+        g.details.update({"role": role, "listed": len(listing), "added": report.added, "absent": report.absent,
+                          "withdrawn": report.withdrawn})
     if thumbnails:
         report.thumbnails = fetch_thumbnails(library, client, [r.sha256 for r in listing],
                                              {sha for sha, p in probes.items() if p and p.get("state") == "ok"}
                                              | described)
     for rid in report.added:  # operations pulled before the recording was listed here waited for it
         apply_parked(library.gov, _sha_of(library, rid))
-    if report.added or report.absent:
-        library._events.emit("recordings_changed", {"added": report.added, "absent": report.absent})
+    if report.added or report.absent or report.withdrawn or report.available:
+        library._events.emit("recordings_changed", {"added": report.added, "absent": report.absent,
+                                                    "withdrawn": report.withdrawn, "available": report.available})
     task.report(1.0, "catalog up to date")
     return report
 
@@ -223,13 +242,17 @@ def _upsert(s, item: StoreRecording, probe: dict | None, store: str, actor: str)
     rec = s.scalar(select(Recording).where(Recording.sha256 == item.sha256, Recording.deleted_at.is_(None))
                    .order_by(Recording.imported_at).limit(1))
     new = False
+    fetchable = UPLOADING if item.state == UPLOADING else "remote"  # where the footage is, seen from here
     if rec is None:
         rec = s.get(Recording, recording_id_for(item.sha256))
-        if rec is not None:  # purged here, then restored in the store: the same recording comes back
+        if rec is not None:  # purged (or withdrawn) here, then listed again by the store: the same recording
             rec.deleted_at = None
-            rec.availability = "remote"
+            rec.availability = fetchable
             rec.touch(actor)
             new = True
+    elif rec.availability in (UPLOADING, "remote", "evicted") and (rec.availability == UPLOADING) != \
+            (fetchable == UPLOADING):
+        rec.availability = fetchable  # its dock finished (or a listed copy turned out to be still arriving)
     if rec is None:
         rec = Recording(id=recording_id_for(item.sha256), sha256=item.sha256, file_name=item.file_name,
                         original_ext=safe_ext(item.file_name), imported_from=f"{store}{API}/recordings/{item.sha256}",
@@ -237,7 +260,7 @@ def _upsert(s, item: StoreRecording, probe: dict | None, store: str, actor: str)
                         time_base="", frame_count=0, duration=0.0, average_fps=0.0, is_vfr=False, has_audio=False,
                         media_json="{}", camera_start=item.started_at,
                         camera_start_source="store" if item.started_at else None, device_id=item.camera or None,
-                        integrity="unverified", availability="remote", updated_by=actor)
+                        integrity="unverified", availability=fetchable, updated_by=actor)
         s.add(rec)
         new = True
     if rec.incident_id is None:

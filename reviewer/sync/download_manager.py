@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from reviewer.errors import Cancelled, ReviewerError
+from reviewer.errors import Cancelled, ReviewerError, StillUploading
 from reviewer.events import Publisher
 from reviewer.progress import CancelToken, Task
 from reviewer.sync.downloads import downloads_dir, ensure_local
@@ -78,6 +78,8 @@ class DownloadManager:
     def enqueue(self, recording_id: str) -> DownloadView:
         """Queue a recording's footage (by id or unique prefix); a recording already queued or running is left."""
         view = self.library.get(recording_id)
+        if view.is_uploading:  # refused at once: the store has nothing to send until its dock has finished
+            raise StillUploading(view.id, view.file_name)
         with self._cond:
             job = self._jobs.get(view.id)
             if job is not None and job.view.state in ACTIVE:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from reviewer.errors import Cancelled, MediaError, ReviewerError
+from reviewer.errors import Cancelled, MediaError, ReviewerError, StillUploading
 from reviewer.govern.roles import Action
 from reviewer.library.ingest import subtask
 from reviewer.library.models import Recording, utcnow
@@ -86,6 +86,8 @@ def ensure_local(library, client: httpx.Client, recording_id: str, task: Task = 
     view = library.get(recording_id)
     if view.is_local:
         return view
+    if view.is_uploading:  # the store has no footage to send yet: no request is made
+        raise StillUploading(view.id, view.file_name)
     if view.store_state in GONE:
         raise DownloadError(f"recording {view.id} ({view.file_name}): purged in the central store; its footage "
                             "cannot be downloaded")

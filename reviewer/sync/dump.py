@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from reviewer.library.models import Recording
 from reviewer.library.models_govern import Bookmark, Clip, EvidentialMark, LegalHold
+from reviewer.library.models_incident import ClockOffsetRow
 from reviewer.library.models_redact import MaskApprovalRow, MaskKeyframeRow, MaskTrackRow, RedactionRangeRow
 
 # entity type (as in operations) -> model
@@ -27,6 +28,7 @@ SYNCED = {
     "mask_keyframe": MaskKeyframeRow,  # keyed "track id:pts"
     "redaction_range": RedactionRangeRow,
     "mask_approval": MaskApprovalRow,
+    "clock_offset": ClockOffsetRow,  # keyed by the recording's SHA-256
 }
 LOCAL_COLUMNS = {"revision", "created_at", "updated_at", "updated_by"}
 
@@ -39,6 +41,8 @@ def _row(row, shas: dict[str, str], tracks: dict[str, str]) -> dict:
     out = {}
     if isinstance(row, MaskKeyframeRow):  # a keyframe belongs to its track's recording
         out["recording"] = tracks.get(row.track_id, f"?{row.track_id}")
+    if isinstance(row, ClockOffsetRow):  # keyed by its recording's SHA-256
+        out["recording"] = row.sha256
     for col in row.__table__.columns:
         name = col.key
         if name in LOCAL_COLUMNS or col.primary_key:

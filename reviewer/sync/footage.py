@@ -21,7 +21,8 @@ from reviewer.sync.download_manager import DownloadManager
 from reviewer.sync.downloads import ensure_local, reset_interrupted
 
 # events of the store's stream that change what the catalog shows
-LISTING_EVENTS = {"recording_registered", "recording_probed", "recording_changed", "recording_restored", "resync"}
+LISTING_EVENTS = {"recording_registered", "recording_available", "recording_withdrawn", "recording_probed",
+                  "recording_changed", "recording_restored", "resync"}
 
 
 class Footage:

@@ -28,6 +28,8 @@ from reviewer.export import frame as frame_mod
 from reviewer.export import service as service_mod
 from reviewer.export import stills as stills_mod
 from reviewer.export.service import ExportJob
+from reviewer.provenance import identity as c2pa_identity
+from reviewer.provenance.certs import make_test_ca
 from reviewer.redact import approval as approval_mod
 from reviewer.govern.gated import marker
 from reviewer.govern.holds import HoldStore
@@ -35,6 +37,8 @@ from reviewer.govern.purge import Retention
 from reviewer.govern.retention import Policies
 from reviewer.govern.roles import PERMISSIONS, PermissionDenied, Role
 from reviewer.govern.users import Users
+from reviewer.incident.clock import IncidentClock, Placement
+from reviewer.incident.service import AlignmentProposal, IncidentClocks, Proposed
 from reviewer.library.ingest import Ingestor
 from reviewer.library.library import Library
 from reviewer.redact.model import Keyframe, MaskSet, MaskTrack, PtsRange, ShapeKind
@@ -43,9 +47,9 @@ from reviewer.sync.loop import SyncLoop
 from tests.core.test_govern_support import gov_home, ids, lib, template, user_with_role  # noqa: F401
 
 SERVICES = [Library, Ingestor, Annotations, BookmarkStore, ClipStore, EvidentialStore, HoldStore, MaskStore, Retention,
-            Policies, Users, SyncLoop]
+            Policies, Users, SyncLoop, IncidentClocks]
 FUNCTIONS = [service_mod.run_export, frame_mod.export_frame, stills_mod.export_stills, approval_mod.status,
-             approval_mod.approve]
+             approval_mod.approve, c2pa_identity.config, c2pa_identity.import_cert, c2pa_identity.configure]
 
 
 def public_operations() -> dict[str, object]:
@@ -202,6 +206,37 @@ def _none(_c):
     return None
 
 
+def _test_ca_files(c: Ctx):
+    """A signing chain and key on disk (made before the attempt: the refused one must write nothing)."""
+    _ca, chain, key = make_test_ca()
+    folder = c.out("ca")
+    folder.mkdir()
+    (folder / "chain.pem").write_bytes(chain)
+    (folder / "key.pem").write_bytes(key)
+    return folder / "chain.pem", folder / "key.pem"
+
+
+def _gate_clock(c: Ctx) -> IncidentClock:
+    """Two recordings with sound on an ad hoc incident clock."""
+    views = [v for v in c.sup.recordings() if v.file_name.startswith(("cfr_h264", "vfr_h264"))]
+    return IncidentClock("gate", None, tuple(Placement(v.sha256, v.id, v.file_name, v.camera_start,
+                                                       duration=v.duration) for v in views))
+
+
+def _new_offset(_c) -> int:
+    return uuid.uuid4().int % 10_000_000 + 1
+
+
+def _proposal(c: Ctx) -> AlignmentProposal:
+    sha = c.sup.get(c.rid).sha256
+    return AlignmentProposal("gate", sha, (Proposed(sha, c.rid, "x.mp4", "aligned", _new_offset(c), 0, None, 0.5),),
+                             (), {})
+
+
+def _offset_set(c: Ctx) -> None:
+    IncidentClocks(c.sup).set_offset(c.rid, _new_offset(c))
+
+
 OK = "ok"
 # name -> (prepare(ctx) -> arg, attempt(lib, ctx, arg), events the supervisor's call writes: (action, outcome))
 ATTEMPTS = {
@@ -285,6 +320,16 @@ ATTEMPTS = {
                                [("blackout_range.delete", OK)]),
     "MaskStore.import_set": (_none, lambda lib, c, _: MaskStore(lib).import_set(c.rid, MaskSet((c.track(),))),
                              [("mask_track.create", OK), ("masks.import", OK)]),
+    "IncidentClocks.propose": (_gate_clock, lambda lib, c, clk: IncidentClocks(lib).propose(clk),
+                               [("incident.align", OK)]),
+    "IncidentClocks.accept": (_proposal, lambda lib, c, p: IncidentClocks(lib).accept(p),
+                              [("clock_offset.accept", OK)]),
+    "IncidentClocks.set_offset": (_new_offset, lambda lib, c, us: IncidentClocks(lib).set_offset(c.rid, us),
+                                  [("clock_offset.set", OK)]),
+    "IncidentClocks.nudge": (_none, lambda lib, c, _: IncidentClocks(lib).nudge(c.rid, 1),
+                             [("clock_offset.nudge", OK)]),
+    "IncidentClocks.clear": (_offset_set, lambda lib, c, _: IncidentClocks(lib).clear(c.rid),
+                             [("clock_offset.clear", OK)]),
     "run_export": (_unredact, lambda lib, c, _: service_mod.run_export(lib, ExportJob(
         c.rid, c.out("export") .with_suffix(".mp4"), ranges=((0, 9),), preset="ultrafast", report=False,
         purpose="gate test", recipient="CPS")),
@@ -295,6 +340,9 @@ ATTEMPTS = {
     # approved by a second user: the supervisor drew the masks, so the investigator approves them
     "approve": (_redact, lambda lib, c, _: approval_mod.approve(c.second if lib is c.sup else lib, c.rid),
                 [("masks.approve", OK)]),
+    "import_cert": (_test_ca_files, lambda lib, c, f: c2pa_identity.import_cert(lib, *f),
+                    [("c2pa.identity_set", OK)]),
+    "configure": (_none, lambda lib, c, _: c2pa_identity.configure(lib, required=False), [("c2pa.configure", OK)]),
     "export_stills": (_redact, lambda lib, c, _: stills_mod.export_stills(lib, c.rid, [2, 4], c.out("stills"),
                                                                           make_dirs=True),
                       [("recording.open", OK), ("recording.stills_export", "started"),

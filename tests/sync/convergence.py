@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from reviewer.annotate.service import Annotations
 from reviewer.errors import ReviewerError
+from reviewer.incident.service import IncidentClocks
 from reviewer.library.models_govern import Clip, EvidentialMark
 from reviewer.library.models_ops import OpLogRow
 from reviewer.redact import approval
@@ -193,6 +194,19 @@ class Convergence(RuleBasedStateMachine):
             store.delete_track(rid, t.id)
         else:
             store.save_track(rid, t.without_keyframe(t.keyframes[pick % len(t.keyframes)].pts))
+
+    @rule(i=WS, how=st.sampled_from(["set", "nudge", "nudge", "clear"]), n=st.integers(-40, 40))
+    def clock_offset(self, i, how, n):
+        """The recording placed on its incident clock: what the grid's nudge and the align dialog save."""
+        if not self._may(i, "align"):
+            return
+        clocks = IncidentClocks(self.ws[i].lib)
+        if how == "set":
+            clocks.set_offset(self._rid(i), n * 100_000, drift_ppm=float(n) if n % 2 else None)
+        elif how == "nudge":
+            clocks.nudge(self._rid(i), n)
+        else:
+            clocks.clear(self._rid(i))
 
     @rule(i=WS)
     def masks_approve(self, i):

@@ -103,6 +103,19 @@ def test_full_screen_has_an_overlay_transport(qtbot, window, library, make_clip,
     assert window.docks["libraryDock"].isVisible() and window.menuBar().isVisible()
 
 
+def test_escape_leaves_full_screen_and_means_nothing_to_the_layout_when_windowed(qtbot, window, library, make_clip,
+                                                                                 tmp_path):
+    _small_screen(qtbot, window, library, make_clip, tmp_path)
+    qtbot.keyClick(window.canvas, K.Key_F11)
+    qtbot.waitUntil(window.isFullScreen, timeout=WAIT)
+    qtbot.keyClick(window.canvas, K.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=WAIT)
+    assert window.docks["libraryDock"].isVisible() and window.menuBar().isVisible()
+    assert not window.layouts.full_screen
+    qtbot.keyClick(window.canvas, K.Key_Escape)  # windowed: Esc does not enter or toggle anything
+    assert not window.isFullScreen() and not window.layouts.full_screen
+
+
 def test_lanes_added_while_in_the_review_layout_stay_folded_until_it_is_left(qtbot, window, library, make_clip,
                                                                              tmp_path):
     from reviewer.redact.model import Effect, EffectKind, Keyframe, MaskTrack, ShapeKind

@@ -15,6 +15,7 @@ FEATURE_MODULES: list[str] = [
     "ui.features.export",
     "ui.features.redaction",
     "ui.features.sync",
+    "ui.features.multicam",
 ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
+from reviewer.export.credential import note_text
 from reviewer.export.queue import ExportQueue, JobState
 from reviewer.export.service import ExportJob
 from reviewer.export.stills import export_stills
@@ -123,7 +124,9 @@ class ExportFeature(QObject):
         if st.state == "done":
             names = ", ".join(Path(r.output).name for r in st.outputs)
             made = "".join(f"; created folder {p}" for r in st.outputs for p in r.created)
-            bar.showMessage(f"Export finished: {names} (leak check passed, manifest written{made})", 10_000)
+            credential = note_text(st.outputs[0].manifest.get("c2pa")) if st.outputs else ""
+            bar.showMessage(f"Export finished: {names} (leak check passed, manifest written{made})"
+                            + (f". {credential}" if credential else ""), 10_000)
         elif st.state == "failed":
             self.reveal()
             bar.showMessage(f"Export FAILED: {st.job.out.name}. See the Exports panel.", 15_000)
@@ -155,8 +158,10 @@ class ExportFeature(QObject):
         masked = sum(1 for s in stills if s.masks_applied)
         folder = stills[0].png.parent if stills else ""
         created = f" (created folder {folder})" if done.created else ""
+        credential = note_text(done.c2pa)
         self.window.statusBar().showMessage(
-            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}", 15_000)
+            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}"
+            + (f". {credential}" if credential else ""), 15_000)
 
     def _stills_failed(self, exc: BaseException) -> None:
         self.window.statusBar().clearMessage()

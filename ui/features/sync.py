@@ -126,6 +126,11 @@ class SyncFeature(QObject):
             return False
         if getattr(view, "is_local", True):
             return False
+        if view.is_uploading:  # listed by the store before its footage arrived: there is nothing to fetch yet
+            from reviewer.errors import StillUploading
+
+            self.window.statusBar().showMessage(str(StillUploading(view.id, view.file_name)), 15_000)
+            return True
         if self.downloads.manager is None:
             if _linked_url(self.library) is None:
                 return False  # the open itself says how to get footage that is only in a store

@@ -25,6 +25,8 @@ THUMB = QSize(112, 63)
 SEARCH_DELAY_MS = 200
 NO_INCIDENT = "No incident"
 EMPTY_TEXT = "No recordings yet.\nImport files or a folder to start."
+UPLOADING_BADGE = "  ⇡ UPLOADING"
+UPLOADING_LINE = "Still uploading from the dock: opens once the store has verified it"
 
 
 class LibraryPanel(QWidget):
@@ -217,9 +219,16 @@ class LibraryPanel(QWidget):
         details = f"{start}\n{format_media_time(view.duration)} · {view.width}×{view.height}" + \
                   (f"\n{who}" if who else "") + (f"\n{status}" if status else "")
         badge = {"failed": "  ⚠ INTEGRITY FAILED", "unverified": ""}.get(view.integrity, "")
+        uploading = getattr(view, "is_uploading", False)
+        if uploading:  # listed by the central store before its footage arrived (metadata first)
+            badge += UPLOADING_BADGE
+            details += f"\n{UPLOADING_LINE}"
         item = QTreeWidgetItem([f"{view.file_name}{badge}\n{details}"])
         item.setData(0, ID_ROLE, view.id)
-        item.setToolTip(0, f"{view.file_name}\nSHA-256 {view.sha256}\nintegrity: {view.integrity}")
+        item.setToolTip(0, f"{view.file_name}\nSHA-256 {view.sha256}\nintegrity: {view.integrity}"
+                        + (f"\n{UPLOADING_LINE}" if uploading else ""))
+        if uploading:
+            item.setForeground(0, QBrush(QColor(theme.DIM_TEXT)))
         item.setIcon(0, self._icon(view.thumbnail_path))
         if view.integrity == "failed":
             item.setForeground(0, QBrush(QColor(theme.ERROR)))

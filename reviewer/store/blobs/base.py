@@ -1,7 +1,8 @@
 """One interface for blob stores keyed by the SHA-256 of their content (lower-case hex).
 
 Every transfer re-checks the hash: put() hashes what it reads and refuses bytes that do not match the key, and
-read() hashes what it yields and raises ChecksumMismatch at the end if the stored bytes no longer match.
+read() hashes what it yields and raises ChecksumMismatch at the end if the stored bytes no longer match, unless
+this process already hashed that exact stored version (verified.py: same S3 version / same inode, size and ctime).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Hashable, Iterator, NamedTuple
 
+from reviewer.store.blobs.verified import Verified
 from reviewer.store.errors import ChecksumMismatch
 
 CHUNK = 4 * 1024 * 1024  # per read: fewer hops between the thread pool and the event loop when streaming
@@ -41,10 +43,23 @@ class Lock:
         return None
 
 
+class Stored(NamedTuple):
+    """An opened stored object: the fingerprint of the version being read (None: this backend, or this moment,
+    cannot tell versions apart, so the read is hashed), its chunks, and its fingerprint now (the version may
+    change under a reader that holds a file open)."""
+
+    fingerprint: Hashable | None
+    chunks: Iterator[bytes]
+    now: Callable[[], Hashable | None]
+
+
 class BlobStore(abc.ABC):
     kind: str
     # an upload is written in parts of this size while it arrives (the last may be shorter); S3 needs >= 5 MiB
     part_size: int = 8 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.verified = Verified()
 
     # ---- writing while receiving (uploads.py, ADR 0008): the state returned is JSON, kept with the upload, so any
     # process continues it. The caller hashes every byte it stages and finishes only on a matching SHA-256.
@@ -77,6 +92,10 @@ class BlobStore(abc.ABC):
     @abc.abstractmethod
     def _chunks(self, sha256: str) -> Iterator[bytes]: ...
 
+    def _stored(self, sha256: str) -> Stored:
+        """Open the object for a full read; a backend that can name the stored version overrides this."""
+        return Stored(None, self._chunks(sha256), lambda: None)
+
     @abc.abstractmethod
     def delete(self, sha256: str) -> None:
         """Remove the blob; BlobLocked while a hold or retention date protects it."""
@@ -92,13 +111,39 @@ class BlobStore(abc.ABC):
     def read(self, sha256: str) -> Iterator[bytes]:
         """The blob's bytes in chunks, re-hashed on the way. The last chunk is held back until the hash matched,
         so damaged content never reaches a reader complete: it gets ChecksumMismatch (over HTTP: a response cut
-        short of its Content-Length) instead of the final bytes."""
+        short of its Content-Length) instead of the final bytes. A stored version this process has already hashed
+        whole is not hashed again; its last chunk is held back until its fingerprint is seen unchanged."""
+        check_key(sha256)
+        stored = self._stored(sha256)
+        try:
+            if self.verified.holds(sha256, stored.fingerprint):
+                yield from self._read_known(sha256, stored)
+            else:
+                yield from self._read_hashed(sha256, stored)
+        finally:
+            close = getattr(stored.chunks, "close", None)
+            if close is not None:
+                close()
+
+    def _read_known(self, sha256: str, stored: Stored) -> Iterator[bytes]:
+        held = None
+        for chunk in stored.chunks:
+            if held is not None:
+                yield held
+            held = chunk
+        if stored.now() != stored.fingerprint:  # written to while we read it: what we sent is unverified
+            self.verified.forget(sha256)
+            raise ChecksumMismatch(f"blob {sha256} ({self.kind})", sha256,
+                                   "bytes of a stored object that changed while it was read")
+        if held is not None:
+            yield held
+
+    def _read_hashed(self, sha256: str, stored: Stored) -> Iterator[bytes]:
         from reviewer.store.blobs.hashing import BackgroundSha256
 
-        check_key(sha256)
         h, held = BackgroundSha256(), None
         try:
-            for chunk in self._chunks(sha256):
+            for chunk in stored.chunks:
                 h.update(chunk)
                 if held is not None:
                     yield held
@@ -107,9 +152,18 @@ class BlobStore(abc.ABC):
         finally:
             h.abandon()  # a no-op once the digest is taken
         if digest != sha256:
+            self.verified.forget(sha256)
             raise ChecksumMismatch(f"blob {sha256} ({self.kind})", sha256, digest)
+        if stored.now() == stored.fingerprint:  # the version we opened is the version we hashed
+            self.verified.remember(sha256, stored.fingerprint)
         if held is not None:
             yield held
+
+    def verify(self, sha256: str) -> None:
+        """Hash the stored blob whole (ChecksumMismatch if it is not its key), so later reads of this version
+        need not."""
+        for _ in self.read(sha256):
+            pass
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
         """length bytes from start (an HTTP Range request). A part cannot be checked against the whole file's

@@ -13,20 +13,26 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
 from reviewer.atomic import fsync_dir, write_text
-from reviewer.store.blobs.base import CHUNK, BlobStore, Lock, aware, check_key, utcnow
+from reviewer.store.blobs.base import CHUNK, BlobStore, Lock, Stored, aware, check_key, utcnow
 from reviewer.store.errors import BlobLocked, BlobNotFound, ChecksumMismatch, RetentionShortened
 
 TEMP_PREFIX = ".incoming-"
+# a file changed within this long of a read may change again within the same timestamp tick (coarse kernel
+# clocks, file systems with 1-2 s times): its fingerprint cannot yet tell the versions apart ("racy git")
+SETTLE_S = 2.0
 
 
 class FileBlobStore(BlobStore):
     kind = "filesystem"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, settle_s: float = SETTLE_S):
+        super().__init__()
+        self.settle_s = settle_s
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
 
@@ -110,13 +116,30 @@ class FileBlobStore(BlobStore):
             raise BlobNotFound(sha256) from None
 
     def _chunks(self, sha256: str) -> Iterator[bytes]:
+        return self._stored(sha256).chunks
+
+    def _stored(self, sha256: str) -> Stored:
+        """The open file's identity and times: any write to it moves its ctime (which no caller can set back), a
+        replacement changes its inode. Compared at the end with what the path names then."""
+        path = self.path(sha256)
         try:
-            fh = open(self.path(sha256), "rb")
+            fh = open(path, "rb")
         except FileNotFoundError:
             raise BlobNotFound(sha256) from None
-        with fh:
-            while chunk := fh.read(CHUNK):
-                yield chunk
+        opened = _identity(os.fstat(fh.fileno()))
+        settled = opened[4] < time.time_ns() - int(self.settle_s * 1e9)
+
+        def chunks() -> Iterator[bytes]:
+            with fh:
+                while chunk := fh.read(CHUNK):
+                    yield chunk
+
+        def now():
+            try:
+                return _identity(os.stat(path))
+            except FileNotFoundError:
+                return None
+        return Stored(opened if settled else None, chunks(), now)
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
         try:
@@ -174,3 +197,7 @@ class FileBlobStore(BlobStore):
                     p.unlink()
 
 
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns

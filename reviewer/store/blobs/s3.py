@@ -3,7 +3,8 @@ Object Lock, so evidential footage and footage under legal hold cannot be delete
 
 Hash checks: a single PUT carries the whole file's SHA-256 (x-amz-checksum-sha256), which the storage verifies
 before accepting; a multipart upload carries each part's SHA-256 (verified by the storage per part) while we hash
-the whole stream and abort the upload if it is not the key. Reads ask for the stored checksum and re-hash too.
+the whole stream and abort the upload if it is not the key. Reads re-hash too, once per stored version: in a
+versioned bucket a version's bytes cannot be rewritten through S3, only replaced by a new version (new id).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from reviewer.library.originals import sha256_file
-from reviewer.store.blobs.base import CHUNK, BlobStore, Lock, aware, check_key, utcnow
+from reviewer.store.blobs.base import CHUNK, BlobStore, Lock, Stored, aware, check_key, utcnow
 from reviewer.store.errors import BlobLocked, BlobNotFound, ChecksumMismatch, RetentionShortened, StoreError
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
@@ -57,6 +58,7 @@ class S3BlobStore(BlobStore):
                  part_size: int = PART_SIZE):
         if part_size < 5 * 1024 * 1024:
             raise ValueError("S3 parts other than the last must be at least 5 MiB")
+        super().__init__()
         self.settings = settings
         self.client = client or make_client(settings)
         self.bucket = settings.bucket
@@ -198,26 +200,37 @@ class S3BlobStore(BlobStore):
         return int(self._head(sha256)["ContentLength"])
 
     def _chunks(self, sha256: str) -> Iterator[bytes]:
-        yield from self._stream(sha256)
+        return self._stored(sha256).chunks
+
+    def _stored(self, sha256: str) -> Stored:
+        """The version the GET answered with, named by the same response that carries its bytes: its version id
+        (a versioned bucket: Object Lock implies versioning), ETag, date and length."""
+        r = self._get(sha256)
+        fingerprint = (r.get("VersionId"), r.get("ETag"), r.get("LastModified"), int(r["ContentLength"]))
+        return Stored(fingerprint, self._body(sha256, r), lambda: fingerprint)
 
     def read_range(self, sha256: str, start: int, length: int) -> Iterator[bytes]:
         if length <= 0:
             return
-        yield from self._stream(check_key(sha256), f"bytes={start}-{start + length - 1}")
+        check_key(sha256)
+        yield from self._body(sha256, self._get(sha256, f"bytes={start}-{start + length - 1}"))
 
-    def _stream(self, sha256: str, byte_range: str | None = None) -> Iterator[memoryview]:
-        """The object (or a range of it) in CHUNK pieces, each read straight into a fresh buffer with
-        http.client's readinto, where urllib3's read(amt) would copy each chunk again on its way (every download
-        pays that on every byte: bench/bench_store_download.py). BlobNotFound when the store has no such key."""
+    def _get(self, sha256: str, byte_range: str | None = None) -> dict:
+        """GET the object (or a range of it); BlobNotFound when the store has no such key."""
         from botocore.exceptions import ClientError
 
         try:
-            r = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256),
-                                       **({"Range": byte_range} if byte_range else {}))
+            return self.client.get_object(Bucket=self.bucket, Key=self.key(sha256),
+                                          **({"Range": byte_range} if byte_range else {}))
         except ClientError as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 raise BlobNotFound(sha256) from None
             raise
+
+    def _body(self, sha256: str, r: dict) -> Iterator[memoryview]:
+        """The body in CHUNK pieces, each read straight into a fresh buffer with http.client's readinto, where
+        urllib3's read(amt) would copy each chunk again on its way (every download pays that on every byte:
+        bench/bench_store_download.py)."""
         body = r["Body"]
         try:
             fp = getattr(getattr(body, "_raw_stream", None), "_fp", None)

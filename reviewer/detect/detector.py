@@ -1,0 +1,185 @@
+"""One detection pass over a recording, or a range of it (issue 14 s.1): faces found on sampled frames, linked into
+tracks. Qt-free; progress and cancel through the Task.
+
+What is run where (chosen by measurement, docs/decisions/0020-detection-assist.md):
+- every `stride`-th frame, the whole picture scaled to `coarse_long_side` (at 1024 px wide CenterFace finds 1080p
+  faces from about 40 px high);
+- every `fine_every`-th sample, the picture at full resolution in tiles (smaller faces, down to 24 px in 1080p;
+  tiles keep the network's memory within the export's 600 MB budget, where a whole 1080p input took 800 MB);
+- each small face already tracked is followed at full resolution on every sample by a crop around where it is
+  expected, and a new one is searched for backwards through the samples kept since the last fine pass, so a
+  small face is tracked from the sample it appeared on, not from the next fine pass.
+Frames between samples are decoded (the codec needs them) but never converted or examined.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from reviewer.detect.centerface import CenterFace, nms, round32
+from reviewer.detect.link import REACH, FaceTrack, Hit, Linker, near, same_face
+from reviewer.media.frame_reader import FrameReader
+from reviewer.progress import NO_TASK, Task
+from reviewer.redact.model import Effect
+
+READER_CACHE_BYTES = 16 * 1024 * 1024  # a forward pass needs no cache of its own
+
+
+@dataclass(frozen=True)
+class Settings:
+    stride: int = 15  # frames between samples
+    coarse_long_side: int = 1024
+    fine_every: int = 8  # every n-th sample also at full resolution, tiled (0: never)
+    tile: tuple[int, int] = (1024, 608)
+    start: float = 0.3  # a track is proposed once a detection in it is this confident (and it has min_hits)...
+    keep: float = 0.2  # ...a detection this confident starts or continues one; a track never confirmed is noted
+    # as a low-confidence face (its best detection) for the coverage review
+    max_gap: int = 2  # samples a track may miss and go on
+    small: int = 72  # source px: faces smaller than this are followed by full-resolution crops
+    min_hits: int = 2  # ...or once, if at least `single` confident
+    single: float = 0.7
+    padding: float = 0.2
+    effect: dict = field(default_factory=lambda: Effect().to_json())
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["tile"] = list(self.tile)
+        return d
+
+
+@dataclass
+class PassResult:
+    tracks: list[FaceTrack]
+    low: list[Hit]  # confident enough to note, not enough to propose
+    first: int
+    last: int
+    samples: int
+    width: int
+    height: int
+
+
+def _tiles(w: int, h: int, tw: int, th: int) -> list[tuple[int, int]]:
+    """Top-left corners of tiles covering w x h with overlap (a face on a seam is whole in one of them)."""
+    overlap = 80  # px: a face up to this size on a seam is whole in one tile; larger ones the coarse pass finds
+
+    def starts(n: int, t: int) -> list[int]:
+        if n <= t:
+            return [0]
+        k = int(np.ceil((n - overlap) / (t - overlap)))
+        return [round(i * (n - t) / (k - 1)) for i in range(k)]
+    return [(x, y) for y in starts(h, th) for x in starts(w, tw)]
+
+
+class Detector:
+    def __init__(self, reader: FrameReader, settings: Settings = Settings(), model: CenterFace | None = None):
+        self.reader = reader
+        self.s = settings
+        self.model = model or CenterFace()
+        f0 = reader.frame(0)
+        self.width, self.height = f0.width, f0.height
+        scale = min(1.0, settings.coarse_long_side / max(self.width, self.height))
+        self.cw, self.ch = max(2, round(self.width * scale)) & ~1, max(2, round(self.height * scale)) & ~1
+        self.tw, self.th = min(settings.tile[0], round32(self.width)), min(settings.tile[1], round32(self.height))
+        # the coarse picture is padded to the tile's size where it fits: one Net serves both (150 MB each)
+        fits = self.cw <= self.tw and self.ch <= self.th
+        self.coarse_in = (self.tw, self.th) if fits else (round32(self.cw), round32(self.ch))
+
+    # ---- one picture ------------------------------------------------------------------------------------------
+    def _coarse(self, frame) -> np.ndarray:
+        rgb = frame.video.reformat(width=self.cw, height=self.ch, format="rgb24").to_ndarray()
+        pad = np.zeros((self.coarse_in[1], self.coarse_in[0], 3), np.uint8)
+        pad[:self.ch, :self.cw] = rgb
+        d = self.model.detect(pad, self.s.keep)
+        d[:, [0, 2]] *= self.width / self.cw
+        d[:, [1, 3]] *= self.height / self.ch
+        return d
+
+    def _region(self, full: np.ndarray, x: int, y: int, w: int, h: int) -> np.ndarray:
+        """Detections in full[y:y+h, x:x+w] at full resolution (padded to multiples of 32), source pixels."""
+        crop = full[y:y + h, x:x + w]
+        ph, pw = round32(crop.shape[0]), round32(crop.shape[1])
+        if (ph, pw) != crop.shape[:2]:
+            pad = np.zeros((ph, pw, 3), np.uint8)
+            pad[:crop.shape[0], :crop.shape[1]] = crop
+            crop = pad
+        d = self.model.detect(np.ascontiguousarray(crop), self.s.keep)
+        d[:, [0, 2]] += x
+        d[:, [1, 3]] += y
+        # a face cut by the region's edge is found whole elsewhere (another tile, the coarse pass)
+        inside = ((d[:, 0] > x + 1) | (x == 0)) & ((d[:, 2] < x + w - 1) | (x + w >= self.width)) & \
+                 ((d[:, 1] > y + 1) | (y == 0)) & ((d[:, 3] < y + h - 1) | (y + h >= self.height))
+        return d[inside]
+
+    def _fine(self, full: np.ndarray) -> np.ndarray:
+        parts = [self._region(full, x, y, self.tw, self.th) for x, y in _tiles(self.width, self.height,
+                                                                                 self.tw, self.th)]
+        return np.concatenate(parts) if parts else np.zeros((0, 5), np.float32)
+
+    def _around(self, full: np.ndarray, box, wide: bool = False) -> np.ndarray:
+        x0, y0, x1, y1 = box
+        # three crop sizes only (each input size is a Net of its own, with its own buffers); a face seen once
+        # may be fast: look wide
+        side = 512 if wide else 128 if 3.0 * max(x1 - x0, y1 - y0) <= 128 else 256
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        x = int(np.clip(cx - side / 2, 0, max(0, self.width - side)))
+        y = int(np.clip(cy - side / 2, 0, max(0, self.height - side)))
+        return self._region(full, x, y, min(side, self.width - x), min(side, self.height - y))
+
+    def _small(self, box) -> bool:
+        return box[3] - box[1] < self.s.small
+
+    # ---- the pass --------------------------------------------------------------------------------------------
+    def run(self, first: int, last: int, task: Task = NO_TASK) -> PassResult:
+        s = self.s
+        linker = Linker(s.start, s.keep, s.max_gap, self.width, self.height)
+        kept: deque = deque(maxlen=max(1, s.fine_every))  # (index, pts, picture) of recent samples, kept as
+        # decoded (YUV: half the bytes of RGB) and converted only if a face that appeared sends us back to them
+        looked_back: set[int] = set()
+        samples = list(range(first, last + 1, s.stride))
+        if samples[-1] != last:
+            samples.append(last)  # the range's last frame is examined, so a face there is not left to chance
+        for n, i in enumerate(samples):
+            task.check("face detection")
+            frame = self.reader.frame(i)
+            fine = s.fine_every > 0 and n % s.fine_every == 0
+            dets = [self._coarse(frame)]
+            full = None
+            # seen once, a face's speed is unknown: look further around it
+            follow = [(t.predict(i), len(t.found) == 1) for t in linker.active if self._small(t.last.box)]
+            if fine or follow:
+                full = frame.video.to_ndarray(format="rgb24")
+                if fine:
+                    dets.append(self._fine(full))
+                dets += [self._around(full, b, wide) for b, wide in follow]
+            merged = nms(np.concatenate(dets), 0.3)
+            linker.step(i, frame.pts, merged, n == 0)
+            for t in linker.active:
+                # once confirmed (not for every faint tentative one: each look back costs a wide crop a sample)
+                if t.start == "appeared" and id(t) not in looked_back and t.peak >= s.start:
+                    looked_back.add(id(t))
+                    self._backfill(t, kept)
+            if s.fine_every > 0:
+                kept.append((i, frame.pts, frame.video))
+            task.report((n + 1) / len(samples), f"face detection: frame {i} of {last}")
+        every = linker.close()
+        tracks = [t for t in every if (len(t.found) >= s.min_hits and t.peak >= s.start) or t.peak >= s.single]
+        low = [max(t.found, key=lambda h: h.score) for t in every if t not in tracks]
+        return PassResult(tracks, sorted(low, key=lambda h: h.index), first, last, len(samples), self.width,
+                          self.height)
+
+    def _backfill(self, t: FaceTrack, kept: deque) -> None:
+        """A face that appeared: look for it on the kept earlier samples, newest first, while it is still there."""
+        box = t.hits[0].box
+        for index, pts, video in reversed(kept):
+            if index >= t.hits[0].index:
+                continue
+            full = video.to_ndarray(format="rgb24")
+            d = [r for r in self._around(full, box, wide=True) if same_face(box, tuple(r[:4]), REACH)]
+            if not d:
+                return
+            best = d[int(np.argmin([near(box, tuple(r[:4])) for r in d]))]
+            box = tuple(float(v) for v in best[:4])
+            t.hits.insert(0, Hit(index, pts, box, float(best[4])))

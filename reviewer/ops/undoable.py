@@ -1,0 +1,44 @@
+"""Undo over operations: a change made now and pushed on the library's one UndoStack (gov.undo), whose undo and
+redo are inverse operations made through the same path (permission-checked, audited, synced). Shared by the
+annotation services and the incident clock."""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from reviewer.annotate.undo import Command
+from reviewer.ops.apply import MISSING, head_of
+
+T = TypeVar("T")
+
+
+def push_undoable(gov, name: str, first: Callable[[], T], redo: Callable[..., object], undo: Callable[..., object],
+                  merge_key: object | None = None, entity: tuple[str, str] | None = None) -> T:
+    """Run `first` now; later redos run `redo` (e.g. restore a tombstone instead of creating it again).
+    With `entity` (type, id), undo and redo are inverse operations that expect the entity as this stack last
+    left it (`expect=` its head): a change that arrived from elsewhere in between makes them refuse
+    (StaleRevision) instead of silently overwriting it."""
+    heads: dict = gov.undo_heads  # entity -> its head after the stack's last change to it (one per library)
+    state: dict = {"done": False}
+
+    def mark() -> None:
+        if entity is not None:
+            heads[entity] = head_of(gov, *entity)
+
+    def guarded(fn):
+        return (lambda: fn(expect=heads.get(entity, MISSING))) if entity is not None else fn
+
+    def do() -> None:
+        if state["done"]:
+            guarded(redo)()
+        else:
+            state["result"] = first()
+            state["done"] = True
+        mark()
+
+    def back() -> None:
+        guarded(undo)()
+        mark()
+
+    gov.undo.push(Command(name, do, back, merge_key))
+    return state["result"]
