@@ -6,6 +6,7 @@ reviewer.export.stills through the window's Runner.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
@@ -68,6 +69,9 @@ class ExportFeature(QObject):
         self.stills_dialog: StillsDialog | None = None
         self.last_stills = None
         self._closed = False
+        # other features' questions before an export (pending face proposals): check(recording_id, proceed)
+        # returns True when it has asked and will call proceed() itself if the user goes on
+        self.checks: list[Callable[[str, Callable[[], None]], bool]] = []
         window.installEventFilter(self)
 
     # ---- export ---------------------------------------------------------------------------------------------
@@ -78,9 +82,14 @@ class ExportFeature(QObject):
             return None
         return source
 
-    def show_dialog(self) -> ExportDialog | None:
+    def _asked(self, recording_id: str, proceed: Callable[[], None]) -> bool:
+        return any(check(recording_id, proceed) for check in self.checks)
+
+    def show_dialog(self, *, asked: bool = False) -> ExportDialog | None:
         source = self._source()
         if source is None:
+            return None
+        if not asked and self._asked(source.view.id, lambda: self.show_dialog(asked=True)):
             return None
         reserved = frozenset(p for st in self.queue.jobs() if not st.finished for p, _r in st.job.outputs())
         self.dialog = ExportDialog(source, self.window.controller.current_index, self.window.library.paths.exports,
@@ -132,9 +141,11 @@ class ExportFeature(QObject):
             bar.showMessage(f"Export FAILED: {st.job.out.name}. See the Exports panel.", 15_000)
 
     # ---- stills ---------------------------------------------------------------------------------------------
-    def show_stills(self) -> StillsDialog | None:
+    def show_stills(self, *, asked: bool = False) -> StillsDialog | None:
         source = self._source()
         if source is None:
+            return None
+        if not asked and self._asked(source.view.id, lambda: self.show_stills(asked=True)):
             return None
         self.stills_dialog = StillsDialog(source, self.window.controller.current_index,
                                           self.window.library.paths.exports,
