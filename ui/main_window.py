@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from reviewer.annotate.undo import UndoStack
 from reviewer.errors import IntegrityError
+from ui import interpreter
 from ui.dialogs.goto_dialog import GotoDialog
 from ui.dialogs.import_dialog import choose_files, choose_folder, start_import
 from ui.dialogs.message import show_message
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.controller.sourceClosed.connect(self.info.clear)
         self.controller.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
         self._restore_layout()
+        interpreter.settle()  # the window's objects out of the collector's sight (a full collection stalls the UI)
 
     # -- assembly -------------------------------------------------------------------------------------------------
     def _build_docks(self) -> None:
