@@ -36,7 +36,8 @@ def make_library(root: Path):
 
 
 def remote_ops(sha: str, count: int):
-    """`count` bookmark operations from another workstation: creations, then edits of them (a realistic page
+    """`count` bookmark operations from another workstation, made a page at a time as they arrive from the store
+    (the real loop holds one decoded page, not the whole sync): creations, then edits of them (a realistic page
     mix: half the edits touch something seen, half concurrent)."""
     from reviewer.ops.envelope import Operation
     from reviewer.ops.hlc import Stamp
@@ -44,17 +45,31 @@ def remote_ops(sha: str, count: int):
 
     now = time.time_ns() // 1_000_000
     ids = [str(uuid7()) for _ in range(count // 2)]
-    ops = []
-    for i, bid in enumerate(ids):
-        ops.append(Operation(op_id=str(uuid7()), kind="bookmark.create", stamp=Stamp(now + i, 0, "ws-b"),
+    created = [str(uuid7()) for _ in ids]  # the creations' op ids, which the edits name as the revision they saw
+
+    def op(i: int) -> Operation:
+        if i < len(ids):
+            return Operation(op_id=created[i], kind="bookmark.create", stamp=Stamp(now + i, 0, "ws-b"),
                              actor="bob", scope_type="recording", scope_id=sha, entity_type="bookmark",
-                             entity_id=bid, payload={"pts": 512 * (i % CLIP_FRAMES), "title": f"remote {i}",
-                                                     "note": "", "category": "other"}))
-    for i, bid in enumerate(ids[: count - len(ids)]):
-        ops.append(Operation(op_id=str(uuid7()), kind="bookmark.update", stamp=Stamp(now + count + i, 0, "ws-b"),
-                             actor="bob", scope_type="recording", scope_id=sha, entity_type="bookmark",
-                             entity_id=bid, revision_seen=ops[i].op_id, payload={"fields": {"title": f"edited {i}"}}))
-    return ops
+                             entity_id=ids[i], payload={"pts": 512 * (i % CLIP_FRAMES), "title": f"remote {i}",
+                                                        "note": "", "category": "other"})
+        j = i - len(ids)
+        return Operation(op_id=str(uuid7()), kind="bookmark.update", stamp=Stamp(now + count + j, 0, "ws-b"),
+                         actor="bob", scope_type="recording", scope_id=sha, entity_type="bookmark",
+                         entity_id=ids[j], revision_seen=created[j], payload={"fields": {"title": f"edited {j}"}})
+
+    return PagedOps(count, op)
+
+
+class PagedOps:
+    def __init__(self, count: int, make):
+        self.count, self.make = count, make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def page(self, start: int) -> list:
+        return [self.make(i) for i in range(start, min(self.count, start + PAGE))]
 
 
 class SyncApplier:
@@ -72,7 +87,7 @@ class SyncApplier:
         for start in range(0, len(self.ops), PAGE):
             p0 = time.perf_counter()
             with self.gov.write():
-                for n, op in enumerate(self.ops[start:start + PAGE]):
+                for n, op in enumerate(self.ops.page(start)):
                     apply_remote(self.gov, op, "investigator", store_seq=start + n + 1)
             self.applied = start + PAGE
             self.longest_page_s = max(self.longest_page_s, time.perf_counter() - p0)

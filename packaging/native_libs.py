@@ -49,7 +49,7 @@ LICENCES: list[tuple[str, str]] = [
     ("mvec", "LGPL-2.1-or-later"), ("selinux", "LicenseRef-public-domain"), ("sndfile", "LGPL-2.1-or-later"),
     ("systemd", "LGPL-2.1-or-later"),
 ]
-EXACT = {"z": "Zlib", "cv2_blas": "GPL-3.0-or-later"}  # cv2_blas: packaging/cv2_blas.c, this project's own
+EXACT = {"z": "Zlib", "cv2_blas": "GPL-3.0-or-later", "c2pa_c": "MIT OR Apache-2.0"}  # cv2_blas: packaging/cv2_blas.c, this project's own
 
 # FFmpeg's own libraries: their licence depends on the build. PyAV's wheel enables libx264/libx265 (GPL) and
 # opencore-amr (Apache-2.0, which needs --enable-version3), so that FFmpeg is GPL-3.0-or-later as a whole; the
@@ -64,7 +64,7 @@ SONAME = re.compile(r"^lib(?P<name>.+?)(-[0-9a-f]{8})?\.so(?:\.(?P<ver>[0-9.]+))
 ORIGINS = {"av.libs": "av", "opencv_contrib_python_headless.libs": "opencv-contrib-python-headless",
            "numpy.libs": "numpy", "pillow.libs": "pillow", "PySide6": "PySide6", "shiboken6": "PySide6",
            "cv2": "opencv-contrib-python-headless", "uharfbuzz.libs": "uharfbuzz",
-           "bwv_reviewer.libs": "bwv-reviewer"}  # built by packaging/shared_libs.py from this repository
+           "bwv_reviewer.libs": "bwv-reviewer", "c2pa": "c2pa-python"}  # built by packaging/shared_libs.py from this repository
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 # Unpacked size the smoke test holds the bundle to (tests/bundle). Issue 12's target is 350 MB; this is what the
 # bundle reaches today (packaging/README.md) plus a little room, so that growth is noticed, not accepted.
-BUDGET_MB = 440
+# 452 MB since C2PA signing (c2pa's native library, 23 MB) and the face model (7 MB) joined.
+BUDGET_MB = 465
 
 
 def total_bytes(bundle: Path) -> int:

@@ -11,7 +11,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 try:
     import fcntl
@@ -95,6 +95,11 @@ _staged_locks: dict[Path, int] = {}
 def stage_bytes(target: str | Path, data: bytes) -> Path:
     """Write `data` to a fsynced, locked temp file beside `target` and return it; the caller gives it its final
     name (reviewer.outputs.publish) once the disclosure is on record, or deletes it (reviewer.outputs.discard)."""
+    return stage_with(target, lambda fh: fh.write(data))
+
+
+def stage_with(target: str | Path, fill: Callable[[IO], object]) -> Path:
+    """stage_bytes for content written by `fill(fh)` (a "w+b" file: a writer may read back what it wrote)."""
     from reviewer.leftovers import sweep_for
 
     target = Path(target)
@@ -102,8 +107,8 @@ def stage_bytes(target: str | Path, data: bytes) -> Path:
     fd, tmp = locked_temp(target.parent, f".{target.name}.", ".part")
     lock = os.dup(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "w+b") as fh:
+            fill(fh)
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:

@@ -78,7 +78,7 @@ def _feature_modules() -> list:
 
 # modules with a register(subparsers) function; their parsers set_defaults(handler=fn)
 FEATURE_MODULES = ["reviewer.cli_redact", "reviewer.cli_govern", "reviewer.cli_store", "reviewer.cli_admin",
-                   "reviewer.cli_sync", "reviewer.cli_incident", "reviewer.cli_detect"]
+                   "reviewer.cli_sync", "reviewer.cli_incident", "reviewer.cli_detect", "reviewer.cli_c2pa"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,6 +277,9 @@ def cmd_frame(args) -> int:
                                 overwrite=args.overwrite, make_dirs=args.make_dirs,
                                 reason=purpose(args, args.index))
         say_created(done.created)
+        if done.c2pa is not None and not done.c2pa.get("embedded"):
+            print(f"reviewer: WARNING: exported WITHOUT Content Credentials: {done.c2pa.get('reason')}",
+                  file=sys.stderr)
         return 0
     return frame_of_file(args)
 
@@ -287,6 +290,7 @@ def frame_of_file(args) -> int:
 
     from reviewer.atomic import write_bytes
     from reviewer.config import default_home
+    from reviewer.media.geometry import Geometry
     from reviewer.outputs import check_output_path
 
     if args.redacted:
@@ -297,7 +301,7 @@ def frame_of_file(args) -> int:
         raise MediaError(source.path, f"frame {n} does not exist: frames are numbered 0 to {count - 1}")
     target = check_output_path(default_home(), args.output, args.overwrite, args.make_dirs, what="exported frame")
     with source.reader(cache_bytes=256 * 1024 * 1024) as reader:
-        rgb = reader.frame(n).rgb()
+        rgb = Geometry.of(source.info).to_display(reader.frame(n).rgb())
     ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise MediaError(args.output, "PNG encoding failed")

@@ -53,13 +53,18 @@ def register(sub) -> None:
     e.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     e.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
     e.add_argument("--no-report", action="store_true", help="skip the PDF report")
+    e.add_argument("--package", nargs="?", const=True, default=None, type=Path, metavar="ZIP",
+                   help="also write a disclosure package: copies, manifests, reports, certificate chain, VERIFY.txt "
+                        "(default OUT-disclosure.zip)")
     e.add_argument("--json", action="store_true")
     add_output_flags(e)
     e.set_defaults(handler=cmd_export)
 
-    v = sub.add_parser("verify", help="re-hash an export and cross-check it against its manifest")
-    v.add_argument("output", type=Path, metavar="OUT.mp4")
-    v.add_argument("--manifest", type=Path, metavar="M")
+    v = sub.add_parser("verify", help="re-hash an export (or a still) and check its manifest and Content Credentials")
+    v.add_argument("output", type=Path, metavar="OUT.mp4|STILL.png")
+    v.add_argument("--manifest", type=Path, metavar="M", help="the manifest (or a still's sidecar JSON)")
+    v.add_argument("--trust", type=Path, metavar="PEM_OR_DIR",
+                   help="CA certificates to trust for Content Credentials (default: the library's trust anchors)")
     v.add_argument("--json", action="store_true")
     v.set_defaults(handler=cmd_verify)
 
@@ -183,27 +188,38 @@ def _clip_ranges(lib, recording_id: str, names: list[str], table) -> list[tuple[
 
 
 def cmd_export(args) -> int:
+    from reviewer.export.package import package_path_for
     from reviewer.export.service import ExportJob, run_export
 
+    package = package_path_for(args.out) if args.package is True else args.package
     with _library() as lib:
         rec = lib.get(args.id)
         job = ExportJob(recording_id=rec.id, out=args.out, ranges=(), separate=args.separate,
                         purpose=args.purpose, recipient=args.recipient, overlays=tuple(args.overlay),
                         audio=not args.no_audio, preset=args.preset, crf=args.crf, report=not args.no_report,
-                        overwrite=args.overwrite, make_dirs=args.make_dirs)
+                        overwrite=args.overwrite, make_dirs=args.make_dirs, package=package)
         opened = lib.open_recording(rec.id)
         job = job.with_ranges(_clip_ranges(lib, rec.id, args.clip, opened.table) + _ranges(args, opened.table.frame_count))
         results = run_export(lib, job, opened=opened, progress=_progress if sys.stderr.isatty() else None)
     from reviewer.cli import say_created
 
     say_created(p for r in results for p in r.created)
+    c2pa = results[0].manifest.get("c2pa") or {}
+    if not c2pa.get("embedded"):  # loud, on stderr, whatever the output format (ADR 0021)
+        print(f"reviewer: WARNING: exported WITHOUT Content Credentials: {c2pa.get('reason')}", file=sys.stderr)
+    pkg = results[0].package
     for r in results:
         if args.json:
             print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,
-                              "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"]}))
+                              "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"],
+                              "c2pa": r.manifest.get("c2pa"),
+                              "package": pkg and {"path": str(pkg.path), "sha256": pkg.sha256}}))
         else:
+            signed = "Content Credentials embedded" if c2pa.get("embedded") else "NO Content Credentials"
             print(for_terminal(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  "
-                               "leak check passed"))
+                               f"leak check passed  {signed}"))
+    if pkg and not args.json:
+        print(for_terminal(f"{pkg.path}  disclosure package  sha256 {pkg.sha256}"))
     return 0
 
 
@@ -214,17 +230,31 @@ def _progress(fraction: float, label: str) -> None:
 def cmd_verify(args) -> int:
     from reviewer.config import Paths, default_home
     from reviewer.export.manifest import verify
+    from reviewer.export.still_verify import verify_still
     from reviewer.library import Library
+    from reviewer.provenance.certs import load_anchors
 
-    known: dict[str, str] = {}  # the signature counts only if the library knows the key that made it
+    # the workstation signature counts only if a library here knows the key that made it; with no library at all
+    # (a recipient) it is not checked and verify says so, the Content Credential being their check
+    known: dict[str, str] | None = None
+    anchors = load_anchors(args.trust) if args.trust else None
     if Paths(default_home()).database.exists():  # never create a library just to verify a file
+        from reviewer.provenance.identity import config
+
         with Library() as lib:
             known = lib.gov.known_keys()
-    v = verify(args.output, args.manifest, known)
+            anchors = anchors or config(lib).anchors_pem()
+    if args.output.suffix.lower() == ".png":
+        v = verify_still(args.output, args.manifest, anchors)
+    else:
+        v = verify(args.output, args.manifest, known, anchors)
     if args.json:
         print(json.dumps(v.to_json()))
     elif v.ok:
-        print(for_terminal(f"OK: {args.output} matches its manifest ({', '.join(v.checks)})"))
+        record = "sidecar" if args.output.suffix.lower() == ".png" else "manifest"
+        print(for_terminal(f"OK: {args.output} matches its {record} ({', '.join(v.checks)})"))
+        for note in v.notes:
+            print(for_terminal(f"NOTE: {note}"))
     else:
         for p in v.problems:
             print(for_terminal(f"FAILED: {args.output}: {p}"), file=sys.stderr)

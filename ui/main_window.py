@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from reviewer.annotate.undo import UndoStack
 from reviewer.errors import IntegrityError
+from ui import interpreter
 from ui.dialogs.goto_dialog import GotoDialog
 from ui.dialogs.import_dialog import choose_files, choose_folder, start_import
 from ui.dialogs.message import show_message
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.controller.sourceClosed.connect(self.info.clear)
         self.controller.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
         self._restore_layout()
+        interpreter.settle()  # the window's objects out of the collector's sight (a full collection stalls the UI)
 
     # -- assembly -------------------------------------------------------------------------------------------------
     def _build_docks(self) -> None:
@@ -264,7 +266,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session goes on
             self.last_alert = show_message(self, "Frame export failed", f"{name}: {exc}")
             return
-        self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}", 10_000)
+        self.statusBar().showMessage(f"Exported {png.name} and {sidecar.name}{_credential_of(sidecar)}", 10_000)
 
     def _export_frame_to(self, source, path: Path) -> tuple[Path, Path]:
         """A library recording's frame goes through the core (gate, disclosure log, output rules); the file
@@ -342,3 +344,16 @@ class MainWindow(QMainWindow):
         self.docks["libraryDock"].show()
         self.library_panel.search.setFocus()
         self.library_panel.search.selectAll()
+
+
+def _credential_of(sidecar: Path) -> str:
+    """". Content Credentials signed by ...", or the loud line when the frame has none (ADR 0021)."""
+    import json
+
+    from reviewer.export.credential import note_text
+
+    try:
+        note = json.loads(sidecar.read_text(encoding="utf-8")).get("c2pa")
+    except (OSError, ValueError):
+        return ""
+    return f". {note_text(note)}" if note is not None else ""

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from reviewer.govern.roles import Action
 from reviewer.ops.apply import MISSING
-from reviewer.redact.model import MaskSet, MaskTrack
+from reviewer.redact.model import ACCEPTED, PROPOSED, REJECTED, MaskSet, MaskTrack
 from reviewer.redact.store import RangeChange, TrackChange
 from reviewer.redact.validate import check_range, check_track
 
@@ -83,6 +83,24 @@ class WriteBehindMaskStore:
                 if isinstance(c, TrackChange) and c.entity[1] in out:
                     out[c.entity[1]] = c.new if c.new is not None and c.new.applied else None
         return out
+
+    def load_proposals(self, recording_id: str, statuses: tuple[str, ...] = (PROPOSED, ACCEPTED, REJECTED),
+                       track_ids: list[str] | None = None) -> list[MaskTrack]:
+        """The detector's proposals as load_proposals lists them, with the changes in flight applied: the review
+        list shows an accept at once, and a second review step reads the status the first one left."""
+        pending = self._pending_for(recording_id)
+        found = {t.id: t for t in self._store.load_proposals(recording_id, statuses, track_ids)}
+        wanted = None if track_ids is None else set(track_ids)
+        for changes in pending:
+            for c in changes:
+                if not isinstance(c, TrackChange) or (wanted is not None and c.entity[1] not in wanted):
+                    continue
+                new = c.new
+                if new is not None and new.proposal is not None and new.status in statuses:
+                    found[c.entity[1]] = new
+                else:
+                    found.pop(c.entity[1], None)
+        return sorted(found.values(), key=lambda t: (t.start_pts, t.id))
 
     # ---- writing --------------------------------------------------------------------------------------------
     def apply(self, recording_id: str, changes: list, via: str | None = None, expects: dict | None = None,

@@ -8,6 +8,7 @@ from typing import Callable
 
 from reviewer import outputs
 from reviewer.atomic import stage_bytes
+from reviewer.export import credential as cred
 from reviewer.errors import IntegrityError
 from reviewer.library.originals import sha256_file
 from reviewer.export import manifest as mf
@@ -33,6 +34,7 @@ class ExportResult:
     seconds: float
     leak: LeakReport | None
     created: tuple[Path, ...] = ()  # folders made for the outputs (make_dirs), for the caller to report
+    package: object | None = None  # the disclosure package they went into (reviewer.export.package.Package)
 
     @property
     def fps(self) -> float:
@@ -42,13 +44,16 @@ class ExportResult:
 def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, provenance: Provenance,
            task: Task = NO_TASK, expected_sha256: str | None = None, redactor: Redactor = redact,
            source_verified: bool = False, publish: Publisher | None = None,
-           overwrite: bool = False) -> ExportResult:
+           overwrite: bool = False, credential: cred.Credential | None = None) -> ExportResult:
     """`source_verified`: the caller has just re-hashed the original against `expected_sha256` (the library does
     on every open), so it is not read a second time; otherwise it is hashed and compared here.
 
     The manifest is staged under a temp name. `publish(tmp_video, manifest, staged)` then names the files (the
     library's run_export adds the report and records the disclosure first); without it the manifest and then
-    the video are renamed here."""
+    the video are renamed here.
+
+    `credential`: the Content Credential to embed (ADR 0021), or why there is none. It is embedded before the
+    manifest is built, so the manifest, the report and the disclosure log all hash the signed file."""
     out_path = Path(out_path)
     if source_verified and expected_sha256:
         src_sha = expected_sha256
@@ -67,23 +72,29 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
     written: dict = {}
 
     def finish(tmp: Path, record) -> None:
-        written.update(mf.build(
-            source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
-            recording_id=provenance.recording_id, out_path=out_path, out_sha256=sha256_file(tmp),
-            out_size=tmp.stat().st_size, frames=len(record.frames), duration=float(total_ticks * t.time_base),
-            ranges=ranges, mask_json=mask_set_to_json(mask_set),
-            settings={**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"},
-            provenance=provenance, leak=leak.to_json() if leak is not None else None,
-            source_name=getattr(getattr(source, "view", None), "file_name", None),
-        ))
-        staged = [(stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath)]
+        mask_json = mask_set_to_json(mask_set)
+        settings = {**request.to_json(), "time_base": f"{t.time_base.numerator}/{t.time_base.denominator}"}
+        signed, note = cred.embed_video(credential, tmp, out_path, mask_json, settings, ranges, len(record.frames))
+        video = signed or tmp
+        staged: list[tuple[Path, Path]] = []
         try:
+            written.update(mf.build(
+                source_path=source.path, source_sha256=src_sha, source_size=source.path.stat().st_size,
+                recording_id=provenance.recording_id, out_path=out_path, out_sha256=sha256_file(video),
+                out_size=video.stat().st_size, frames=len(record.frames), duration=float(total_ticks * t.time_base),
+                ranges=ranges, mask_json=mask_json, settings=settings,
+                provenance=provenance, leak=leak.to_json() if leak is not None else None,
+                source_name=getattr(getattr(source, "view", None), "file_name", None), c2pa=note,
+            ))
+            staged.append((stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath))
             if publish is not None:
-                publish(tmp, written, staged)
+                publish(video, written, staged)
             else:
-                outputs.publish_all([*staged, (tmp, out_path)], overwrite)
+                outputs.publish_all([*staged, (video, out_path)], overwrite)
         finally:
-            outputs.discard(*(tmp_side for tmp_side, _final in staged))
+            outputs.discard(*(tmp_side for tmp_side, _final in staged), *((signed,) if signed else ()))
+            if signed:  # the unsigned encode is no output of ours: only the signed copy is ever named
+                outputs.discard(tmp)
 
     record, seconds, final = run(source, mask_set, request, out_path, task, redactor, checker, finish)
     manifest = written

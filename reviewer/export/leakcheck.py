@@ -23,6 +23,7 @@ import numpy as np
 
 from reviewer.errors import ReviewerError
 from reviewer.export import overlays as ov
+from reviewer.media.geometry import stream_geometry
 from reviewer.export.audio_redact import BLEEP_HZ, dbfs
 from reviewer.export.measures import detail_probe, measure, retained_detail, visible_interiors
 from reviewer.export.pipeline import EncodeRecord
@@ -77,9 +78,12 @@ def check_video(path: Path, record: EncodeRecord, mask_set: MaskSet, request: Ex
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
         vs.codec_context.thread_type = "AUTO"
-        exclude = ov.strips(request.overlays, vs.codec_context.width, vs.codec_context.height)
+        exclude = None
         k = 0
         for frame in c.decode(vs):
+            if exclude is None:  # laid out as the copy itself says it is shown (ADR 0022)
+                exclude = ov.strips(request.overlays, vs.codec_context.width, vs.codec_context.height,
+                                    stream_geometry(vs, frame))
             if k >= len(record.frames):
                 report.failures.append(f"output has more frames than planned ({k + 1} > {len(record.frames)})")
                 break

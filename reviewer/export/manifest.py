@@ -52,9 +52,12 @@ def sign(sealed: dict, workstation: str) -> dict:
 
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
           out_sha256: str, out_size: int, frames: int, duration: float, ranges: list[dict], mask_json: dict,
-          settings: dict, provenance, leak: dict | None, source_name: str | None = None) -> dict:
+          settings: dict, provenance, leak: dict | None, source_name: str | None = None,
+          c2pa: dict | None = None) -> dict:
     """`source_name`: the original's file name as imported; the store keeps it under its SHA-256, which the
-    reader of a manifest could not match to the file they know."""
+    reader of a manifest could not match to the file they know. `c2pa`: whether the output carries a Content
+    Credential, signed by whom, or why not (reviewer/export/credential.py); absent for exports made without
+    the question being asked (no library)."""
     return sign(seal({
         "schema": SCHEMA,
         "version": VERSION,
@@ -73,6 +76,7 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
         "recipient": provenance.recipient,
         "incident_ref": provenance.incident_ref,
         "leak_check": leak,
+        **({"c2pa": c2pa} if c2pa is not None else {}),
     }), provenance.workstation)
 
 
@@ -90,6 +94,8 @@ class Verification:
     manifest: Path
     problems: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    c2pa: dict | None = None  # the Content Credential's state (reviewer/provenance/check.py), when looked at
+    notes: list[str] = field(default_factory=list)  # what a reader should know that is no failure
 
     @property
     def ok(self) -> bool:
@@ -115,9 +121,12 @@ def load(path: Path) -> dict:
     return data
 
 
-def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str, str] | None = None) -> Verification:
+def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str, str] | None = None,
+           anchors_pem: str | None = None) -> Verification:
     """`known_keys` (key id -> public key hex, from the library) makes the signature count: without them a
-    self-consistent signature proves nothing, since anyone can sign with a key of their own."""
+    self-consistent signature proves nothing, since anyone can sign with a key of their own. The output's
+    Content Credential is validated too (trusted when it chains to `anchors_pem`) and cross-checked with the
+    manifest."""
     from reviewer.govern.signing import check_signature
 
     manifest_file = manifest_file or manifest_path_for(output)
@@ -133,6 +142,9 @@ def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str
             v.problems.append(f"workstation signature: {problem}")
         else:
             v.checks.append("workstation signature")
+    else:
+        v.notes.append("the manifest's workstation signature was not checked: no library here knows the "
+                       "exporting workstation's key")
     if mask_hash(m.get("masks", {}).get("data", {})) != m.get("masks", {}).get("sha256"):
         v.problems.append("mask data does not match the recorded mask-set hash")
     else:
@@ -154,4 +166,8 @@ def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str
         v.checks.append("output SHA-256")
     if m.get("leak_check") is not None and not m["leak_check"].get("passed"):
         v.problems.append("the manifest records a failed leak check")
+    from reviewer.provenance.verify import cross_check
+
+    cross_check(v, output, m.get("c2pa"), anchors_pem, {"master SHA-256": m.get("source", {}).get("sha256"),
+                                                        "mask-set hash": m.get("masks", {}).get("sha256")})
     return v

@@ -1,14 +1,19 @@
 """Burned-in overlays, drawn on the YUV planes after redaction, inside fixed banner strips.
 
 The strips are a pure function of the settings and the frame size, so the leak check can leave them out.
+They are laid out on the displayed picture (ADR 0022): on a rotated or anamorphic copy the banner is at the top
+as the viewer sees it and the text reads upright and unstretched; the layout is mapped onto the stored planes by
+reviewer/media/geometry.py.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from reviewer.export.settings import Overlays
 from reviewer.export.textmask import ascii_mask, text_mask
+from reviewer.media.geometry import Geometry
 from reviewer.redact.planes import Planes
 
 
@@ -16,8 +21,12 @@ def strip_height(height: int) -> int:
     return max(16, (height // 24) & ~1)
 
 
-def strips(ov: Overlays, width: int, height: int) -> list[tuple[int, int, int, int]]:
-    """(x0, y0, x1, y1) of every banner strip these settings paint."""
+def strips(ov: Overlays, width: int, height: int, geometry: Geometry | None = None) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of every banner strip these settings paint, in stored pixels of a width x height frame
+    shown with `geometry` (None: as stored)."""
+    if geometry is not None and not geometry.identity:
+        dw, dh = geometry.display_size
+        return [geometry.box_to_storage_pixels(b) for b in strips(ov, dw, dh)]
     h = strip_height(height)
     out = []
     if ov.redacted_banner or ov.watermark:
@@ -70,8 +79,11 @@ def lines(ov: Overlays, width: int, height: int, frame_index: int, camera_text: 
     return out
 
 
-def draw(planes: Planes, ov: Overlays, frame_index: int, camera_text: str) -> None:
+def draw(planes: Planes, ov: Overlays, frame_index: int, camera_text: str, geometry: Geometry | None = None) -> None:
     if not ov.any:
+        return
+    if geometry is not None and not geometry.identity:
+        _draw_displayed(planes, ov, frame_index, camera_text, geometry)
         return
     w, h = planes.width, planes.height
     sh = strip_height(h)
@@ -80,3 +92,25 @@ def draw(planes: Planes, ov: Overlays, frame_index: int, camera_text: str) -> No
     for text, x, top in lines(ov, w, h, frame_index, camera_text):
         mask = ascii_mask(text, sh) if top else text_mask(text, sh)  # the bottom line changes every frame
         _text(planes, mask, x, (0, top, w, top + sh))
+
+
+class _Luma:
+    """Just a luma plane, for laying the overlays out on the displayed picture."""
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.y = np.zeros((height, width), np.uint8)
+        self.u = np.zeros((height // 2, width // 2), np.uint8)
+        self.v = self.u
+
+
+def _draw_displayed(planes: Planes, ov: Overlays, frame_index: int, camera_text: str, geometry: Geometry) -> None:
+    """Lay the strips and text out upright on the display picture, then put that layer onto the stored planes
+    through the one transform. Only inside the (storage) strips is anything written."""
+    dw, dh = geometry.display_size
+    layer = _Luma(dw, dh)
+    draw(layer, ov, frame_index, camera_text)  # type: ignore[arg-type]  (only .y/.u/.v and the size are used)
+    stored = geometry.to_storage(layer.y, interpolation=cv2.INTER_AREA)
+    for x0, y0, x1, y1 in strips(ov, planes.width, planes.height, geometry):
+        _band(planes, x0, y0, x1, y1)
+        planes.y[y0:y1, x0:x1] = np.maximum(stored[y0:y1, x0:x1], BACKGROUND)

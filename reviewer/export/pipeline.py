@@ -24,6 +24,7 @@ from reviewer.export.audio_redact import AudioSpan, audio_layout, span_samples
 from reviewer.export.measures import detail_probe, measure, visible_interiors
 from reviewer.export.settings import ExportRequest
 from reviewer.leftovers import sweep_for
+from reviewer.media.geometry import Geometry
 from reviewer.media.source import MediaSource
 from reviewer.media.timecode import camera_time, format_camera_time
 from reviewer.prefetch import Prefetch
@@ -97,13 +98,15 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
     n_total = sum(b - a + 1 for a, b, _ in spans)
     record = EncodeRecord()
     layout = audio_layout(source.path) if (request.encoder.audio and source.info.has_audio) else None
-    exclude = ov.strips(request.overlays, source.info.width, source.info.height)
+    geometry = Geometry.of(source.info)
+    exclude = ov.strips(request.overlays, source.info.width, source.info.height, geometry)
     # no cache: frames are redacted in place (Planes.wrap), so none may be handed out again
     reader = source.reader(cache_bytes=0)
     try:
         with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
             vs = out.add_stream("libx264", rate=Fraction(round(source.info.average_fps or 30)))
             vs.width, vs.height, vs.pix_fmt = source.info.width, source.info.height, "yuv420p"
+            carry_geometry(vs, geometry)
             vs.time_base = tb
             vs.codec_context.time_base = tb
             vs.options = {"preset": request.encoder.preset, "crf": str(request.encoder.crf)}
@@ -156,9 +159,20 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
     return record
 
 
+def carry_geometry(vs, geometry: Geometry) -> None:
+    """The copy keeps the original's storage pixels and says how to show them exactly as the original does: the
+    same display rotation (container matrix) and sample aspect ratio (H.264 VUI and the container). ADR 0022:
+    no resampled pixels in evidence, and the leak check compares like with like."""
+    if geometry.sar != 1:
+        vs.codec_context.sample_aspect_ratio = geometry.sar
+    if geometry.rotation:
+        vs.set_display_rotation(geometry.rotation)
+
+
 def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor, task):
     """Decode, measure the source, redact and overlay, in the order the encoder needs them (worker thread)."""
     table = source.table
+    geometry = Geometry.of(source.info)
     tb = table.time_base
     for a, b, base in spans:
         first_pts = int(table.pts[a])
@@ -176,7 +190,7 @@ def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor
                           for (trk, reg), inner in zip(regions, inners)]
             redactor(planes, mask_set, frame.pts, regions=regions)
             camera = format_camera_time(camera_time(source.camera_start, table.media_time(i)))
-            ov.draw(planes, request.overlays, i, camera)
+            ov.draw(planes, request.overlays, i, camera, geometry)
             vf = planes.to_frame()
             vf.pict_type = av.video.frame.PictureType.NONE  # else x264 copies the source's I/P/B decisions
             vf.pts = base + frame.pts - first_pts

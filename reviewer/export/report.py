@@ -67,6 +67,12 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
     else:
         d.text("Mask set NOT approved by a second user: this is not a redacted copy.", size=9)
     d.text(f"Manifest SHA-256: {manifest['manifest_sha256']}", size=9)
+    c2pa = manifest.get("c2pa")
+    if c2pa is not None and c2pa.get("embedded"):
+        d.text(f"Content Credentials (C2PA) embedded, signed by {c2pa['signer']} (issuer {c2pa['issuer']}; "
+               f"certificate SHA-256 {c2pa['certificate_sha256']}). Any C2PA verifier can check them.", size=9)
+    elif c2pa is not None:
+        d.text(f"NO Content Credentials (C2PA) in this copy: {c2pa.get('reason')}.", size=9)
     leak = manifest.get("leak_check")
     if leak:
         verdict = "PASSED" if leak["passed"] else "FAILED"

@@ -10,6 +10,8 @@ from typing import Callable
 
 from reviewer.atomic import stage_bytes
 from reviewer.config import workstation_id
+from reviewer.errors import ReviewerError
+from reviewer.export import credential as cred
 from reviewer.export import report
 from reviewer.export.disclose import disclose
 from reviewer.export.job import ExportResult, export
@@ -39,6 +41,7 @@ class ExportJob:
     report: bool = True
     overwrite: bool = False  # replace existing outputs (the CLI's --overwrite, or the UI after asking)
     make_dirs: bool = False  # create a missing output folder (and say so)
+    package: Path | None = None  # also write this disclosure package (ZIP, reviewer/export/package.py)
 
     def with_ranges(self, ranges) -> "ExportJob":
         return dataclasses.replace(self, ranges=tuple(tuple(r) for r in ranges))
@@ -57,6 +60,7 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
     import cv2
 
     from reviewer.annotate.service import Annotations
+    from reviewer.media.geometry import Geometry
     from reviewer.redact.planes import Planes
     from reviewer.redact.render import redact
 
@@ -74,7 +78,7 @@ def report_bookmarks(library, opened, mask_set, ranges, width: int = 320) -> lis
             frame = reader.frame(i)
             planes = Planes.from_frame(frame.video)
             redact(planes, mask_set, frame.pts)
-            rgb = planes.to_rgb()
+            rgb = Geometry.of(opened.info).to_display(planes.to_rgb())  # the report shows it as displayed
             thumb = cv2.resize(rgb, (width, max(2, round(rgb.shape[0] * width / rgb.shape[1]))),
                                interpolation=cv2.INTER_AREA)
             out.append(report.ReportBookmark(i, b.title, b.category, b.note, thumb))
@@ -91,23 +95,36 @@ def run_export(library, job: ExportJob, opened=None, task: Task = NO_TASK,
     its files gets its final name, then "ok" or "failed" (reviewer.export.disclose)."""
     if progress is not None and task.progress is None:
         task = Task(progress=progress, cancel=task.cancel)
-    job = dataclasses.replace(job, out=Path(job.out).expanduser().absolute())  # the audit trail names it in full
+    job = dataclasses.replace(job, out=Path(job.out).expanduser().absolute(),  # the audit trail names it in full
+                              package=job.package and Path(job.package).expanduser().absolute())
+    if job.package and not job.report:
+        raise ReviewerError(f"{job.package}: a disclosure package holds the PDF report; do not skip the report")
     view = library.get(job.recording_id)
     mask_set = MaskStore(library).load(view.id)
     # which permission, checked (a refusal audited) before anything is opened, decoded or created
     decision = decide_export(library, view.id, mask_set, job.purpose,
                              {"recipient": job.recipient, "purpose": job.purpose})
     outputs = job.outputs()
+    # before any decoding, and before a folder is made for it: a workstation that cannot sign refuses here
+    credential = cred.for_library(library, view, decision, job.recipient, job.purpose)
     created = check_outputs(library.paths.home, job, outputs)
     with removed_on_failure(created):
-        return _run(library, job, opened, task, view, mask_set, decision, outputs, created)
+        results = _run(library, job, opened, task, view, mask_set, decision, outputs, created, credential)
+    if job.package:
+        from reviewer.export import package
+
+        pkg = package.build(library, results, job.package, decision, view.id, job.recipient, job.purpose,
+                            job.overwrite)
+        results = [dataclasses.replace(r, package=pkg) for r in results]
+    return results
 
 
 def _run(library, job: ExportJob, opened, task: Task, view, mask_set, decision, outputs,
-         created: tuple) -> list[ExportResult]:
+         created: tuple, credential: cred.Credential) -> list[ExportResult]:
     reason = f"disclosure to {job.recipient or 'unnamed recipient'}: {job.purpose or 'no purpose given'}"
     opened = opened or library.open_recording(view.id, reason=reason)
     view = opened.view
+    credential = credential.at(opened.path)
     require_reasons(mask_set, opened.table)  # the court report states each mask's reason: never a blank one
     role = decision.role.value
     approval = decision.approval.to_json() if decision.approval else None
@@ -125,7 +142,7 @@ def _run(library, job: ExportJob, opened, task: Task, view, mask_set, decision, 
         publish = _publisher(library, job, opened, mask_set, decision, path, ranges)
         # open_recording re-hashed the original moments ago: no second full read of it
         res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256, source_verified=True,
-                     publish=publish, overwrite=job.overwrite)
+                     publish=publish, overwrite=job.overwrite, credential=credential)
         results.append(dataclasses.replace(res, created=created if n == 0 else ()))
     return results
 
@@ -136,6 +153,8 @@ def check_outputs(home, job: ExportJob, outputs) -> tuple:
     for path, _ranges in outputs:
         for p in (path, manifest_path_for(path), *((report.report_path_for(path),) if job.report else ())):
             created += check_output_path(home, p, job.overwrite, job.make_dirs, "export").created
+    if job.package:
+        created += check_output_path(home, job.package, job.overwrite, job.make_dirs, "disclosure package").created
     return tuple(created)
 
 
@@ -159,6 +178,7 @@ def _publisher(library, job: ExportJob, opened, mask_set, decision, path, ranges
             "output": str(path), "output_sha256": manifest["output"]["sha256"],
             "manifest_sha256": manifest["manifest_sha256"], "mask_set_sha256": manifest["masks"]["sha256"],
             "ranges": [[a, b] for a, b in ranges] or "all", "frames": manifest["output"]["frames"],
+            "c2pa": manifest.get("c2pa"),
         }, staged, job.overwrite, justification=job.purpose or None)
 
     return publish

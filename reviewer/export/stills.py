@@ -21,9 +21,11 @@ import numpy as np
 import reviewer
 from reviewer import atomic
 from reviewer.errors import ReviewerError
+from reviewer.export.credential import embed_png
 from reviewer.export.manifest import mask_hash
 from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
+from reviewer.media.geometry import Geometry
 from reviewer.media.frametable import FrameTable
 from reviewer.media.timecode import camera_time, format_camera_time, format_media_time, parse_media_time
 from reviewer.progress import NO_TASK, Task
@@ -94,6 +96,7 @@ class StillsExport:
     stills: list[Still]
     redacted: bool  # exported as EXPORT_REDACTED (an approved mask set); otherwise an unredacted disclosure
     created: tuple[Path, ...] = ()  # folders made for them (make_dirs), for the caller to report
+    c2pa: dict | None = None  # the credential note (reviewer/export/credential.py): signed by whom, or why not
 
 
 @gated(Action.EXPORT_REDACTED, Action.EXPORT_UNREDACTED)
@@ -104,6 +107,7 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
     through the gate and the disclosure log (one "recording.stills_export" event: frames, files, hashes).
     Without an approved mask set they are unredacted (EXPORT_UNREDACTED, refused to trainers). An existing still is
     replaced only with `overwrite` (the UI asks first), never a read-only one."""
+    from reviewer.export.credential import for_library
     from reviewer.outputs import check_output_dir, check_output_path, removed_on_failure
     from reviewer.redact.approval import decide_export
     from reviewer.redact.store import MaskStore
@@ -120,6 +124,8 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
     if len(indices) > MAX_STILLS:
         raise ReviewerError(f"{out_dir}: {len(indices)} frames selected; at most {MAX_STILLS} stills at a time")
     home = library.paths.home
+    # before any decoding, and before a folder is made for them: a workstation that cannot sign refuses here
+    credential = for_library(library, view, decision, purpose=reason or "")
     folder = check_output_dir(home, out_dir, make_dirs, "still")
     stem = stem or Path(view.file_name).stem
     for i in indices:  # before anything is opened: an earlier still is replaced only when asked
@@ -130,13 +136,14 @@ def export_stills(library, recording_id: str, indices: list[int], out_dir: Path,
         library.gov.remember_justification(view.id, reason)
     with removed_on_failure(folder.created):
         opened = opened or library.open_recording(view.id, reason=reason)
-        stills = _write(library, opened, view, mask_set, indices, out_dir, stem, decision, overwrite, task)
+        stills = _write(library, opened, view, mask_set, indices, out_dir, stem, decision, overwrite, task,
+                        credential)
     task.report(1.0, f"{len(stills)} stills written")
-    return StillsExport(stills, decision.redacted, folder.created)
+    return StillsExport(stills, decision.redacted, folder.created, credential.note())
 
 
 def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,
-           decision, overwrite: bool, task: Task) -> list[Still]:
+           decision, overwrite: bool, task: Task, credential) -> list[Still]:
     """Render and stage each still, then disclose and name them all."""
     from reviewer.export.disclose import disclose
     from reviewer.outputs import discard
@@ -147,7 +154,7 @@ def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir
         raise ReviewerError(f"{opened.path}: frame {bad[0]} does not exist (frames 0 to {table.frame_count - 1})")
     staged: list[tuple[Path, Path]] = []
     try:
-        stills = _render(opened, view, mask_set, indices, out_dir, stem, staged, task)
+        stills = _render(opened, view, mask_set, indices, out_dir, stem, staged, task, credential.at(opened.path))
     except BaseException:
         discard(*(tmp for tmp, _final in staged))
         raise
@@ -156,12 +163,13 @@ def _write(library, opened, view, mask_set: MaskSet, indices: list[int], out_dir
         "masks_applied": sum(1 for st, _sha in stills if st.masks_applied),
         "mask_set_sha256": mask_hash(mask_set_to_json(mask_set)),
         "files": [{"frame": st.index, "png": st.png.name, "sha256": sha} for st, sha in stills],
+        "c2pa": credential.note(),
     }, staged, overwrite, justification=library.gov.justification_for(view.id))
     return [st for st, _sha in stills]
 
 
 def _render(source, view, mask_set: MaskSet, indices: list[int], out_dir: Path, stem: str,
-            staged: list[tuple[Path, Path]], task: Task) -> list[tuple[Still, str]]:
+            staged: list[tuple[Path, Path]], task: Task, credential=None) -> list[tuple[Still, str]]:
     """Render and stage (temp names) each still and its sidecar; `staged` collects them for publishing."""
     masks_sha = mask_hash(mask_set_to_json(mask_set))
     stills = []
@@ -172,11 +180,13 @@ def _render(source, view, mask_set: MaskSet, indices: list[int], out_dir: Path, 
             frame = reader.frame(index)
             planes = Planes.from_frame(frame.video)
             applied = redact(planes, mask_set, frame.pts)
-            rgb = planes.to_rgb()
+            rgb = Geometry.of(source.info).to_display(planes.to_rgb())  # as displayed (ADR 0022)
             png = out_dir / still_name(stem, index)
-            data = png_bytes(png, rgb)
+            masks = applied_masks(mask_set, applied)
+            data = embed_png(credential, png_bytes(png, rgb), png, index,
+                             format_media_time(source.table.media_time(index)), masks, masks_sha)
             sidecar = _sidecar(source, view, source.table, index, frame.pts, rgb, png, data, view.sha256,
-                               masks_sha, mask_set, applied)
+                               masks_sha, masks, credential)
             side = png.with_suffix(".json")
             staged.append((atomic.stage_bytes(side, (json.dumps(sidecar, indent=2) + "\n").encode()), side))
             staged.append((atomic.stage_bytes(png, data), png))
@@ -189,6 +199,11 @@ def png_bytes(png: Path, rgb: np.ndarray) -> bytes:
     if not ok:
         raise ReviewerError(f"{png}: PNG encoding failed")
     return encoded.tobytes()
+
+
+def display_record(g: Geometry) -> dict:
+    return {"stored_width": g.width, "stored_height": g.height, "rotation": g.rotation,
+            "sample_aspect_ratio": f"{g.sar.numerator}:{g.sar.denominator}"}
 
 
 def frame_record(source, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes, sha256: str) -> dict:
@@ -212,6 +227,8 @@ def frame_record(source, index: int, pts: int, rgb: np.ndarray, png: Path, data:
         "camera_time_text": format_camera_time(cam) if cam else None,
         "width": int(rgb.shape[1]),
         "height": int(rgb.shape[0]),
+        # the PNG is the displayed picture (ADR 0022): how it was made from the stored one
+        "display": display_record(Geometry.of(source.info)),
         "png_file": png.name,
         "png_sha256": hashlib.sha256(data).hexdigest(),
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
@@ -220,8 +237,8 @@ def frame_record(source, index: int, pts: int, rgb: np.ndarray, png: Path, data:
     }
 
 
-def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes,
-             sha256: str, masks_sha: str, mask_set: MaskSet, applied) -> dict:
+def applied_masks(mask_set: MaskSet, applied) -> list[dict]:
+    """The masks redact() applied on one frame, as the sidecar and the still's credential name them."""
     by_id = {t.id: t for t in mask_set.tracks}
     masks = []
     for a in applied:
@@ -230,5 +247,11 @@ def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndar
                       "label": "" if track is None else track.label,
                       "reason": "blackout" if track is None else track.reason,
                       "effect": a.effect.to_json()})
+    return masks
+
+
+def _sidecar(source, view, table: FrameTable, index: int, pts: int, rgb: np.ndarray, png: Path, data: bytes,
+             sha256: str, masks_sha: str, masks: list[dict], credential) -> dict:
     return {**frame_record(source, index, pts, rgb, png, data, sha256),
-            "redacted": bool(masks), "mask_set_sha256": masks_sha, "masks_applied": masks}
+            "redacted": bool(masks), "mask_set_sha256": masks_sha, "masks_applied": masks,
+            **({"c2pa": credential.note()} if credential is not None else {})}

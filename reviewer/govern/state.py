@@ -45,6 +45,20 @@ def row_state(row) -> dict:
     return {"table": table, "key": getattr(row, key), **{c: _plain(getattr(row, c)) for c in cols}}
 
 
+def put_setting(s, key: str, value: str, by: str) -> LibrarySetting:
+    """Set a governed library_settings row inside the write transaction `s` (the caller's event carries its
+    state, so `audit verify` can replay it). A row is never deleted, which replay would take for tampering:
+    clear its value instead."""
+    row = s.get(LibrarySetting, key)
+    now = dt.datetime.now(dt.timezone.utc)
+    if row is None:
+        s.add(LibrarySetting(key=key, value=value, set_at=now, set_by=by))
+    else:
+        row.value, row.set_at, row.set_by = value, now, by
+    s.flush()
+    return s.get(LibrarySetting, key)
+
+
 def with_state(details: dict | None, *rows) -> dict:
     """`details` plus the resulting state of `rows` (the event's own rows)."""
     states = [row_state(r) for r in rows]

@@ -28,6 +28,7 @@ from reviewer.library.models import Incident, Recording, utcnow
 from reviewer.library.originals import Incoming, OriginalStore
 from reviewer.library.sidecar import Sidecar, clean_text, read_sidecar
 from reviewer.library.views import RecordingView, thumbnail_path, view_of
+from reviewer.media.geometry import Geometry
 from reviewer.media.frametable_cache import FrameTableCache
 from reviewer.media.probe import MediaInfo, probe
 from reviewer.media.thumbnail import make_thumbnail
@@ -164,7 +165,7 @@ class Ingestor:
             thumb = thumbnail_path(self.paths, incoming.sha256)
             if not thumb.exists():
                 try:
-                    make_thumbnail(incoming.temp, table, thumb)
+                    make_thumbnail(incoming.temp, table, thumb, geometry=Geometry.of(info))
                 except MediaError as exc:
                     raise MediaError(src, f"video cannot be decoded ({exc.problem})") from None
                 made.append(thumb)

@@ -30,7 +30,7 @@ from reviewer.library.search import recordings_query
 from reviewer.library.views import RecordingView, view_of
 from reviewer.media.caps import check_picture
 from reviewer.media.frametable_cache import FrameTableCache
-from reviewer.media.probe import MediaInfo, parse_time_tag, probe
+from reviewer.media.probe import MediaInfo, display_geometry, parse_time_tag, probe
 from reviewer.media.source import MediaSource
 from reviewer.progress import NO_TASK, Task
 
@@ -225,6 +225,8 @@ class Library:
             data = json.loads(raw or "{}")
             data["path"] = str(path)
             data["start_time"] = parse_time_tag(data.get("start_time"))
+            if set(data) == names - {"sar"}:  # stored before the geometry was read (ADR 0022)
+                data["rotation"], data["sar"] = display_geometry(path)
             if set(data) == names:
                 return MediaInfo(**data)
         except (ValueError, TypeError):

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from reviewer.media.geometry import Geometry
 from reviewer.media.frame_reader import Frame, FrameReader
 from reviewer.media.reverse import ReverseFeeder, segment_frames
 
@@ -106,6 +107,8 @@ class DecodeWorker:
         self._processor: FrameProcessor | None = None
         self._processor_version = 0  # frames made under an older processor are never queued
         info = getattr(source, "info", None)
+        # what the screen shows is the display picture (rotation, square pixels); identity for most footage
+        self.geometry = Geometry.of(info) if getattr(info, "width", None) else None
         yuv_bytes = int(1.5 * getattr(info, "width", 1920) * getattr(info, "height", 1080))
         self._segment_frames = segment_frames(yuv_bytes)
         self._closing = False
@@ -151,8 +154,11 @@ class DecodeWorker:
         if processor is not None:
             px = processor(frame, self.pixel_format)
             if px is not None:
-                return np.ascontiguousarray(px), True
-        return frame_pixels(frame, self.pixel_format), False
+                return self._displayed(np.ascontiguousarray(px)), True
+        return self._displayed(frame_pixels(frame, self.pixel_format)), False
+
+    def _displayed(self, px: np.ndarray) -> np.ndarray:
+        return px if self.geometry is None else self.geometry.to_display(px)
 
     # ---- play runs -----------------------------------------------------------------------------------------
     def start_run(self, first_index: int, generation: int, step: int = 1) -> None:

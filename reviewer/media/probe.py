@@ -14,6 +14,7 @@ import av
 from reviewer.errors import MediaError
 from reviewer.media.caps import check_picture, limit_decoders
 from reviewer.media.frametable import FrameTable, build_frame_table, video_stream
+from reviewer.media.geometry import stream_geometry
 from reviewer.progress import NO_TASK, Task
 
 
@@ -64,9 +65,10 @@ class MediaInfo:
     audio_codec: str | None
     audio_sample_rate: int | None
     audio_channels: int | None
-    rotation: int
+    rotation: int  # counter-clockwise display rotation: 0, 90, 180 or 270 (reviewer/media/geometry.py)
     start_time: dt.datetime | None  # camera start (UTC) from container tags, if any
     tags: dict[str, str]
+    sar: str = "1/1"  # sample aspect ratio, "num/den"; older stored descriptions lack it (square pixels)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -104,9 +106,7 @@ def probe(path: str | Path, task: Task = NO_TASK) -> tuple[MediaInfo, FrameTable
         check_picture(path, int(cc.width), int(cc.height), cc.pix_fmt)  # before anything decodes a frame
         audio = c.streams.audio[0] if c.streams.audio else None
         tags = {str(k): str(v) for k, v in {**dict(c.metadata), **dict(vs.metadata)}.items()}
-        rotation = 0
-        with contextlib.suppress(Exception):
-            rotation = int(vs.side_data.get("DISPLAYMATRIX", 0) or 0) if hasattr(vs, "side_data") else 0
+        rotation, sar = _display_geometry(c, vs)
         head = dict(
             container=c.format.name,
             size=path.stat().st_size,
@@ -120,6 +120,7 @@ def probe(path: str | Path, task: Task = NO_TASK) -> tuple[MediaInfo, FrameTable
             audio_sample_rate=int(audio.codec_context.sample_rate) if audio is not None else None,
             audio_channels=int(audio.codec_context.layout.nb_channels) if audio is not None else None,
             rotation=rotation,
+            sar=f"{sar.numerator}/{sar.denominator}",
             start_time=parse_time_tag(tags.get("creation_time")),
             tags=tags,
         )
@@ -133,6 +134,25 @@ def probe(path: str | Path, task: Task = NO_TASK) -> tuple[MediaInfo, FrameTable
         **head,
     )
     return info, table
+
+
+def _display_geometry(container, vs) -> tuple[int, Fraction]:
+    """Display rotation and sample aspect ratio. A file whose first frame does not decode is shown unrotated (the
+    frame table and the reader report the damage themselves)."""
+    first = None
+    with contextlib.suppress(Exception):
+        first = next(container.decode(vs), None)
+    g = stream_geometry(vs, first)
+    return g.rotation, g.sar
+
+
+def display_geometry(path: str | Path) -> tuple[int, str]:
+    """(rotation, "num/den" sar) of a file, without building its frame table: for descriptions stored before
+    the geometry was read (their rotation was never read: always 0)."""
+    path = Path(path)
+    with open_container(path) as c:
+        rotation, sar = _display_geometry(c, video_stream(c, path))
+    return rotation, f"{sar.numerator}/{sar.denominator}"
 
 
 def time_base_fraction(text: str) -> Fraction:

@@ -77,6 +77,7 @@ def probe_blob(blobs, sha: str, workdir: Path) -> dict:
     """Probe the blob's bytes and make its thumbnail. The core reads files: an S3 blob is copied to a temp file
     first (a whole-file copy for a large recording; see ADR 0014)."""
     from reviewer.errors import ReviewerError
+    from reviewer.media.geometry import Geometry
     from reviewer.media.probe import probe
     from reviewer.media.thumbnail import make_thumbnail
 
@@ -91,7 +92,7 @@ def probe_blob(blobs, sha: str, workdir: Path) -> dict:
                     fh.write(chunk)
         try:
             info, table = probe(media)
-            png = make_thumbnail(media, table, Path(tmp) / "thumb.png").read_bytes()
+            png = make_thumbnail(media, table, Path(tmp) / "thumb.png", geometry=Geometry.of(info)).read_bytes()
         except ReviewerError as exc:
             return {"state": "failed", "error": str(exc).replace(str(media), f"recording {sha}")}
         media_json = {k: v for k, v in info.to_json().items() if k != "path"}  # the path is our temp copy's

@@ -22,6 +22,7 @@ from reviewer.library.ingest import subtask
 from reviewer.library.models import Recording, utcnow
 from reviewer.library.originals import Incoming, safe_ext
 from reviewer.library.views import RecordingView, thumbnail_path
+from reviewer.media.geometry import Geometry
 from reviewer.media.probe import MediaInfo, probe
 from reviewer.media.thumbnail import make_thumbnail
 from reviewer.progress import NO_TASK, Task
@@ -129,7 +130,7 @@ def _place(library, client, view: RecordingView, task: Task, on_bytes: OnBytes |
     thumb = thumbnail_path(library.paths, view.sha256)
     if not thumb.exists():
         with contextlib.suppress(MediaError):  # a thumbnail is a convenience; the store may have sent one
-            make_thumbnail(fetched.path, table, thumb)
+            make_thumbnail(fetched.path, table, thumb, geometry=Geometry.of(info))
     incoming = Incoming(store, fetched.path, view.sha256, fetched.size, safe_ext(view.file_name))
     details = {"source": "central store", "received": fetched.received, "resumed_from": fetched.resumed_from}
     return _commit(library, view, info, incoming, details, task)

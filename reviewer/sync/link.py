@@ -9,7 +9,6 @@ token only in memory.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Callable
@@ -20,6 +19,7 @@ from sqlalchemy import select
 
 from reviewer.errors import ReviewerError
 from reviewer.govern.identity import checked_username
+from reviewer.govern.state import put_setting as _put
 from reviewer.govern.state import with_state
 from reviewer.library.models_govern import LibrarySetting
 from reviewer.store import anchor_format
@@ -53,19 +53,6 @@ def _read(library) -> dict[str, str]:
     with library.sessions() as s:
         return dict(s.execute(select(LibrarySetting.key, LibrarySetting.value).where(
             LibrarySetting.key.in_((URL, KEYS, USER, GRANT, AUTH)))).all())
-
-
-def _put(s, key: str, value: str, by: str) -> LibrarySetting:
-    """Set a governed library_settings row (its state goes into the event, so `audit verify` can replay it; a
-    row is never deleted, which replay would take for tampering: signing out empties the grant)."""
-    row = s.get(LibrarySetting, key)
-    now = dt.datetime.now(dt.timezone.utc)
-    if row is None:
-        s.add(LibrarySetting(key=key, value=value, set_at=now, set_by=by))
-    else:
-        row.value, row.set_at, row.set_by = value, now, by
-    s.flush()
-    return s.get(LibrarySetting, key)
 
 
 def normalise_url(url: str) -> str:

@@ -176,6 +176,10 @@ def test_export_with_a_mask_verifies_and_the_audit_trail_holds(bundle, imported,
         "kind": "rect", "effect": {"kind": "solid"}, "reason": "personal data", "label": "code",
         "keyframes": [{"pts": pts[0], "points": box}, {"pts": pts[-1], "points": box}]}]}))
     run(bundle / "reviewer", "masks", "import", rid, masks, home=home, cwd=cwd)
+    # Content Credentials (issue 15): the bundled c2pa native library signs, and verify reads it back as trusted
+    files = json.loads(run(bundle / "reviewer", "c2pa", "make-test-ca", scratch / "ca", "--make-dirs", "--json",
+                           home=home, cwd=cwd).stdout)
+    run(bundle / "reviewer", "c2pa", "import-cert", files["chain.pem"], files["key.pem"], home=home, cwd=cwd)
     out = scratch / "exports" / "court.mp4"
     out.parent.mkdir()  # outputs go only into folders that exist (or with --make-dirs)
     res = json.loads(run(bundle / "reviewer", "export", rid, "--out", out, "--range", "10:70", "--recipient",
@@ -186,8 +190,8 @@ def test_export_with_a_mask_verifies_and_the_audit_trail_holds(bundle, imported,
     ok, bgr = cap.read()
     cap.release()
     assert ok and framecode.read(bgr[..., ::-1]) is None, "the mask must cover the frame code in the export"
-    v = run(bundle / "reviewer", "verify", out, home=home, cwd=cwd)
-    assert v.stdout.startswith("OK: ")
+    v = run(bundle / "reviewer", "verify", out, "--trust", files["ca.pem"], home=home, cwd=cwd)
+    assert v.stdout.startswith("OK: ") and "C2PA trusted" in v.stdout, v.stdout
     a = run(bundle / "reviewer", "audit", "verify", home=home, cwd=cwd)
     assert a.returncode == 0
 

@@ -28,6 +28,8 @@ from reviewer.export import frame as frame_mod
 from reviewer.export import service as service_mod
 from reviewer.export import stills as stills_mod
 from reviewer.export.service import ExportJob
+from reviewer.provenance import identity as c2pa_identity
+from reviewer.provenance.certs import make_test_ca
 from reviewer.redact import approval as approval_mod
 from reviewer.govern.gated import marker
 from reviewer.govern.holds import HoldStore
@@ -47,7 +49,7 @@ from tests.core.test_govern_support import gov_home, ids, lib, template, user_wi
 SERVICES = [Library, Ingestor, Annotations, BookmarkStore, ClipStore, EvidentialStore, HoldStore, MaskStore, Retention,
             Policies, Users, SyncLoop, IncidentClocks]
 FUNCTIONS = [service_mod.run_export, frame_mod.export_frame, stills_mod.export_stills, approval_mod.status,
-             approval_mod.approve]
+             approval_mod.approve, c2pa_identity.config, c2pa_identity.import_cert, c2pa_identity.configure]
 
 
 def public_operations() -> dict[str, object]:
@@ -204,6 +206,16 @@ def _none(_c):
     return None
 
 
+def _test_ca_files(c: Ctx):
+    """A signing chain and key on disk (made before the attempt: the refused one must write nothing)."""
+    _ca, chain, key = make_test_ca()
+    folder = c.out("ca")
+    folder.mkdir()
+    (folder / "chain.pem").write_bytes(chain)
+    (folder / "key.pem").write_bytes(key)
+    return folder / "chain.pem", folder / "key.pem"
+
+
 def _gate_clock(c: Ctx) -> IncidentClock:
     """Two recordings with sound on an ad hoc incident clock."""
     views = [v for v in c.sup.recordings() if v.file_name.startswith(("cfr_h264", "vfr_h264"))]
@@ -328,6 +340,9 @@ ATTEMPTS = {
     # approved by a second user: the supervisor drew the masks, so the investigator approves them
     "approve": (_redact, lambda lib, c, _: approval_mod.approve(c.second if lib is c.sup else lib, c.rid),
                 [("masks.approve", OK)]),
+    "import_cert": (_test_ca_files, lambda lib, c, f: c2pa_identity.import_cert(lib, *f),
+                    [("c2pa.identity_set", OK)]),
+    "configure": (_none, lambda lib, c, _: c2pa_identity.configure(lib, required=False), [("c2pa.configure", OK)]),
     "export_stills": (_redact, lambda lib, c, _: stills_mod.export_stills(lib, c.rid, [2, 4], c.out("stills"),
                                                                           make_dirs=True),
                       [("recording.open", OK), ("recording.stills_export", "started"),

@@ -117,7 +117,8 @@ def test_a_trainer_cannot_mark_evidential_and_the_refusal_is_audited(qtbot, trai
     assert [(r[COL["User"]], r[COL["Role"]], r[COL["Action"]]) for r in f.audit_panel.rows()] == \
         [("trainee", "trainer", "mark_evidential")]
     # "trainee" is REVIEWER_USER in a test library: who really sat at the keyboard is one hover away
-    assert f.audit_panel.tree.topLevelItem(0).toolTip(COL["User"]) == f"OS account: {os_account()}"
+    assert f.audit_panel.model.index(0, COL["User"]).data(Qt.ItemDataRole.ToolTipRole) == \
+        f"OS account: {os_account()}"
 
     # the core refuses whatever the UI shows, and records that too
     with pytest.raises(PermissionDenied):

@@ -41,6 +41,8 @@ def test_player_frame_export_passes_the_gate_and_is_disclosed(qtbot, window, rec
     assert events[0].details["frames"] == [12] and events[0].details["output"] == str(out)
     assert events[0].details["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert events[0].details["redacted"] is False
+    # no signing identity in this library: the status line says the frame went out without Content Credentials
+    assert "NO Content Credentials: no C2PA signing identity" in window.statusBar().currentMessage()
 
     # the same user as a trainer: an unredacted frame is refused, said, audited, and nothing is written
     Users(lib.gov).set_role("another_supervisor", Role.SUPERVISOR)

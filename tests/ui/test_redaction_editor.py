@@ -44,7 +44,7 @@ def settle(qtbot, window, index: int) -> None:
 
 def at(window, x: float, y: float) -> QPoint:
     """Widget position of source pixel (x, y) on the canvas."""
-    return window.canvas.image_to_widget().map(QPointF(x, y)).toPoint()
+    return window.canvas.source_to_widget().map(QPointF(x, y)).toPoint()
 
 
 def drag(qtbot, window, a, b, steps: int = 8) -> None:

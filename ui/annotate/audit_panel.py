@@ -1,30 +1,27 @@
 """The audit trail, newest first, with filters (user, object, action, outcome, time) and "Verify chain".
 
-It re-reads the core whenever an event is appended (debounced: one purge can append hundreds). Refusals and
-failures stand out in the error colour, because they are what an auditor looks for first. Verification runs off
-the UI thread (it reads every event) and is itself recorded by the core.
+A change of filters re-reads the newest SHOWN events at once. Appended events (a sync page brings hundreds, a
+purge too) are read off the UI thread, only those after the last one read, at most every REFRESH_MS, and put on
+top of the list (ui/annotate/audit_model.py), so the panel never rebuilds its rows while a sync runs. Refusals
+and failures stand out in the error colour, because they are what an auditor looks for first. Verification runs
+off the UI thread (it reads every event) and is itself recorded by the core.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QTimer, QTimeZone
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QFileDialog, QGridLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QTreeView, QVBoxLayout, QWidget)
 
 from reviewer.atomic import write_text
 from reviewer.errors import ReviewerError
 from reviewer.outputs import check_output_path
 from ui import theme
+from ui.annotate.audit_model import COL, COLUMNS, AuditModel, rows_of
 
-# what an auditor scans first comes first: when, who, what, whether it was allowed
-COLUMNS = ("#", "Time (UTC)", "User", "Action", "Outcome", "Object", "Role", "Justification", "Details")
-COL = {name: i for i, name in enumerate(COLUMNS)}
 OBJECT_TYPES = ("recording", "bookmark", "clip", "mask_track", "export", "retention", "retention_policy", "user",
                 "audit", "file")
 OUTCOMES = ("ok", "refused", "failed", "broken")
@@ -41,11 +38,17 @@ class AuditPanel(QWidget):
         self.gov = session.gov
         self.runner = runner
         self.last_verdict = None
+        self.model = AuditModel(SHOWN, self)
+        self._filtered_by: dict | None = None  # the filters the rows were read with
+        from ui.operations import Runner  # noqa: PLC0415 - the panel's own reader: one read at a time, in order
+
+        self._reader = Runner(self, max_threads=1)
         self._build()
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
-        self._timer.timeout.connect(self._refresh_if_shown)
+        self._timer.timeout.connect(self._append_if_shown)
         self._stale = False
-        session.auditAppended.connect(self._timer.start)
+        # at most one read per REFRESH_MS, not one after the last event: a sync may append for minutes
+        session.auditAppended.connect(lambda: None if self._timer.isActive() else self._timer.start())
         session.usersChanged.connect(self._fill_users)
         self._fill_users()
         self.refresh()
@@ -78,10 +81,11 @@ class AuditPanel(QWidget):
             edit.editingFinished.connect(self.refresh)
             edit.textChanged.connect(lambda t: None if t else self.refresh())
 
-        self.tree = QTreeWidget()
+        self.tree = QTreeView()
         self.tree.setObjectName("auditList")
-        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setModel(self.model)
         self.tree.setRootIsDecorated(False)
+        self.tree.setItemsExpandable(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
@@ -151,10 +155,10 @@ class AuditPanel(QWidget):
                 "since": _py(self.since) if self.use_since.isChecked() else None,
                 "until": _py(self.until) if self.use_until.isChecked() else None}
 
-    def _refresh_if_shown(self) -> None:
-        # a sync page appends thousands of events: a panel nobody is looking at re-reads when it is shown
+    def _append_if_shown(self) -> None:
+        # a panel nobody is looking at reads what it missed when it is shown
         if self.isVisible():
-            self.refresh()
+            self.append_new()
         else:
             self._stale = True
 
@@ -162,33 +166,40 @@ class AuditPanel(QWidget):
         super().showEvent(event)
         if self._stale:
             self._stale = False
-            self.refresh()
+            self.append_new()
 
     def refresh(self) -> None:
-        events = self.gov.audit.events(**self.filters(), limit=SHOWN, newest_first=True)
-        self.tree.clear()
-        items = []
-        for e in events:
-            item = QTreeWidgetItem([str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.user, e.action, e.outcome,
-                                    f"{e.object_type} {e.object_id[:8]}".strip(), e.role,
-                                    e.justification or "", _details(e.details)])
-            item.setToolTip(COL["Object"], f"{e.object_type} {e.object_id}")
-            if e.os_account:  # who was really at the keyboard (differs from User only in a test library)
-                item.setToolTip(COL["User"], f"OS account: {e.os_account}")
-            item.setToolTip(COL["Justification"], e.justification or "")
-            item.setToolTip(COL["Details"], json.dumps(e.details, indent=1, ensure_ascii=False))
-            if e.outcome != "ok":
-                for col in range(len(COLUMNS)):
-                    item.setForeground(col, QBrush(QColor(theme.ERROR)))
-            items.append(item)
-        self.tree.addTopLevelItems(items)
-        total = self.gov.audit.count()
-        self.count.setText(f"{len(events)} of {total} events" + (" (newest shown)" if len(events) == SHOWN else ""))
+        """Re-list with the current filters, now (the user changed them or asked for the trail)."""
+        self._filtered_by = self.filters()
+        head, events = self.gov.audit.newer(0, limit=SHOWN, **self._filtered_by)
+        self.model.replace(head, rows_of(events))
+        self._counted()
+
+    def append_new(self) -> None:
+        """Put the events appended since the last read on top, read and formatted off the UI thread."""
+        f, after = self._filtered_by, self.model.head
+        if f is None or f != self.filters():  # filters edited but not yet applied: applying them re-reads all
+            return
+        self._reader.run(lambda task=None: self._read_newer(after, f), key="audit-newer",
+                         on_done=lambda got: self._newer_read(f, *got))
+
+    def _read_newer(self, after: int, filters: dict):  # reader thread
+        head, events = self.gov.audit.newer(after, limit=SHOWN, **filters)
+        return head, rows_of(events)
+
+    def _newer_read(self, filters: dict, head: int, rows: list) -> None:
+        if filters is not self._filtered_by:  # re-listed with other filters meanwhile
+            return
+        self.model.prepend(head, rows)
+        self._counted()
+
+    def _counted(self) -> None:
+        n = len(self.model.rows)
+        self.count.setText(f"{n} of {self.model.head} events" + (" (newest shown)" if n == SHOWN else ""))
 
     def rows(self) -> list[tuple[str, ...]]:
         """What the list shows, top to bottom (tests, copy)."""
-        return [tuple(self.tree.topLevelItem(i).text(c) for c in range(len(COLUMNS)))
-                for i in range(self.tree.topLevelItemCount())]
+        return [row.texts for row in self.model.rows]
 
     # ---- verification and export ----------------------------------------------------------------------------
     def verify(self) -> None:
@@ -250,16 +261,6 @@ def _when(t: QDateTime) -> QDateTimeEdit:
 
 def _py(edit: QDateTimeEdit) -> dt.datetime:
     return dt.datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch(), UTC)
-
-
-def _details(details: dict) -> str:
-    """One line: the fields a reader scans for, without the noise of ids already shown in other columns."""
-    parts = []
-    for k, v in details.items():
-        if k in ("recording_id", "mark_id", "session") or v in (None, "", [], {}):
-            continue
-        parts.append(f"{k}={v}")
-    return ", ".join(parts)
 
 
 def _html(text: str) -> str:

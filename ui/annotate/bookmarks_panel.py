@@ -4,9 +4,11 @@ the shortcuts run."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLineEdit, QPushButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
@@ -19,6 +21,12 @@ from reviewer.outputs import write_text_output
 COLUMNS = ("Frame", "Time", "Title", "Category", "Author")
 ID_ROLE = Qt.ItemDataRole.UserRole
 ALL = None
+# a re-list yields to the event loop after SLICE_S of work, checked every SLICE_ROWS rows
+SLICE_S = 0.010
+SLICE_ROWS = 25
+# rows measured for the columns' widths: a tree of thousands measured row by row stalls the UI
+MEASURED_ROWS = 200
+FITTED = (0, 1, 3, 4)  # columns sized to their texts once per re-list; the title takes the rest
 
 
 class BookmarksPanel(QWidget):
@@ -42,9 +50,17 @@ class BookmarksPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fitted once per re-list, never in ResizeToContents mode: in that mode every text changed in a listed
+        # row measures the column again (~7 ms a row with thousands listed; a sync edits thousands)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        header.setResizeContentsPrecision(MEASURED_ROWS)
+        self._rows: dict[str, tuple] = {}  # bookmark id -> (its texts and tooltip, its row), as listed
+        self._dropped: list[QTreeWidgetItem] = []  # rows taken out of the list, freed a slice at a time
+        self._job = None  # the re-list under way (a generator), replaced by the next refresh
+        self._slice = QTimer(self, singleShot=True, interval=0)
+        self._slice.timeout.connect(self._step)
 
         self.add_button = QPushButton("Add (M)")
         self.add_button.setToolTip("Bookmark the frame on screen; Ctrl+M adds one with a title and note")
@@ -105,38 +121,80 @@ class BookmarksPanel(QWidget):
             self.tree.setCurrentItem(item)
 
     def refresh(self) -> None:
+        """Re-list from the session. A sync can bring thousands of bookmarks: the rows are made in slices, a few
+        ms per event-loop turn, reusing the row of every bookmark already shown, and handed to the tree in one
+        call at the end, so the UI never waits for the whole list (issue 11: no stall over 100 ms)."""
         every = self.session.bookmarks()
         _fill(self.category, "All categories", sorted(set(self.session.annotations.bookmarks.categories())
                                                       | {b.category for b in every}))
         _fill(self.author, "All authors", sorted({b.author for b in every}))
-        selected = getattr(self, "_select_next", None) or self.selected_id()
+        self.add_button.setEnabled(self.session.view is not None)
+        self._job = self._relist(self.listed(), len({b.author for b in every}) > 1)
+        self._step()
+
+    def _step(self) -> None:
+        """Run the current re-list for one slice (small lists finish here, synchronously), then free the rows
+        of bookmarks no longer listed, a slice at a time."""
+        job = self._job
+        if job is not None:
+            if next(job, None) is None:
+                if self._job is job:
+                    self._job = None
+            elif self._job is job:
+                self._slice.start()
+                return
+        # a row freed on the UI thread waits for the GIL held by the sync thread: a few hundred at once stall
+        deadline = time.perf_counter() + SLICE_S
+        while self._dropped and time.perf_counter() < deadline:
+            shiboken6.delete(self._dropped.pop())
+        if self._dropped and self._job is None:
+            self._slice.start()
+
+    def _relist(self, listed: list, several_authors: bool):
         table = self.session.table
-        # a sync can bring thousands: build the rows first and hand them over in one call, without repainting
-        rows, current, frames = [], None, {}
-        for b in self.listed():
+        rows, frames, deadline = [], {}, time.perf_counter() + SLICE_S
+        for n, b in enumerate(listed, 1):
             if b.pts not in frames:
                 index = self.session.index_of(b.pts)
                 frames[b.pts] = (str(index), format_media_time(table.media_time(index)))
-            item = QTreeWidgetItem([*frames[b.pts], b.title, b.category, b.author])
-            item.setData(0, ID_ROLE, b.id)
-            item.setToolTip(2, f"{b.title}\n\n{b.note}" if b.note else b.title)
-            item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            rows.append(item)
-            if b.id == selected:
-                current = item
+            key = ((*frames[b.pts], b.title, b.category, b.author), f"{b.title}\n\n{b.note}" if b.note else b.title)
+            known = self._rows.get(b.id)
+            if known is None:
+                item = QTreeWidgetItem()
+                item.setData(0, ID_ROLE, b.id)
+                item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                _show(item, key, None)
+            else:
+                # an edited bookmark keeps its row: changing it in place frees nothing (see _step)
+                item = known[1]
+                if known[0] != key:
+                    _show(item, key, known[0])
+                    self._rows[b.id] = (key, item)
+            rows.append((b.id, key, item))
+            # the clock is read once a slice, so a short list (every edit by hand) is always listed at once
+            if n % SLICE_ROWS == 0 and time.perf_counter() > deadline:
+                yield True
+                deadline = time.perf_counter() + SLICE_S
+        selected = getattr(self, "_select_next", None) or self.selected_id()
+        shown = {bid: (key, item) for bid, key, item in rows}
         self.tree.setUpdatesEnabled(False)
         try:
-            self.tree.clear()
-            self.tree.addTopLevelItems(rows)
+            # taken, not cleared: the rows still listed go straight back in, in the new order
+            self.tree.invisibleRootItem().takeChildren()
+            self.tree.addTopLevelItems([item for _bid, _key, item in rows])
+            current = shown.get(selected)
             if current is not None:
-                self.tree.setCurrentItem(current)
+                self.tree.setCurrentItem(current[1])
                 self._select_next = None
+            for col in FITTED:
+                self.tree.resizeColumnToContents(col)
         finally:
             self.tree.setUpdatesEnabled(True)
+        self._dropped.extend(item for bid, (_key, item) in self._rows.items() if bid not in shown)
+        self._rows = shown
         # one author (the usual case on a workstation): the column only takes room from the titles
-        self.tree.setColumnHidden(COLUMNS.index("Author"), len({b.author for b in every}) <= 1)
-        self.add_button.setEnabled(self.session.view is not None)
-        self.export_button.setEnabled(self.tree.topLevelItemCount() > 0)
+        self.tree.setColumnHidden(COLUMNS.index("Author"), not several_authors)
+        self.export_button.setEnabled(bool(rows))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -194,6 +252,17 @@ class BookmarksPanel(QWidget):
         made = f" ({done.notice()})" if done.created else ""
         self.feature.say(f"Exported {len(rows)} bookmark{'s' if len(rows) != 1 else ''} to {path}{made}")
         return len(rows)
+
+
+def _show(item: QTreeWidgetItem, key: tuple, before: tuple | None) -> None:
+    """Set a row's texts and tooltip, only those that differ from what it shows."""
+    texts, tip = key
+    old_texts, old_tip = before if before is not None else ((None,) * len(texts), None)
+    for col, (new, old) in enumerate(zip(texts, old_texts)):
+        if new != old:
+            item.setText(col, new)
+    if tip != old_tip:
+        item.setToolTip(2, tip)
 
 
 def _fill(combo: QComboBox, all_label: str, values: list[str]) -> None:

@@ -42,6 +42,7 @@ class AnnotateSession(QObject):
         self.retention = Retention(library)
         self.view = None  # RecordingView of the open recording (None for a bare file or nothing open)
         self.table = None
+        self._index_of: dict[int, int] = {}  # pts -> frame index in self.table: the lane and list ask per bookmark
         self.in_index: int | None = None
         self.out_index: int | None = None
         self._bookmarks: list[BookmarkView] | None = None
@@ -112,10 +113,12 @@ class AnnotateSession(QObject):
     def _opened(self, source) -> None:
         self.view = getattr(source, "view", None)
         self.table = source.table if self.view is not None else None
+        self._index_of = {}
         self._reset()
 
     def _closed(self) -> None:
         self.view, self.table = None, None
+        self._index_of = {}
         self._reset()
 
     def _reset(self) -> None:
@@ -166,10 +169,15 @@ class AnnotateSession(QObject):
         a recording is open, so a marker is always drawn somewhere truthful)."""
         if self.table is None:
             return None
-        try:
-            return self.table.index_of_pts(int(pts))
-        except KeyError:
-            return self.table.nearest_index_to_pts(int(pts))
+        pts = int(pts)
+        index = self._index_of.get(pts)
+        if index is None:
+            try:
+                index = self.table.index_of_pts(pts)
+            except KeyError:
+                index = self.table.nearest_index_to_pts(pts)
+            self._index_of[pts] = index
+        return index
 
     def pts_of(self, index: int) -> int:
         return self.table.pts_of(int(index))

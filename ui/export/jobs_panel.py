@@ -16,6 +16,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from reviewer.export.credential import note_text
 from reviewer.export.queue import ExportQueue, JobState
 from ui.coalesce import LatestValues
 
@@ -90,6 +91,9 @@ class JobRow(QFrame):
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
+        self.c2pa = QLabel()  # the Content Credential of the finished copy: signed by whom, or loudly not
+        self.c2pa.setWordWrap(True)
+        self.c2pa.hide()
         self.where = ElidedLabel(str(job.out.parent))
         self.where.setObjectName("hintText")
         self.cancel_button = QPushButton("Cancel")
@@ -114,6 +118,7 @@ class JobRow(QFrame):
         layout.addWidget(self.detail)
         layout.addLayout(bar_row)
         layout.addWidget(self.stats)
+        layout.addWidget(self.c2pa)
         layout.addWidget(self.error)
         layout.addLayout(foot)
         self.outputs: list[Path] = []
@@ -142,6 +147,7 @@ class JobRow(QFrame):
             n = len(self.outputs)
             self.stats.setText(f"Wrote {n} file{'s' if n != 1 else ''}{took}: leak check passed, manifest written")
             self.stats.setToolTip("\n".join(str(p) for p in self.outputs))
+            self._show_credential(st.outputs[0].manifest.get("c2pa") if st.outputs else None)
         elif st.state == "cancelled":
             self.stats.setText("Cancelled: nothing was written")
         else:
@@ -149,6 +155,13 @@ class JobRow(QFrame):
         self.error.setVisible(st.state == "failed")
         self.error.setText(st.error if st.state == "failed" else "")
         self.folder_button.setVisible(st.state == "done")
+
+    def _show_credential(self, note: dict | None) -> None:
+        self.c2pa.setText(note_text(note))
+        self.c2pa.setObjectName("hintText" if note is None or note.get("embedded") else "errorText")
+        self.c2pa.style().unpolish(self.c2pa)
+        self.c2pa.style().polish(self.c2pa)
+        self.c2pa.setVisible(note is not None)
 
     def folder(self) -> Path:
         return self.outputs[0].parent if self.outputs else Path(self.where.full_text())

@@ -14,7 +14,9 @@ FEATURE_MODULES: list[str] = [
     "ui.features.annotations",  # first: it makes window.undo the library's one history
     "ui.features.export",
     "ui.features.redaction",
+    "ui.features.detect",  # after export and redaction: it adds an export check and uses the masks session
     "ui.features.sync",
+    "ui.features.multicam",
 ]
 
 

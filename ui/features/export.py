@@ -6,9 +6,11 @@ reviewer.export.stills through the window's Runner.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
+from reviewer.export.credential import note_text
 from reviewer.export.queue import ExportQueue, JobState
 from reviewer.export.service import ExportJob
 from reviewer.export.stills import export_stills
@@ -67,6 +69,9 @@ class ExportFeature(QObject):
         self.stills_dialog: StillsDialog | None = None
         self.last_stills = None
         self._closed = False
+        # other features' questions before an export (pending face proposals): check(recording_id, proceed)
+        # returns True when it has asked and will call proceed() itself if the user goes on
+        self.checks: list[Callable[[str, Callable[[], None]], bool]] = []
         window.installEventFilter(self)
 
     # ---- export ---------------------------------------------------------------------------------------------
@@ -77,9 +82,14 @@ class ExportFeature(QObject):
             return None
         return source
 
-    def show_dialog(self) -> ExportDialog | None:
+    def _asked(self, recording_id: str, proceed: Callable[[], None]) -> bool:
+        return any(check(recording_id, proceed) for check in self.checks)
+
+    def show_dialog(self, *, asked: bool = False) -> ExportDialog | None:
         source = self._source()
         if source is None:
+            return None
+        if not asked and self._asked(source.view.id, lambda: self.show_dialog(asked=True)):
             return None
         reserved = frozenset(p for st in self.queue.jobs() if not st.finished for p, _r in st.job.outputs())
         self.dialog = ExportDialog(source, self.window.controller.current_index, self.window.library.paths.exports,
@@ -123,15 +133,19 @@ class ExportFeature(QObject):
         if st.state == "done":
             names = ", ".join(Path(r.output).name for r in st.outputs)
             made = "".join(f"; created folder {p}" for r in st.outputs for p in r.created)
-            bar.showMessage(f"Export finished: {names} (leak check passed, manifest written{made})", 10_000)
+            credential = note_text(st.outputs[0].manifest.get("c2pa")) if st.outputs else ""
+            bar.showMessage(f"Export finished: {names} (leak check passed, manifest written{made})"
+                            + (f". {credential}" if credential else ""), 10_000)
         elif st.state == "failed":
             self.reveal()
             bar.showMessage(f"Export FAILED: {st.job.out.name}. See the Exports panel.", 15_000)
 
     # ---- stills ---------------------------------------------------------------------------------------------
-    def show_stills(self) -> StillsDialog | None:
+    def show_stills(self, *, asked: bool = False) -> StillsDialog | None:
         source = self._source()
         if source is None:
+            return None
+        if not asked and self._asked(source.view.id, lambda: self.show_stills(asked=True)):
             return None
         self.stills_dialog = StillsDialog(source, self.window.controller.current_index,
                                           self.window.library.paths.exports,
@@ -155,8 +169,10 @@ class ExportFeature(QObject):
         masked = sum(1 for s in stills if s.masks_applied)
         folder = stills[0].png.parent if stills else ""
         created = f" (created folder {folder})" if done.created else ""
+        credential = note_text(done.c2pa)
         self.window.statusBar().showMessage(
-            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}", 15_000)
+            f"Exported {len(stills)} still(s), {masked} with masks applied, to {folder}{created}"
+            + (f". {credential}" if credential else ""), 15_000)
 
     def _stills_failed(self, exc: BaseException) -> None:
         self.window.statusBar().clearMessage()

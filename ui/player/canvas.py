@@ -2,17 +2,21 @@
 
 Zoom is fit, or a fixed factor where 100% maps one video pixel to one *device* pixel (HiDPI correct). Larger
 frames pan by dragging. Ctrl+wheel zooms about the cursor: the video pixel under it stays under it. Overlays (redaction masks, later) paint in the same paintEvent through `overlays`: each
-is called as fn(painter, image_to_widget: QTransform, frame_index) after the picture is drawn.
+is called as fn(painter, source_to_widget: QTransform, frame_index) after the picture is drawn: overlays are in
+source (storage) pixels, as masks are stored, and the picture is the displayed one (rotation and sample aspect
+ratio applied, reviewer/media/geometry.py); source_to_widget() is the one place the two meet (ADR 0022).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QRegion, QTransform, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from reviewer.media.geometry import Geometry
 from ui.player.minimap import Minimap
 
 BACKGROUND = QColor(16, 16, 18)
@@ -190,6 +194,23 @@ class VideoCanvas(QWidget):
         s = self._scale()
         return QTransform(s, 0, 0, s, r.x(), r.y())
 
+    def source_to_widget(self) -> QTransform:
+        """Source (storage) pixels of the open recording -> widget: the display geometry, then the view."""
+        source = self.controller.source
+        img = self._image
+        if source is None or img is None or img.isNull():
+            return self.image_to_widget()
+        geometry = Geometry.of(source.info)
+        m11, m12, m21, m22, dx, dy = geometry.display_affine()
+        dw, dh = geometry.display_size
+        # the picture on screen is the display picture; scaled here only if it ever arrives at another size
+        fit = QTransform.fromScale(img.width() / dw, img.height() / dh)
+        return QTransform(m11, m12, m21, m22, dx, dy) * fit * self.image_to_widget()
+
+    def source_scale(self) -> float:
+        """Widget pixels per source pixel (the geometric mean where the aspect ratio stretches one axis)."""
+        return math.sqrt(abs(self.source_to_widget().determinant()))
+
     def _clamp_pan(self) -> None:
         img = self._image
         if img is None or self._zoom == "fit":
@@ -241,7 +262,7 @@ class VideoCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         p.drawImage(self._frame_rectf(), img, QRectF(img.rect()))
         if self.overlays:
-            xf = self.image_to_widget()
+            xf = self.source_to_widget()
             for overlay in list(self.overlays):
                 p.save()
                 overlay(p, xf, self._index)

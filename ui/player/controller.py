@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from reviewer.media.geometry import Geometry
 from reviewer.media.playback import Delivery
 from ui.player.audio_output import AudioOutput
 from ui.player.clock import MediaClock
@@ -419,7 +420,7 @@ class PlayerController(QObject):
         if d.processed:  # the screen shows a redaction preview; the evidential export is the original frame
             reader = self.source.reader()
             try:
-                rgb = reader.frame(d.index).rgb()
+                rgb = Geometry.of(self.source.info).to_display(reader.frame(d.index).rgb())  # as on screen
             finally:
                 reader.close()
         return frame_export.export_frame(Path(png_path), np.ascontiguousarray(rgb), self.source, d.index,

@@ -99,12 +99,12 @@ class DrawTool(QObject):
 
     # ---- coordinates ----------------------------------------------------------------------------------------
     def _to_image(self, pos: QPointF) -> Point:
-        inv, _ok = self.canvas.image_to_widget().inverted()
+        inv, _ok = self.canvas.source_to_widget().inverted()  # masks are in source pixels (ADR 0022)
         q = inv.map(QPointF(pos))
         return q.x(), q.y()
 
     def _grab_radius(self) -> float:
-        return GRAB_PX / max(1e-6, self.canvas.image_to_widget().m11())
+        return GRAB_PX / max(1e-6, self.canvas.source_scale())
 
     def _frame_pts(self) -> int | None:
         if self.session.editor is None or self.canvas.shown_index < 0:
@@ -293,7 +293,7 @@ class DrawTool(QObject):
     def handle_set(self, kind: ShapeKind, points) -> tuple[frozenset[int] | None, float]:
         """Which handles a shape offers at the current zoom, and their grab radius in image px: a shape small on
         screen offers its corners only, with a radius that leaves its middle for moving it."""
-        scale = max(1e-6, self.canvas.image_to_widget().m11())
+        scale = max(1e-6, self.canvas.source_scale())
         x0, y0, x1, y1 = bounds(points)
         side = min(x1 - x0, y1 - y0) * scale
         radius = min(GRAB_PX, max(3.0, side / 5)) / scale

@@ -87,10 +87,10 @@ class MaskOverlay:
 
     def _blackout_frame(self, p: QPainter, xf: QTransform) -> None:
         t = self.tool
-        img = t.controller.current_image
-        if img is None:
+        source = t.controller.source
+        if t.controller.current_image is None or source is None:
             return
-        r = xf.mapRect(QRectF(0, 0, img.width(), img.height()))
+        r = xf.mapRect(QRectF(0, 0, source.info.width, source.info.height))  # xf maps source pixels
         p.setPen(QPen(BLACKOUT, 4))
         p.drawRect(r.adjusted(2, 2, -2, -2))
         p.drawText(r.adjusted(12, 8, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
@@ -104,16 +104,16 @@ def _shape(p: QPainter, xf: QTransform, kind: ShapeKind, points, pen: QPen) -> N
         p.drawPolygon(QPolygonF([xf.map(QPointF(x, y)) for x, y in points]))
         return
     (x0, y0), (x1, y1) = geo.box(points[0], points[-1])
-    r = QRectF(xf.map(QPointF(x0, y0)), xf.map(QPointF(x1, y1)))
+    # normalised: on a rotated picture the source's top-left corner may be any corner on screen
+    r = QRectF(xf.map(QPointF(x0, y0)), xf.map(QPointF(x1, y1))).normalized()
     p.drawRect(r) if kind is ShapeKind.RECT else p.drawEllipse(r)
 
 
 def _tag(p: QPainter, xf: QTransform, points, text: str, colour: QColor) -> None:
     if not text:
         return
-    x = min(pt[0] for pt in points)
-    y = min(pt[1] for pt in points)
-    at = xf.map(QPointF(x, y))
+    on_screen = [xf.map(QPointF(x, y)) for x, y in points]  # the label sits at the top-left as seen
+    at = QPointF(min(q.x() for q in on_screen), min(q.y() for q in on_screen))
     fm = p.fontMetrics()
     w, h = fm.horizontalAdvance(text) + 8, fm.height() + 2
     box = QRectF(at.x(), at.y() - h - 2, w, h)

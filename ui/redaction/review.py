@@ -17,7 +17,8 @@ from reviewer.redact.coverage import (ReviewItem, coverage, next_jump, next_keyf
 
 KIND_TEXT = {"hidden": ("hidden stretch", "hidden stretches"), "jump": ("abrupt jump", "abrupt jumps"),
              "unvisited keyframe": ("unseen keyframe", "unseen keyframes"),
-             "long hold": ("long hold not looked at", "long holds not looked at")}
+             "long hold": ("long hold not looked at", "long holds not looked at"),
+             "possible miss": ("possible missed face", "possible missed faces")}
 HOLD_ANNOUNCE_MS = 250  # frames seen inside a hold change its item; playing through, recount a few times a second
 
 
@@ -52,6 +53,7 @@ class ReviewWalk(QObject):
         self.session, self.controller = session, controller
         self.visited: set[int] = set()
         self._coverage: dict[str, tuple[object, object]] = {}  # track id -> (track, TrackCoverage)
+        self._sources: list = []  # other features' items (detection's possible misses): fn(visited) -> items
         controller.frameShown.connect(self._shown)
         session.recordingChanged.connect(self._reset)
         session.changed.connect(self._announce)
@@ -60,6 +62,11 @@ class ReviewWalk(QObject):
         self._later.setInterval(HOLD_ANNOUNCE_MS)
         self._later.timeout.connect(self._announce)
 
+    def add_source(self, items, changed) -> None:
+        """Walk another feature's items too: `items(visited)` -> ReviewItems, re-read when `changed` fires."""
+        self._sources.append(items)
+        changed.connect(self._announce)
+
     def _reset(self) -> None:
         self.visited.clear()
         self._coverage.clear()
@@ -67,9 +74,10 @@ class ReviewWalk(QObject):
 
     def _shown(self, index: int) -> None:
         if index not in self.visited:
+            other = any(i.frame == index for source in self._sources for i in source(self.visited))
             self.visited.add(index)
             covs = [cov for _t, cov in self._coverage.values()]
-            if any(index in cov.keyframes for cov in covs):
+            if other or any(index in cov.keyframes for cov in covs):
                 self._announce()
             elif any(a < index <= b for cov in covs for a, b in cov.holds) and not self._later.isActive():
                 self._later.start()
@@ -89,6 +97,8 @@ class ReviewWalk(QObject):
                 cached = (t, coverage(t, table))
                 self._coverage[t.id] = cached
             out.extend(_group_jumps(cached[1].items(self.visited)))
+        for source in self._sources:
+            out.extend(source(self.visited))
         return sorted(out, key=lambda i: (i.frame, i.track_id, i.kind))
 
     def summary(self) -> str:

@@ -1,0 +1,67 @@
+"""Open an incident in the synchronised grid at an incident time and save a screenshot of the grid window.
+
+    xvfb-run -a .venv/bin/python scripts/screenshot_grid.py --home DIR --incident REF --at 30 -o grid.png
+
+A by-eye check of ui/multicam (and the README's picture of it); run it under Xvfb on a headless machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--incident", required=True)
+    ap.add_argument("--at", type=float, default=None, help="incident seconds (default: the incident's start)")
+    ap.add_argument("--focus", type=int, default=0, help="which tile has the focus (0-3)")
+    ap.add_argument("--size", default="1280x860")
+    ap.add_argument("-o", "--output", type=Path, required=True)
+    args = ap.parse_args()
+    os.environ["REVIEWER_HOME"] = str(args.home)
+
+    from PySide6.QtCore import QTimer
+    from reviewer.library import Library
+    from ui.app import create_app
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    app = create_app([sys.argv[0]])
+    library = Library(args.home)
+    window = MainWindow(library, Settings(args.home / "ui-settings.ini"), audio=False)
+    window.show()
+    feature = window.f.multicam
+    w, h = (int(v) for v in args.size.split("x"))
+    state = {"sought": False}
+
+    def shoot() -> None:
+        grid = feature.grid
+        if grid is None or not grid.session.settled():
+            QTimer.singleShot(100, shoot)
+            return
+        if not state["sought"]:
+            state["sought"] = True
+            grid.resize(w, h)
+            grid.session.set_focus(grid.session.keys[args.focus])
+            if args.at is not None:
+                grid.session.seek(args.at)
+            QTimer.singleShot(100, shoot)
+            return
+        QTimer.singleShot(500, lambda: (grid.grab().save(str(args.output)), app.quit()))
+
+    feature.open_incident(args.incident, reason="other: screenshot for the README")
+    QTimer.singleShot(200, shoot)
+    app.exec()
+    library.close()
+    print(args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

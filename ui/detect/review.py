@@ -1,0 +1,222 @@
+"""Detection assist in the window (issue 14 s.2): run a pass over the open recording off the UI thread (progress,
+cancel), keep the pending proposals for the panel and the canvas, and accept or reject them.
+
+The core does the work (reviewer.detect: service.run_detection, proposals.accept/reject/list_proposals/summary).
+Every write goes through the masks session's store, which writes behind on the one writer thread (ui/writer_masks.py)
+and overlays the changes in flight, so the list shows an accept at once. Accepting or rejecting a batch is one
+step on the window's undo history (MaskEditor.review_proposals).
+"""
+
+from __future__ import annotations
+
+import cv2
+from PySide6.QtCore import QObject, Signal
+
+from reviewer.detect import proposals as core
+from reviewer.detect.centerface import ModelMissing
+from reviewer.detect.service import run_detection
+from reviewer.redact.coverage import ReviewItem
+from reviewer.redact.model import PROPOSED
+from ui.dialogs.message import show_message
+
+THUMB_PX = 72  # the longer side of a proposal's thumbnail
+READER_CACHE_BYTES = 32 * 1024 * 1024  # thumbnails visit a few scattered frames once each
+
+
+def crop_thumbnails(source, items: list[tuple[str, int, tuple[float, float, float, float]]], *, task):
+    """Worker: each proposal's face box (with a margin) cut from its first frame, scaled to THUMB_PX."""
+    out: dict[str, object] = {}
+    reader = source.reader(cache_bytes=READER_CACHE_BYTES)
+    try:
+        for n, (track_id, index, (x0, y0, x1, y1)) in enumerate(sorted(items, key=lambda i: i[1])):
+            task.check()
+            rgb = reader.frame(index).rgb()
+            h, w = rgb.shape[:2]
+            mx, my = (x1 - x0) * 0.25, (y1 - y0) * 0.25
+            a, b = max(0, int(x0 - mx)), max(0, int(y0 - my))
+            c, d = min(w, int(x1 + mx) + 1), min(h, int(y1 + my) + 1)
+            if c <= a or d <= b:
+                continue
+            crop = rgb[b:d, a:c]
+            scale = THUMB_PX / max(crop.shape[:2])
+            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+            out[track_id] = cv2.resize(crop, size, interpolation=cv2.INTER_AREA).copy()
+            task.report((n + 1) / len(items), "thumbnails")
+    finally:
+        reader.close()
+    return out
+
+
+def _miss_text(m: core.PossibleMiss) -> str:
+    if m.kind == "dip":
+        return f"possible missed face: the detector's confidence fell to {m.score:.2f} inside a face track"
+    if m.kind == "abrupt end":
+        return "possible missed face: a face track ended abruptly inside the picture"
+    return f"possible missed face: a face seen at low confidence ({m.score:.2f}) and not accepted"
+
+
+class ProposalReview(QObject):
+    changed = Signal()  # the pending proposals (or their thumbnails) changed
+    progressed = Signal(float, str)
+    runningChanged = Signal(bool)
+    message = Signal(str)
+
+    def __init__(self, window, masks):
+        super().__init__(window)
+        self.window, self.masks = window, masks
+        self.session = masks.session
+        self.op = None
+        self.views: list[core.ProposalView] = []
+        self.pending_tracks: list = []
+        self.thumbs: dict[str, object] = {}
+        self.misses: list[core.PossibleMiss] = []
+        self.last_detection = None
+        self.last_alert = None
+        self.session.recordingChanged.connect(self._recording_changed)
+        self._seen_set = None
+        self.session.changed.connect(self._masks_changed)  # an accept, its undo, a synced change
+
+    @property
+    def running(self) -> bool:
+        return self.op is not None
+
+    def pts_of(self, index: int) -> int | None:
+        return self.session.pts_of(index)
+
+    # ---- the pass -------------------------------------------------------------------------------------------
+    def start(self, first: int | None = None, last: int | None = None) -> bool:
+        """Detect faces over the open recording (or frames first..last); False, with a message, if it cannot."""
+        editor, lib = self.session.editor, self.window.library
+        if editor is None:
+            self.message.emit("Open a recording from the library first.")
+            return False
+        if self.running:
+            self.message.emit("Face detection is already running (Cancel in the Proposals panel stops it).")
+            return False
+        what = "the whole recording" if first is None else f"frames {first}-{last}"
+        reason = lib.gov.justification_for(editor.recording_id) or None
+        # the editor is passed for its store: the proposals are written behind, on the writer thread
+        self.op = self.window.runner.run(
+            run_detection, lib, editor.recording_id, first, last, reason=reason, editor=editor, key="detect.pass",
+            on_done=self._done, on_error=self._failed, on_progress=self._progress, on_cancelled=self._cancelled)
+        self.runningChanged.emit(True)
+        self._progress(0.0, f"detecting faces in {what}…")
+        return True
+
+    def cancel(self) -> None:
+        if self.op is not None:
+            self.op.cancel()
+
+    def _progress(self, fraction: float, label: str) -> None:
+        self.progressed.emit(fraction, label)
+        self.window._busy("Detecting faces…", fraction)
+
+    def _finish(self) -> None:
+        self.op = None
+        self.window._busy(None)
+        self.runningChanged.emit(False)
+
+    def _cancelled(self) -> None:
+        self._finish()
+        self.message.emit("Face detection cancelled; nothing was written.")
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        if isinstance(exc, ModelMissing):  # the feature is unavailable here; everything else works
+            self.last_alert = show_message(self.window, "Face detection", str(exc), "warning")
+        self.message.emit(f"Face detection failed: {exc}")
+
+    def _done(self, detection) -> None:
+        self._finish()
+        self.last_detection = detection
+        n = len(detection.proposals)
+        self.refresh()
+        self.message.emit(f"Face detection: {n} proposal{'s' if n != 1 else ''} to review in the Proposals panel."
+                          if n else "Face detection found no faces to propose.")
+
+    # ---- the review -----------------------------------------------------------------------------------------
+    def _recording_changed(self) -> None:
+        self.cancel()
+        self.thumbs = {}
+        self.refresh()
+
+    def _masks_changed(self) -> None:
+        # `changed` also fires on every pointer move of a drag (live geometry), which leaves the stored set as it
+        # was: only a new set (an edit landed, a review step, an undo, a synced change) is worth re-reading
+        if self.session.mask_set is not self._seen_set:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._seen_set = self.session.mask_set
+        editor = self.session.editor
+        if editor is None:
+            self.views, self.pending_tracks, self.misses = [], [], []
+        else:
+            store, rid = self.session.store, editor.recording_id
+            self.views = core.list_proposals(store, rid)
+            self.misses = core.possible_misses(store, rid)
+            ids = {v.track_id for v in self.views}
+            self.pending_tracks = [t for t in store.load_proposals(rid, (PROPOSED,)) if t.id in ids]
+            self._fetch_thumbnails()
+        self.window.canvas.update()
+        self.changed.emit()
+
+    def _fetch_thumbnails(self) -> None:
+        table, source = self.session.table, self.session.source
+        todo = [(v.track_id, table.nearest_index_to_pts(v.first_pts), v.first_box) for v in self.views
+                if v.track_id not in self.thumbs]
+        if not todo or source is None:
+            return
+        rid = self.session.recording_id
+        self.window.runner.run(crop_thumbnails, source, todo, key="detect.thumbs",
+                               on_done=lambda got, rid=rid: self._thumbnails(rid, got),
+                               on_error=lambda exc: self.message.emit(f"Proposal thumbnails not shown: {exc}"))
+
+    def _thumbnails(self, recording_id: str, got: dict) -> None:
+        if recording_id == self.session.recording_id:
+            self.thumbs.update(got)
+            self.changed.emit()
+
+    def review_items(self, visited: set[int]) -> list[ReviewItem]:
+        """The coverage review's possible misses (the masks' review walk asks): each until its frame is seen."""
+        table = self.session.table
+        if table is None:
+            return []
+        out = []
+        for m in self.misses:
+            frame = table.nearest_index_to_pts(m.pts)
+            if frame not in visited:
+                out.append(ReviewItem(frame, "possible miss", m.track_id, _miss_text(m)))
+        return out
+
+    def frame_range(self, view: core.ProposalView) -> tuple[int, int]:
+        table = self.session.table
+        return table.nearest_index_to_pts(view.first_pts), table.nearest_index_to_pts(view.last_pts)
+
+    def summary(self) -> dict[str, int]:
+        editor = self.session.editor
+        return core.summary(self.session.store, editor.recording_id) if editor is not None else {}
+
+    def accept(self, track_ids: list[str]) -> bool:
+        return self._review(track_ids, core.accept, "Accepted")
+
+    def accept_all(self) -> bool:
+        return self.accept([v.track_id for v in self.views])
+
+    def reject(self, track_ids: list[str]) -> bool:
+        return self._review(track_ids, core.reject, "Rejected")
+
+    def _review(self, track_ids: list[str], step, verb: str) -> bool:
+        editor = self.session.editor
+        if editor is None or not track_ids:
+            self.message.emit("Select proposals first.")
+            return False
+        try:
+            step(editor, list(track_ids))  # one undo step; the editor's reload refreshes the list
+        except Exception as exc:  # noqa: BLE001 - refused (role) or gone (synced away): said, never a traceback
+            self.message.emit(f"{verb[:-2]} failed: {exc}")
+            self.refresh()
+            return False
+        n = len(track_ids)
+        self.message.emit(f"{verb} {n} proposal{'s' if n != 1 else ''} (Ctrl+Z undoes).")
+        return True

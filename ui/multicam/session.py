@@ -1,0 +1,246 @@
+"""One transport for every recording of an incident: the incident time is the single truth, and each tile shows
+the exact frame its recording presents at that time (IncidentClock.frame_at), or nothing when it is not running.
+
+Each tile decodes on its own DecodeWorker thread (the player's own decode-ahead, so exactness and coalescing of
+rapid steps are the same code); the cache budget is one figure shared equally, so four tiles cost what one player
+costs. Paused, every tile asks for its exact frame; playing, every tile runs forwards and the presenter takes the
+newest frame due at the incident clock mapped to that recording's media time, so a late tile drops frames
+rather than drifting behind the others.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from reviewer.incident.clock import IncidentClock
+from reviewer.media.playback import PLAYER_CACHE_BYTES, Delivery, DecodeWorker
+from ui.player.image import qimage_from_pixels
+
+GRID_BUDGET_BYTES = PLAYER_CACHE_BYTES  # the grid as a whole costs one player's decode cache
+TICK_MS = 15
+MAX_TILES = 4
+
+
+@dataclass
+class TileState:
+    """What one tile shows: `index` None with no picture means "no footage at this time"."""
+
+    key: str
+    worker: DecodeWorker
+    generation: int = 0
+    running: bool = False  # a forward play run is started
+    wanted: int | None = None  # the frame the clock says should be on screen
+    shown: Delivery | None = None  # the picture on screen (None: nothing)
+
+
+class GridSession(QObject):
+    """Incident time, play state and the tiles' decoders. Qt only for the timer and the thread hop."""
+
+    tileChanged = Signal(str)  # SHA-256 of a tile whose picture or "no footage" state changed
+    timeChanged = Signal(float)
+    playingChanged = Signal(bool)
+    focusChanged = Signal(str)
+    failed = Signal(str)
+    _delivered = Signal(str, object)  # decode thread -> UI thread (queued)
+    _errored = Signal(str, object)
+
+    def __init__(self, clock: IncidentClock, sources: dict, budget_bytes: int = GRID_BUDGET_BYTES, parent=None,
+                 audio=None):
+        super().__init__(parent)
+        self.audio = audio  # ui.player.audio_output.AudioOutput (or None): sound of the focused tile only
+        keys = [p.key for p in clock.placements if p.key in sources]
+        if not 1 <= len(keys) <= MAX_TILES:
+            raise ValueError(f"a grid shows 1 to {MAX_TILES} recordings; incident {clock.reference!r} "
+                             f"has {len(keys)} open")
+        self.clock = clock.bind({k: sources[k].table for k in keys})
+        self.sources = sources
+        self.keys = keys
+        self.focus = keys[0]
+        self.time = self.clock.span()[0]
+        self.playing = False
+        share = max(16 * 1024 * 1024, budget_bytes // len(keys))
+        self._delivered.connect(self._on_delivered)
+        self._errored.connect(self._on_error)
+        self.tiles: dict[str, TileState] = {}
+        for key in keys:
+            worker = DecodeWorker(
+                sources[key], convert=qimage_from_pixels, pixel_format="bgra", queue_frames=4, cache_bytes=share,
+                on_result=lambda d, k=key: self._delivered.emit(k, d),
+                on_error=lambda g, e, k=key: self._errored.emit(k, e), autostart=False)
+            self.tiles[key] = TileState(key, worker)
+            worker.start()
+        self.cache_share = share
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._play_from = (0.0, 0.0)  # (incident time, monotonic) at play start
+        self._closed = False
+        self._sound_on = False
+        self._request_exact()  # the first picture of every tile at the incident's start
+
+    # ---- reading ------------------------------------------------------------------------------------------------
+    def camera_name(self, key: str) -> str:
+        return self.clock.get(key).file_name
+
+    def settled(self) -> bool:
+        """Every tile shows exactly the frame the clock names (for the UI's 'ready' and for tests)."""
+        for t in self.tiles.values():
+            if t.wanted is None:
+                if t.shown is not None:
+                    return False
+            elif t.shown is None or t.shown.index != t.wanted or not t.shown.exact:
+                return False
+        return True
+
+    # ---- transport ----------------------------------------------------------------------------------------------
+    def set_focus(self, key: str) -> None:
+        if key in self.tiles and key != self.focus:
+            self.focus = key
+            self.focusChanged.emit(key)
+            if self.playing:
+                self._start_audio()
+
+    def seek(self, t: float) -> None:
+        """Pause at incident time t (clamped to the incident's span)."""
+        lo, hi = self.clock.span()
+        self._stop_timer()
+        self.time = min(max(t, lo), hi)
+        self.timeChanged.emit(self.time)
+        self._request_exact()
+
+    def step(self, frames: int) -> None:
+        """Move the focused recording `frames` frames; the other tiles follow to their frame at that instant."""
+        key = self.focus
+        table = self.clock.get(key).table
+        now = self.clock.frame_at(key, self.time)
+        if now.index is None:
+            target = 0 if now.media_time < 0 else table.frame_count - 1
+        else:
+            target = min(max(now.index + frames, 0), table.frame_count - 1)
+        t = self.clock.time_of_frame(key, target)
+        if self.clock.frame_at(key, t).index != target:
+            t += 1e-6  # float round trip landed a hair before the frame's pts; a microsecond is inside it
+        self._stop_timer()
+        self.time = t
+        self.timeChanged.emit(t)
+        self._request_exact()
+
+    def play(self) -> None:
+        if self.playing or self._closed:
+            return
+        if self.time >= self.clock.span()[1]:
+            return
+        self.playing = True
+        for tile in self.tiles.values():
+            tile.running = False
+        self._play_from = (self.time, time.monotonic())
+        self._timer.start()
+        self._start_audio()
+        self.playingChanged.emit(True)
+        self._tick()
+
+    def pause(self) -> None:
+        if self.playing:
+            self._stop_timer()
+            self._request_exact()
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def close(self) -> None:
+        self._closed = True
+        self._timer.stop()
+        if self.audio is not None:
+            self.audio.stop()
+            self._sound_on = False
+        for tile in self.tiles.values():
+            tile.worker.close()
+
+    # ---- inside -------------------------------------------------------------------------------------------------
+    def _start_audio(self) -> None:
+        """Sound from the focused recording at its media time now; none when it is not running at this instant.
+        The picture keeps the incident clock (monotonic), so every tile stays on one time whatever the device."""
+        if self.audio is None:
+            return
+        self.audio.stop()
+        self._sound_on = False
+        key = self.focus
+        at = self.clock.frame_at(key, self.time)
+        src = self.sources[key]
+        if at.index is None or not getattr(src.info, "has_audio", False):
+            return
+        origin = float(src.table.first_pts * src.table.time_base)
+        if self.audio.prepare(src.path, origin, at.media_time, 1.0):
+            self.audio.begin()
+            self._sound_on = True
+
+    def _stop_timer(self) -> None:
+        self._timer.stop()
+        if self.audio is not None:
+            self.audio.stop()
+            self._sound_on = False
+        for tile in self.tiles.values():
+            if tile.running:
+                tile.worker.stop_run()
+                tile.running = False
+        if self.playing:
+            self.playing = False
+            self.playingChanged.emit(False)
+
+    def _request_exact(self) -> None:
+        for key, tile in self.tiles.items():
+            at = self.clock.frame_at(key, self.time)
+            tile.generation += 1
+            tile.wanted = at.index
+            if at.index is None:
+                tile.worker.stop_run()
+                if tile.shown is not None:
+                    tile.shown = None
+                    self.tileChanged.emit(key)
+            elif tile.shown is not None and tile.shown.index == at.index and tile.shown.exact:
+                continue  # already exactly on screen
+            else:
+                tile.worker.request(at.index, exact=True, generation=tile.generation)
+
+    def _tick(self) -> None:
+        t0, m0 = self._play_from
+        lo, hi = self.clock.span()
+        self.time = min(t0 + (time.monotonic() - m0), hi)
+        for key, tile in self.tiles.items():
+            at = self.clock.frame_at(key, self.time)
+            tile.wanted = at.index
+            if at.index is None:
+                if tile.running:
+                    tile.worker.stop_run()
+                    tile.running = False
+                if tile.shown is not None:
+                    tile.shown = None
+                    self.tileChanged.emit(key)
+                continue
+            if not tile.running:
+                tile.generation += 1
+                tile.worker.start_run(at.index, tile.generation)
+                tile.running = True
+                if key == self.focus and not self._sound_on:
+                    self._start_audio()  # the focused camera starts recording during play: its sound starts too
+                continue
+            due, _ended = tile.worker.take_due(at.media_time)
+            if due is not None and due.generation == tile.generation:
+                tile.shown = due
+                self.tileChanged.emit(key)
+        self.timeChanged.emit(self.time)
+        if self.time >= hi:
+            self.pause()
+
+    def _on_delivered(self, key: str, d: Delivery) -> None:
+        tile = self.tiles.get(key)
+        if tile is None or self._closed or d.generation != tile.generation or self.playing:
+            return  # a stale answer to an older request, or a paused request arriving after play began
+        tile.shown = d
+        self.tileChanged.emit(key)
+
+    def _on_error(self, key: str, exc: BaseException) -> None:
+        self.failed.emit(f"{self.camera_name(key)}: {exc}")

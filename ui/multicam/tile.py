@@ -1,0 +1,68 @@
+"""One camera in the grid: its exact picture, labelled with its own frame number and camera time, or a plain
+"no footage at this time" when its recording does not cover the incident instant (never a stale frame)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from reviewer.media.timecode import camera_time, format_camera_time
+
+NO_FOOTAGE = "no footage at this time"
+
+
+class GridTile(QWidget):
+    clicked = Signal(str)
+
+    def __init__(self, session, key: str, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.key = key
+        self.setObjectName(f"gridTile-{key[:12]}")
+        self.setMinimumSize(160, 110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        session.tileChanged.connect(self._changed)
+        session.focusChanged.connect(lambda _k: self.update())
+
+    # ---- what the tile says (the label a user reads; tests read it too) --------------------------------------
+    def label(self) -> str:
+        name = self.session.camera_name(self.key)
+        d = self.session.tiles[self.key].shown
+        if d is None:
+            return f"{name} — {NO_FOOTAGE}"
+        placement = self.session.clock.get(self.key)
+        when = format_camera_time(camera_time(placement.camera_start, d.media_time))
+        return f"{name} — frame {d.index} — {when}"
+
+    def _changed(self, key: str) -> None:
+        if key == self.key:
+            self.update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.clicked.emit(self.key)
+        super().mousePressEvent(event)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(16, 16, 16))
+        d = self.session.tiles[self.key].shown
+        bar = 22
+        area = self.rect().adjusted(0, 0, 0, -bar)
+        if d is None:
+            p.setPen(QColor(200, 200, 200))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, NO_FOOTAGE)
+        else:
+            img = d.image
+            scale = min(area.width() / img.width(), area.height() / img.height())
+            w, h = img.width() * scale, img.height() * scale
+            target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            p.drawImage(target, img)
+        p.setPen(QColor(230, 230, 230))
+        p.drawText(self.rect().adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
+                   self.label())
+        if self.session.focus == self.key and len(self.session.keys) > 1:
+            p.setPen(QPen(QColor(70, 150, 255), 3))
+            p.drawRect(self.rect().adjusted(1, 1, -2, -2))
+        p.end()
