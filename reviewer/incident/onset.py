@@ -8,15 +8,11 @@ loud passage does not outweigh the onsets in it, and the result is scaled to uni
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from reviewer.atomic import atomic_writer
+from reviewer.media.audio_cache import AudioArrayCache
 from reviewer.media.audio_track import AudioTrack
 from reviewer.progress import NO_TASK, Task
 
@@ -26,8 +22,6 @@ BAND = (300.0, 1950.0)
 FLOOR = 0.1  # of the median band energy
 DETREND_SECONDS = 0.5
 BLOCK = 16384  # frames per FFT batch: memory stays flat on long files
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,39 +78,19 @@ def onset_envelope(track: AudioTrack, task: Task = NO_TASK) -> Envelope:
 FORMAT_VERSION = 1
 
 
-class EnvelopeCache:
-    """Onset envelopes on disk under `root`, keyed by SHA-256 (an original never changes, so neither does its
-    envelope): the decode is paid once per recording, and aligning again after a camera is added or a pair nudged
-    is a matter of milliseconds. A file that cannot be read is deleted and recomputed."""
+class EnvelopeCache(AudioArrayCache):
+    """Onset envelopes on disk under `root`, keyed by SHA-256: aligning again after a camera is added or a pair
+    nudged is a matter of milliseconds."""
 
-    def __init__(self, root: Path):
-        self.root = Path(root)
+    suffix = f".onset-v{FORMAT_VERSION}.npz"
+    what = "onset envelope cache"
 
-    def path_for(self, sha256: str) -> Path:
-        return self.root / f"{sha256}.onset-v{FORMAT_VERSION}.npz"
+    def decode(self, data) -> Envelope:
+        values = np.asarray(data["values"], np.float32)
+        rate = float(data["rate"])
+        if values.ndim != 1 or rate != RATE:
+            raise ValueError("bad shape or rate")
+        return Envelope(values, rate)
 
-    def load(self, sha256: str) -> Envelope | None:
-        """The cached envelope (None: cached as "no audio"); KeyError when there is none."""
-        path = self.path_for(sha256)
-        if not path.exists():
-            raise KeyError(sha256)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                if not bool(data["has_audio"]):
-                    return None
-                values = np.asarray(data["values"], np.float32)
-                rate = float(data["rate"])
-            if values.ndim != 1 or rate != RATE:
-                raise ValueError("bad shape or rate")
-            return Envelope(values, rate)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            log.warning("onset envelope cache %s unusable (%s); recomputing", path, exc)
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            raise KeyError(sha256) from None
-
-    def save(self, sha256: str, env: Envelope | None) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with atomic_writer(self.path_for(sha256), "wb") as fh:
-            np.savez(fh, has_audio=np.array(env is not None), rate=np.array(RATE),
-                     values=env.values if env is not None else np.zeros(0, np.float32))
+    def encode(self, env: Envelope | None) -> dict:
+        return {"rate": np.array(RATE), "values": env.values if env is not None else np.zeros(0, np.float32)}

@@ -7,21 +7,16 @@ once (memory stays flat on hour-long files) and cached on disk keyed by the file
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
 
-from reviewer.atomic import atomic_writer
 from reviewer.errors import MediaError
+from reviewer.media.audio_cache import AudioArrayCache
 from reviewer.media.probe import open_container
 from reviewer.progress import NO_TASK, Task
-
-log = logging.getLogger(__name__)
 
 TARGET_BUCKETS_PER_SECOND = 200
 FORMAT_VERSION = 1
@@ -106,42 +101,23 @@ def compute_waveform(path: Path, origin_seconds: float, task: Task = NO_TASK) ->
     return Waveform(rate, np.clip(peaks, -1.0, 1.0).astype(np.float32))
 
 
-class WaveformCache:
-    """Waveforms on disk under `root`, keyed by SHA-256; an unreadable file is deleted and recomputed."""
+class WaveformCache(AudioArrayCache):
+    """Waveforms on disk under `root`, keyed by SHA-256."""
 
-    def __init__(self, root: Path):
-        self.root = Path(root)
+    suffix = f".v{FORMAT_VERSION}.npz"
+    what = "waveform cache"
 
-    def path_for(self, sha256: str) -> Path:
-        return self.root / f"{sha256}.v{FORMAT_VERSION}.npz"
+    def decode(self, data) -> Waveform:
+        peaks = np.asarray(data["peaks"], np.float32)
+        rate = float(data["rate"])
+        if peaks.ndim != 2 or peaks.shape[1] != 2 or not rate > 0:
+            raise ValueError("bad shape")
+        return Waveform(rate, peaks)
 
-    def load(self, sha256: str) -> Waveform | None:
-        """The cached waveform; raises KeyError when there is none (a cached "no audio" is a Waveform-less
-        entry, returned as None)."""
-        path = self.path_for(sha256)
-        if not path.exists():
-            raise KeyError(sha256)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                if not bool(data["has_audio"]):
-                    return None
-                peaks = np.asarray(data["peaks"], np.float32)
-                rate = float(data["rate"])
-            if peaks.ndim != 2 or peaks.shape[1] != 2 or not rate > 0:
-                raise ValueError("bad shape")
-            return Waveform(rate, peaks)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            log.warning("waveform cache %s unusable (%s); recomputing", path, exc)
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            raise KeyError(sha256) from None
-
-    def save(self, sha256: str, wf: Waveform | None) -> None:
-        with atomic_writer(self.path_for(sha256), "wb") as fh:
-            if wf is None:
-                np.savez(fh, has_audio=np.array(False), rate=np.array(0.0), peaks=np.zeros((0, 2), np.float32))
-            else:
-                np.savez(fh, has_audio=np.array(True), rate=np.array(wf.rate), peaks=wf.peaks)
+    def encode(self, wf: Waveform | None) -> dict:
+        if wf is None:
+            return {"rate": np.array(0.0), "peaks": np.zeros((0, 2), np.float32)}
+        return {"rate": np.array(wf.rate), "peaks": wf.peaks}
 
     def get_or_compute(self, sha256: str, path: Path, origin_seconds: float, task: Task = NO_TASK) -> Waveform | None:
         try:
