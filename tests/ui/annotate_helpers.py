@@ -4,6 +4,7 @@ real window, and the frame code read off what the canvas paints."""
 from __future__ import annotations
 
 import shutil
+import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget
@@ -12,6 +13,7 @@ from tests.fixtures import framecode
 from ui.player.image import rgb_from_qimage
 
 WAIT = 60_000  # generous: a loaded machine is slow, and a condition met early returns at once
+SYNC_PAGE = 500  # one write transaction per page, as the sync loop applies them
 
 
 def import_copy(library, clip, tmp_path, name: str = "clip.mp4"):
@@ -70,3 +72,19 @@ def key(qtbot, window, k, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     window.canvas.setFocus()
     qtbot.waitUntil(window.canvas.hasFocus, timeout=WAIT)
     qtbot.keyClick(window.canvas, k, modifiers)
+
+
+def sync_on_a_thread(gov, ops: list, first_seq: int) -> threading.Thread:
+    """Apply remote `ops` on another thread, a page per write transaction, as the sync loop does (the UI keeps
+    running); the caller joins the returned thread."""
+    from reviewer.ops.apply import apply_remote
+
+    def run():
+        for start in range(0, len(ops), SYNC_PAGE):
+            with gov.write():
+                for n, op in enumerate(ops[start:start + SYNC_PAGE]):
+                    apply_remote(gov, op, "investigator", store_seq=first_seq + start + n)
+
+    t = threading.Thread(target=run, name="fake-sync")
+    t.start()
+    return t

@@ -4,7 +4,6 @@ remote edits change the rows in place, and rows of deleted bookmarks are taken o
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -12,17 +11,15 @@ import shiboken6
 from PySide6.QtWidgets import QHeaderView
 
 from reviewer.annotate.service import Annotations
-from reviewer.ops.apply import apply_remote
 from reviewer.ops.envelope import Operation
 from reviewer.ops.hlc import Stamp
 from reviewer.ops.ids import uuid7
 from ui.annotate.bookmarks_panel import ID_ROLE
-from tests.ui.annotate_helpers import WAIT, import_copy, open_in
+from tests.ui.annotate_helpers import WAIT, import_copy, open_in, sync_on_a_thread
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.gui
 BURST = 2000
-PAGE = 500  # one write transaction per page, as the sync loop applies them
 
 
 def _op(sha: str, kind: str, bid: str, ms: int, payload: dict, seen: str | None = None) -> Operation:
@@ -32,14 +29,7 @@ def _op(sha: str, kind: str, bid: str, ms: int, payload: dict, seen: str | None 
 
 
 def _apply_on_a_thread(gov, ops: list, first_seq: int) -> None:
-    def run():
-        for start in range(0, len(ops), PAGE):
-            with gov.write():
-                for n, op in enumerate(ops[start:start + PAGE]):
-                    apply_remote(gov, op, "investigator", store_seq=first_seq + start + n)
-
-    t = threading.Thread(target=run, name="fake-sync")
-    t.start()
+    t = sync_on_a_thread(gov, ops, first_seq)
     t.join(600)
     assert not t.is_alive()
 

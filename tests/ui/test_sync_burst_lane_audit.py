@@ -5,17 +5,15 @@ at every repaint."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from PySide6.QtCore import QEvent, QObject
 
-from reviewer.ops.apply import apply_remote
 from reviewer.ops.envelope import Operation
 from reviewer.ops.hlc import Stamp
 from reviewer.ops.ids import uuid7
-from tests.ui.annotate_helpers import WAIT, import_copy, open_in, seek
+from tests.ui.annotate_helpers import WAIT, import_copy, open_in, seek, sync_on_a_thread
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 from ui.annotate.audit_model import COL
 from ui.annotate.audit_panel import SHOWN
@@ -23,7 +21,6 @@ from ui.annotate.bookmark_lane import MARKER
 from ui.timeline.lanes import LANE_BG
 
 pytestmark = pytest.mark.gui
-PAGE = 500  # one write transaction per page, as the sync loop applies them
 
 
 def _creates(sha: str, frames: list[int], table) -> list[Operation]:
@@ -32,19 +29,6 @@ def _creates(sha: str, frames: list[int], table) -> list[Operation]:
                       scope_type="recording", scope_id=sha, entity_type="bookmark", entity_id=str(uuid7()),
                       payload={"pts": table.pts_of(f), "title": f"remote {i}", "note": "", "category": "other"})
             for i, f in enumerate(frames)]
-
-
-def _sync(gov, ops: list, first_seq: int) -> None:
-    """Apply on another thread, a page per write transaction, as the sync loop does (the UI keeps running)."""
-    def run():
-        for start in range(0, len(ops), PAGE):
-            with gov.write():
-                for n, op in enumerate(ops[start:start + PAGE]):
-                    apply_remote(gov, op, "investigator", store_seq=first_seq + start + n)
-
-    t = threading.Thread(target=run, name="fake-sync")
-    t.start()
-    return t
 
 
 @pytest.fixture
@@ -67,7 +51,7 @@ def test_the_audit_panel_puts_events_that_arrive_by_sync_on_top_in_order_without
     panel.model.rowsInserted.connect(lambda _p, first, last: inserted.append(last - first + 1))
 
     burst = 1200
-    t = _sync(window.library.gov, _creates(view.sha256, [(i * 7) % 300 for i in range(burst)],
+    t = sync_on_a_thread(window.library.gov, _creates(view.sha256, [(i * 7) % 300 for i in range(burst)],
                                            window.controller.table), 1)
     qtbot.waitUntil(lambda: not t.is_alive(), timeout=WAIT * 4)
     head = window.library.gov.audit.count()
@@ -87,7 +71,7 @@ def test_the_audit_panel_puts_events_that_arrive_by_sync_on_top_in_order_without
     panel.outcome.setCurrentIndex(panel.outcome.findData("refused"))
     assert panel.rows() == []
     inserted.clear()
-    t = _sync(window.library.gov, _creates(view.sha256, [1, 2], window.controller.table), burst + 1)
+    t = sync_on_a_thread(window.library.gov, _creates(view.sha256, [1, 2], window.controller.table), burst + 1)
     t.join(60)
     qtbot.waitUntil(lambda: panel.model.head == window.library.gov.audit.count(), timeout=WAIT)
     assert panel.rows() == [] and inserted == []
@@ -116,7 +100,7 @@ def test_a_bookmark_that_arrives_by_sync_gets_a_pin_at_its_frame_drawn_once_not_
     table = window.controller.table
     # most of a burst on two frames, one bookmark alone on a third: every one must show where its frame is
     frames = [120] * 700 + [250] * 299 + [200]
-    t = _sync(window.library.gov, _creates(view.sha256, frames, table), 1)
+    t = sync_on_a_thread(window.library.gov, _creates(view.sha256, frames, table), 1)
     qtbot.waitUntil(lambda: not t.is_alive(), timeout=WAIT * 4)
     qtbot.waitUntil(lambda: len(lane.markers()) == len(frames), timeout=WAIT)
     assert {i for i, _b in lane.markers()} == {120, 200, 250}
