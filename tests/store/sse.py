@@ -88,6 +88,12 @@ class Listener:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
+    def __enter__(self) -> "Listener":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
     def close(self) -> None:
         """Hang up: the server notices the disconnect and stops polling for this client."""
         self._stop.set()

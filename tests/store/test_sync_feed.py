@@ -113,34 +113,25 @@ def test_pushed_operations_wake_every_listener_that_may_see_the_incident(p):
 def test_a_resent_batch_emits_no_event(p):
     ops = [operation(p, "inv", p.incident["a"])]
     p.ok("inv", "POST", "/api/v1/operations", json={"operations": ops})
-    listener = Listener(p.store.url, p.tokens["inv"])
-    try:
+    with Listener(p.store.url, p.tokens["inv"]) as listener:
         again = p.ok("inv", "POST", "/api/v1/operations", json={"operations": ops})["results"]
         assert again[0]["status"] == "already_applied"
         marker = p.file(os.urandom(2900), "a")  # a later event: once it arrives, an earlier one would have
         listener.next("recording_registered", marker)
         assert all(e["event"] != "operations" for e in listener.seen)
-    finally:
-        listener.close()
 
 
 # ---- pruning --------------------------------------------------------------------------------------------------
 def test_old_events_are_pruned_and_a_client_behind_them_is_told_to_list_again(p):
-    first = Listener(p.store.url, p.tokens["inv"])
-    try:
+    with Listener(p.store.url, p.tokens["inv"]) as first:
         old = p.file(os.urandom(3300), "a")
         ev_old = first.next("recording_registered", old)
         first.next("recording_probed", old)
-    finally:
-        first.close()
     mid = dt.datetime.now(dt.timezone.utc)
-    second = Listener(p.store.url, p.tokens["inv"])
-    try:
+    with Listener(p.store.url, p.tokens["inv"]) as second:
         new = p.file(os.urandom(3301), "a")
         ev_new = second.next("recording_registered", new)
         second.next("recording_probed", new)
-    finally:
-        second.close()
     # the pruning pass the server runs, 30 days (the default) after `mid`: what came before goes, the rest stays
     engine, sessions = open_store_database(services_db_url(p.store))
     try:
@@ -152,20 +143,14 @@ def test_old_events_are_pruned_and_a_client_behind_them_is_told_to_list_again(p)
     assert stale.status_code == 410 and "list again without `since`" in stale.json()["detail"]
     assert new in {r["sha256"] for r in p.ok("inv", "GET", "/api/v1/recordings",
                                              params={"since": ev_new["id"] - 1})["recordings"]}
-    behind = Listener(p.store.url, p.tokens["inv"], last_event_id=ev_old["id"])
-    try:
+    with Listener(p.store.url, p.tokens["inv"], last_event_id=ev_old["id"]) as behind:
         resync = behind.next()
         assert resync["event"] == "resync" and ev_old["id"] < resync["id"] < ev_new["id"]
         assert resync["data"]["pruned_through"] == resync["id"]
         assert behind.next("recording_registered", new)["id"] == ev_new["id"]  # kept, and sent after it
-    finally:
-        behind.close()
-    current = Listener(p.store.url, p.tokens["inv"], last_event_id=ev_new["id"] - 1)
-    try:
+    with Listener(p.store.url, p.tokens["inv"], last_event_id=ev_new["id"] - 1) as current:
         assert current.next("recording_registered", new)["id"] == ev_new["id"]
         assert all(e["event"] != "resync" for e in current.seen)
-    finally:
-        current.close()
     engine, sessions = open_store_database(services_db_url(p.store))
     try:
         with sessions() as s:
@@ -178,20 +163,14 @@ def test_old_events_are_pruned_and_a_client_behind_them_is_told_to_list_again(p)
 
 def test_a_retention_run_with_a_simulated_clock_prunes_by_the_real_one(p):
     """`store retention run --now FUTURE` must not prune the events it (or anyone) has just written."""
-    listener = Listener(p.store.url, p.tokens["inv"])
-    try:
+    with Listener(p.store.url, p.tokens["inv"]) as listener:
         sha = p.file(os.urandom(3400), "a")
         ev = listener.next("recording_registered", sha)
-    finally:
-        listener.close()
     r = services.cli("store", "retention", "run", "--now", "2099-01-01T00:00Z", "--config", str(p.store.config))
     assert r.returncode == 0, r.stderr
     assert [ln for ln in r.stdout.splitlines() if ln.startswith("events: ")] == ["events: 0 older than 30 days pruned"]
-    again = Listener(p.store.url, p.tokens["inv"], last_event_id=ev["id"] - 1)
-    try:
+    with Listener(p.store.url, p.tokens["inv"], last_event_id=ev["id"] - 1) as again:
         assert again.next("recording_registered", sha)["id"] == ev["id"]
-    finally:
-        again.close()
 
 
 def services_db_url(store) -> str:
