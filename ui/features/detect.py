@@ -40,6 +40,9 @@ class DetectFeature:
         masks = window.docks.get("masksDock")
         if masks is not None:
             window.tabifyDockWidget(masks, self.dock)
+        info = window.docks.get("infoDock")
+        if info is not None:
+            info.raise_()  # a tab added last comes to the front: the recording's facts stay what a launch shows
         self.review.message.connect(self.say)
         window.f.masks.review.add_source(self.review.review_items, self.review.changed)  # possible misses
         self.question: QMessageBox | None = None
