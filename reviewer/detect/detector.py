@@ -32,6 +32,7 @@ from reviewer.media.frame_reader import FrameReader
 from reviewer.media.geometry import Geometry, parse_sar
 from reviewer.media.probe import display_geometry
 from reviewer.progress import NO_TASK, Task
+from reviewer.redact.tracking import Held, Ring
 from reviewer.redact.model import Effect
 
 READER_CACHE_BYTES = 16 * 1024 * 1024  # a forward pass needs no cache of its own
@@ -170,14 +171,16 @@ class Detector:
         samples = list(range(first, last + 1, s.stride))
         if samples[-1] != last:
             samples.append(last)  # the range's last frame is examined, so a face there is not left to chance
-        interval: list = []  # the frames from the previous sample to this one, for the tracker (YUV, as decoded)
+        interval: list = []  # the frames from the previous sample to this one, copied for the tracker...
+        ring = Ring(s.stride + 2)  # ...into buffers reused interval after interval (the previous sample's survives)
         for n, i in enumerate(samples):
             task.check("face detection")
-            if s.bridge > 0 and interval:
-                interval = interval[-1:] + [self.reader.frame(j) for j in range(interval[-1].index + 1, i + 1)]
+            if s.bridge > 0:
+                held, frame = self._frames(interval[-1].index + 1 if interval else i, i, ring)
+                interval = interval[-1:] + held
             else:
-                interval = [self.reader.frame(i)]
-            frame = interval[-1]
+                frame = self.reader.frame(i)
+                interval = [frame]
             fine = s.fine_every > 0 and n % s.fine_every == 0
             dets = [self._coarse(frame)]
             full = None
@@ -193,7 +196,7 @@ class Detector:
             expected = {id(t): t.predict(i) for t in linker.active if t.last.index == prev}
             ended = len(linker.done)
             started = linker.step(i, frame.pts, merged, n == 0)
-            if s.bridge > 0 and len(interval) > 2:
+            if s.bridge > 0 and len(interval) > 2:  # (not on the first sample)
                 self._bridge(bridger, linker.active + linker.done[ended:], started, expected, interval)
             for t in linker.active:
                 # once confirmed (not for every faint tentative one: each look back costs a wide crop a sample)
@@ -205,7 +208,7 @@ class Detector:
                         # found further back: the frames before that sample are read again (rare: a small face
                         # that appeared; the reader seeks back, then on)
                         t0 = time.perf_counter()
-                        frames = [self.reader.frame(j) for j in range(max(first, f0 - s.stride), f0 + 1)]
+                        frames, _ = self._frames(max(first, f0 - s.stride), f0)
                         bridger.seconds += time.perf_counter() - t0
                         bridger.backward(t, frames)
             if s.fine_every > 0:
@@ -242,6 +245,13 @@ class Detector:
                 bridger.forward(t, interval)
             elif here and id(t) in expected and disagreement(expected[id(t)], t.last.box) > self.s.bridge:
                 bridger.between(t, interval)
+
+    def _frames(self, a: int, b: int, ring: Ring | None = None) -> tuple[list, object]:
+        """Frames a..b copied for the tracker (tracking.Held: a decoded frame held pins more than its pixels), and
+        frame b as decoded."""
+        held = [Held.of(self.reader.frame(j), ring) for j in range(a, b)]
+        last = self.reader.frame(b)
+        return held + [Held.of(last, ring)], last
 
     def _stored(self, h: Hit) -> Hit:
         if h.box is None:

@@ -13,6 +13,7 @@ from reviewer.detect.link import iou
 from reviewer.detect.proposals import detector_record, to_mask
 from reviewer.media.frame_reader import FrameReader
 from reviewer.media.frametable import build_frame_table
+from reviewer.redact.interpolate import interpolate
 from tests.fixtures.face_eval import actor_boxes, per_frame_boxes, score
 from tests.fixtures.faces import Actor, render
 
@@ -87,12 +88,16 @@ def test_without_the_tracker_interpolation_leaves_those_frames_uncovered(clip):
 
 def test_a_detection_off_the_tracks_motion_is_bridged_by_the_tracker_on_the_face(clip, bridged):
     """The face that stopped: found on both samples, but short of where its motion put it, so the frames between
-    follow the tracker (checked against where the second detection found it), and the tracker was on the face."""
-    truth = clip[2]
-    _, _, result = bridged
+    follow the tracker (checked against where the second detection found it), and the mask is on the face on each
+    of them."""
+    _, table, truth = clip
+    _, masks, result = bridged
     stopping = actor_boxes(ACTORS, truth)[4] | actor_boxes(ACTORS, truth)[5]
-    track = next(t for t in result.tracks if iou(t.found[0].box, stopping[0]) >= 0.5)
-    between = sorted(h.index for h in track.bridged if 15 < h.index < 30)
-    assert between == list(range(16, 30))
-    assert all(iou(h.box, stopping[h.index]) >= 0.5 for h in track.bridged), \
-        [(h.index, round(iou(h.box, stopping[h.index]), 2)) for h in track.bridged]
+    k = next(k for k, t in enumerate(result.tracks) if iou(t.found[0].box, stopping[0]) >= 0.5)
+    between = sorted(h.index for h in result.tracks[k].bridged if 15 < h.index < 30)
+    assert between == list(range(16, 30)), "every frame between the samples, from the tracker"
+    on_face = {}
+    for n in range(16, 30):
+        (x0, y0), (x1, y1) = interpolate(masks[k], table.pts_of(n))
+        on_face[n] = round(iou((x0, y0, x1, y1), stopping[n]), 2)
+    assert all(v >= 0.5 for v in on_face.values()), on_face
