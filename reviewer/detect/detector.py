@@ -23,6 +23,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
+import cv2
 import numpy as np
 
 from reviewer.detect.bridge import Bridger, disagreement
@@ -110,9 +111,16 @@ class Detector:
         self.coarse_in = (self.tw, self.th) if fits else (round32(self.cw), round32(self.ch))
 
     # ---- one picture ------------------------------------------------------------------------------------------
-    def _full(self, video) -> np.ndarray:
-        """The displayed picture at full resolution (the stored one itself when the geometry is the identity)."""
-        return self.geo.to_display(video.to_ndarray(format="rgb24"))
+    def _full(self, frame) -> np.ndarray:
+        """The displayed picture at full resolution (the stored one itself when the geometry is the identity), of
+        a decoded Frame or a Held copy of one."""
+        if isinstance(frame, Held) and frame.width % 2 == 0 and frame.height % 2 == 0:
+            y, u, v = frame.planes
+            i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(frame.height * 3 // 2, frame.width)
+            rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+        else:
+            rgb = frame.video.to_ndarray(format="rgb24")
+        return self.geo.to_display(rgb)
 
     def _coarse(self, frame) -> np.ndarray:
         turned = self.geo.rotation in (90, 270)
@@ -165,8 +173,9 @@ class Detector:
         s = self.s
         linker = Linker(s.start, s.keep, s.max_gap, self.width, self.height)
         bridger = Bridger(self.geo)
-        kept: deque = deque(maxlen=max(1, s.fine_every))  # (index, pts, picture) of recent samples, kept as
-        # decoded (YUV: half the bytes of RGB) and converted only if a face that appeared sends us back to them
+        kept: deque = deque(maxlen=max(1, s.fine_every))  # recent samples, copied as decoded (YUV: half the
+        # bytes of RGB, into buffers reused: tracking.Held) and converted only if a face that appeared sends us back
+        kept_ring = Ring(max(1, s.fine_every) + 1)
         looked_back: set[int] = set()
         samples = list(range(first, last + 1, s.stride))
         if samples[-1] != last:
@@ -187,7 +196,7 @@ class Detector:
             # seen once, a face's speed is unknown: look further around it
             follow = [(t.predict(i), len(t.found) == 1) for t in linker.active if self._small(t.last.box)]
             if fine or follow:
-                full = self._full(frame.video)
+                full = self._full(frame)
                 if fine:
                     dets.append(self._fine(full))
                 dets += [self._around(full, b, wide) for b, wide in follow]
@@ -208,11 +217,15 @@ class Detector:
                         # found further back: the frames before that sample are read again (rare: a small face
                         # that appeared; the reader seeks back, then on)
                         t0 = time.perf_counter()
-                        frames, _ = self._frames(max(first, f0 - s.stride), f0)
+                        # into the ring's buffers after this sample's (its others are done with), then handed
+                        # back: the next interval overwrites them and keeps this sample's
+                        at = ring.at
+                        frames, _ = self._frames(max(first, f0 - s.stride), f0, ring)
                         bridger.seconds += time.perf_counter() - t0
                         bridger.backward(t, frames)
+                        ring.at = at
             if s.fine_every > 0:
-                kept.append((i, frame.pts, frame.video))
+                kept.append(Held.of(frame, kept_ring))
             task.report((n + 1) / len(samples), f"face detection: frame {i} of {last}")
         every = linker.close()
         for t in every:
@@ -262,10 +275,11 @@ class Detector:
     def _backfill(self, t: FaceTrack, kept: deque) -> None:
         """A face that appeared: look for it on the kept earlier samples, newest first, while it is still there."""
         box = t.hits[0].box
-        for index, pts, video in reversed(kept):
+        for sample in reversed(kept):
+            index, pts = sample.index, sample.pts
             if index >= t.hits[0].index:
                 continue
-            full = self._full(video)
+            full = self._full(sample)
             d = [r for r in self._around(full, box, wide=True) if same_face(box, tuple(r[:4]), REACH)]
             if not d:
                 return

@@ -55,27 +55,27 @@ class Held:
     """A frame kept for the tracker: its planes copied out of the decoder, so the decoder's buffer goes back to its
     pool at once. Decoded frames held pin more than their pixels (measured: holding 16 at 1080p raised the peak by
     116 MB), and so do fresh copies made and dropped by the thousand (100 MB: the allocator keeps what they
-    fragment); copies into buffers reused from a Ring cost what they hold. Copied into a ring, only the luma is
-    kept (2 MB a 1080p frame, not 3.1): the tracker follows a face as well in grey (measured on the evaluation
-    set, docs/decisions/0020-detection-assist.md)."""
+    fragment); copies into buffers reused from a Ring cost what they hold. The colour is kept: on the evaluation
+    set the tracker lost the grey, blurred face in luma alone (docs/decisions/0020-detection-assist.md)."""
 
     index: int
     pts: int
     width: int
     height: int
-    planes: tuple[np.ndarray, ...]  # Y, U, V; or Y alone
+    planes: tuple[np.ndarray, ...]  # Y, U, V
 
     @classmethod
     def of(cls, frame: Frame, ring: "Ring | None" = None):
-        """The frame's copy (the luma alone into the ring's next buffer, which it reuses), or the frame itself when
-        its picture is not 8-bit 4:2:0 planar."""
+        """The frame's copy (into the ring's next buffers, which it reuses), or the frame itself when its picture is
+        not 8-bit 4:2:0 planar."""
         planes = _yuv_planes(frame)
         if planes is None:
             return frame
         if ring is None:
             return cls(frame.index, frame.pts, frame.width, frame.height, tuple(p.copy() for p in planes))
-        out = ring.next([planes[0].shape])
-        np.copyto(out[0], planes[0])
+        out = ring.next([p.shape for p in planes])
+        for src, dst in zip(planes, out):
+            np.copyto(dst, src)
         return cls(frame.index, frame.pts, frame.width, frame.height, out)
 
 
@@ -107,13 +107,11 @@ def _yuv_planes(frame) -> tuple[np.ndarray, ...] | None:
 
 
 def _region_bgr(frame, x: int, y: int, w: int, h: int) -> np.ndarray:
-    """BGR of the stored picture's region (x, y, w, h even), converted from the YUV planes (grey from a luma-only
-    copy) without converting the rest of the frame."""
+    """BGR of the stored picture's region (x, y, w, h even), converted from the YUV planes without converting the
+    rest of the frame."""
     planes = _yuv_planes(frame)
     if planes is None:
         return frame.video.to_ndarray(format="bgr24")[y:y + h, x:x + w]
-    if len(planes) == 1:
-        return cv2.cvtColor(np.ascontiguousarray(planes[0][y:y + h, x:x + w]), cv2.COLOR_GRAY2BGR)
     out = np.empty((h * 3 // 2, w), np.uint8)
     out[:h] = planes[0][y:y + h, x:x + w]
     cx, cy, cw, ch = x // 2, y // 2, w // 2, h // 2
