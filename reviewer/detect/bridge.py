@@ -1,7 +1,8 @@
 """The tracker bridges between detection samples (issue 14 s.1), where interpolating between them is not enough:
 
 - a track's last detection before a miss (it may be leaving, or just dipping): forward from it to the next sample,
-  so a face leaving between samples is covered where it goes, not only where it was last seen;
+  so a face leaving between samples is covered where it goes, not only where it was last seen (if the track is
+  found again, FaceTrack.settle drops these: between detections it interpolates);
 - a track's first detection: backward to the previous sample, so a face entering between samples is covered from
   where it came in;
 - two consecutive detections that disagree with the track's motion by more than a tolerance (it turned, stopped or
