@@ -2,6 +2,8 @@
 
     xvfb-run -a .venv/bin/python scripts/screenshot_grid.py --home DIR --incident REF --at 30 -o grid.png
 
+--bookmark first makes a grid bookmark at that instant (M), so the lanes show its pins.
+
 A by-eye check of ui/multicam (and the README's picture of it); run it under Xvfb on a headless machine.
 """
 
@@ -22,6 +24,7 @@ def main() -> int:
     ap.add_argument("--at", type=float, default=None, help="incident seconds (default: the incident's start)")
     ap.add_argument("--focus", type=int, default=0, help="which tile has the focus (0-3)")
     ap.add_argument("--size", default="1280x860")
+    ap.add_argument("--bookmark", action="store_true", help="bookmark every camera at --at before the shot")
     ap.add_argument("-o", "--output", type=Path, required=True)
     args = ap.parse_args()
     os.environ["REVIEWER_HOME"] = str(args.home)
@@ -38,7 +41,7 @@ def main() -> int:
     window.show()
     feature = window.f.multicam
     w, h = (int(v) for v in args.size.split("x"))
-    state = {"sought": False}
+    state = {"sought": False, "bookmarked": False}
 
     def shoot() -> None:
         grid = feature.grid
@@ -52,6 +55,13 @@ def main() -> int:
             if args.at is not None:
                 grid.session.seek(args.at)
             QTimer.singleShot(100, shoot)
+            return
+        if args.bookmark and not state["bookmarked"]:
+            state["bookmarked"] = True
+            grid.bookmarks.add()
+        marks = grid.lanes.marks
+        if args.bookmark and not any(m.bookmarks for m in marks.by_key.values()):
+            QTimer.singleShot(100, shoot)  # written, then read back for the lanes
             return
         QTimer.singleShot(500, lambda: (grid.grab().save(str(args.output)), app.quit()))
 
