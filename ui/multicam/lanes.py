@@ -19,7 +19,7 @@ from ui.redaction.mask_lane import ACTIVE
 
 LANE_H = 26
 GAP = 3
-NAME_W = 110
+NAME_W = 180  # room for a BWV file name as far as its device and date
 MASK_H = 4
 LANE = QColor(90, 90, 100)
 LANE_FOCUSED = QColor(70, 110, 170)
@@ -107,7 +107,7 @@ class IncidentLanes(QWidget):
             self._paint_marks(p, key, r)
             p.setPen(QColor(230, 230, 230))
             p.drawText(QRectF(4, r.y(), NAME_W - 8, LANE_H), Qt.AlignmentFlag.AlignVCenter,
-                       p.fontMetrics().elidedText(s.camera_name(key), Qt.TextElideMode.ElideMiddle, NAME_W - 8))
+                       p.fontMetrics().elidedText(s.camera_name(key), Qt.TextElideMode.ElideRight, NAME_W - 8))
         x = self.x_of(s.time)
         p.setPen(QPen(QColor(255, 80, 60), 2))
         p.drawLine(int(x), 0, int(x), self.height())
