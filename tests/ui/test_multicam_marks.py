@@ -120,6 +120,12 @@ def test_lanes_draw_each_recordings_marks_at_their_incident_time_and_a_pin_click
     assert near(img, lanes.x_of((t(c, 500) + t(c, 699)) / 2), r.bottom() - 2, ACTIVE)
     assert not near(img, lanes.x_of(t(c, 450)), r.bottom() - 2, ACTIVE)
 
+    drawn = lanes.layers_drawn  # playing and seeking move the playhead only: the marks are not drawn again
+    for when in (20.0, 25.0, 30.0):
+        s.seek(when)
+        lanes.repaint()
+    assert lanes.layers_drawn == drawn
+
     s.set_focus(a)
     qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=QPoint(int(round(x_pin)), int(r.top() + 4)))
     wait_settled(qtbot, grid)

@@ -5,12 +5,16 @@ On each lane, that recording's marks at the incident time of the frames they nam
 as bars, mask tracks as a strip along the foot of the lane, bookmarks as pins, in the single-recording lanes'
 colours. A click near a pin focuses that camera and puts it exactly on the bookmarked frame (the others follow
 to their frame at that instant).
+
+The lanes repaint with every tick of play; the lanes and their marks are drawn once into a pixmap, kept until the
+marks, the size, the focus or the selection change, so a repaint is one drawPixmap and the playhead whatever the
+number of marks (as the single view's bookmark lane does, issue 11).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ui.annotate.bookmark_lane import MARKER, MARKER_SELECTED, SNAP_PX
@@ -31,6 +35,8 @@ class IncidentLanes(QWidget):
         self.session = session
         self.marks = marks  # ui.multicam.marks.IncidentMarks (None: the lanes alone)
         self.selected_id: str | None = None
+        self._layer: tuple[tuple, QPixmap] | None = None  # (what it was drawn for, the lanes and marks)
+        self.layers_drawn = 0  # how often the lanes were drawn again (tests: not once per tick)
         self.setObjectName("incidentLanes")
         self.setMinimumHeight(len(session.keys) * (LANE_H + GAP) + GAP)
         self.setMouseTracking(True)
@@ -99,19 +105,33 @@ class IncidentLanes(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor(24, 24, 24))
-        s = self.session
-        for key in s.keys:
-            r = self.lane_rect(key)
-            p.fillRect(r, LANE_FOCUSED if key == s.focus else LANE)
-            self._paint_marks(p, key, r)
-            p.setPen(QColor(230, 230, 230))
-            p.drawText(QRectF(4, r.y(), NAME_W - 8, LANE_H), Qt.AlignmentFlag.AlignVCenter,
-                       p.fontMetrics().elidedText(s.camera_name(key), Qt.TextElideMode.ElideRight, NAME_W - 8))
-        x = self.x_of(s.time)
+        p.drawPixmap(0, 0, self._lanes_layer())
+        x = self.x_of(self.session.time)
         p.setPen(QPen(QColor(255, 80, 60), 2))
         p.drawLine(int(x), 0, int(x), self.height())
         p.end()
+
+    def _lanes_layer(self) -> QPixmap:
+        dpr = self.devicePixelRatioF()
+        marks = self.marks.by_key if self.marks is not None else None
+        key = (marks, self.width(), self.height(), dpr, self.session.focus, self.selected_id)
+        if self._layer is None or self._layer[0][0] is not marks or self._layer[0][1:] != key[1:]:
+            pixmap = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(QColor(24, 24, 24))
+            p = QPainter(pixmap)
+            s = self.session
+            for k in s.keys:
+                r = self.lane_rect(k)
+                p.fillRect(r, LANE_FOCUSED if k == s.focus else LANE)
+                self._paint_marks(p, k, r)
+                p.setPen(QColor(230, 230, 230))
+                p.drawText(QRectF(4, r.y(), NAME_W - 8, LANE_H), Qt.AlignmentFlag.AlignVCenter,
+                           p.fontMetrics().elidedText(s.camera_name(k), Qt.TextElideMode.ElideRight, NAME_W - 8))
+            p.end()
+            self._layer = (key, pixmap)
+            self.layers_drawn += 1
+        return self._layer[1]
 
     def _paint_marks(self, p: QPainter, key: str, r: QRectF) -> None:
         m = self.marks_of(key)
