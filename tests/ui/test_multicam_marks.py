@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QDialogButtonBox
 
 from reviewer.annotate.service import Annotations
 from reviewer.redact.model import Keyframe, MaskTrack, ShapeKind
@@ -132,3 +133,25 @@ def test_lanes_draw_each_recordings_marks_at_their_incident_time_and_a_pin_click
     d = s.tiles[c].shown
     assert s.focus == c and d.index == 400 and framecode.read(d.rgb) == 400
     check_all_tiles(grid)  # the others followed to their frame at that instant
+
+
+def test_ctrl_m_in_the_grid_asks_a_title_category_and_note_for_every_cameras_bookmark(qtbot, grid):
+    s, window = grid.session, grid.parent()
+    s.seek(31.0)
+    wait_settled(qtbot, grid)
+    frames = {s.clock.get(k).recording_id: s.tiles[k].shown.index for k in s.keys}
+    grid.activateWindow()
+    qtbot.waitActive(grid)
+    qtbot.keyClick(grid, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: grid.bookmarks.dialog is not None and grid.bookmarks.dialog.isVisible(), timeout=WAIT)
+    d = grid.bookmarks.dialog
+    s.seek(40.0)  # the frames are those on screen when the key was pressed, not when the dialog is answered
+    d.title.setText("PC B shouts")
+    d.category.setCurrentText("evidence")
+    d.note.setPlainText("every camera")
+    d.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    ann = window.f.annotate.annotations
+    qtbot.waitUntil(lambda: len(ann.bookmarks.list()) == 4, timeout=WAIT)
+    got = {m.recording_id: (s.clock.get(m.recording_id).table.index_of_pts(m.pts), m.title, m.category, m.note)
+           for m in ann.bookmarks.list()}
+    assert got == {rid: (i, "PC B shouts", "evidence", "every camera") for rid, i in frames.items()}

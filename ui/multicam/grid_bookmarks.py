@@ -9,8 +9,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton
 
 from reviewer.media.timecode import format_media_time
+from ui.annotate.bookmark_dialog import BookmarkDialog
 
-KEY = "M"  # the single view's bookmark key
+KEY, DETAILS_KEY = "M", "Ctrl+M"  # the single view's bookmark keys
 
 
 def frames_shown(grid) -> list[tuple[str, int, int]]:
@@ -28,19 +29,35 @@ def frames_shown(grid) -> list[tuple[str, int, int]]:
 class GridBookmarks:
     def __init__(self, window, grid):
         self.window, self.grid = window, grid
+        self.dialog = None  # the details dialog last opened (tests fill it in)
         self.button = QPushButton("Bookmark")
         self.button.setToolTip(f"Bookmark the frame every camera shows ({KEY})")
-        self.button.clicked.connect(self.add)
+        self.button.clicked.connect(lambda: self.add())  # not add(checked)
         grid.transport_bar.insertWidget(grid.transport_bar.indexOf(grid.layout_button) + 1, self.button)
         QShortcut(QKeySequence(KEY), grid, activated=self.add)
+        QShortcut(QKeySequence(DETAILS_KEY), grid, activated=self.add_with_details)
         # the grid is a window of its own: the library's one undo history is reachable from it too
         QShortcut(QKeySequence("Ctrl+Z"), grid, activated=window.undo_last)
         QShortcut(QKeySequence("Ctrl+Shift+Z"), grid, activated=window.redo_last)
 
-    def add(self) -> None:
-        shown = frames_shown(self.grid)
-        t = self.grid.session.time
-        title = f"Bookmark at incident {format_media_time(max(t, 0.0))}"
+    def add_with_details(self) -> None:
+        """The frames on screen when the key was pressed, bookmarked with the title, category and note asked."""
+        shown, t = frames_shown(self.grid), self.grid.session.time
+        annotations = self.window.f.annotate
+        where = f"incident {format_media_time(max(t, 0.0))}  ·  {len(shown)} camera(s) showing footage"
+        d = BookmarkDialog(where, annotations.annotations.bookmarks.categories(), parent=self.grid)
+        self.dialog = d
+
+        def add() -> None:
+            v = d.values()
+            self.add(v["title"], v["note"], v["category"], shown=shown, t=t)
+        annotations._show(d, add)
+
+    def add(self, title: str | None = None, note: str = "", category: str = "other", *,
+            shown: list | None = None, t: float | None = None) -> None:
+        shown = frames_shown(self.grid) if shown is None else shown
+        t = self.grid.session.time if t is None else t
+        title = title or f"Bookmark at incident {format_media_time(max(t, 0.0))}"
         annotations = self.window.f.annotate
 
         def added(views) -> None:
@@ -49,4 +66,4 @@ class GridBookmarks:
             self.grid.status.setText(f"Bookmarked {len(views)} cameras at incident {format_media_time(max(t, 0))}: "
                                      f"{frames}.")
         annotations._do("Cannot add the bookmark", lambda: annotations.annotations.add_incident_bookmark(
-            [(rid, pts) for rid, _i, pts in shown], int(round(t * 1e6)), title), added)
+            [(rid, pts) for rid, _i, pts in shown], int(round(t * 1e6)), title, note, category), added)
