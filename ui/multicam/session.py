@@ -2,24 +2,29 @@
 the exact frame its recording presents at that time (IncidentClock.frame_at), or nothing when it is not running.
 
 Each tile decodes on its own DecodeWorker thread (the player's own decode-ahead, so exactness and coalescing of
-rapid steps are the same code); the cache budget is one figure shared equally, so four tiles cost what one player
-costs. Paused, every tile asks for its exact frame; playing, every tile runs forwards and the presenter takes the
-newest frame due at the incident clock mapped to that recording's media time, so a late tile drops frames
+rapid steps are the same code). One memory budget (the single player's cache) covers the whole grid: each tile
+gets an equal share for its reader's cache and its play queue together, so four tiles cost what one player
+costs. Paused, every tile asks for its exact, full-resolution frame; playing, every tile runs forwards with its
+frames scaled down to the tile's size on screen (cheaper to convert, queue and paint), and the presenter takes
+the newest frame due at the incident clock mapped to that recording's media time, so a late tile drops frames
 rather than drifting behind the others.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from reviewer.incident.clock import IncidentClock
 from reviewer.media.playback import PLAYER_CACHE_BYTES, Delivery, DecodeWorker
+from ui.player.controller import PlaybackStats
 from ui.player.image import qimage_from_pixels
 
 GRID_BUDGET_BYTES = PLAYER_CACHE_BYTES  # the grid as a whole costs one player's decode cache
+QUEUE_PART = 4  # a quarter of a tile's share holds its play queue, the rest its reader's cache of decoded frames
+QUEUE_FRAMES = 8  # at most; the byte bound usually binds first, and the frames are scaled down to fit two
 TICK_MS = 15
 MAX_TILES = 4
 
@@ -34,6 +39,8 @@ class TileState:
     running: bool = False  # a forward play run is started
     wanted: int | None = None  # the frame the clock says should be on screen
     shown: Delivery | None = None  # the picture on screen (None: nothing)
+    stats: PlaybackStats = field(default_factory=PlaybackStats)  # play frames shown and dropped, since open
+    last_index: int = -1  # the last play frame shown in this run (drops are the gaps after it)
 
 
 class GridSession(QObject):
@@ -61,18 +68,20 @@ class GridSession(QObject):
         self.focus = keys[0]
         self.time = self.clock.span()[0]
         self.playing = False
-        share = max(16 * 1024 * 1024, budget_bytes // len(keys))
+        share = budget_bytes // len(keys)
+        queue_bytes = share // QUEUE_PART
         self._delivered.connect(self._on_delivered)
         self._errored.connect(self._on_error)
         self.tiles: dict[str, TileState] = {}
         for key in keys:
             worker = DecodeWorker(
-                sources[key], convert=qimage_from_pixels, pixel_format="bgra", queue_frames=4, cache_bytes=share,
+                sources[key], convert=qimage_from_pixels, pixel_format="bgra", queue_frames=QUEUE_FRAMES,
+                queue_bytes=queue_bytes, cache_bytes=share - queue_bytes,
                 on_result=lambda d, k=key: self._delivered.emit(k, d),
                 on_error=lambda g, e, k=key: self._errored.emit(k, e), autostart=False)
             self.tiles[key] = TileState(key, worker)
             worker.start()
-        self.cache_share = share
+        self.cache_share = share  # one tile's part of the budget: its reader's cache and its play queue
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -86,14 +95,25 @@ class GridSession(QObject):
         return self.clock.get(key).file_name
 
     def settled(self) -> bool:
-        """Every tile shows exactly the frame the clock names (for the UI's 'ready' and for tests)."""
+        """Every tile shows exactly the frame the clock names, at full resolution (for the UI's 'ready' and for
+        tests)."""
         for t in self.tiles.values():
             if t.wanted is None:
                 if t.shown is not None:
                     return False
-            elif t.shown is None or t.shown.index != t.wanted or not t.shown.exact:
+            elif not _exactly(t.shown, t.wanted):
                 return False
         return True
+
+    def held_bytes(self) -> int:
+        """Decoded pictures the tiles' decoders hold now (caches and play queues): within the budget."""
+        return sum(t.worker.held_bytes() for t in self.tiles.values())
+
+    def set_view_size(self, key: str, width: float, height: float) -> None:
+        """The tile's picture area on screen, in device pixels: play frames are decoded to fit it."""
+        tile = self.tiles.get(key)
+        if tile is not None:
+            tile.worker.set_play_fit(width, height)
 
     # ---- transport ----------------------------------------------------------------------------------------------
     def set_focus(self, key: str) -> None:
@@ -200,8 +220,8 @@ class GridSession(QObject):
                 if tile.shown is not None:
                     tile.shown = None
                     self.tileChanged.emit(key)
-            elif tile.shown is not None and tile.shown.index == at.index and tile.shown.exact:
-                continue  # already exactly on screen
+            elif _exactly(tile.shown, at.index):
+                continue  # already exactly on screen (a reduced play frame is not: it is asked for in full)
             else:
                 tile.worker.request(at.index, exact=True, generation=tile.generation)
 
@@ -224,11 +244,15 @@ class GridSession(QObject):
                 tile.generation += 1
                 tile.worker.start_run(at.index, tile.generation)
                 tile.running = True
+                tile.last_index = at.index - 1
                 if key == self.focus and not self._sound_on:
                     self._start_audio()  # the focused camera starts recording during play: its sound starts too
                 continue
             due, _ended = tile.worker.take_due(at.media_time)
             if due is not None and due.generation == tile.generation:
+                tile.stats.dropped += max(0, due.index - tile.last_index - 1)
+                tile.stats.shown += 1
+                tile.last_index = due.index
                 tile.shown = due
                 self.tileChanged.emit(key)
         self.timeChanged.emit(self.time)
@@ -244,3 +268,7 @@ class GridSession(QObject):
 
     def _on_error(self, key: str, exc: BaseException) -> None:
         self.failed.emit(f"{self.camera_name(key)}: {exc}")
+
+
+def _exactly(shown: Delivery | None, index: int) -> bool:
+    return shown is not None and shown.index == index and shown.exact and not shown.reduced

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from reviewer.media.timecode import camera_time, format_camera_time
 
 NO_FOOTAGE = "no footage at this time"
+LABEL_BAR = 22  # pixels under the picture for the label
 
 
 class GridTile(QWidget):
@@ -35,6 +36,12 @@ class GridTile(QWidget):
         when = format_camera_time(camera_time(placement.camera_start, d.media_time))
         return f"{name} — frame {d.index} — {when}"
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # play frames are decoded at the size they are painted (paused ones stay full resolution)
+        dpr = self.devicePixelRatioF()
+        self.session.set_view_size(self.key, self.width() * dpr, max(1, self.height() - LABEL_BAR) * dpr)
+        super().resizeEvent(event)
+
     def _changed(self, key: str) -> None:
         if key == self.key:
             self.update()
@@ -47,7 +54,7 @@ class GridTile(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(16, 16, 16))
         d = self.session.tiles[self.key].shown
-        bar = 22
+        bar = LABEL_BAR
         area = self.rect().adjusted(0, 0, 0, -bar)
         if d is None:
             p.setPen(QColor(200, 200, 200))

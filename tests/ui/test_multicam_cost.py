@@ -1,0 +1,110 @@
+"""The grid's cost (issue 13 s.3): one memory budget across all tiles, play frames scaled down to the tile, and a
+paused tile always the exact full-resolution picture. Pictures are checked by the frame code burned into each."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QTimer
+
+from reviewer.media.frame_reader import FrameReader
+from tests.fixtures import framecode, scenes
+from tests.ui.shell import import_and_wait, library, make_window, settings, window  # noqa: F401 - fixtures
+from tests.ui.test_multicam_grid import check_all_tiles, grid, scene_paths, wait_settled  # noqa: F401 - fixtures
+from ui.multicam.session import GridSession
+from ui.multicam.tile import LABEL_BAR
+from ui.player.image import rgb_from_qimage
+
+SMALL_BUDGET = 4 * 1024 * 1024  # a few frames per tile at the scene's 256x144, so the bound is reached
+
+
+class Sampler:
+    """Reads what the session's decoders hold every millisecond the UI thread is free, the whole test long."""
+
+    def __init__(self, session):
+        self.session = session
+        self.samples: list[int] = []
+        self.timer = QTimer()
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(lambda: self.samples.append(session.held_bytes()))
+        self.timer.start()
+
+    def stop(self) -> list[int]:
+        self.timer.stop()
+        return self.samples
+
+
+def tiles_exact(session) -> None:
+    """Every running tile shows its clock frame in full, its code saying so."""
+    for key, tile in session.tiles.items():
+        want = session.clock.frame_at(key, session.time).index
+        if want is not None:
+            assert tile.shown.pixels.shape[:2] == (scenes.HEIGHT, scenes.WIDTH) and not tile.shown.reduced
+            assert framecode.read(tile.shown.rgb) == want
+
+
+def test_four_tiles_hold_one_budget_between_them_while_playing_seeking_and_stepping(qtbot, grid):
+    s = GridSession(grid.session.clock, grid.session.sources, budget_bytes=SMALL_BUDGET)
+    try:
+        assert len(s.tiles) == 4
+        sampler = Sampler(s)
+        for t in (30.0, 12.0, 48.0):
+            s.seek(t)
+            qtbot.waitUntil(s.settled, timeout=60_000)
+            tiles_exact(s)
+            t0 = s.time
+            s.play()
+            qtbot.waitUntil(lambda: s.time > t0 + 2.0, timeout=30_000)
+            s.pause()
+            qtbot.waitUntil(s.settled, timeout=60_000)
+            tiles_exact(s)
+            for _ in range(5):
+                s.step(-1)
+            qtbot.waitUntil(s.settled, timeout=60_000)
+            tiles_exact(s)
+        samples = sampler.stop()
+        assert len(samples) > 200
+        assert max(samples) <= SMALL_BUDGET
+        assert max(samples) > SMALL_BUDGET // 2  # the caches did fill: the bound was what held them
+        assert sum(t.stats.shown for t in s.tiles.values()) > 100  # they played meanwhile
+    finally:
+        s.close()
+
+
+def test_playing_tiles_are_scaled_to_their_size_and_a_paused_tile_is_the_exact_full_picture(qtbot, grid):
+    s = grid.session
+    grid.resize(640, 400)  # tiles lower than the 144-pixel pictures
+    qtbot.waitUntil(lambda: all(t.height() - LABEL_BAR < scenes.HEIGHT for t in grid.tiles.values()),
+                    timeout=10_000)
+    s.seek(30.0)  # every camera running
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)
+
+    played: list[tuple[str, object]] = []
+    s.tileChanged.connect(lambda k: played.append((k, s.tiles[k].shown)) if s.playing else None)
+    t0 = s.time
+    s.play()
+    qtbot.waitUntil(lambda: s.time > t0 + 1.5 and {k for k, _ in played} == set(s.keys), timeout=30_000)
+    s.pause()
+    frames = [(k, d) for k, d in played if d is not None]
+    assert len(frames) > 40
+    for key, d in frames:  # every play frame: smaller than the recording, fits its tile, and names its own frame
+        tile = grid.tiles[key]
+        h, w = d.pixels.shape[:2]
+        assert d.reduced and w < scenes.WIDTH and h <= tile.height() - LABEL_BAR, (w, h, tile.size())
+        assert abs(w / h - scenes.WIDTH / scenes.HEIGHT) < 0.05
+        assert framecode.read(d.rgb, width=scenes.WIDTH) == d.index
+
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)  # full resolution, the clock's frame, the scene's true frame, the label
+    for key, tile in s.tiles.items():  # the picture handed to the tile is the core reader's frame, pixel for pixel
+        src = s.sources[key]
+        with FrameReader(src.path, src.table) as reader:
+            truth = reader.frame(tile.shown.index).rgb()
+        assert np.array_equal(rgb_from_qimage(tile.shown.image), truth), s.camera_name(key)
+
+    s.step(1)
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)
+    s.seek(45.0)
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)
