@@ -3,6 +3,8 @@ paused tile always the exact full-resolution picture. Pictures are checked by th
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QTimer
 
@@ -10,6 +12,7 @@ from reviewer.media.frame_reader import FrameReader
 from tests.fixtures import framecode, scenes
 from tests.ui.shell import import_and_wait, library, make_window, settings, window  # noqa: F401 - fixtures
 from tests.ui.test_multicam_grid import check_all_tiles, grid, scene_paths, wait_settled  # noqa: F401 - fixtures
+from ui.multicam import session as session_module
 from ui.multicam.session import GridSession
 from ui.multicam.tile import LABEL_BAR
 from ui.player.image import rgb_from_qimage
@@ -108,3 +111,56 @@ def test_playing_tiles_are_scaled_to_their_size_and_a_paused_tile_is_the_exact_f
     s.seek(45.0)
     wait_settled(qtbot, grid)
     check_all_tiles(grid)
+
+
+class SlowSource:
+    """A recording whose decoder takes 40 ms a frame (slower than its frame rate, as four 1080p decoders sharing
+    two cores): what a play that starts before the pictures are ready would show late."""
+
+    def __init__(self, source):
+        self._source = source
+
+    def __getattr__(self, name):
+        return getattr(self._source, name)
+
+    def reader(self, cache_bytes):
+        return SlowReader(self._source.reader(cache_bytes=cache_bytes))
+
+
+class SlowReader:
+    def __init__(self, reader):
+        self._reader = reader
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+    def frame(self, index):
+        time.sleep(0.04)
+        return self._reader.frame(index)
+
+
+def test_play_starts_once_every_tile_has_its_first_frames_so_none_of_them_is_dropped(qtbot, grid, monkeypatch):
+    monkeypatch.setattr(session_module, "PREROLL_MAX_S", 120.0)  # a loaded test machine may take long to warm up
+    sources = {k: SlowSource(src) for k, src in grid.session.sources.items()}
+    s = GridSession(grid.session.clock, sources)
+    try:
+        s.seek(30.0)
+        qtbot.waitUntil(s.settled, timeout=60_000)
+        at_start = {k: s.clock.frame_at(k, s.time).index for k in s.keys}
+        first: dict[str, int] = {}
+
+        def shown(key: str) -> None:
+            d = s.tiles[key].shown
+            if s.playing and d is not None:
+                first.setdefault(key, d.index)
+
+        s.tileChanged.connect(shown)
+        s.play()
+        qtbot.waitUntil(lambda: len(first) == len(s.keys), timeout=30_000)
+        s.pause()
+        assert first == at_start  # each camera's play begins with the frame that was paused on screen
+        assert all(t.stats.dropped == 0 for t in s.tiles.values())
+        qtbot.waitUntil(s.settled, timeout=60_000)
+        tiles_exact(s)
+    finally:
+        s.close()

@@ -26,6 +26,8 @@ GRID_BUDGET_BYTES = PLAYER_CACHE_BYTES  # the grid as a whole costs one player's
 QUEUE_PART = 4  # a quarter of a tile's share holds its play queue, the rest its reader's cache of decoded frames
 QUEUE_FRAMES = 8  # at most; the byte bound usually binds first, and the frames are scaled down to fit two
 TICK_MS = 15
+PREROLL_FRAMES = 3  # decoded ahead by every running tile before the clock starts (the player's figure)
+PREROLL_MAX_S = 2.0  # never hold play longer than this for a slow tile: it drops frames instead
 MAX_TILES = 4
 
 
@@ -86,6 +88,8 @@ class GridSession(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._play_from = (0.0, 0.0)  # (incident time, monotonic) at play start
+        self._prerolling = False  # play pressed, the clock not started yet (_prerolled)
+        self._preroll_since = 0.0
         self._closed = False
         self._sound_on = False
         self._request_exact()  # the first picture of every tile at the incident's start
@@ -120,7 +124,7 @@ class GridSession(QObject):
         if key in self.tiles and key != self.focus:
             self.focus = key
             self.focusChanged.emit(key)
-            if self.playing:
+            if self.playing and not self._prerolling:
                 self._start_audio()
 
     def seek(self, t: float) -> None:
@@ -156,9 +160,9 @@ class GridSession(QObject):
         self.playing = True
         for tile in self.tiles.values():
             tile.running = False
-        self._play_from = (self.time, time.monotonic())
+        self._prerolling = True
+        self._preroll_since = time.monotonic()
         self._timer.start()
-        self._start_audio()
         self.playingChanged.emit(True)
         self._tick()
 
@@ -199,6 +203,7 @@ class GridSession(QObject):
 
     def _stop_timer(self) -> None:
         self._timer.stop()
+        self._prerolling = False
         if self.audio is not None:
             self.audio.stop()
             self._sound_on = False
@@ -225,7 +230,34 @@ class GridSession(QObject):
             else:
                 tile.worker.request(at.index, exact=True, generation=tile.generation)
 
+    def _start_run(self, tile: TileState, index: int) -> None:
+        tile.generation += 1
+        tile.worker.start_run(index, tile.generation)
+        tile.running = True
+        tile.last_index = index - 1
+
+    def _prerolled(self) -> bool:
+        """Start every running camera's decoder and wait until each has PREROLL_FRAMES ready (at most
+        PREROLL_MAX_S): four decoders seeking and warming up at once would otherwise drop the first frames of
+        every play, as the single player's preroll avoids for one."""
+        ready = True
+        for key, tile in self.tiles.items():
+            at = self.clock.frame_at(key, self.time)
+            if at.index is None:
+                continue
+            if not tile.running:
+                self._start_run(tile, at.index)
+            w = tile.worker
+            ready = ready and (w.ready_count() >= PREROLL_FRAMES or w.run_finished())
+        return ready or time.monotonic() - self._preroll_since >= PREROLL_MAX_S
+
     def _tick(self) -> None:
+        if self._prerolling:
+            if not self._prerolled():
+                return
+            self._prerolling = False
+            self._play_from = (self.time, time.monotonic())
+            self._start_audio()
         t0, m0 = self._play_from
         lo, hi = self.clock.span()
         self.time = min(t0 + (time.monotonic() - m0), hi)
@@ -241,10 +273,7 @@ class GridSession(QObject):
                     self.tileChanged.emit(key)
                 continue
             if not tile.running:
-                tile.generation += 1
-                tile.worker.start_run(at.index, tile.generation)
-                tile.running = True
-                tile.last_index = at.index - 1
+                self._start_run(tile, at.index)
                 if key == self.focus and not self._sound_on:
                     self._start_audio()  # the focused camera starts recording during play: its sound starts too
                 continue
