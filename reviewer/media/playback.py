@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -30,6 +31,8 @@ PLAYER_CACHE_BYTES = 192 * 1024 * 1024
 # 2.0 ms against 3.9 ms for the full-size conversion (AREA 3.3 ms, BILINEAR 6.1 ms); a paused picture is
 # always the full, unscaled conversion, so this never reaches a still, an export or an exact comparison
 PLAY_INTERPOLATION = "FAST_BILINEAR"
+# catch_up: a decoder slower than real time shows a (late, labelled) frame at least this often instead of none
+STALE_AFTER_S = 0.25
 
 
 PIXEL_FORMATS = ("rgb24", "bgra")
@@ -94,6 +97,7 @@ class DecodeWorker:
         cache_bytes: int = PLAYER_CACHE_BYTES,
         pixel_format: str = "rgb24",
         autostart: bool = True,
+        catch_up: bool = False,
     ):
         if pixel_format not in PIXEL_FORMATS:
             raise ValueError(f"pixel_format must be one of {PIXEL_FORMATS}")
@@ -126,6 +130,11 @@ class DecodeWorker:
         self._update_play_size()
         self._closing = False
         self.skipped_late = 0  # frames decoded during play but never converted because they were already late
+        # catch_up (the grid's tiles, several decoders sharing the cores): GOPs wholly in the past are jumped over
+        # rather than decoded, and a decoder that cannot keep up still shows a frame every STALE_AFTER_S
+        self._catch_up = catch_up
+        self.jumped = 0  # frames never decoded because their whole GOP was already in the past (catch_up)
+        self._last_queued = 0.0  # monotonic time the play queue last took a frame
         self._thread = threading.Thread(target=self._main, name="decode-worker", daemon=True)
         if autostart:
             self._thread.start()
@@ -225,6 +234,7 @@ class DecodeWorker:
             n = self.table.frame_count
             done = first_index >= n if step > 0 else first_index < 0
             self._run = _Run(generation, int(first_index), done=done, step=step)
+            self._last_queued = time.monotonic()
             self._cond.notify_all()
 
     def stop_run(self) -> None:
@@ -354,12 +364,16 @@ class DecodeWorker:
             self._produce_reverse(reader, run)
             return
         i = run.next_index
+        if self._catch_up:
+            i = self._past_gops_skipped(i)
         frame = reader.frame(i)
         n = self.table.frame_count
         t = self.table.media_time(i)
         t_next = self.table.media_time(i + 1) if i + 1 < n else math.inf
         with self._cond:
             late = t_next <= self._clock_hint
+            if late and self._catch_up and time.monotonic() - self._last_queued >= STALE_AFTER_S:
+                late = False  # late, but better than a picture frozen until the decoder catches up
             version = self._processor_version
             size = self._play_size
         delivery = None
@@ -376,9 +390,24 @@ class DecodeWorker:
                 return  # the view grew while converting: made again at the new size once there is room
             if delivery is not None:
                 self._queue.append(delivery)
+                self._last_queued = time.monotonic()
             run.next_index = i + 1
             run.done = run.next_index >= n
             self._cond.notify_all()
+
+    def _past_gops_skipped(self, i: int) -> int:
+        """Where a forward run behind the clock should decode next: from the keyframe of the frame due now when
+        that keyframe is past `i` (every frame before it is already late, and decoding from it costs less)."""
+        with self._cond:
+            hint = self._clock_hint
+        if not math.isfinite(hint) or hint <= self.table.media_time(i):
+            return i
+        due = min(self.table.index_at_media_time(hint), self.table.frame_count - 1)
+        key = self.table.keyframe_index_at_or_before(due)
+        if key <= i:
+            return i
+        self.jumped += key - i
+        return key
 
     def _produce_reverse(self, reader: FrameReader, run: _Run) -> None:
         """One step backwards: hand the presenter the next frame down when the queue has room, else decode one

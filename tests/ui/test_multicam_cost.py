@@ -164,3 +164,33 @@ def test_play_starts_once_every_tile_has_its_first_frames_so_none_of_them_is_dro
         tiles_exact(s)
     finally:
         s.close()
+
+
+def test_a_decoder_slower_than_real_time_still_shows_its_frames_and_keeps_near_the_clock(qtbot, grid):
+    sources = {k: SlowSource(src) for k, src in grid.session.sources.items()}
+    s = GridSession(grid.session.clock, sources)
+    try:
+        s.seek(30.0)  # every camera running
+        qtbot.waitUntil(s.settled, timeout=60_000)
+        shown: dict[str, list[tuple[float, int]]] = {k: [] for k in s.keys}
+
+        def on_tile(key: str) -> None:
+            d = s.tiles[key].shown
+            if s.playing and d is not None:
+                assert framecode.read(d.rgb) == d.index  # whatever is shown names its own frame
+                shown[key].append((s.time, d.index))
+
+        s.tileChanged.connect(on_tile)
+        s.play()
+        qtbot.waitUntil(lambda: s.time > 34.0, timeout=60_000)
+        s.pause()
+        for key, seen in shown.items():
+            late = [s.clock.frame_at(key, t).index - i for t, i in seen if t > 31.0]
+            name = s.camera_name(key)
+            assert len(late) >= 6, f"{name}: {len(late)} frames shown in 3 s of play"  # not frozen
+            assert max(late) <= 60, f"{name}: {max(late)} frames behind the clock"  # within a GOP or so
+        assert sum(t.worker.jumped for t in s.tiles.values()) > 0  # it skipped what was already past
+        qtbot.waitUntil(s.settled, timeout=60_000)
+        tiles_exact(s)
+    finally:
+        s.close()

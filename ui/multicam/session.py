@@ -7,7 +7,9 @@ gets an equal share for its reader's cache and its play queue together, so four 
 costs. Paused, every tile asks for its exact, full-resolution frame; playing, every tile runs forwards with its
 frames scaled down to the tile's size on screen (cheaper to convert, queue and paint), and the presenter takes
 the newest frame due at the incident clock mapped to that recording's media time, so a late tile drops frames
-rather than drifting behind the others.
+rather than drifting behind the others. Four decoders share the cores, so a tile's decoder may fall behind: it
+then jumps over GOPs already in the past and, if it still cannot keep up, shows a late frame (labelled with its
+own number) every quarter second rather than freezing (DecodeWorker catch_up).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class GridSession(QObject):
         for key in keys:
             worker = DecodeWorker(
                 sources[key], convert=qimage_from_pixels, pixel_format="bgra", queue_frames=QUEUE_FRAMES,
-                queue_bytes=queue_bytes, cache_bytes=share - queue_bytes,
+                queue_bytes=queue_bytes, cache_bytes=share - queue_bytes, catch_up=True,
                 on_result=lambda d, k=key: self._delivered.emit(k, d),
                 on_error=lambda g, e, k=key: self._errored.emit(k, e), autostart=False)
             self.tiles[key] = TileState(key, worker)
