@@ -186,17 +186,17 @@ def part_single(path: Path, seconds: float) -> dict:
     return out
 
 
-def part_grid(paths: list[Path], seconds: float, full_size: bool) -> dict:
+def open_grid(paths: list[Path], full_size: bool):
+    """The real grid window on an incident clock of these recordings, paused at START with every tile exact."""
     from PySide6.QtWidgets import QApplication
 
-    from bench.bench_playback import spin, wait_until
+    from bench.bench_playback import wait_until
     from reviewer.incident.clock import IncidentClock, Placement
     from reviewer.media.source import MediaSource
     from ui.multicam.grid_window import GridWindow
     from ui.multicam.session import GridSession
 
     app = QApplication.instance() or QApplication([])
-    rss0 = current_rss_mb()
     origin = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
     sources, placements = {}, []
     for cam, (path, offset) in enumerate(zip(paths, OFFSETS)):
@@ -214,6 +214,49 @@ def part_grid(paths: list[Path], seconds: float, full_size: bool) -> dict:
     win.show()
     session.seek(START)
     wait_until(app, session.settled, timeout=60)
+    return app, session, win
+
+
+def part_cost(paths: list[Path], seconds: float, full_size: bool) -> dict:
+    """The grid's work for `seconds` of 1x play with nothing dropped: the real session, window and decoders, but
+    the clock advanced a frame at a time once every tile has its next frame. CPU seconds per second played is
+    what 1x needs of the machine, whatever else runs on it (the wall-clock run above cannot show that when the
+    machine is loaded)."""
+    from bench.bench_playback import wait_until
+    from ui.multicam import session as session_module
+
+    app, session, win = open_grid(paths, full_size)
+    now = [time.monotonic()]
+    session_module.time = type("VirtualTime", (), {"monotonic": staticmethod(lambda: now[0])})
+    session._timer.setInterval(10**6)  # the bench ticks the session itself, once per advanced frame
+    session.play()
+    wait_until(app, lambda: session._tick() or not session._prerolling, timeout=60)
+    cpu = CpuMeter()
+    cpu.start()
+    t0 = time.perf_counter()
+    shown0 = sum(t.stats.shown for t in session.tiles.values())
+    for _ in range(int(seconds * FPS)):
+        wait_until(app, lambda: all(t.worker.ready_count() or t.worker.run_finished() or not t.running
+                                    for t in session.tiles.values()), timeout=60)
+        now[0] += 1 / FPS
+        session._tick()
+        app.processEvents()  # paint what the tick changed
+    wall = time.perf_counter() - t0
+    used = cpu.stop()
+    shown = sum(t.stats.shown for t in session.tiles.values()) - shown0
+    dropped = sum(t.stats.dropped for t in session.tiles.values())
+    session_module.time = time
+    win.close()
+    return dict(part="cost", tiles=len(session.keys), seconds=seconds, wall=wall, shown=shown, dropped=dropped,
+                cpu_per_s=used["cpu_s"] / seconds, ui_cpu_per_s=used["ui_cpu_s"] / seconds,
+                load=os.getloadavg()[0])
+
+
+def part_grid(paths: list[Path], seconds: float, full_size: bool) -> dict:
+    from bench.bench_playback import spin, wait_until
+
+    rss0 = current_rss_mb()
+    app, session, win = open_grid(paths, full_size)
     wrong = [0]
     sizes = set()
 
@@ -280,7 +323,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--full-size", action="store_true")
-    ap.add_argument("--part", choices=("single", "grid"), help="one part only, printed as JSON")
+    ap.add_argument("--part", choices=("single", "grid", "cost"), help="one part only, printed as JSON")
+    ap.add_argument("--tiles", type=int, default=CAMERAS, help="--part cost: how many recordings")
     args = ap.parse_args()
     paths = grid_clips()
     if args.part == "single":
@@ -288,6 +332,9 @@ def main() -> None:
         return
     if args.part == "grid":
         print(json.dumps(part_grid(paths, args.seconds, args.full_size)))
+        return
+    if args.part == "cost":
+        print(json.dumps(part_cost(paths[:args.tiles], args.seconds, args.full_size)))
         return
 
     print(f"{CAMERAS} recordings of {WIDTH}x{HEIGHT} at {FPS} fps; load average before: {os.getloadavg()[0]:.2f} "
@@ -305,10 +352,18 @@ def main() -> None:
     print(f"  grid play frames {', '.join(grid['play_sizes']) or 'none'}"
           f"{' (reduction off)' if args.full_size else ''}; decoders held at most {grid['held_peak_mb']:.0f} MiB "
           f"of a {grid['budget_mb']:.0f} MiB budget")
+    costs = [run_part(["--part", "cost", "--tiles", str(n), "--seconds", str(min(args.seconds, 10.0)), *extra])
+             for n in (1, CAMERAS)]
+    for c in costs:
+        print(f"  cost, {c['tiles']} tile(s) in the grid window, {c['seconds']:g} s played a frame at a time "
+              f"(nothing dropped: {c['dropped']}): CPU {c['cpu_per_s']:.2f} s per second of 1x "
+              f"({c['ui_cpu_per_s']:.2f} on the UI thread), {1000 * c['cpu_per_s'] / (c['tiles'] * FPS):.1f} ms "
+              f"per frame; {c['wall'] / c['seconds']:.2f} s wall per second here (load {c['load']:.1f})")
     print(f"summary: grid drops {100 * grid['fraction']:.2f}% (target <= {100 * TARGET:.0f}%) "
           f"{verdict(grid['fraction'], TARGET)}, single {100 * single['fraction']:.2f}%; peak RSS grid "
           f"{grid['peak_mb']:.0f} MiB vs single {single['peak_mb']:.0f} MiB "
-          f"({grid['peak_mb'] / single['peak_mb']:.2f}x)")
+          f"({grid['peak_mb'] / single['peak_mb']:.2f}x); 1x of the grid needs {costs[1]['cpu_per_s']:.2f} CPU s/s "
+          f"of the {os.cpu_count()} cores ({costs[0]['cpu_per_s']:.2f} for one recording in the same window)")
 
 
 if __name__ == "__main__":
