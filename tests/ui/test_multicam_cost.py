@@ -83,7 +83,15 @@ def test_playing_tiles_are_scaled_to_their_size_and_a_paused_tile_is_the_exact_f
     check_all_tiles(grid)
 
     played: list[tuple[str, object]] = []
-    s.tileChanged.connect(lambda k: played.append((k, s.tiles[k].shown)) if s.playing else None)
+    painted: dict[str, tuple[object, np.ndarray]] = {}
+
+    def on_tile(key: str) -> None:
+        if s.playing:
+            played.append((key, s.tiles[key].shown))
+            if key not in painted and s.tiles[key].shown is not None:  # what the tile paints, once per tile
+                painted[key] = (s.tiles[key].shown, rgb_from_qimage(grid.tiles[key].grab().toImage()))
+
+    s.tileChanged.connect(on_tile)
     t0 = s.time
     s.play()
     qtbot.waitUntil(lambda: s.time > t0 + 1.5 and {k for k, _ in played} == set(s.keys), timeout=30_000)
@@ -96,6 +104,13 @@ def test_playing_tiles_are_scaled_to_their_size_and_a_paused_tile_is_the_exact_f
         assert d.reduced and w < scenes.WIDTH and h <= tile.height() - LABEL_BAR, (w, h, tile.size())
         assert abs(w / h - scenes.WIDTH / scenes.HEIGHT) < 0.05
         assert framecode.read(d.rgb, width=scenes.WIDTH) == d.index
+    for key, (d, screen) in painted.items():  # drawn pixel for pixel, centred in the picture area
+        h, w = d.pixels.shape[:2]
+        x = round((screen.shape[1] - w) / 2)
+        y = round((screen.shape[0] - LABEL_BAR - h) / 2)
+        shown = screen[y:y + h, x:x + w]
+        # inside the focused tile's blue frame
+        assert np.array_equal(shown[4:-4, 4:-4], d.rgb[4:-4, 4:-4]), s.camera_name(key)
 
     wait_settled(qtbot, grid)
     check_all_tiles(grid)  # full resolution, the clock's frame, the scene's true frame, the label

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewer.media.timecode import camera_time, format_camera_time
@@ -61,11 +61,21 @@ class GridTile(QWidget):
             p.drawText(area, Qt.AlignmentFlag.AlignCenter, NO_FOOTAGE)
         else:
             img = d.image
+            dpr = self.devicePixelRatioF()
             scale = min(area.width() / img.width(), area.height() / img.height())
             w, h = img.width() * scale, img.height() * scale
-            target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            p.drawImage(target, img)
+            if abs(img.width() / dpr - w) <= 2 and abs(img.height() / dpr - h) <= 2:
+                # a play frame decoded at the tile's size: drawn pixel for pixel, where a smooth scaled draw of
+                # the same picture cost the UI thread 20 times more (the grid's largest per-frame cost there)
+                if dpr != 1:
+                    img = QImage(img)
+                    img.setDevicePixelRatio(dpr)
+                p.drawImage(QPointF(area.x() + round((area.width() - img.width() / dpr) / 2),
+                                    area.y() + round((area.height() - img.height() / dpr) / 2)), img)
+            else:
+                target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                p.drawImage(target, img)
         p.setPen(QColor(230, 230, 230))
         p.drawText(self.rect().adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
                    self.label())
