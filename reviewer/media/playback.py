@@ -98,6 +98,7 @@ class DecodeWorker:
         pixel_format: str = "rgb24",
         autostart: bool = True,
         catch_up: bool = False,
+        decode_threads: int = 0,
     ):
         if pixel_format not in PIXEL_FORMATS:
             raise ValueError(f"pixel_format must be one of {PIXEL_FORMATS}")
@@ -108,6 +109,7 @@ class DecodeWorker:
         self._on_result = on_result or (lambda d: None)
         self._on_error = on_error or (lambda g, e: None)
         self._cache_bytes = cache_bytes
+        self._decode_threads = decode_threads  # 0: the reader's default (FFmpeg's choice)
         self._cond = threading.Condition()
         self._request: _Request | None = None
         self._run: _Run | None = None
@@ -290,7 +292,8 @@ class DecodeWorker:
     # ---- the decode thread ---------------------------------------------------------------------------------
     def _main(self) -> None:
         try:
-            reader = self._source.reader(cache_bytes=self._cache_bytes)
+            extra = {"threads": self._decode_threads} if self._decode_threads else {}
+            reader = self._source.reader(cache_bytes=self._cache_bytes, **extra)
         except BaseException as exc:  # report, never kill the UI
             self._on_error(-1, exc)
             return

@@ -3,6 +3,7 @@ paused tile always the exact full-resolution picture. Pictures are checked by th
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -49,6 +50,9 @@ def test_four_tiles_hold_one_budget_between_them_while_playing_seeking_and_stepp
     s = GridSession(grid.session.clock, grid.session.sources, budget_bytes=SMALL_BUDGET)
     try:
         assert len(s.tiles) == 4
+        qtbot.waitUntil(lambda: all(t.worker._reader is not None for t in s.tiles.values()), timeout=30_000)
+        threads = {t.worker._reader._stream.codec_context.thread_count for t in s.tiles.values()}
+        assert threads == {max(1, (os.cpu_count() or 1) // 4)}  # the decoders share the cores between them
         sampler = Sampler(s)
         for t in (30.0, 12.0, 48.0):
             s.seek(t)
@@ -138,8 +142,8 @@ class SlowSource:
     def __getattr__(self, name):
         return getattr(self._source, name)
 
-    def reader(self, cache_bytes):
-        return SlowReader(self._source.reader(cache_bytes=cache_bytes))
+    def reader(self, cache_bytes, **kwargs):
+        return SlowReader(self._source.reader(cache_bytes=cache_bytes, **kwargs))
 
 
 class SlowReader:
