@@ -213,3 +213,34 @@ def test_a_decoder_slower_than_real_time_still_shows_its_frames_and_keeps_near_t
         tiles_exact(s)
     finally:
         s.close()
+
+
+def test_the_focus_only_layout_decodes_only_the_focused_tile_while_playing(qtbot, grid):
+    s = grid.session
+    s.seek(30.0)  # every camera running
+    wait_settled(qtbot, grid)
+    focus = s.focus
+    hidden = [k for k in s.keys if k != focus]
+    grid.set_single_focus(True)
+    qtbot.waitUntil(lambda: not any(s.tiles[k].visible for k in hidden), timeout=10_000)
+    before = {k: t.stats.shown for k, t in s.tiles.items()}
+    t0 = s.time
+    s.play()
+    qtbot.waitUntil(lambda: s.time > t0 + 1.5, timeout=30_000)
+    assert all(s.tiles[k].worker.run_finished() and s.tiles[k].worker.ready_count() == 0 for k in hidden)
+    s.pause()
+    assert s.tiles[focus].stats.shown > before[focus] + 10
+    assert all(s.tiles[k].stats.shown == before[k] for k in hidden)
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)  # paused, the hidden tiles too are at their exact frame, ready to be shown
+
+    grid.set_single_focus(False)
+    qtbot.waitUntil(lambda: all(t.visible for t in s.tiles.values()), timeout=10_000)
+    before = {k: t.stats.shown for k, t in s.tiles.items()}
+    t0 = s.time
+    s.play()
+    qtbot.waitUntil(lambda: s.time > t0 + 1.5 and all(t.stats.shown > before[k] + 10 for k, t in s.tiles.items()),
+                    timeout=30_000)
+    s.pause()
+    wait_settled(qtbot, grid)
+    check_all_tiles(grid)

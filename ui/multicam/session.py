@@ -42,6 +42,7 @@ class TileState:
     worker: DecodeWorker
     generation: int = 0
     running: bool = False  # a forward play run is started
+    visible: bool = True  # on screen; a hidden tile (the focus-only layout) does not decode while playing
     wanted: int | None = None  # the frame the clock says should be on screen
     shown: Delivery | None = None  # the picture on screen (None: nothing)
     stats: PlaybackStats = field(default_factory=PlaybackStats)  # play frames shown and dropped, since open
@@ -119,6 +120,19 @@ class GridSession(QObject):
     def held_bytes(self) -> int:
         """Decoded pictures the tiles' decoders hold now (caches and play queues): within the budget."""
         return sum(t.worker.held_bytes() for t in self.tiles.values())
+
+    def set_tile_visible(self, key: str, on: bool) -> None:
+        """A hidden tile is not decoded while playing (a quarter of the work each, in the focus-only layout); it is
+        still asked for its exact frame when paused, so showing it again shows the right picture. Shown again
+        while playing, its run starts at the next tick and its last picture (labelled with its own frame) stays
+        until the run's first frame is due."""
+        tile = self.tiles.get(key)
+        if tile is None or tile.visible == on:
+            return
+        tile.visible = on
+        if not on and tile.running:
+            tile.worker.stop_run()
+            tile.running = False
 
     def set_view_size(self, key: str, width: float, height: float) -> None:
         """The tile's picture area on screen, in device pixels: play frames are decoded to fit it."""
@@ -250,7 +264,7 @@ class GridSession(QObject):
         ready = True
         for key, tile in self.tiles.items():
             at = self.clock.frame_at(key, self.time)
-            if at.index is None:
+            if at.index is None or not tile.visible:
                 continue
             if not tile.running:
                 self._start_run(tile, at.index)
@@ -278,6 +292,8 @@ class GridSession(QObject):
                 if tile.shown is not None:
                     tile.shown = None
                     self.tileChanged.emit(key)
+                continue
+            if not tile.visible:
                 continue
             if not tile.running:
                 self._start_run(tile, at.index)

@@ -42,6 +42,14 @@ class GridTile(QWidget):
         self.session.set_view_size(self.key, self.width() * dpr, max(1, self.height() - LABEL_BAR) * dpr)
         super().resizeEvent(event)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.session.set_tile_visible(self.key, True)
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.session.set_tile_visible(self.key, False)  # not decoded while playing, as nobody sees it
+        super().hideEvent(event)
+
     def _changed(self, key: str) -> None:
         if key == self.key:
             self.update()
