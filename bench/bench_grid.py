@@ -263,7 +263,7 @@ def part_grid(paths: list[Path], seconds: float, full_size: bool) -> dict:
     def check(key: str) -> None:
         d = session.tiles[key].shown
         if session.playing and d is not None:
-            sizes.add(d.pixels.shape[1::-1][::-1][:2])
+            sizes.add(d.pixels.shape[:2])
             if code_of(d.pixels, WIDTH) != d.index:
                 wrong[0] += 1
 
@@ -347,8 +347,8 @@ def main() -> None:
     grid = run_part(["--part", "grid", "--seconds", str(args.seconds), *extra])
     print(line(single))
     print(line(grid))
-    print(f"  grid tiles: " + "; ".join(f"{k} shown {t['shown']} dropped {t['dropped']} late {t['late']}"
-                                        for k, t in grid["tiles"].items()))
+    print("  grid tiles: " + "; ".join(f"{k} shown {t['shown']} dropped {t['dropped']} late {t['late']}"
+                                       for k, t in grid["tiles"].items()))
     print(f"  grid play frames {', '.join(grid['play_sizes']) or 'none'}"
           f"{' (reduction off)' if args.full_size else ''}; decoders held at most {grid['held_peak_mb']:.0f} MiB "
           f"of a {grid['budget_mb']:.0f} MiB budget")
