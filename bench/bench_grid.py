@@ -11,6 +11,7 @@ same way); every shown frame's burned-in code is read back. Target: the grid dro
 reported beside the single player's (the grid shares one player's decode budget, so it should be comparable).
 Where drops come from is split into "decoded too late" (the tile's decoder behind the clock) and UI-thread gaps
 longer than a frame (the presenter not running in time).
+Both parts set the interpreter as the app does (ui.interpreter.settle).
 Anchor in the same run: plain PyAV sequential decode of one clip, and decode + BGRA conversion (the worker's
 per-frame work at full size); the grid needs four times 30 fps of that.
 
@@ -139,10 +140,12 @@ def part_single(path: Path, seconds: float) -> dict:
     from ui.player.canvas import VideoCanvas
     from ui.player.controller import PlayerController
     from ui.player.image import rgb_from_qimage
+    from ui.interpreter import settle
     from ui.player.transport import TransportBar
     from ui.timeline.scrubber import TimelineScrubber
 
     app = QApplication.instance() or QApplication([])
+    settle()  # as the app does when its window is built (1 ms GIL switch interval, start-up heap frozen)
     rss0 = current_rss_mb()
     src = MediaSource.from_file(path)
     c = PlayerController(audio=False)
@@ -193,10 +196,12 @@ def open_grid(paths: list[Path], full_size: bool):
     from bench.bench_playback import wait_until
     from reviewer.incident.clock import IncidentClock, Placement
     from reviewer.media.source import MediaSource
+    from ui.interpreter import settle
     from ui.multicam.grid_window import GridWindow
     from ui.multicam.session import GridSession
 
     app = QApplication.instance() or QApplication([])
+    settle()  # as the app does when its window is built (1 ms GIL switch interval, start-up heap frozen)
     origin = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
     sources, placements = {}, []
     for cam, (path, offset) in enumerate(zip(paths, OFFSETS)):
