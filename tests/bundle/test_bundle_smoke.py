@@ -122,11 +122,14 @@ def test_both_entry_points_print_one_version_with_commit_and_build_date(bundle, 
         assert p.stderr == ""
         lines.append(p.stdout.strip())
     pattern = r"(reviewer|bwv-reviewer) 0\.\d+\.\d+ \(commit ([0-9a-f]{12})(-dirty)?, built \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)"
-    for line in lines:
+    for exe, line in zip(("reviewer", "bwv-reviewer"), lines):
         m = re.fullmatch(pattern, line)
         assert m, line
+        assert m.group(1) == exe, f"{exe} --version ran the other entry point: {line}"
         assert m.group(2) == commit, f"bundle built from {m.group(2)}, tree is at {commit}"
     assert lines[0].split(" ", 1)[1] == lines[1].split(" ", 1)[1]
+    # one executable, one copy of the archive: `reviewer` is a link to it (bwv-reviewer.spec, entry.py)
+    assert os.readlink(bundle / "reviewer") == "bwv-reviewer"
 
 
 def test_alembic_migrations_run_on_an_empty_home(bundle, scratch):

@@ -1,0 +1,106 @@
+"""packaging/stubs/: the encoders the bundle replaces by stubs (x265, SVT-AV1) refuse cleanly, and nothing the app
+does with PyAV changes.
+
+The stubs are built as the bundle builds them (shared_libs.build_adapters) and preloaded into a child process:
+they carry the replaced libraries' SONAMEs, so PyAV's libavcodec binds to them and the real libraries are never
+mapped, as in the bundle. In that child, H.264 still encodes with libx264 (the export's encoder), HEVC and AV1
+footage made by the real encoders in this process still decode (FFmpeg's own hevc decoder, dav1d), and asking for
+libx265 or libsvtav1 gives PyAV's error instead of a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "packaging"))
+
+import shared_libs  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the stubs")
+
+AV_LIBS = Path(av.__file__).resolve().parents[1] / "av.libs"
+SIZE, FRAMES = 128, 6
+
+
+def shade(i: int) -> int:
+    return 30 + 35 * i
+
+
+def encode(path: Path, codec: str) -> None:
+    with av.open(str(path), "w") as out:
+        s = out.add_stream(codec, rate=25)
+        s.width = s.height = SIZE
+        s.pix_fmt = "yuv420p"
+        for i in range(FRAMES):
+            frame = av.VideoFrame.from_ndarray(np.full((SIZE, SIZE, 3), shade(i), np.uint8), format="rgb24")
+            for packet in s.encode(frame):
+                out.mux(packet)
+        for packet in s.encode():
+            out.mux(packet)
+
+
+CHILD = r"""
+import json, sys
+import av, numpy as np
+sys.path.insert(0, sys.argv[1])
+from test_codec_stubs import encode
+out = {}
+for codec in ("libx264", "libx265", "libsvtav1"):
+    try:
+        encode(__import__("pathlib").Path(sys.argv[2]) / f"child-{codec}.mp4", codec)
+        out[codec] = "encoded"
+    except av.FFmpegError as exc:
+        out[codec] = f"{type(exc).__name__}: {exc}"
+for name in ("child-libx264.mp4", "hevc.mp4", "av1.mp4"):
+    with av.open(sys.argv[2] + "/" + name) as c:
+        stream = c.streams.video[0]
+        out[name] = {"decoder": stream.codec_context.codec.name,
+                     "means": [round(float(f.to_ndarray(format="rgb24").mean())) for f in c.decode(stream)]}
+maps = open("/proc/self/maps").read()
+out["mapped"] = sorted({line.split("/")[-1] for line in maps.splitlines() if "x265" in line.lower() or "svtav1" in line.lower()})
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory) -> dict[str, Path]:
+    toc = [(f"av.libs/{f.name}", str(f), "BINARY") for f in AV_LIBS.iterdir()]
+    binaries, rules = shared_libs.build_adapters(toc, tmp_path_factory.mktemp("work"), adapters=[])
+    built = {d: Path(s) for d, s, _ in binaries}
+    return {replaced: built[kept] for replaced, kept in rules}
+
+
+def test_each_stub_defines_everything_libavcodec_takes_from_the_encoder_it_replaces(stubs):
+    libavcodec = str(next(AV_LIBS.glob("libavcodec-*")))
+    assert set(stubs) == {glob for glob, _ in shared_libs.STUBS}
+    for replaced_glob, stub in stubs.items():
+        real = str(next(AV_LIBS.glob(Path(replaced_glob).name)))
+        assert shared_libs.missing_symbols(real, str(stub), [libavcodec]) == []
+        assert shared_libs.needed(real) != [] and shared_libs._symbols(str(stub), "defined")
+
+
+def test_with_the_stubs_h264_encodes_hevc_and_av1_decode_and_the_stubbed_encoders_refuse(stubs, tmp_path):
+    encode(tmp_path / "hevc.mp4", "libx265")  # the real encoders, in this process
+    encode(tmp_path / "av1.mp4", "libsvtav1")
+    env = {**os.environ, "LD_PRELOAD": ":".join(str(p) for p in stubs.values())}
+    p = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).parent), str(tmp_path)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["mapped"] == sorted(p.name for p in stubs.values())  # the real libraries never loaded
+    assert out["libx264"] == "encoded"
+    assert out["libx265"] == "MemoryError: [Errno 12] Cannot allocate memory: 'avcodec_open2(\"libx265\", {})'"
+    assert out["libsvtav1"] == "MemoryError: [Errno 12] Cannot allocate memory: 'avcodec_open2(\"libsvtav1\", {})'"
+    expected = [shade(i) for i in range(FRAMES)]
+    for name, decoder in (("child-libx264.mp4", "h264"), ("hevc.mp4", "hevc"), ("av1.mp4", "libdav1d")):
+        assert out[name]["decoder"] == decoder
+        assert np.allclose(out[name]["means"], expected, atol=3), (name, out[name]["means"])
