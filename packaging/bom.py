@@ -139,8 +139,8 @@ def third_party_text(dists: dict, libs: list[native_libs.NativeLib]) -> str:
     stubs = [f"{lib.path} stands in for {native_libs.STANDS_IN_FOR[lib.name]}" for lib in libs
              if lib.name in native_libs.STANDS_IN_FOR]
     if stubs:
-        parts += ["", "Not shipped: these stubs, built by BWV Reviewer from packaging/stubs/, take the place of encoders "
-                  "the app never uses and refuse them if asked:", *stubs]
+        parts += ["", "Not shipped: these stubs, built by BWV Reviewer from packaging/stubs/, take the place of "
+                  "encoders the app never uses and refuse them if asked:", *stubs]
     parts += ["", "== Python packages ==", ""]
     for name in sorted(dists):
         dist = dists[name]

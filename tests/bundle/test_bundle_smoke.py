@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.fixtures import framecode
+from tests.fixtures import framecode, icu_check
 
 pytestmark = [pytest.mark.bundle, pytest.mark.slow]
 
@@ -233,6 +233,17 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
         if lost:
             missing[str(path.relative_to(bundle))] = lost
     assert missing == {}
+
+
+def test_the_bundled_icu_data_sorts_cases_and_breaks_text_as_the_full_data_does(bundle):
+    """The bundle ships ICU's data filtered (packaging/icu_data.py): with that very file, Qt's collation in English
+    and Welsh, case mapping and line breaking are those of the full data; only what the filter names changes."""
+    shipped = next((bundle / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
+    assert shipped.stat().st_size < 10e6, "the ICU data is not the filtered one"
+    full, ours = icu_check.measure(), icu_check.measure(shipped)
+    assert ours["maps"] == [str(shipped)]
+    assert icu_check.differences(full, ours) <= icu_check.EXPECTED_CHANGES
+    assert ours["welsh"] == icu_check.WELSH_ORDER
 
 
 def test_the_bundle_stays_within_its_size_budget(bundle):

@@ -66,7 +66,8 @@ for name in ("child-libx264.mp4", "hevc.mp4", "av1.mp4"):
         out[name] = {"decoder": stream.codec_context.codec.name,
                      "means": [round(float(f.to_ndarray(format="rgb24").mean())) for f in c.decode(stream)]}
 maps = open("/proc/self/maps").read()
-out["mapped"] = sorted({line.split("/")[-1] for line in maps.splitlines() if "x265" in line.lower() or "svtav1" in line.lower()})
+out["mapped"] = sorted({line.split("/")[-1] for line in maps.splitlines()
+                        if "x265" in line.lower() or "svtav1" in line.lower()})
 print(json.dumps(out))
 """
 
