@@ -98,7 +98,7 @@ def native_component(lib: native_libs.NativeLib) -> dict:
                            {"name": "bwv:size", "value": str(lib.size)}]}
     if lib.name in native_libs.STANDS_IN_FOR:
         comp["description"] = f"stub built by BWV Reviewer in place of {native_libs.STANDS_IN_FOR[lib.name]}, " \
-                              "which is not shipped; it refuses that encoder"
+                              "which is not shipped; it refuses to be used"
     if lib.licence:
         comp["licenses"] = [{"expression": lib.licence}]
     else:
@@ -140,7 +140,7 @@ def third_party_text(dists: dict, libs: list[native_libs.NativeLib]) -> str:
              if lib.name in native_libs.STANDS_IN_FOR]
     if stubs:
         parts += ["", "Not shipped: these stubs, built by BWV Reviewer from packaging/stubs/, take the place of "
-                  "encoders the app never uses and refuse them if asked:", *stubs]
+                  "libraries the app never uses and refuse if asked:", *stubs]
     parts += ["", "== Python packages ==", ""]
     for name in sorted(dists):
         dist = dists[name]

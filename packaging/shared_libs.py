@@ -8,8 +8,8 @@ makes it one (glibc maps a file once, whatever name reaches it).
 
 OpenCV's OpenBLAS has no twin (numpy's is ILP64 with renamed symbols), so an adapter built here from cv2_blas.c
 takes its place the same way: a link under its name. Encoders PyAV's FFmpeg links but the app never opens (x265,
-SVT-AV1; it encodes with libx264 only) are replaced likewise by stubs built here from stubs/*.c, which define what
-libavcodec takes from them and refuse cleanly when called.
+SVT-AV1; it encodes with libx264 only) and OpenCV's libavif (the app writes PNG and JPEG only) are replaced likewise
+by stubs built here from stubs/*.c, which define what their consumers take from them and refuse cleanly when called.
 
 A rule is applied only when every symbol that a bundled consumer takes from the replaced copy is defined, with the
 same symbol version, by the kept copy; otherwise, or when a rule's pattern matches no library (a wheel moved to a
@@ -35,7 +35,6 @@ SHARED: list[tuple[str, str]] = [
     ("opencv_contrib_python_headless.libs/libavformat-*.so.62.*", "av.libs/libavformat-*.so.62.*"),
     ("opencv_contrib_python_headless.libs/libavutil-*.so.60.*", "av.libs/libavutil-*.so.60.*"),
     ("opencv_contrib_python_headless.libs/libswscale-*.so.9.*", "av.libs/libswscale-*.so.9.*"),
-    ("opencv_contrib_python_headless.libs/libavif-*.so.16.*", "pillow.libs/libavif-*.so.16.*"),
     ("opencv_contrib_python_headless.libs/libpng16-*.so.16.*", "pillow.libs/libpng16-*.so.16.*"),
     ("pillow.libs/libXau-*.so.6.*", "av.libs/libXau-*.so.6.*"),
     ("pillow.libs/libwebp-*.so.7.*", "av.libs/libwebp-*.so.7.*"),
@@ -55,6 +54,9 @@ ADAPTERS: list[tuple[str, str, str]] = [
 STUBS: list[tuple[str, str]] = [
     ("av.libs/libx265-*.so.216", "stubs/x265_stub.c"),  # 20.6 MB: the HEVC encoder
     ("av.libs/libSvtAv1Enc-*.so.4.*", "stubs/svtav1_stub.c"),  # 7 MB: the AV1 encoder (dav1d decodes AV1)
+    # 4.9 MB: AVIF images, for cv2 (the app encodes only PNG/JPEG); Pillow's AVIF plugin, its other user, and
+    # with it Pillow's copy are left out of the bundle (bwv-reviewer.spec)
+    ("opencv_contrib_python_headless.libs/libavif-*.so.16.*", "stubs/avif_stub.c"),
 ]
 OWN_LIBS = "bwv_reviewer.libs"
 

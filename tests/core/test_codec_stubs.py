@@ -1,11 +1,12 @@
-"""packaging/stubs/: the encoders the bundle replaces by stubs (x265, SVT-AV1) refuse cleanly, and nothing the app
-does with PyAV changes.
+"""packaging/stubs/: the libraries the bundle replaces by stubs (x265, SVT-AV1, OpenCV's libavif) refuse cleanly, and
+nothing the app does with PyAV or cv2's image codecs changes.
 
 The stubs are built as the bundle builds them (shared_libs.build_adapters) and preloaded into a child process:
 they carry the replaced libraries' SONAMEs, so PyAV's libavcodec binds to them and the real libraries are never
 mapped, as in the bundle. In that child, H.264 still encodes with libx264 (the export's encoder), HEVC and AV1
 footage made by the real encoders in this process still decode (FFmpeg's own hevc decoder, dav1d), and asking for
-libx265 or libsvtav1 gives PyAV's error instead of a crash."""
+libx265 or libsvtav1 gives PyAV's error instead of a crash. Likewise cv2 still encodes and decodes PNG and JPEG
+(the app's stills, thumbnails and report images) and reports an AVIF write as failed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -28,6 +30,7 @@ import shared_libs  # noqa: E402
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the stubs")
 
 AV_LIBS = Path(av.__file__).resolve().parents[1] / "av.libs"
+CV_LIBS = Path(cv2.__file__).resolve().parents[1] / "opencv_contrib_python_headless.libs"
 SIZE, FRAMES = 128, 6
 
 
@@ -74,30 +77,34 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def stubs(tmp_path_factory) -> dict[str, Path]:
-    toc = [(f"av.libs/{f.name}", str(f), "BINARY") for f in AV_LIBS.iterdir()]
+    toc = [(f"{d.name}/{f.name}", str(f), "BINARY") for d in (AV_LIBS, CV_LIBS) for f in d.iterdir()]
     binaries, rules = shared_libs.build_adapters(toc, tmp_path_factory.mktemp("work"), adapters=[])
     built = {d: Path(s) for d, s, _ in binaries}
     return {replaced: built[kept] for replaced, kept in rules}
 
 
-def test_each_stub_defines_everything_libavcodec_takes_from_the_encoder_it_replaces(stubs):
-    libavcodec = str(next(AV_LIBS.glob("libavcodec-*")))
+def test_each_stub_defines_everything_its_consumer_takes_from_the_library_it_replaces(stubs):
+    consumer = {"av.libs": str(next(AV_LIBS.glob("libavcodec-*"))),
+                CV_LIBS.name: str(next(Path(cv2.__file__).parent.glob("cv2*.so")))}
     assert set(stubs) == {glob for glob, _ in shared_libs.STUBS}
     for replaced_glob, stub in stubs.items():
-        real = str(next(AV_LIBS.glob(Path(replaced_glob).name)))
-        assert shared_libs.missing_symbols(real, str(stub), [libavcodec]) == []
-        assert shared_libs.needed(real) != [] and shared_libs._symbols(str(stub), "defined")
+        folder, name = replaced_glob.split("/")
+        real = str(next((AV_LIBS.parent / folder).glob(name)))
+        assert shared_libs.missing_symbols(real, str(stub), [consumer[folder]]) == []
+        taken = shared_libs._symbols(consumer[folder], "undefined")
+        assert {s for s in shared_libs._symbols(real, "defined") if s in taken}  # the check above had work to do
 
 
 def test_with_the_stubs_h264_encodes_hevc_and_av1_decode_and_the_stubbed_encoders_refuse(stubs, tmp_path):
     encode(tmp_path / "hevc.mp4", "libx265")  # the real encoders, in this process
     encode(tmp_path / "av1.mp4", "libsvtav1")
-    env = {**os.environ, "LD_PRELOAD": ":".join(str(p) for p in stubs.values())}
+    encoders = [p for glob, p in stubs.items() if glob.startswith("av.libs/")]
+    env = {**os.environ, "LD_PRELOAD": ":".join(map(str, encoders))}
     p = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).parent), str(tmp_path)],
                        capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
-    assert out["mapped"] == sorted(p.name for p in stubs.values())  # the real libraries never loaded
+    assert out["mapped"] == sorted(p.name for p in encoders)  # the real libraries never loaded
     assert out["libx264"] == "encoded"
     assert out["libx265"] == "MemoryError: [Errno 12] Cannot allocate memory: 'avcodec_open2(\"libx265\", {})'"
     assert out["libsvtav1"] == "MemoryError: [Errno 12] Cannot allocate memory: 'avcodec_open2(\"libsvtav1\", {})'"
@@ -105,3 +112,24 @@ def test_with_the_stubs_h264_encodes_hevc_and_av1_decode_and_the_stubbed_encoder
     for name, decoder in (("child-libx264.mp4", "h264"), ("hevc.mp4", "hevc"), ("av1.mp4", "libdav1d")):
         assert out[name]["decoder"] == decoder
         assert np.allclose(out[name]["means"], expected, atol=3), (name, out[name]["means"])
+
+
+CV_CHILD = r"""
+import json, cv2, numpy as np
+img = (np.arange(48 * 64 * 3) % 251).astype(np.uint8).reshape(48, 64, 3)
+ok_png, png = cv2.imencode(".png", img)
+ok_jpg, jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
+out = {"png": bool(ok_png) and bool(np.array_equal(cv2.imdecode(png, cv2.IMREAD_COLOR), img)),
+       "jpg": bool(ok_jpg) and cv2.imdecode(jpg, cv2.IMREAD_COLOR).shape == img.shape,
+       "avif": bool(cv2.imencode(".avif", img)[0]),
+       "mapped": sorted({l.split("/")[-1].strip() for l in open("/proc/self/maps") if "avif" in l})}
+print(json.dumps(out))
+"""
+
+
+def test_with_the_avif_stub_cv2_writes_and_reads_png_and_jpeg_and_refuses_avif(stubs):
+    stub = next(p for glob, p in stubs.items() if "libavif" in glob)
+    p = subprocess.run([sys.executable, "-c", CV_CHILD], capture_output=True, text=True,
+                       env={**os.environ, "LD_PRELOAD": str(stub)}, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == {"png": True, "jpg": True, "avif": False, "mapped": [stub.name]}
