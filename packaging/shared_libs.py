@@ -7,8 +7,9 @@ hashed name, so the loader cannot tell they are the same library; a link under t
 makes it one (glibc maps a file once, whatever name reaches it).
 
 OpenCV's OpenBLAS has no twin (numpy's is ILP64 with renamed symbols), so an adapter built here from cv2_blas.c
-takes its place the same way: a link under its name. Encoders PyAV's FFmpeg links but the app never opens (x265,
-SVT-AV1; it encodes with libx264 only) and OpenCV's libavif (the app writes PNG and JPEG only) are replaced likewise
+takes its place the same way: a link under its name. Codec libraries PyAV's FFmpeg links but the app never opens
+(x265, SVT-AV1, libvpx, LAME, libopus: it encodes with libx264 and FFmpeg's AAC only, and FFmpeg decodes those
+formats with its own decoders) and OpenCV's libavif (the app writes PNG and JPEG only) are replaced likewise
 by stubs built here from stubs/*.c, which define what their consumers take from them and refuse cleanly when called.
 
 A rule is applied only when every symbol that a bundled consumer takes from the replaced copy is defined, with the
@@ -54,6 +55,9 @@ ADAPTERS: list[tuple[str, str, str]] = [
 STUBS: list[tuple[str, str]] = [
     ("av.libs/libx265-*.so.216", "stubs/x265_stub.c"),  # 20.6 MB: the HEVC encoder
     ("av.libs/libSvtAv1Enc-*.so.4.*", "stubs/svtav1_stub.c"),  # 7 MB: the AV1 encoder (dav1d decodes AV1)
+    ("av.libs/libvpx-*.so.12.*", "stubs/vpx_stub.c"),  # 2.3 MB: VP8/VP9 (FFmpeg's own decoders stay)
+    ("av.libs/libmp3lame-*.so.0.*", "stubs/mp3lame_stub.c"),  # the MP3 encoder (FFmpeg decodes MP3 itself)
+    ("av.libs/libopus-*.so.0.*", "stubs/opus_stub.c"),  # libopus (FFmpeg's own opus decoder stays)
     # 4.9 MB: AVIF images, for cv2 (the app encodes only PNG/JPEG); Pillow's AVIF plugin, its other user, and
     # with it Pillow's copy are left out of the bundle (bwv-reviewer.spec)
     ("opencv_contrib_python_headless.libs/libavif-*.so.16.*", "stubs/avif_stub.c"),

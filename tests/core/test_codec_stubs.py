@@ -1,12 +1,12 @@
-"""packaging/stubs/: the libraries the bundle replaces by stubs (x265, SVT-AV1, OpenCV's libavif) refuse cleanly, and
-nothing the app does with PyAV or cv2's image codecs changes.
+"""packaging/stubs/: the libraries the bundle replaces by stubs (x265, SVT-AV1, libvpx, LAME, libopus, OpenCV's
+libavif) refuse cleanly, and nothing the app does with PyAV or cv2's image codecs changes.
 
 The stubs are built as the bundle builds them (shared_libs.build_adapters) and preloaded into a child process:
 they carry the replaced libraries' SONAMEs, so PyAV's libavcodec binds to them and the real libraries are never
-mapped, as in the bundle. In that child, H.264 still encodes with libx264 (the export's encoder), HEVC and AV1
-footage made by the real encoders in this process still decode (FFmpeg's own hevc decoder, dav1d), and asking for
-libx265 or libsvtav1 gives PyAV's error instead of a crash. Likewise cv2 still encodes and decodes PNG and JPEG
-(the app's stills, thumbnails and report images) and reports an AVIF write as failed."""
+mapped, as in the bundle. In that child, H.264 and AAC still encode (the export's encoders), HEVC, AV1, VP9, MP3
+and Opus made by the real encoders in this process still decode (FFmpeg's own decoders, dav1d), and asking for a
+stubbed encoder gives PyAV's error instead of a crash. Likewise cv2 still encodes and decodes PNG and JPEG (the
+app's stills, thumbnails and report images) and reports an AVIF write as failed."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import importlib.util
+
 import av
-import cv2
 import numpy as np
 import pytest
 
@@ -30,8 +31,14 @@ import shared_libs  # noqa: E402
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the stubs")
 
 AV_LIBS = Path(av.__file__).resolve().parents[1] / "av.libs"
-CV_LIBS = Path(cv2.__file__).resolve().parents[1] / "opencv_contrib_python_headless.libs"
-SIZE, FRAMES = 128, 6
+# found without importing cv2: the child imports this module, and cv2 would map its own FFmpeg and libvpx
+CV2 = Path(importlib.util.find_spec("cv2").origin).resolve().parent
+CV_LIBS = CV2.parent / "opencv_contrib_python_headless.libs"
+SIZE, FRAMES, RATE = 128, 6, 48000
+# made in this process with the real encoder, decoded in the child with FFmpeg's own decoder
+MADE = {"hevc.mkv": ("libx265", "hevc"), "av1.mkv": ("libsvtav1", "libdav1d"), "vp9.mkv": ("libvpx-vp9", "vp9"),
+        "mp3.mka": ("libmp3lame", "mp3float"), "opus.mka": ("libopus", "opus")}
+REFUSED = ["libx265", "libsvtav1", "libvpx", "libvpx-vp9", "libmp3lame", "libopus"]
 
 
 def shade(i: int) -> int:
@@ -40,37 +47,50 @@ def shade(i: int) -> int:
 
 def encode(path: Path, codec: str) -> None:
     with av.open(str(path), "w") as out:
-        s = out.add_stream(codec, rate=25)
-        s.width = s.height = SIZE
-        s.pix_fmt = "yuv420p"
-        for i in range(FRAMES):
-            frame = av.VideoFrame.from_ndarray(np.full((SIZE, SIZE, 3), shade(i), np.uint8), format="rgb24")
+        if av.codec.Codec(codec, "w").type == "audio":
+            s = out.add_stream(codec, rate=RATE, layout="mono")
+            t = np.arange(RATE // 2) / RATE
+            samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            frame = av.AudioFrame.from_ndarray(samples[None, :], format="flt", layout="mono")
+            frame.sample_rate = RATE
+            resampler = av.AudioResampler(format=s.codec_context.format, layout="mono", rate=RATE,
+                                          frame_size=s.codec_context.frame_size or None)
+            frames = resampler.resample(frame) + resampler.resample(None)
+        else:
+            s = out.add_stream(codec, rate=25)
+            s.width = s.height = SIZE
+            s.pix_fmt = "yuv420p"
+            frames = [av.VideoFrame.from_ndarray(np.full((SIZE, SIZE, 3), shade(i), np.uint8), format="rgb24")
+                      for i in range(FRAMES)]
+        for frame in frames + [None]:
             for packet in s.encode(frame):
                 out.mux(packet)
-        for packet in s.encode():
-            out.mux(packet)
 
 
 CHILD = r"""
 import json, sys
+from pathlib import Path
 import av, numpy as np
 sys.path.insert(0, sys.argv[1])
-from test_codec_stubs import encode
+from test_codec_stubs import MADE, REFUSED, encode
+here = Path(sys.argv[2])
 out = {}
-for codec in ("libx264", "libx265", "libsvtav1"):
+for codec in ["libx264", "aac"] + REFUSED:
     try:
-        encode(__import__("pathlib").Path(sys.argv[2]) / f"child-{codec}.mp4", codec)
+        encode(here / f"child-{codec}.{'mka' if codec in ('aac', 'libmp3lame', 'libopus') else 'mkv'}", codec)
         out[codec] = "encoded"
     except av.FFmpegError as exc:
         out[codec] = f"{type(exc).__name__}: {exc}"
-for name in ("child-libx264.mp4", "hevc.mp4", "av1.mp4"):
-    with av.open(sys.argv[2] + "/" + name) as c:
-        stream = c.streams.video[0]
+for name in ["child-libx264.mkv", "child-aac.mka", *MADE]:
+    with av.open(str(here / name)) as c:
+        stream = c.streams[0]
+        decoded = list(c.decode(stream))
         out[name] = {"decoder": stream.codec_context.codec.name,
-                     "means": [round(float(f.to_ndarray(format="rgb24").mean())) for f in c.decode(stream)]}
+                     "means": [round(float(f.to_ndarray(format="rgb24").mean())) for f in decoded]
+                     if stream.type == "video" else sum(f.samples for f in decoded)}
 maps = open("/proc/self/maps").read()
 out["mapped"] = sorted({line.split("/")[-1] for line in maps.splitlines()
-                        if "x265" in line.lower() or "svtav1" in line.lower()})
+                        if any(k in line.lower() for k in ("x265", "svtav1", "vpx", "lame", "opus"))})
 print(json.dumps(out))
 """
 
@@ -85,7 +105,7 @@ def stubs(tmp_path_factory) -> dict[str, Path]:
 
 def test_each_stub_defines_everything_its_consumer_takes_from_the_library_it_replaces(stubs):
     consumer = {"av.libs": str(next(AV_LIBS.glob("libavcodec-*"))),
-                CV_LIBS.name: str(next(Path(cv2.__file__).parent.glob("cv2*.so")))}
+                CV_LIBS.name: str(next(CV2.glob("cv2*.so")))}
     assert set(stubs) == {glob for glob, _ in shared_libs.STUBS}
     for replaced_glob, stub in stubs.items():
         folder, name = replaced_glob.split("/")
@@ -95,23 +115,28 @@ def test_each_stub_defines_everything_its_consumer_takes_from_the_library_it_rep
         assert {s for s in shared_libs._symbols(real, "defined") if s in taken}  # the check above had work to do
 
 
-def test_with_the_stubs_h264_encodes_hevc_and_av1_decode_and_the_stubbed_encoders_refuse(stubs, tmp_path):
-    encode(tmp_path / "hevc.mp4", "libx265")  # the real encoders, in this process
-    encode(tmp_path / "av1.mp4", "libsvtav1")
-    encoders = [p for glob, p in stubs.items() if glob.startswith("av.libs/")]
-    env = {**os.environ, "LD_PRELOAD": ":".join(map(str, encoders))}
+def test_with_the_stubs_the_exports_encoders_work_other_formats_decode_and_stubbed_encoders_refuse(stubs,
+                                                                                                   tmp_path):
+    for name, (codec, _) in MADE.items():
+        encode(tmp_path / name, codec)  # the real encoders, in this process
+    codecs = [p for glob, p in stubs.items() if glob.startswith("av.libs/")]
+    env = {**os.environ, "LD_PRELOAD": ":".join(map(str, codecs))}
     p = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).parent), str(tmp_path)],
                        capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
-    assert out["mapped"] == sorted(p.name for p in encoders)  # the real libraries never loaded
-    assert out["libx264"] == "encoded"
-    assert out["libx265"] == "MemoryError: [Errno 12] Cannot allocate memory: 'avcodec_open2(\"libx265\", {})'"
-    assert out["libsvtav1"] == "MemoryError: [Errno 12] Cannot allocate memory: 'avcodec_open2(\"libsvtav1\", {})'"
+    assert out["mapped"] == sorted(p.name for p in codecs)  # the real libraries never loaded
+    assert out["libx264"] == out["aac"] == "encoded"
+    for codec in REFUSED:
+        assert f"avcodec_open2(\"{codec}\", {{}})" in out[codec], (codec, out[codec])
     expected = [shade(i) for i in range(FRAMES)]
-    for name, decoder in (("child-libx264.mp4", "h264"), ("hevc.mp4", "hevc"), ("av1.mp4", "libdav1d")):
+    for name, decoder in [("child-libx264.mkv", "h264"), ("child-aac.mka", "aac")] + list(MADE.values()):
+        name = name if name.startswith("child-") else next(n for n, (_, d) in MADE.items() if d == decoder)
         assert out[name]["decoder"] == decoder
-        assert np.allclose(out[name]["means"], expected, atol=3), (name, out[name]["means"])
+        if isinstance(out[name]["means"], list):
+            assert np.allclose(out[name]["means"], expected, atol=3), (name, out[name]["means"])
+        else:
+            assert abs(out[name]["means"] - RATE // 2) < 3000, (name, out[name]["means"])
 
 
 CV_CHILD = r"""
