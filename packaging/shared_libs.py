@@ -9,7 +9,7 @@ makes it one (glibc maps a file once, whatever name reaches it).
 OpenCV's OpenBLAS has no twin (numpy's is ILP64 with renamed symbols), so an adapter built here from cv2_blas.c
 takes its place the same way: a link under its name. Codec libraries PyAV's FFmpeg links but the app never opens
 (x265, SVT-AV1, libvpx, LAME, libopus: it encodes with libx264 and FFmpeg's AAC only, and FFmpeg decodes those
-formats with its own decoders) and OpenCV's libavif (the app writes PNG and JPEG only) are replaced likewise
+formats with its own decoders; GnuTLS, for FFmpeg's https, which the app never opens) and OpenCV's libavif (the app writes PNG and JPEG only) are replaced likewise
 by stubs built here from stubs/*.c, which define what their consumers take from them and refuse cleanly when called.
 
 A rule is applied only when every symbol that a bundled consumer takes from the replaced copy is defined, with the
@@ -58,6 +58,8 @@ STUBS: list[tuple[str, str]] = [
     ("av.libs/libvpx-*.so.12.*", "stubs/vpx_stub.c"),  # 2.3 MB: VP8/VP9 (FFmpeg's own decoders stay)
     ("av.libs/libmp3lame-*.so.0.*", "stubs/mp3lame_stub.c"),  # the MP3 encoder (FFmpeg decodes MP3 itself)
     ("av.libs/libopus-*.so.0.*", "stubs/opus_stub.c"),  # libopus (FFmpeg's own opus decoder stays)
+    # 5.6 MB with its own needs: GnuTLS serves only FFmpeg's https/tls protocols; the app's network is httpx
+    ("av.libs/libgnutls-*.so.30.*", "stubs/gnutls_stub.c"),
     # 4.9 MB: AVIF images, for cv2 (the app encodes only PNG/JPEG); Pillow's AVIF plugin, its other user, and
     # with it Pillow's copy are left out of the bundle (bwv-reviewer.spec)
     ("opencv_contrib_python_headless.libs/libavif-*.so.16.*", "stubs/avif_stub.c"),
@@ -118,6 +120,10 @@ def missing_symbols(replaced: str, kept: str, consumers: list[str]) -> list[str]
 
 def _compile(source: str, out: Path, soname: str, link: list[str]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
+    # a stub for a library with versioned symbols names their versions in a linker version script beside it
+    versions = (HERE / source).with_suffix(".map")
+    if versions.is_file():
+        link = [*link, f"-Wl,--version-script={versions}"]
     cmd = ["gcc", "-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o", str(out), str(HERE / source),
            f"-Wl,-soname,{soname}", *link]
     try:

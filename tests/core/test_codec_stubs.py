@@ -90,7 +90,7 @@ for name in ["child-libx264.mkv", "child-aac.mka", *MADE]:
                      if stream.type == "video" else sum(f.samples for f in decoded)}
 maps = open("/proc/self/maps").read()
 out["mapped"] = sorted({line.split("/")[-1] for line in maps.splitlines()
-                        if any(k in line.lower() for k in ("x265", "svtav1", "vpx", "lame", "opus"))})
+                        if any(k in line.lower() for k in ("x265", "svtav1", "vpx", "lame", "opus", "gnutls"))})
 print(json.dumps(out))
 """
 
@@ -104,14 +104,14 @@ def stubs(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_each_stub_defines_everything_its_consumer_takes_from_the_library_it_replaces(stubs):
-    consumer = {"av.libs": str(next(AV_LIBS.glob("libavcodec-*"))),
-                CV_LIBS.name: str(next(CV2.glob("cv2*.so")))}
+    consumers = {"av.libs": [str(next(AV_LIBS.glob(f"lib{lib}-*"))) for lib in ("avcodec", "avformat")],
+                 CV_LIBS.name: [str(next(CV2.glob("cv2*.so")))]}
     assert set(stubs) == {glob for glob, _ in shared_libs.STUBS}
     for replaced_glob, stub in stubs.items():
         folder, name = replaced_glob.split("/")
         real = str(next((AV_LIBS.parent / folder).glob(name)))
-        assert shared_libs.missing_symbols(real, str(stub), [consumer[folder]]) == []
-        taken = shared_libs._symbols(consumer[folder], "undefined")
+        assert shared_libs.missing_symbols(real, str(stub), consumers[folder]) == []
+        taken = set().union(*(shared_libs._symbols(c, "undefined") for c in consumers[folder]))
         assert {s for s in shared_libs._symbols(real, "defined") if s in taken}  # the check above had work to do
 
 
@@ -158,3 +158,29 @@ def test_with_the_avif_stub_cv2_writes_and_reads_png_and_jpeg_and_refuses_avif(s
                        env={**os.environ, "LD_PRELOAD": str(stub)}, timeout=120)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout) == {"png": True, "jpg": True, "avif": False, "mapped": [stub.name]}
+
+
+TLS_CHILD = r"""
+import json, socket, threading
+import av
+server = socket.create_server(("127.0.0.1", 0))
+threading.Thread(target=lambda: server.accept(), daemon=True).start()
+try:
+    av.open(f"https://127.0.0.1:{server.getsockname()[1]}/clip.mp4", timeout=30)
+    out = {"https": "opened"}
+except av.FFmpegError as exc:
+    out = {"https": f"{type(exc).__name__}: {exc}"}
+out["mapped"] = sorted({l.split("/")[-1].strip() for l in open("/proc/self/maps")
+                        if any(k in l for k in ("gnutls", "unistring", "nettle", "hogweed", "gmp"))})
+print(json.dumps(out))
+"""
+
+
+def test_with_the_gnutls_stub_an_https_url_fails_cleanly_and_gnutls_needs_nothing_more(stubs):
+    stub = next(p for glob, p in stubs.items() if "libgnutls" in glob)
+    p = subprocess.run([sys.executable, "-c", TLS_CHILD], capture_output=True, text=True,
+                       env={**os.environ, "LD_PRELOAD": str(stub)}, timeout=120)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["mapped"] == [stub.name]  # neither GnuTLS nor what it needs is loaded
+    assert out["https"].startswith("OSError: [Errno 5] Input/output error"), out["https"]
