@@ -7,10 +7,11 @@ hashed name, so the loader cannot tell they are the same library; a link under t
 makes it one (glibc maps a file once, whatever name reaches it).
 
 OpenCV's OpenBLAS has no twin (numpy's is ILP64 with renamed symbols), so an adapter built here from cv2_blas.c
-takes its place the same way: a link under its name. Codec libraries PyAV's FFmpeg links but the app never opens
+takes its place the same way: a link under its name. Libraries PyAV's FFmpeg links for what the app never does
 (x265, SVT-AV1, libvpx, LAME, libopus: it encodes with libx264 and FFmpeg's AAC only, and FFmpeg decodes those
-formats with its own decoders; GnuTLS, for FFmpeg's https, which the app never opens) and OpenCV's libavif (the app writes PNG and JPEG only) are replaced likewise
-by stubs built here from stubs/*.c, which define what their consumers take from them and refuse cleanly when called.
+formats with its own decoders; GnuTLS, for FFmpeg's https) and OpenCV's libavif (the app writes PNG and JPEG only)
+are replaced likewise by stubs built here from stubs/*.c, which define what their consumers take from them and
+refuse cleanly when called.
 
 A rule is applied only when every symbol that a bundled consumer takes from the replaced copy is defined, with the
 same symbol version, by the kept copy; otherwise, or when a rule's pattern matches no library (a wheel moved to a
