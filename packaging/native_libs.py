@@ -126,6 +126,8 @@ def scan(bundle: Path) -> list[NativeLib]:
         version = m.group("ver") or "unknown"
         if origin == "PySide6" and name.startswith("Qt6"):
             version = _wheel_version("PySide6") or version  # Qt's sonames carry only the major version
+        elif origin == "bwv-reviewer":
+            version = _wheel_version("bwv-reviewer") or version  # the adapter and stubs built from packaging/
         out.append(NativeLib(str(path.relative_to(bundle)), f"lib{name}", version, origin,
                              licence_for(name, origin, rel.as_posix()), path.stat().st_size))
     return out

@@ -67,8 +67,10 @@ def test_a_stub_in_place_of_an_encoder_is_listed_as_ours_and_the_encoder_as_not_
     (tmp_path / "_internal" / "av.libs").mkdir()
     os.symlink("../bwv_reviewer.libs/libx265_stub.so", tmp_path / "_internal/av.libs/libx265-f5385bb8.so.216")
     libs = native_libs.scan(tmp_path)
-    assert [(lib.name, lib.origin, lib.licence) for lib in libs] == [
-        ("libx265_stub", "bwv-reviewer", "GPL-3.0-or-later")]
+    from reviewer import __version__
+
+    assert [(lib.name, lib.version, lib.origin, lib.licence) for lib in libs] == [
+        ("libx265_stub", __version__, "bwv-reviewer", "GPL-3.0-or-later")]
     env = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "metadata": {}, "components": [],
            "dependencies": []}
     out = bom.make_sbom(env, {}, libs)
