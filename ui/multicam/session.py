@@ -77,7 +77,7 @@ class GridSession(QObject):
         share = budget_bytes // len(keys)
         queue_bytes = share // QUEUE_PART
         # the tiles' decoders share the cores: FFmpeg's default of a thread per core (and one more) for each
-        # cost ~33 MB more peak memory with four 720p tiles on two cores and no less CPU (bench_grid.py)
+        # cost ~33 MB more peak memory with four 720p tiles on two cores and saved no measurable CPU (bench_grid.py)
         threads = max(1, (os.cpu_count() or 1) // len(keys))
         self._delivered.connect(self._on_delivered)
         self._errored.connect(self._on_error)
