@@ -289,3 +289,36 @@ def test_blur_and_pixelate_pass_the_tile_leak_check_scaled_and_a_skipped_one_fai
         run_incident_export(lib, IncidentExportJob(INCIDENT, start, start + 0.5, tmp_path / "bad.mp4",
                                                    layout="1x2", tile=tile, recordings=(ids["pc-b"], ids["pc-a"]),
                                                    audio=False))
+
+
+def test_the_cli_exports_a_composite_and_says_bad_input_in_one_line(lib, ids, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "reviewer", "incident", "export", INCIDENT, *args],
+                              capture_output=True, text=True, cwd=root,
+                              env={**os.environ, "REVIEWER_HOME": str(lib.paths.home)})
+
+    clock = IncidentClocks(lib).clock(INCIDENT)
+    start = clock.start(lib.get(ids["pc-a"]).sha256) + 12.0
+    wall = clock.wall_time(start).isoformat().replace("+00:00", "Z")  # a date-time on the incident clock works too
+    out = tmp_path / "cli" / "two.mp4"
+    p = cli("--from", wall, "--to", f"{start + 0.4:.6f}", "--camera", ids["pc-a"], "--camera", ids["pc-b"],
+            "-o", str(out), "--json", "--make-dirs")
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    assert res["kind"] == "composite" and res["frames"] == 10 and res["leak_check"]["passed"] and out.exists()
+    assert "WITHOUT Content Credentials" in p.stderr
+    m = json.loads(Path(res["manifest"]).read_text())
+    assert m["incident"]["layout"] == "1x2" and [s["recording_id"] for s in m["sources"]] == [ids["pc-a"],
+                                                                                             ids["pc-b"]]
+    for args, says in ((("--from", "soon", "--to", "3"), "--from 'soon': give incident seconds"),
+                       (("--from", "3", "--to", "4", "--layout", "1x2"), "layout 1x2 holds 2 cameras; 4 were chosen"),
+                       (("--from", "3", "--to", "4", "--tile", "big"), "--tile 'big': give WIDTHxHEIGHT")):
+        bad = cli(*args, "-o", str(tmp_path / "bad.mp4"))
+        assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and says in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr and not (tmp_path / "bad.mp4").exists()
