@@ -6,6 +6,7 @@ unredacted; separate exports aligned to the interval; the approval rules per sou
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 
 from reviewer.errors import ReviewerError
 from reviewer.export import incident_export
+from reviewer.export.composite_plan import TileSpec
+from reviewer.export.composite_tiles import draw_label
 from reviewer.export.incident_export import IncidentExportJob, run_incident_export
 from reviewer.export.leakcheck import LeakDetected
 from reviewer.export.manifest import verify
@@ -24,6 +27,7 @@ from reviewer.govern.roles import PermissionDenied, Role
 from reviewer.incident.service import IncidentClocks
 from reviewer.library import Library
 from reviewer.library.originals import sha256_file
+from reviewer.media.timecode import format_camera_time
 from reviewer.redact.model import Effect, EffectKind, Keyframe, MaskTrack, PtsRange, ShapeKind
 from reviewer.redact.store import MaskStore
 from tests.core.test_govern_support import user_with_role
@@ -115,7 +119,6 @@ def test_composite_tiles_show_each_cameras_exact_frame_redacted_by_its_own_masks
     assert len(frames) == m["output"]["frames"] == 50  # 2 s at pc-a's 25 fps
     sources = {s["camera"]: s for s in m["sources"]}
     bound = clock.bind({k: lib.open_recording(rid).table for k, rid in ((keys[n], ids[n]) for n in ids)})
-    tables = {n: bound.get(keys[n]).table for n in ids}
     black_seen = footage_seen = 0
     for k in (0, 1, 13, 24, 25, 26, 37, 49):
         t = start + k / 25
@@ -163,7 +166,6 @@ def test_composite_tiles_show_each_cameras_exact_frame_redacted_by_its_own_masks
     assert m["incident"]["from"] == round(start, 6) and m["incident"]["layout"] == "2x2"
     assert m["audio"]["recording_id"] == ids["pc-a"] and m["audio"]["redactions_applied"]
     assert verify(out).ok, verify(out).problems
-    assert tables  # the frame tables were bound for every camera
 
     # one disclosure, gated on the incident: "started" then "ok"
     events = [e for e in lib.gov.audit.events() if e.action == "incident.export"]
@@ -247,7 +249,7 @@ def test_bad_requests_are_one_line_errors(lib, ids, tmp_path):
 def test_tiles_are_scaled_and_labelled_in_a_1x2_composite(lib, ids, tmp_path):
     clock = IncidentClocks(lib).clock(INCIDENT)
     kb = lib.get(ids["pc-b"]).sha256
-    start = clock.start(kb) + 3.0
+    start = max(clock.start(kb), clock.start(lib.get(ids["pc-c"]).sha256)) + 3.0  # both running
     out = tmp_path / "scaled.mp4"
     [res] = run_incident_export(lib, IncidentExportJob(INCIDENT, start, start + 0.4, out, layout="1x2",
                                                        recordings=(ids["pc-b"], ids["pc-c"]), tile=(384, 216),
@@ -264,9 +266,27 @@ def test_tiles_are_scaled_and_labelled_in_a_1x2_composite(lib, ids, tmp_path):
             assert tile.shape[:2] == (216, 384)
             assert framecode.read(tile, width=scenes.WIDTH) == bound.frame_at(s["sha256"], t).index
             x, y, w, h = s["tile"]
-            strip = frames[k][y + 216:y + h, x:x + w]
+            strip = frames[k][y + 216:y + h, x:x + w].astype(int)
             assert strip.max() > 200 and np.median(strip) < 40  # light text on the dark label band
-    json.dumps(m)
+            # the label names the camera (its device id) and its own camera time and frame: the sidecar's start
+            # plus that frame's media time, set apart from the app's clock
+            cam = CAMS[lib.get(s["recording_id"]).file_name]
+            i = bound.frame_at(s["sha256"], t).index
+            assert i is not None
+            pts, tb = scenes.frame_pts(cam)
+
+            def label(n):
+                when = cam.sidecar_start() + dt.timedelta(seconds=float(pts[n] * tb))
+                canvas = np.zeros(frames[k].shape, np.uint8)
+                spec = TileSpec(s["sha256"], s["recording_id"], cam.name, None, tuple(s["tile"]),
+                                tuple(s["picture"]), (x, y + 216, w, h - 216))
+                draw_label(canvas, spec, f"  {format_camera_time(when)}  frame {n}")
+                return canvas[y + 216:y + h, x:x + w].astype(int)
+
+            right, wrong = label(i), label(i + 1)
+            differ = np.abs(right - wrong).max(axis=2) > 60  # where the two frames' labels differ
+            assert differ.any()
+            assert np.abs(strip - right)[differ].mean() < np.abs(strip - wrong)[differ].mean() / 3
 
 
 @pytest.mark.parametrize("effect", [Effect(EffectKind.BLUR), Effect(EffectKind.PIXELATE, strength=12)],
