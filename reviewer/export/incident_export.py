@@ -152,8 +152,8 @@ def _compose(library, job, clock, sources, opened, action, task) -> ExportResult
     enc = EncoderSettings(job.preset, job.crf, job.audio)
     leak = LeakReport()
     checker = make_checker(plan, masks, leak, job.out)
-    roles = {s.decision.role.value for s in sources}
-    who = Provenance(operator=library.actor, role=sorted(roles)[0], workstation=workstation_id(library.paths.home),
+    who = Provenance(operator=library.actor, role=sources[0].decision.role.value,
+                     workstation=workstation_id(library.paths.home),
                      purpose=job.purpose, recipient=job.recipient, incident_ref=job.incident)
     tiles = [TileSource(spec, opened[spec.key], masks[spec.key], redact) for spec in plan.tiles]
     mpath = mf.manifest_path_for(job.out)
