@@ -43,19 +43,20 @@ def run_separate(library, job, clock, sources, task: Task) -> list:
              f"{job.purpose or 'no purpose given'}"
     opened = {s.view.sha256: library.open_recording(s.view.id, reason=reason) for s in sources}
     bound = clock.bind({k: o.table for k, o in opened.items()})
+    spans = {s.view.sha256: frame_range(bound, s.view.sha256, job.interval) for s in sources}
+    without = [s.view.id for s in sources if spans[s.view.sha256] is None]
     jobs = []
     for s in sources:
         key = s.view.sha256
-        span = frame_range(bound, key, job.interval)
-        if span is None:
+        if spans[key] is None:
             continue
-        a, b = span
+        a, b = spans[key]
         p = bound.get(key)
         note = {**job.interval.to_json(bound), "recording_start": round(bound.start(key), 6),
                 "offset_us": p.offset_us, "drift_ppm": p.drift_ppm, "placement": p.source,
                 "first_frame": a, "first_frame_incident_time": round(bound.time_of_frame(key, a), 6),
                 "last_frame": b, "last_frame_incident_time": round(bound.time_of_frame(key, b), 6),
-                "cameras": [x.view.id for x in sources]}
+                "cameras": [x.view.id for x in sources], "cameras_without_footage": without}
         jobs.append((key, ExportJob(recording_id=s.view.id, out=output_path(job.out, s.view), ranges=((a, b),),
                                     purpose=job.purpose, recipient=job.recipient, audio=job.audio,
                                     preset=job.preset, crf=job.crf, report=job.report, overwrite=job.overwrite,

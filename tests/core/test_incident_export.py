@@ -217,6 +217,12 @@ def test_separate_exports_start_at_each_recordings_frame_at_the_interval_start(l
         assert r.output.name == f"range-{lib.get(rid).short_id}.mp4" and verify(r.output).ok
         assert r.manifest["ranges"][0]["in"] == want
 
+    # a camera with no footage in the interval gets no file, and every manifest says which it was
+    early = run_incident_export(lib, IncidentExportJob(INCIDENT, start - 2.0, start - 1.5, tmp_path / "e.mp4",
+                                                       separate=True, report=False))
+    assert {r.manifest["source"]["recording_id"] for r in early} == set(ids.values()) - {ids["pc-c"]}
+    assert all(r.manifest["incident"]["cameras_without_footage"] == [ids["pc-c"]] for r in early)
+
 
 def test_a_trainer_is_refused_per_source_and_nothing_is_written(lib, ids, tmp_path, monkeypatch):
     trainer = user_with_role(lib, lib.paths.home, monkeypatch, Role.TRAINER)
