@@ -19,6 +19,7 @@ from reviewer.export.composite_tiles import TileSource, draw_label
 from reviewer.export.pipeline import audio_redactions, mux_audio
 from reviewer.export.settings import EncoderSettings
 from reviewer.prefetch import Prefetch
+from reviewer.redact.planes import Planes
 from reviewer.progress import Task
 
 
@@ -53,11 +54,18 @@ def sound_plan(plan: CompositePlan, key: str, source, mask_set) -> SoundPlan | N
     return SoundPlan(key, Path(source.path), start, end, audio_redactions(source, mask_set))
 
 
+BLACK_Y, NEUTRAL = 16, 128  # limited-range black: around letterboxed pictures and on a tile without footage
+
+
 def _canvases(plan: CompositePlan, tiles: list[TileSource], leak_check: bool, task: Task):
-    """(canvas RGB, per tile TileFrame or None) per output frame, in order (worker thread)."""
+    """(canvas frame, per tile TileFrame or None) per output frame, in order (worker thread)."""
+    w, h = plan.width, plan.height
     for k in range(plan.frames):
         task.check("export")
-        canvas = np.zeros((plan.height, plan.width, 3), np.uint8)
+        canvas = Planes.from_buffer(np.empty(w * h * 3 // 2, np.uint8), w, h)
+        canvas.y[:] = BLACK_Y
+        canvas.u[:] = NEUTRAL
+        canvas.v[:] = NEUTRAL
         shown: list[TileFrame | None] = []
         for t in tiles:
             at = plan.frame_of(t.spec, k)
@@ -65,11 +73,13 @@ def _canvases(plan: CompositePlan, tiles: list[TileSource], leak_check: bool, ta
                 shown.append(None)
             else:
                 r = t.render(at.index, leak_check)
-                x, y, w, h = t.spec.picture
-                canvas[y:y + h, x:x + w] = r.picture
+                x, y, pw, ph = t.spec.picture  # even: the chroma lands exactly
+                canvas.y[y:y + ph, x:x + pw] = r.picture[0]
+                canvas.u[y // 2:(y + ph) // 2, x // 2:(x + pw) // 2] = r.picture[1]
+                canvas.v[y // 2:(y + ph) // 2, x // 2:(x + pw) // 2] = r.picture[2]
                 shown.append(TileFrame(r.index, r.pts, r.samples))
             draw_label(canvas, t.spec, t.label(at.index))
-        yield canvas, shown
+        yield canvas.to_frame(), shown
 
 
 def encode(plan: CompositePlan, tiles: list[TileSource], sound: SoundPlan | None, enc: EncoderSettings,
@@ -93,11 +103,10 @@ def encode(plan: CompositePlan, tiles: list[TileSource], sound: SoundPlan | None
             astream.bit_rate = enc.audio_bitrate
             chunks = span_samples(sound.path, AudioSpan(sound.start, sound.end, sound.redactions), rate, lay)
         with Prefetch(_canvases(plan, tiles, leak_check, task), depth=4, name="composite-decode") as frames:
-            for k, (canvas, shown) in enumerate(frames):
+            for k, (vf, shown) in enumerate(frames):
                 if task.cancel.cancelled:
                     raise Cancelled("export")
                 record.frames.append(shown)
-                vf = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p")
                 vf.pts, vf.time_base = k, plan.step
                 for p in vs.encode(vf):
                     out.mux(p)

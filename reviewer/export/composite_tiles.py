@@ -2,7 +2,8 @@
 (the editor's and the single export's redact()), then shown as displayed (ADR 0022's one transform), then scaled
 into its tile; and the label burned in below it.
 
-The leak check needs the masks where they land in the tile: tile_regions() takes each rasterised mask through
+Tiles are made on the YUV 4:2:0 planes, as the single export redacts them. The leak check needs the masks where
+they land in the tile: tile_regions() takes each rasterised mask through
 the same transform as the picture, so the encoder and the checker agree on every region without storing them.
 """
 
@@ -18,6 +19,7 @@ from reviewer.export.composite_plan import TileSpec
 from reviewer.export.measures import MIN_PIXELS, visible_interiors
 from reviewer.export.measures import _sample_points as sample_points
 from reviewer.export.textmask import ascii_mask, text_mask
+from reviewer.media.geometry import Geometry
 from reviewer.media.timecode import camera_time, format_camera_time
 from reviewer.redact.effects import Region
 from reviewer.redact.model import MaskSet, MaskTrack
@@ -34,19 +36,22 @@ class TileRegion:
     region: Region  # in the tile picture's own pixels
 
 
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 limited-range luma, as swscale makes the copy's Y plane from our RGB canvas."""
-    y = 16.0 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
-    return np.clip(np.rint(y), 0, 255).astype(np.uint8)
-
-
-def to_tile(spec: TileSpec, stored_rgb: np.ndarray) -> np.ndarray:
-    """A stored picture as it appears in the tile: displayed, then scaled to the tile's picture size."""
-    shown = spec.geometry.to_display(stored_rgb)
+def to_tile(spec: TileSpec, stored: np.ndarray, chroma: bool = False) -> np.ndarray:
+    """A stored plane as it appears in the tile: displayed, then scaled to the tile's picture size. `chroma`: a
+    half-resolution U or V plane, taken through the same turn and scaling at half size. Working on the planes
+    keeps the copy's luma exactly what is redacted and checked (no RGB round trip), and is quicker."""
+    g = spec.geometry
     w, h = spec.picture[2], spec.picture[3]
+    if chroma:
+        g, w, h = Geometry(g.width // 2, g.height // 2, g.rotation, g.sar), w // 2, h // 2
+    shown = g.to_display(stored)
     if (shown.shape[1], shown.shape[0]) != (w, h):
         shown = cv2.resize(shown, (w, h), interpolation=cv2.INTER_AREA)
     return shown
+
+
+def tile_planes(spec: TileSpec, planes: Planes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return to_tile(spec, planes.y), to_tile(spec, planes.u, True), to_tile(spec, planes.v, True)
 
 
 def tile_regions(spec: TileSpec, mask_set: MaskSet, pts: int) -> list[TileRegion]:
@@ -96,7 +101,7 @@ class Samples:
 class Rendered:
     index: int
     pts: int
-    picture: np.ndarray  # RGB, the tile picture's size
+    picture: tuple[np.ndarray, np.ndarray, np.ndarray]  # Y, U, V at the tile picture's size (4:2:0)
     samples: list  # per tile region: Samples (None: nothing to compare)
 
 
@@ -122,12 +127,12 @@ class TileSource:
         if leak_check and regions:
             # the leak check's own expectation, redacted apart from the picture that is encoded: it must not
             # trust the path it checks
-            before = luma(to_tile(self.spec, planes.to_rgb()))
+            before = to_tile(self.spec, planes.y.copy())  # a copy: an unscaled tile may be the plane itself
             copy = planes.copy()
             redact(copy, self.mask_set, frame.pts, regions=regions)
-            expected = luma(to_tile(self.spec, copy.to_rgb()))
+            expected = to_tile(self.spec, copy.y)
         self.redactor(planes, self.mask_set, frame.pts, regions=regions)
-        picture = to_tile(self.spec, planes.to_rgb())
+        picture = tile_planes(self.spec, planes)
         samples: list = []
         if expected is not None:
             after = expected
@@ -144,22 +149,20 @@ class TileSource:
         return f"  {format_camera_time(when)}  frame {index}"
 
 
-def draw_label(canvas: np.ndarray, spec: TileSpec, text_after: str) -> None:
+def draw_label(canvas: Planes, spec: TileSpec, text_after: str) -> None:
     """The label strip below the picture: the camera id (any script) then the time/frame line, on the overlays'
-    opaque band colours."""
+    opaque band colours (neutral chroma)."""
     x, y, w, h = spec.label
-    band = canvas[y:y + h, x:x + w]
-    band[:] = ov.BACKGROUND
-    parts = [text_mask(spec.camera, h), ascii_mask(text_after, h)]
-    pad = h // 3
-    at = x + pad
-    for mask in parts:
+    canvas.y[y:y + h, x:x + w] = ov.BACKGROUND
+    canvas.u[y // 2:(y + h) // 2, x // 2:(x + w) // 2] = 128
+    canvas.v[y // 2:(y + h) // 2, x // 2:(x + w) // 2] = 128
+    at = x + h // 3
+    for mask in (text_mask(spec.camera, h), ascii_mask(text_after, h)):
         right = min(at + mask.shape[1], x + w)
         if right <= at:
             break
         cover = mask[:h, :right - at].astype(np.uint16)
         ink = cover > 0
-        target = canvas[y:y + h, at:right]
         value = ((ov.BACKGROUND * (255 - cover) + ov.FOREGROUND * cover + 127) // 255).astype(np.uint8)
-        target[ink] = value[ink][:, None]
+        canvas.y[y:y + h, at:right][ink] = value[ink]
         at = right

@@ -28,6 +28,7 @@ from reviewer.incident.service import IncidentClocks
 from reviewer.library import Library
 from reviewer.library.originals import sha256_file
 from reviewer.media.timecode import format_camera_time
+from reviewer.redact.planes import Planes
 from reviewer.redact.model import Effect, EffectKind, Keyframe, MaskTrack, PtsRange, ShapeKind
 from reviewer.redact.store import MaskStore
 from tests.core.test_govern_support import user_with_role
@@ -284,11 +285,12 @@ def test_tiles_are_scaled_and_labelled_in_a_1x2_composite(lib, ids, tmp_path):
 
             def label(n):
                 when = cam.sidecar_start() + dt.timedelta(seconds=float(pts[n] * tb))
-                canvas = np.zeros(frames[k].shape, np.uint8)
+                height, width = frames[k].shape[:2]
+                canvas = Planes.from_buffer(np.zeros(width * height * 3 // 2, np.uint8), width, height)
                 spec = TileSpec(s["sha256"], s["recording_id"], cam.name, None, tuple(s["tile"]),
                                 tuple(s["picture"]), (x, y + 216, w, h - 216))
                 draw_label(canvas, spec, f"  {format_camera_time(when)}  frame {n}")
-                return canvas[y + 216:y + h, x:x + w].astype(int)
+                return canvas.to_rgb()[y + 216:y + h, x:x + w].astype(int)
 
             right, wrong = label(i), label(i + 1)
             differ = np.abs(right - wrong).max(axis=2) > 60  # where the two frames' labels differ
