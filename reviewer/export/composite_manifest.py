@@ -52,6 +52,7 @@ def build(*, plan: CompositePlan, record: CompositeRecord, facts: dict[str, Sour
             "camera": spec.camera, "camera_start": p.camera_start and p.camera_start.isoformat(),
             "offset_us": p.offset_us, "drift_ppm": p.drift_ppm, "placement": p.source,
             "incident_start": round(clock.start(spec.key), 6), "tile": list(spec.cell), "picture": list(spec.picture),
+            "label": list(spec.label),
             **covered(plan, record, n),
             "masks_sha256": mf.mask_hash(f.mask_json), "redacted": f.redacted, "approval": f.approval})
     mask_data = {k: facts[k].mask_json for k in (t.key for t in plan.tiles)}

@@ -18,7 +18,7 @@ import pytest
 from reviewer.errors import ReviewerError
 from reviewer.export import incident_export
 from reviewer.export.composite_plan import TileSpec
-from reviewer.export.composite_tiles import draw_label
+from reviewer.export.composite_tiles import NO_FOOTAGE, draw_label
 from reviewer.export.incident_export import IncidentExportJob, run_incident_export
 from reviewer.export.leakcheck import LeakDetected
 from reviewer.export.manifest import verify
@@ -95,6 +95,23 @@ def ids(template) -> dict[str, str]:
     return template[1]
 
 
+def label_strip(shape, source: dict, camera: str, text: str) -> np.ndarray:
+    """The label strip of `source`'s tile as draw_label() sets `text` after `camera`, in RGB."""
+    height, width = shape[:2]
+    x, y, w, h = source["label"]
+    canvas = Planes.from_buffer(np.zeros(width * height * 3 // 2, np.uint8), width, height)
+    spec = TileSpec(source["sha256"], source["recording_id"], camera, None, tuple(source["tile"]),
+                    tuple(source["picture"]), (x, y, w, h))
+    draw_label(canvas, spec, text)
+    return canvas.to_rgb()[y:y + h, x:x + w].astype(int)
+
+
+def closer_to(strip: np.ndarray, right: np.ndarray, wrong: np.ndarray) -> bool:
+    """Where the two candidate labels differ, the decoded strip is far nearer the right one."""
+    differ = np.abs(right - wrong).max(axis=2) > 60
+    return bool(differ.any()) and np.abs(strip - right)[differ].mean() < np.abs(strip - wrong)[differ].mean() / 3
+
+
 def decoded(path: Path) -> list[np.ndarray]:
     with av.open(str(path)) as c:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
@@ -135,6 +152,11 @@ def test_composite_tiles_show_each_cameras_exact_frame_redacted_by_its_own_masks
                 assert framecode.read(tile) == want, (name, k)
                 footage_seen += 1
     assert black_seen and footage_seen
+    c = sources["pc-c"]  # no footage at the first output frame: its label says so
+    x, y, w, h = c["label"]
+    timed = f"  {format_camera_time(CAMS['pc-c.mp4'].sidecar_start())}  frame 0"
+    said = label_strip(frames[0].shape, c, "pc-c", f"  {NO_FOOTAGE}")
+    assert closer_to(frames[0][y:y + h, x:x + w].astype(int), said, label_strip(frames[0].shape, c, "pc-c", timed))
 
     # pc-b: inside its mask the tile is the solid fill, outside it is the source frame
     b = sources["pc-b"]
@@ -273,8 +295,9 @@ def test_tiles_are_scaled_and_labelled_in_a_1x2_composite(lib, ids, tmp_path):
             tile = crop(frames[k], s["picture"])
             assert tile.shape[:2] == (216, 384)
             assert framecode.read(tile, width=scenes.WIDTH) == bound.frame_at(s["sha256"], t).index
-            x, y, w, h = s["tile"]
-            strip = frames[k][y + 216:y + h, x:x + w].astype(int)
+            x, y, w, h = s["label"]
+            assert (y, h) == (s["tile"][1] + 216, s["tile"][3] - 216)  # the strip sits below the picture box
+            strip = frames[k][y:y + h, x:x + w].astype(int)
             assert strip.max() > 200 and np.median(strip) < 40  # light text on the dark label band
             # the label names the camera (its device id) and its own camera time and frame: the sidecar's start
             # plus that frame's media time, set apart from the app's clock
@@ -285,17 +308,9 @@ def test_tiles_are_scaled_and_labelled_in_a_1x2_composite(lib, ids, tmp_path):
 
             def label(n):
                 when = cam.sidecar_start() + dt.timedelta(seconds=float(pts[n] * tb))
-                height, width = frames[k].shape[:2]
-                canvas = Planes.from_buffer(np.zeros(width * height * 3 // 2, np.uint8), width, height)
-                spec = TileSpec(s["sha256"], s["recording_id"], cam.name, None, tuple(s["tile"]),
-                                tuple(s["picture"]), (x, y + 216, w, h - 216))
-                draw_label(canvas, spec, f"  {format_camera_time(when)}  frame {n}")
-                return canvas.to_rgb()[y + 216:y + h, x:x + w].astype(int)
+                return label_strip(frames[k].shape, s, cam.name, f"  {format_camera_time(when)}  frame {n}")
 
-            right, wrong = label(i), label(i + 1)
-            differ = np.abs(right - wrong).max(axis=2) > 60  # where the two frames' labels differ
-            assert differ.any()
-            assert np.abs(strip - right)[differ].mean() < np.abs(strip - wrong)[differ].mean() / 3
+            assert closer_to(strip, label(i), label(i + 1))
 
 
 @pytest.mark.parametrize("effect", [Effect(EffectKind.BLUR), Effect(EffectKind.PIXELATE, strength=12)],
