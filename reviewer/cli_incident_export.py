@@ -33,7 +33,7 @@ def register(isub) -> None:
     ex.add_argument("--purpose", default="", metavar="TEXT", help="why it is disclosed (audit trail, manifest)")
     ex.add_argument("--recipient", default="", metavar="TEXT", help="who receives it (audit trail, manifest)")
     ex.add_argument("--no-audio", action="store_true", help="leave the sound out")
-    ex.add_argument("--no-report", action="store_true", help="with --separate: skip the PDF reports")
+    ex.add_argument("--no-report", action="store_true", help="skip the PDF report(s)")
     ex.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     ex.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
     ex.add_argument("--json", action="store_true")

@@ -19,6 +19,7 @@ from reviewer.atomic import stage_bytes
 from reviewer.config import workstation_id
 from reviewer.errors import ReviewerError
 from reviewer.export import composite_manifest as cm
+from reviewer.export import composite_report
 from reviewer.export import manifest as mf
 from reviewer.export.composite_encode import encode, sound_plan
 from reviewer.export.composite_leak import make_checker
@@ -28,6 +29,7 @@ from reviewer.export.disclose import disclose
 from reviewer.export.job import ExportResult
 from reviewer.export.leakcheck import LeakReport
 from reviewer.export.pipeline import run_encoded
+from reviewer.export.report import report_path_for
 from reviewer.export.settings import EncoderSettings, Provenance
 from reviewer.govern.gated import gated
 from reviewer.govern.roles import Action
@@ -58,7 +60,7 @@ class IncidentExportJob:
     preset: str = "veryfast"
     crf: int = 18
     audio: bool = True
-    report: bool = True  # the separate exports' PDF reports
+    report: bool = True  # the PDF report beside each output
     overwrite: bool = False
     make_dirs: bool = False
     tile: tuple[int, int] | None = None  # the composite's tile picture box (default: from the first recording)
@@ -129,7 +131,8 @@ def _run_composite(library, job: IncidentExportJob, clock, sources: list[Source]
     action = Action.EXPORT_REDACTED if all(s.decision.redacted for s in sources) else Action.EXPORT_UNREDACTED
     mpath = mf.manifest_path_for(job.out)
     created: list = []
-    for p, what in ((job.out, "export"), (mpath, "export manifest")):
+    report_path = (report_path_for(job.out), "export report") if job.report else None
+    for p, what in ((job.out, "export"), (mpath, "export manifest"), *((report_path,) if report_path else ())):
         created += check_output_path(library.paths.home, p, job.overwrite, job.make_dirs, what).created
     reason = f"incident {job.incident} composite for {job.recipient or 'unnamed recipient'}: " \
              f"{job.purpose or 'no purpose given'}"
@@ -176,7 +179,12 @@ def _compose(library, job, clock, sources, opened, action, task) -> ExportResult
                                 out_sha256=sha256_file(tmp), out_size=tmp.stat().st_size, settings=settings,
                                 provenance=who, leak=leak.to_json(), sound=audio,
                                 c2pa={"embedded": False, "reason": UNSIGNED}))
-        staged = [(stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath), (tmp, job.out)]
+        staged = [(stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath)]
+        if job.report:  # a report that cannot be written fails the whole export: nothing is published
+            rpath = report_path_for(job.out)
+            tables = {k: opened[k].table for k in keys}
+            staged.append((stage_bytes(rpath, composite_report.render(written, tables)), rpath))
+        staged.append((tmp, job.out))
         try:
             disclose(library.gov, action, job.incident, "incident.export", {
                 "recipient": job.recipient, "purpose": job.purpose, "redacted": action is Action.EXPORT_REDACTED,
@@ -189,7 +197,7 @@ def _compose(library, job, clock, sources, opened, action, task) -> ExportResult
                 "frames": written["output"]["frames"]}, staged, job.overwrite, justification=job.purpose or None,
                 object_type="incident")
         finally:
-            discard(staged[0][0])
+            discard(*(t for t, _final in staged[:-1]))
 
     try:
         record, seconds, final = run_encoded(job.out, lambda tmp: encode(plan, tiles, sound, enc, tmp, task),

@@ -9,6 +9,7 @@ import bisect
 import datetime as dt
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import av
@@ -190,6 +191,13 @@ def test_composite_tiles_show_each_cameras_exact_frame_redacted_by_its_own_masks
     assert m["audio"]["recording_id"] == ids["pc-a"] and m["audio"]["redactions_applied"][0][2] == "mute"
     assert res.leak.audio_ranges_checked == 1  # the mute is silent in the copy (leakcheck.check_audio)
     assert verify(out).ok, verify(out).problems
+    # the court report beside it: one section per camera with its master's hash, clock and mask reasons
+    text = subprocess.run(["pdftotext", "-layout", f"{out}.report.pdf", "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for name, src in sources.items():
+        assert f"Camera {name}" in text and src["sha256"] in text
+    assert "bystander: rect solid" in text and "Reason: third-party face" in text and "Audio mute" in text
+    assert "Leak check PASSED" in text and m["manifest_sha256"] in text
 
     # one disclosure, gated on the incident: "started" then "ok"
     events = [e for e in lib.gov.audit.events() if e.action == "incident.export"]
@@ -337,7 +345,6 @@ def test_blur_and_pixelate_pass_the_tile_leak_check_scaled_and_a_skipped_one_fai
 
 def test_the_cli_exports_a_composite_and_says_bad_input_in_one_line(lib, ids, tmp_path):
     import os
-    import subprocess
     import sys
 
     root = Path(__file__).resolve().parents[2]
