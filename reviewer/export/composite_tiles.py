@@ -16,8 +16,7 @@ import numpy as np
 
 from reviewer.export import overlays as ov
 from reviewer.export.composite_plan import TileSpec
-from reviewer.export.measures import MIN_PIXELS, visible_interiors
-from reviewer.export.measures import _sample_points as sample_points
+from reviewer.export.measures import MIN_PIXELS, sample_points, visible_interiors
 from reviewer.export.textmask import ascii_mask, text_mask
 from reviewer.media.geometry import Geometry
 from reviewer.media.timecode import camera_time, format_camera_time
