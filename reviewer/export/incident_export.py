@@ -125,9 +125,11 @@ def _decide(library, views, job: IncidentExportJob) -> list[Source]:
 
 
 def _run_composite(library, job: IncidentExportJob, clock, sources: list[Source], task: Task) -> list[ExportResult]:
-    from reviewer.provenance.identity import signer_for_export
+    from reviewer.provenance.identity import config
 
-    signer_for_export(library)  # a library that requires Content Credentials refuses here, before any decoding
+    if config(library).required:  # refused here, before any decoding: the composite cannot carry one
+        raise ReviewerError(f"{library.paths.home}: this library requires Content Credentials on every export, and "
+                            f"{UNSIGNED}; export the cameras with --separate instead")
     action = Action.EXPORT_REDACTED if all(s.decision.redacted for s in sources) else Action.EXPORT_UNREDACTED
     mpath = mf.manifest_path_for(job.out)
     created: list = []
