@@ -28,6 +28,7 @@ except ImportError:  # Windows: no flock; one download per recording is then up 
 from reviewer.errors import ReviewerError
 from reviewer.progress import NO_TASK, Task
 from reviewer.sync.sink import Sink
+from reviewer.sync.writeback import Writeback
 
 CHUNK = 1024 * 1024  # the unit of progress and of the resume promise: a restart re-fetches at most this much
 # httpcore receives a response 64 KiB per read, each passing through h11 in Python: a quarter of a download's
@@ -180,7 +181,7 @@ def _fetch(client: httpx.Client, sha256: str, folder: Path, part: Path, task: Ta
                 out.truncate(held)
                 out.seek(held)
                 start, last_report = held, 0.0
-                sink = Sink(out, h)
+                sink = Sink(out, h, Writeback.of(out))
                 try:
                     for data in r.iter_raw():
                         sink.put(data)
