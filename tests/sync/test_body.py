@@ -1,19 +1,27 @@
 """A download's body read straight off the connection (reviewer/sync/body.py), against a scripted HTTP/1.1 server
-that controls exactly how the bytes arrive: the first body bytes in the same packet as the headers (h11 holds
+that controls exactly how the bytes arrive (over TLS too, as a store behind HTTPS sends them): the first body bytes in the same packet as the headers (h11 holds
 them), the rest in pieces, then stalls, a clean close or a reset mid-body. The file must be the exact content, and
 every way the connection can fail must end as fetch()'s one-line Interrupted, with the partial kept to resume."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import ipaddress
 import os
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
+from pathlib import Path
 
 import h11
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 import httpx
 import pytest
 
@@ -30,10 +38,10 @@ class ScriptedServer:
     """One connection at a time on loopback. `then` says how a response ends after `upto` body bytes: "close",
     "reset" (RST), "stall" (silence until the test ends) or "junk" (the whole body, then bytes that are not ours)."""
 
-    def __init__(self, upto: int = len(CONTENT), then: str = "junk"):
-        self.upto, self.then = upto, then
+    def __init__(self, upto: int = len(CONTENT), then: str = "junk", tls: ssl.SSLContext | None = None):
+        self.upto, self.then, self._tls = upto, then, tls
         self._sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self.url = f"http{'s' if tls else ''}://127.0.0.1:{self._sock.getsockname()[1]}"
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -44,9 +52,11 @@ class ScriptedServer:
                 conn, _ = self._sock.accept()
             except OSError:
                 return
-            with conn:
-                if not self._done.is_set():
-                    self._answer(conn)
+            if self._done.is_set():
+                conn.close()
+                return
+            with self._tls.wrap_socket(conn, server_side=True) if self._tls else conn as conn:
+                self._answer(conn)
 
     def _answer(self, conn: socket.socket) -> None:
         request = b""
@@ -91,14 +101,37 @@ def serve():
         s.close()
 
 
-def test_the_body_is_exactly_the_content_whatever_follows_it_on_the_connection(serve, tmp_path, monkeypatch):
+def _self_signed(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A certificate for 127.0.0.1: (the server's context, a client context that trusts only it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                       serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return server, ssl.create_default_context(cafile=str(folder / "cert.pem"))
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_body_is_exactly_the_content_whatever_follows_it_on_the_connection(serve, tmp_path, monkeypatch,
+                                                                               scheme):
+    server_tls, client_tls = _self_signed(tmp_path) if scheme == "https" else (None, True)
     parsed = []  # what passes through h11 in Python: after the first read, nothing of the body should
     real = h11.Connection.receive_data
     monkeypatch.setattr(h11.Connection, "receive_data", lambda self, data: (parsed.append(len(data)),
                                                                             real(self, data))[1])
-    server = serve()
-    with httpx.Client(base_url=server.url) as client:
-        got = fetch(client, SHA, tmp_path)
+    server = serve(tls=server_tls)
+    with httpx.Client(base_url=server.url, verify=client_tls) as client:
+        got = fetch(client, SHA, tmp_path / "downloads")
     assert (got.size, got.received, got.resumed_from) == (len(CONTENT), len(CONTENT), 0)
     assert got.path.read_bytes() == CONTENT
     assert 0 < sum(parsed) <= NETWORK_READ, f"h11 parsed {sum(parsed)} bytes of a {len(CONTENT)}-byte body"
