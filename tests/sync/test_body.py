@@ -1,7 +1,8 @@
 """A download's body read straight off the connection (reviewer/sync/body.py), against a scripted HTTP/1.1 server
-that controls exactly how the bytes arrive (over TLS too, as a store behind HTTPS sends them): the first body bytes in the same packet as the headers (h11 holds
-them), the rest in pieces, then stalls, a clean close or a reset mid-body. The file must be the exact content, and
-every way the connection can fail must end as fetch()'s one-line Interrupted, with the partial kept to resume."""
+that controls exactly how the bytes arrive, over TLS too (as a store behind HTTPS sends them): the first body
+bytes in the same packet as the headers (h11 holds them), the rest in pieces, then stalls, a clean close or a
+reset mid-body. The file must be the exact content, and every way the connection can fail must end as fetch()'s
+one-line Interrupted, with the partial kept to resume."""
 
 from __future__ import annotations
 
