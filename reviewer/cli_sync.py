@@ -13,7 +13,8 @@ def register(sub) -> None:
     p = cmds.add_parser("login", help="sign in to a store (links the library at first use)",
                         description="With --code: enrols with the one-time code from `reviewer store user add`. "
                                     "With --oidc: device-code sign-in at an external OIDC issuer the store "
-                                    "trusts (open the URL shown, enter the code). Either way the refresh token is "
+                                    "trusts (open the URL shown, enter the code), or with --browser in the "
+                                    "system browser. Either way the refresh token is "
                                     "kept in the OS keyring only, the store's keys are pinned at first sign-in, "
                                     "the signed offline grant is fetched and the audit chain pushed.")
     p.add_argument("url", metavar="URL", help="the store, e.g. http://127.0.0.1:8400")
@@ -22,6 +23,8 @@ def register(sub) -> None:
     how.add_argument("--oidc", metavar="ISSUER", help="an OIDC issuer URL, e.g. "
                      "https://login.microsoftonline.com/TENANT/v2.0")
     p.add_argument("--client-id", metavar="ID", help="the workstation app's client id at the issuer (with --oidc)")
+    p.add_argument("--browser", action="store_true", help="with --oidc: sign in in the system browser "
+                   "(authorization code + PKCE, redirect to 127.0.0.1) instead of entering a device code")
     p.add_argument("--scope", metavar="SCOPES", help="scopes to ask for (with --oidc; default: openid "
                    "offline_access; Entra: api://bwv-store/.default offline_access)")
     p.add_argument("--json", action="store_true")
@@ -74,8 +77,10 @@ def cmd_login(args) -> int:
     import sys
 
     from reviewer.errors import ReviewerError
-    from reviewer.sync.link import login, login_oidc
+    from reviewer.sync.link import login, login_oidc, login_oidc_browser
 
+    if args.browser and not args.oidc:
+        raise ReviewerError("--browser needs --oidc or --entra")
     if args.oidc and not args.client_id:
         raise ReviewerError("--oidc needs --client-id (the workstation app's id at the issuer)")
 
@@ -83,9 +88,18 @@ def cmd_login(args) -> int:
         print(for_terminal(f"To sign in, open {code.verification_uri} and enter the code {code.user_code}"),
               file=sys.stderr, flush=True)
 
+    def open_browser(uri: str) -> None:
+        import webbrowser
+
+        print(for_terminal(f"Opening your browser to sign in; if it does not open, visit {uri}"), file=sys.stderr,
+              flush=True)
+        webbrowser.open(uri)
+
     with _library() as lib:
         if args.code:
             st = login(lib, args.url, args.code)
+        elif args.browser:
+            st = login_oidc_browser(lib, args.url, args.oidc, args.client_id, args.scope, open_browser=open_browser)
         else:
             st = login_oidc(lib, args.url, args.oidc, args.client_id, args.scope, show=show)
     return _emit(args, st)

@@ -26,7 +26,7 @@ from reviewer.store import anchor_format
 from reviewer.store.client_auth import SignInError, StoreAuth, enrol, refresh
 from reviewer.store.grant_format import KEY_USE as GRANT_USE
 from reviewer.store.grant_format import format_time, verify_grant
-from reviewer.sync import credentials, oidc_device
+from reviewer.sync import credentials, oidc_browser, oidc_device
 from reviewer.sync.oidc_device import DeviceCode
 from reviewer.sync.grant import GRANT, KEYS, LINK_EVENT_TYPE, URL, USER
 
@@ -205,6 +205,22 @@ def login_oidc(library, url: str, issuer: str, client_id: str, scope: str | None
     credentials.save_refresh_token(gov.workstation, url, tokens.refresh_token)
     auth = oidc_device.OidcAuth(iss, tokens, on_rotate=_save_rotated(gov.workstation, url))
     return _finish_login(library, url, keys_doc, auth, iss.to_json())
+
+
+def login_oidc_browser(library, url: str, issuer: str, client_id: str, scope: str | None = None,
+                       open_browser: Callable[[str], None] = lambda uri: None,
+                       cancelled: Callable[[], bool] = lambda: False,
+                       timeout_s: float = oidc_browser.WAIT_S) -> dict:
+    """The same with the browser: `open_browser` is handed the issuer's sign-in page (the system browser opens
+    it); this returns once the redirect came back to 127.0.0.1 and every check passed (SignInError otherwise:
+    refused, cancelled or timed out, with nothing kept)."""
+    gov = library.gov
+    url, keys_doc = _before_login(library, url)
+    bi = oidc_browser.discover(issuer, client_id, scope or oidc_device.DEFAULT_SCOPE)
+    tokens = oidc_browser.sign_in(bi, open_browser, cancelled, timeout_s)
+    credentials.save_refresh_token(gov.workstation, url, tokens.refresh_token)
+    auth = oidc_device.OidcAuth(bi.issuer, tokens, on_rotate=_save_rotated(gov.workstation, url))
+    return _finish_login(library, url, keys_doc, auth, bi.issuer.to_json())
 
 
 def logout(library) -> bool:
