@@ -70,6 +70,12 @@ def linked_url(library) -> str:
     return url
 
 
+def sign_in_method(library) -> dict:
+    """How this library last signed in (sync.auth): {"kind": "embedded"}, an OIDC issuer, or Entra through MSAL.
+    The dialog offers the same issuer again after a sign-out."""
+    return json.loads(_read(library).get(AUTH) or '{"kind": "embedded"}')
+
+
 # ---- keys --------------------------------------------------------------------------------------------------------
 def _get(url: str, path: str, what: str, **kw) -> httpx.Response:
     try:
@@ -246,7 +252,7 @@ def open_client(library) -> httpx.Client:
         raise SignedOut(f"{library.paths.home}: signed out of the store {url} (reviewer sync login {url} --code "
                         "CODE)")
     save = _save_rotated(gov.workstation, url)
-    how = json.loads(_read(library).get(AUTH) or '{"kind": "embedded"}')
+    how = sign_in_method(library)
     # the access token lives in memory only; the spent refresh token is replaced at once
     if how.get("kind") == "oidc":
         iss = oidc_device.Issuer.from_json(how)

@@ -42,6 +42,15 @@ def _linked_url(library) -> str | None:
         return None
 
 
+def _sign_in_method(library) -> dict:
+    try:
+        from reviewer.sync.link import sign_in_method
+
+        return sign_in_method(library)
+    except Exception:  # noqa: BLE001 - an older core or library: nothing to offer again
+        return {}
+
+
 class SyncFeature(QObject):
     _event = Signal(str, object)
 
@@ -88,8 +97,10 @@ class SyncFeature(QObject):
     # ---- actions --------------------------------------------------------------------------------------------
     def sign_in(self) -> SignInDialog:
         if self.dialog is None:
+            how = _sign_in_method(self.library)
             self.dialog = SignInDialog(self.library, self.window.runner, _linked_url(self.library) or "",
-                                       parent=self.window)
+                                       parent=self.window, issuer=how.get("issuer", ""),
+                                       client_id=how.get("client_id", ""))
             self.dialog.signedIn.connect(self._signed_in)
             self.dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog.open()
