@@ -26,7 +26,7 @@ from reviewer.store import anchor_format
 from reviewer.store.client_auth import SignInError, StoreAuth, enrol, refresh
 from reviewer.store.grant_format import KEY_USE as GRANT_USE
 from reviewer.store.grant_format import format_time, verify_grant
-from reviewer.sync import credentials, oidc_browser, oidc_device
+from reviewer.sync import credentials, entra, oidc_browser, oidc_device
 from reviewer.sync.oidc_device import DeviceCode
 from reviewer.sync.grant import GRANT, KEYS, LINK_EVENT_TYPE, URL, USER
 
@@ -229,6 +229,25 @@ def login_oidc_browser(library, url: str, issuer: str, client_id: str, scope: st
     return _finish_login(library, url, keys_doc, auth, bi.issuer.to_json())
 
 
+def login_entra(library, url: str, cfg: entra.Entra, browser: bool = False,
+                show: Callable[[str], None] = lambda message: None,
+                cancelled: Callable[[], bool] = lambda: False, timeout_s: float = entra.WAIT_S) -> dict:
+    """The same with Entra ID through MSAL: its device flow (`show` gets MSAL's instruction), or with `browser`
+    its interactive flow in the system browser (MSAL offers no cancel there: it ends at `timeout_s`). MSAL's token
+    cache is kept only in the keyring."""
+    gov = library.gov
+    url, keys_doc = _before_login(library, url)
+    cache = entra.KeyringCache(gov.workstation, url)
+    app = entra.application(cfg, cache)
+    if browser:
+        entra.interactive(app, cfg, timeout_s)
+    else:
+        entra.device_flow(app, cfg, show, cancelled)
+    cache.persist()
+    auth = entra.MsalAuth(app, cfg, cache, app.get_accounts()[0])
+    return _finish_login(library, url, keys_doc, auth, cfg.to_json())
+
+
 def logout(library) -> bool:
     """Forget the refresh token and the grant; the library stays linked (the store stays its authority) and is
     read-only until someone signs in again. True when a token was removed."""
@@ -254,11 +273,13 @@ def open_client(library) -> httpx.Client:
     save = _save_rotated(gov.workstation, url)
     how = sign_in_method(library)
     # the access token lives in memory only; the spent refresh token is replaced at once
-    if how.get("kind") == "oidc":
+    if how.get("kind") == "entra":
+        auth: httpx.Auth = entra.signed_in(entra.Entra.from_json(how), gov.workstation, url, token)
+    elif how.get("kind") == "oidc":
         iss = oidc_device.Issuer.from_json(how)
         tokens = oidc_device.refresh(iss, token)
         save(tokens)
-        auth: httpx.Auth = oidc_device.OidcAuth(iss, tokens, on_rotate=save)
+        auth = oidc_device.OidcAuth(iss, tokens, on_rotate=save)
     else:
         tokens = refresh(url, token)
         save(tokens)

@@ -62,7 +62,8 @@ class DeviceIdp(Idp):
         redirect = query.get("redirect_uri", "")
         if query.get("client_id") != CLIENT_ID:
             return 400, "unknown client"
-        if not re.fullmatch(r"http://127\.0\.0\.1:\d+/callback", redirect):  # RFC 8252 7.3: any port
+        # the two redirects registered for this client, any port (RFC 8252 7.3): ours, and MSAL's
+        if not re.fullmatch(r"http://127\.0\.0\.1:\d+/callback|http://localhost:\d+", redirect):
             return 400, "redirect_uri is not this client's loopback redirect"
         back = {"state": query["state"]} if "state" in query else {}
         oid = cookie.removeprefix("session=") if cookie.startswith("session=") else None
@@ -78,6 +79,9 @@ class DeviceIdp(Idp):
                 self.codes[code] = {"oid": oid, "redirect_uri": redirect, "challenge": query["code_challenge"],
                                     "nonce": query.get("nonce"), "spent": False}
             back["code"] = code
+        if query.get("response_mode") == "form_post":  # the browser posts the answer to the redirect (MSAL)
+            fields = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in back.items())
+            return 200, f'<form method="post" action="{redirect}">{fields}</form>'
         return 302, redirect + "?" + urlencode(back)
 
     def _redeem(self, form: dict) -> tuple[int, dict]:
@@ -153,6 +157,8 @@ class DeviceIdp(Idp):
                     self.send_response(status)
                     if status == 302:
                         self.send_header("Location", where)
+                    else:
+                        self.send_header("Content-Type", "text/html" if status == 200 else "text/plain")
                     self.send_header("Content-Length", "0" if status == 302 else str(len(where)))
                     self.end_headers()
                     if status != 302:
@@ -173,13 +179,17 @@ class DeviceIdp(Idp):
         return Handler
 
 
-def browse(url: str, oid: str | None, tamper=None, rewrite=None) -> httpx.Response | None:
+def browse(url: str, oid: str | None, tamper=None, rewrite=None, verify=True) -> httpx.Response | None:
     """What the system browser does with the sign-in page, for a user already signed in at the issuer as `oid`:
     open it and follow its redirect to the workstation's loopback listener. `tamper(location) -> location` plays
     an attacker's or a stale tab's redirect instead, `rewrite(url) -> url` an altered sign-in request. None when
     the issuer did not redirect."""
-    with httpx.Client(timeout=30, follow_redirects=False) as browser:
+    with httpx.Client(timeout=30, follow_redirects=False, verify=verify) as browser:
         r = browser.get(rewrite(url) if rewrite else url, headers={"Cookie": f"session={oid}"} if oid else {})
+        form = re.search(r'<form method="post" action="([^"]+)">(.*)</form>', r.text) if r.status_code == 200 else None
+        if form:  # response_mode=form_post: the page posts the answer to the redirect
+            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
+            return browser.post(form.group(1), data=fields)
         if r.status_code != 302:
             return None
         where = r.headers["Location"]
