@@ -68,11 +68,16 @@ def test_sign_in_with_your_organisation_opens_the_browser_and_finishes_on_the_re
         d.org.click()
         assert not d.org.isEnabled() and d.stop.isVisible()  # the UI thread went on: the sign-in waits elsewhere
     assert browser.seen[0].startswith(idp.issuer + "/authorize?")
+    assert query(browser.seen[0])["scope"] == "openid offline_access"  # the default when Scopes is left empty
     bar = window.f.sync.status
     qtbot.waitUntil(lambda: bar.user.text() == f"{oid} (investigator)", timeout=WAIT)
     assert window.library.gov.username == oid
     ws = window.library.gov.workstation
     assert keyring.get_password(credentials.SERVICE, f"{ws} {store.url}") in idp.refresh_tokens
+    qtbot.waitUntil(lambda: window.f.sync.dialog is None, timeout=WAIT)
+    again = window.f.sync.sign_in()  # after a sign-out, say: the organisation's sign-in is offered again
+    assert (again.url.text(), again.issuer.text(), again.client_id.text(), again.scope.text()) == (
+        store.url, idp.issuer, CLIENT_ID, "openid offline_access")
 
 
 def test_cancel_stops_the_wait_and_a_forged_redirect_is_refused_in_one_line(qtbot, window, store, idp,

@@ -98,9 +98,10 @@ class SyncFeature(QObject):
     def sign_in(self) -> SignInDialog:
         if self.dialog is None:
             how = _sign_in_method(self.library)
+            oidc = how if how.get("kind") == "oidc" else {}  # the organisation's issuer, offered again
             self.dialog = SignInDialog(self.library, self.window.runner, _linked_url(self.library) or "",
-                                       parent=self.window, issuer=how.get("issuer", ""),
-                                       client_id=how.get("client_id", ""))
+                                       parent=self.window, issuer=oidc.get("issuer", ""),
+                                       client_id=oidc.get("client_id", ""), scope=oidc.get("scope", ""))
             self.dialog.signedIn.connect(self._signed_in)
             self.dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog.open()

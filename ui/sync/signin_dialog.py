@@ -50,7 +50,7 @@ class SignInDialog(QDialog):
     _openBrowser = Signal(str)  # from the sign-in's thread: the system browser is opened on the UI thread
 
     def __init__(self, library, runner, url: str = "", login: Callable | None = None,
-                 parent: QWidget | None = None, issuer: str = "", client_id: str = "",
+                 parent: QWidget | None = None, issuer: str = "", client_id: str = "", scope: str = "",
                  browser_login: Callable | None = None):
         super().__init__(parent)
         self.setObjectName("signInDialog")
@@ -77,6 +77,9 @@ class SignInDialog(QDialog):
         self.client_id = QLineEdit(client_id)
         self.client_id.setObjectName("signInClientId")
         self.client_id.setPlaceholderText("this app's client id at your organisation")
+        self.scope = QLineEdit(scope)
+        self.scope.setObjectName("signInScope")
+        self.scope.setPlaceholderText("openid offline_access (Entra: add the store's, e.g. api://bwv-store/.default)")
         self.org = QPushButton("Sign in with your organisation")
         self.org.setObjectName("signInOrganisation")
         self.org.clicked.connect(self.sign_in_browser)
@@ -99,6 +102,7 @@ class SignInDialog(QDialog):
         form.addRow("Enrolment code", self.code)
         form.addRow("Organisation issuer", self.issuer)
         form.addRow("App client id", self.client_id)
+        form.addRow("Scopes", self.scope)
         form.addRow("", self.org)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
@@ -119,7 +123,7 @@ class SignInDialog(QDialog):
         self._busy(False)
 
     def _busy(self, busy: bool) -> None:
-        for w in (self.url, self.code, self.issuer, self.client_id, self.org,
+        for w in (self.url, self.code, self.issuer, self.client_id, self.scope, self.org,
                   self.buttons.button(QDialogButtonBox.StandardButton.Ok)):
             w.setEnabled(not busy)
         if not busy:
@@ -157,10 +161,10 @@ class SignInDialog(QDialog):
         self.waiting.setText("Opening your browser… finish signing in there; this window carries on when you have.")
         self.waiting.show()
         self.stop.show()
-        login, emit = self._browser_login, self._openBrowser.emit
+        login, emit, scope = self._browser_login, self._openBrowser.emit, self.scope.text().strip() or None
 
         def work(task=None):
-            return login(self.library, url, issuer, client_id, open_browser=emit,
+            return login(self.library, url, issuer, client_id, scope, open_browser=emit,
                          cancelled=lambda: task is not None and task.cancel.cancelled)
 
         self._op = self.runner.run(work, key="sign-in", on_done=self._done,
