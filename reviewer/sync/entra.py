@@ -109,12 +109,31 @@ def application(cfg: Entra, cache: KeyringCache):
     import msal
 
     where = {"authority": cfg.authority} if cfg.microsoft else {"oidc_authority": cfg.authority}
+    return _call(cfg, "read its configuration", msal.PublicClientApplication, cfg.client_id,
+                 token_cache=cache.cache, **where)
+
+
+def account(app, cfg: Entra) -> dict:
+    """The one account MSAL holds after a sign-in (from the ID token)."""
+    accounts = app.get_accounts()
+    if len(accounts) != 1:
+        raise SignInError(f"{cfg.authority}: the sign-in names {len(accounts)} accounts, not one (the issuer's "
+                          "answer needs an ID token)")
+    return accounts[0]
+
+
+def _call(cfg: Entra, what: str, fn, *args, keep: tuple = (), **kwargs):
+    """An MSAL call whose network failure (requests' exceptions: MSAL's HTTP client) is one line; `keep`: the
+    exceptions the caller words itself."""
     try:
-        return msal.PublicClientApplication(cfg.client_id, token_cache=cache.cache, **where)
-    except ValueError as exc:  # discovery failed or named another issuer
-        raise SignInError(f"{cfg.authority}: MSAL cannot use this authority: {str(exc).splitlines()[0]}") from None
-    except Exception as exc:  # noqa: BLE001 - requests' connection errors, without importing requests here
-        raise SignInError(f"{cfg.authority}: cannot reach the Entra authority: {type(exc).__name__}") from None
+        return fn(*args, **kwargs)
+    except (SignInError, *keep):
+        raise
+    except ValueError as exc:  # MSAL's word for a discovery that failed or named another issuer, a bad scope
+        raise SignInError(f"{cfg.authority}: MSAL could not {what}: {str(exc).strip().splitlines()[0]}") from None
+    except Exception as exc:  # noqa: BLE001 - requests' errors, without importing requests here
+        raise SignInError(f"{cfg.authority}: cannot reach the Entra authority to {what}: "
+                          f"{type(exc).__name__}") from None
 
 
 def _result(cfg: Entra, result: dict | None, what: str) -> dict:
@@ -126,14 +145,14 @@ def _result(cfg: Entra, result: dict | None, what: str) -> dict:
 
 def device_flow(app, cfg: Entra, show: Callable[[str], None], cancelled: Callable[[], bool]) -> dict:
     """MSAL's device flow; `show` gets MSAL's instruction ("To sign in, use a web browser to open ...")."""
-    flow = app.initiate_device_flow(scopes=list(cfg.scopes))
+    flow = _call(cfg, "start the device sign-in", app.initiate_device_flow, scopes=list(cfg.scopes))
     if "user_code" not in flow:
         raise SignInError(f"{cfg.authority}: device sign-in refused: "
                           f"{flow.get('error_description') or flow.get('error')}")
     show(str(flow.get("message") or f"To sign in, open {flow.get('verification_uri')} and enter the code "
                                     f"{flow['user_code']}"))
-    result = app.acquire_token_by_device_flow(
-        flow, exit_condition=lambda f: cancelled() or f.get("expires_at", 0) < time.time())
+    result = _call(cfg, "finish the device sign-in", app.acquire_token_by_device_flow,
+                   flow, exit_condition=lambda f: cancelled() or f.get("expires_at", 0) < time.time())
     if cancelled():
         raise SignInError(f"{cfg.authority}: device sign-in cancelled")
     return _result(cfg, result, "device sign-in")
@@ -145,7 +164,8 @@ def interactive(app, cfg: Entra, timeout_s: float = WAIT_S) -> dict:
     from msal.oauth2cli.oauth2 import BrowserInteractionTimeoutError
 
     try:
-        result = app.acquire_token_interactive(list(cfg.scopes), timeout=timeout_s)
+        result = _call(cfg, "finish the browser sign-in", app.acquire_token_interactive, list(cfg.scopes),
+                       timeout=timeout_s, keep=(BrowserInteractionTimeoutError,))
     except BrowserInteractionTimeoutError:
         raise SignInError(f"{cfg.authority}: the browser did not come back within {timeout_s:g} s; sign in again") \
             from None
@@ -162,7 +182,8 @@ class MsalAuth(httpx.Auth):
 
     def token(self, force: bool = False) -> str:
         with self._lock:
-            result = self.app.acquire_token_silent(list(self.cfg.scopes), self.account, force_refresh=force)
+            result = _call(self.cfg, "refresh the sign-in", self.app.acquire_token_silent, list(self.cfg.scopes),
+                           self.account, force_refresh=force)
             self.cache.persist()
         return _result(self.cfg, result, "refreshing the sign-in")["access_token"]
 

@@ -243,8 +243,8 @@ def login_entra(library, url: str, cfg: entra.Entra, browser: bool = False,
         entra.interactive(app, cfg, timeout_s)
     else:
         entra.device_flow(app, cfg, show, cancelled)
+    auth = entra.MsalAuth(app, cfg, cache, entra.account(app, cfg))
     cache.persist()
-    auth = entra.MsalAuth(app, cfg, cache, app.get_accounts()[0])
     return _finish_login(library, url, keys_doc, auth, cfg.to_json())
 
 

@@ -158,12 +158,17 @@ def test_an_msal_browser_sign_in_never_finished_times_out_in_one_line_and_keeps_
         assert lib.gov.store_authority() is None
 
 
-def test_a_declined_msal_sign_in_is_one_line_and_keeps_nothing(store, idp, home):
+def test_a_declined_or_unreachable_msal_sign_in_is_one_line_and_keeps_nothing(store, idp, home):
     cfg = entra.configure(idp.issuer, CLIENT_ID, SCOPE)
     with Library(home) as lib:
         with pytest.raises(SignInError) as refused:
             link.login_entra(lib, store.url, cfg, show=lambda message: idp.deny(user_code(message)))
         assert str(refused.value) == f"{idp.issuer}: device sign-in refused: the user declined"
+        gone = entra.configure("https://127.0.0.1:9/tenant", CLIENT_ID, SCOPE)  # nothing listens there
+        with pytest.raises(SignInError) as refused:
+            link.login_entra(lib, store.url, gone)
+        assert str(refused.value) == ("https://127.0.0.1:9/tenant: cannot reach the Entra authority to read its "
+                                      "configuration: ConnectionError")
         assert keyring.get_password(credentials.SERVICE, f"{lib.gov.workstation} {store.url}") is None
         assert lib.gov.store_authority() is None and lib.gov.role() is Role.SUPERVISOR
 
