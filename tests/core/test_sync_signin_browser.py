@@ -169,6 +169,24 @@ def test_the_cli_opens_the_browser_and_finishes_when_the_redirect_arrives(store,
     assert out.splitlines()[1] == f"user: {oid} (investigator)"
 
 
+def test_a_cli_refusal_is_one_line_with_exit_1(store, idp, home):
+    oid = oidc_user(store, idp, "investigator")
+    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "sync", "login", store.url, "--oidc", idp.issuer,
+                             "--client-id", CLIENT_ID, "--browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=cli_env(home))
+    try:
+        url = proc.stderr.readline().rsplit(" ", 1)[1].strip()
+        browse(url, oid, tamper=lambda loc: replace_param(loc, "state", "stale"))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (proc.returncode, out) == (1, "")
+    assert err == (f"reviewer: {idp.issuer}: sign-in refused: the browser's answer does not carry this sign-in's "
+                   "state (a stale or forged redirect); sign in again\n")
+    assert_nothing_kept(home, store)
+
+
 def test_the_cli_refuses_a_null_keyring_before_opening_the_browser(store, idp, home):
     r = subprocess.run([sys.executable, "-m", "reviewer", "sync", "login", store.url, "--oidc", idp.issuer,
                         "--client-id", CLIENT_ID, "--browser"], capture_output=True, text=True, timeout=120,

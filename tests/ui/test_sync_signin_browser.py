@@ -80,7 +80,7 @@ def test_sign_in_with_your_organisation_opens_the_browser_and_finishes_on_the_re
         store.url, idp.issuer, CLIENT_ID, "openid offline_access")
 
 
-def test_cancel_stops_the_wait_and_a_forged_redirect_is_refused_in_one_line(qtbot, window, store, idp,
+def test_cancel_and_timeout_stop_the_wait_and_a_forged_redirect_is_refused_in_one_line(qtbot, window, store, idp,
                                                                             system_browser):
     browser = system_browser(None)  # a browser the user never finishes in
     d = window.f.sync.sign_in()
@@ -94,6 +94,11 @@ def test_cancel_stops_the_wait_and_a_forged_redirect_is_refused_in_one_line(qtbo
     assert d.error.text() == "Sign-in cancelled" and not d.stop.isVisible() and d.isVisible()
     with pytest.raises(httpx.ConnectError):  # the core's listener stopped, not only the dialog
         httpx.get(probe, timeout=5)
+
+    d.browser_wait_s = 1  # the user walked away from the browser
+    d.org.click()
+    qtbot.waitUntil(lambda: d.error.isVisible() and d.org.isEnabled(), timeout=WAIT)
+    assert d.error.text() == f"{idp.issuer}: the browser did not come back within 1 s; sign in again"
 
     oid = oidc_user(store, idp, "investigator")
     system_browser(oid, tamper=lambda loc: replace_param(loc, "state", "forged"))

@@ -47,6 +47,7 @@ def default_browser_login() -> Callable:
 
 class SignInDialog(QDialog):
     signedIn = Signal(dict)  # the core's status after signing in
+    browser_wait_s = 300.0  # how long the browser sign-in waits for the redirect (oidc_browser.WAIT_S)
     _openBrowser = Signal(str)  # from the sign-in's thread: the system browser is opened on the UI thread
 
     def __init__(self, library, runner, url: str = "", login: Callable | None = None,
@@ -162,10 +163,11 @@ class SignInDialog(QDialog):
         self.waiting.show()
         self.stop.show()
         login, emit, scope = self._browser_login, self._openBrowser.emit, self.scope.text().strip() or None
+        wait_s = self.browser_wait_s
 
         def work(task=None):
             return login(self.library, url, issuer, client_id, scope, open_browser=emit,
-                         cancelled=lambda: task is not None and task.cancel.cancelled)
+                         cancelled=lambda: task is not None and task.cancel.cancelled, timeout_s=wait_s)
 
         self._op = self.runner.run(work, key="sign-in", on_done=self._done,
                                    on_error=lambda exc: self.show_error(str(exc) or type(exc).__name__),
