@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import keyring
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from reviewer.govern.roles import Role
 from reviewer.library import Library
@@ -102,6 +103,8 @@ REFUSALS = {
                        f"{CLIENT_ID})"),
     "expired ID token": ({"id_token": {"ttl_s": -600}},
                          "re:{iss}: sign-in refused: the ID token expired at 20[0-9-]{{8}}T[0-9:]{{8}}\\+00:00"),
+    "forged ID token": ({"id_token": {"key": "FORGER"}},
+                        "{iss}: sign-in refused: the ID token does not verify against the issuer's keys"),
     "another sign-in's nonce": ({"id_token": {"nonce": "an-earlier-sign-in"}},
                                 "{iss}: sign-in refused: the ID token does not carry this sign-in's nonce (a replayed "
                                 "token)"),
@@ -118,6 +121,8 @@ def test_a_forged_replayed_or_expired_answer_is_refused_in_one_line_and_nothing_
         code = spent_code(idp, oid)
         tamper = lambda loc: replace_param(loc, "code", code)  # noqa: E731
     idp.next_id_token = dict(how.get("id_token", {}))
+    if idp.next_id_token.get("key") == "FORGER":  # signed by a key of the attacker's, claiming the issuer's kid
+        idp.next_id_token["key"] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     before = len(idp.redemptions)
     with Library(home) as lib:
         with pytest.raises(SignInError) as refused:

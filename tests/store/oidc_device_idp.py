@@ -52,10 +52,10 @@ class DeviceIdp(Idp):
         self.refresh_tokens[refresh] = oid
         claims = {"oid": oid, "sub": f"sub-{oid}", **({"nonce": nonce} if nonce else {})}
         alter, self.next_id_token = dict(self.next_id_token), {}
-        ttl_s = alter.pop("ttl_s", 300)
+        ttl_s, key = alter.pop("ttl_s", 300), alter.pop("key", None)  # key: a forger's, under the published kid
         return {"token_type": "Bearer", "access_token": self.token(self.kid, AUDIENCE, {"oid": oid}),
                 "expires_in": 300, "refresh_token": refresh,
-                "id_token": self.token(self.kid, CLIENT_ID, {**claims, **alter}, ttl_s=ttl_s)}
+                "id_token": self.token(self.kid, CLIENT_ID, {**claims, **alter}, key=key, ttl_s=ttl_s)}
 
     def _authorize(self, query: dict, cookie: str) -> tuple[int, str]:
         """(status, Location or error text): a redirect to the loopback with a code, or a refusal."""
