@@ -91,7 +91,7 @@ def test_cancel_and_timeout_stop_the_wait_and_a_forged_redirect_is_refused_in_on
     assert httpx.get(probe, timeout=5).status_code == 404  # listening; what is not the redirect does not end it
     d.stop.click()
     qtbot.waitUntil(lambda: d.error.isVisible() and d.org.isEnabled(), timeout=WAIT)
-    assert d.error.text() == "Sign-in cancelled" and not d.stop.isVisible() and d.isVisible()
+    assert d.error.text() == f"{idp.issuer}: browser sign-in cancelled" and not d.stop.isVisible() and d.isVisible()
     with pytest.raises(httpx.ConnectError):  # the core's listener stopped, not only the dialog
         httpx.get(probe, timeout=5)
 

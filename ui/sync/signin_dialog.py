@@ -9,6 +9,7 @@ dialog); the core gives up by itself after oidc_browser.WAIT_S.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -59,7 +60,7 @@ class SignInDialog(QDialog):
         self.library, self.runner = library, runner
         self._login = login or default_login()
         self._browser_login = browser_login or default_browser_login()
-        self._op = None  # the browser sign-in in flight
+        self._cancel: threading.Event | None = None  # set to stop the browser sign-in in flight
         self.result_status: dict | None = None
         self.url = QLineEdit(url)
         self.url.setObjectName("signInUrl")
@@ -128,7 +129,7 @@ class SignInDialog(QDialog):
                   self.buttons.button(QDialogButtonBox.StandardButton.Ok)):
             w.setEnabled(not busy)
         if not busy:
-            self._op = None
+            self._cancel = None
             self.waiting.hide()
             self.stop.hide()
 
@@ -163,18 +164,21 @@ class SignInDialog(QDialog):
         self.waiting.show()
         self.stop.show()
         login, emit, scope = self._browser_login, self._openBrowser.emit, self.scope.text().strip() or None
-        wait_s = self.browser_wait_s
+        wait_s, cancel = self.browser_wait_s, threading.Event()
+        self._cancel = cancel
 
         def work(task=None):
-            return login(self.library, url, issuer, client_id, scope, open_browser=emit,
-                         cancelled=lambda: task is not None and task.cancel.cancelled, timeout_s=wait_s)
+            # the Runner's token too: the window closing (Runner.shutdown) must not wait for the browser
+            return login(self.library, url, issuer, client_id, scope, open_browser=emit, timeout_s=wait_s,
+                         cancelled=lambda: cancel.is_set() or (task is not None and task.cancel.cancelled))
 
-        self._op = self.runner.run(work, key="sign-in", on_done=self._done,
-                                   on_error=lambda exc: self.show_error(str(exc) or type(exc).__name__),
-                                   on_cancelled=lambda: self.show_error("Sign-in cancelled"))
+        # Cancel is not the Runner's own cancel, which drops the result: a redirect that arrived just before Cancel
+        # still signs in (the core no longer looks at cancel once it has the code), and the window must know.
+        self.runner.run(work, key="sign-in", on_done=self._done,
+                        on_error=lambda exc: self.show_error(str(exc) or type(exc).__name__))
 
     def _open_browser(self, uri: str) -> None:
-        if self._op is None:  # cancelled before the browser was asked for
+        if self._cancel is None or self._cancel.is_set():  # cancelled before the browser was asked for
             return
         if QDesktopServices.openUrl(QUrl(uri)):
             self.waiting.setText("Finish signing in in your browser; this window carries on when you have.")
@@ -182,8 +186,8 @@ class SignInDialog(QDialog):
             self.waiting.setText(f"Your browser did not open. Open this address in a browser to sign in: {uri}")
 
     def cancel_browser(self) -> None:
-        if self._op is not None:
-            self._op.cancel()  # the core's listener sees it within oidc_browser.POLL_S and closes its port
+        if self._cancel is not None:
+            self._cancel.set()  # the core's listener sees it within oidc_browser.POLL_S and closes its port
 
     def reject(self) -> None:
         self.cancel_browser()
