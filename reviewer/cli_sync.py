@@ -14,7 +14,8 @@ def register(sub) -> None:
                         description="With --code: enrols with the one-time code from `reviewer store user add`. "
                                     "With --oidc: device-code sign-in at an external OIDC issuer the store "
                                     "trusts (open the URL shown, enter the code), or with --browser in the "
-                                    "system browser. Either way the refresh token is "
+                                    "system browser. With --entra: Entra ID through MSAL (device code, or "
+                                    "--browser). Each way the sign-in is "
                                     "kept in the OS keyring only, the store's keys are pinned at first sign-in, "
                                     "the signed offline grant is fetched and the audit chain pushed.")
     p.add_argument("url", metavar="URL", help="the store, e.g. http://127.0.0.1:8400")
