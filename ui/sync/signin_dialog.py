@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from ui import theme
 
@@ -102,17 +102,20 @@ class SignInDialog(QDialog):
         form = QFormLayout()
         form.addRow("Store address", self.url)
         form.addRow("Enrolment code", self.code)
-        form.addRow("Organisation issuer", self.issuer)
-        form.addRow("App client id", self.client_id)
-        form.addRow("Scopes", self.scope)
-        form.addRow("", self.org)
+        self.org_box = QGroupBox("Or sign in with your organisation's account, in your browser")
+        org_form = QFormLayout(self.org_box)
+        org_form.addRow("Issuer", self.issuer)
+        org_form.addRow("App client id", self.client_id)
+        org_form.addRow("Scopes", self.scope)
+        org_form.addRow("", self.org)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in with the code")
         self.buttons.accepted.connect(self.sign_in)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
         lay.addLayout(form)
+        lay.addWidget(self.org_box)
         lay.addWidget(self.error)
         lay.addWidget(self.waiting)
         lay.addWidget(self.stop)
