@@ -107,3 +107,16 @@ def test_cancel_and_timeout_stop_the_wait_and_a_forged_redirect_is_refused_in_on
     assert d.error.text() == (f"{idp.issuer}: sign-in refused: the browser's answer does not carry this sign-in's "
                               "state (a stale or forged redirect); sign in again")
     assert window.library.gov.store_authority() is None
+
+
+def test_the_organisation_sign_in_says_what_is_missing_before_opening_any_browser(qtbot, window, system_browser):
+    browser = system_browser(None)
+    d = window.f.sync.sign_in()
+    d.url.setText("https://store.example")
+    d.org.click()
+    assert d.error.text() == ("Enter your organisation's sign-in address (its OIDC issuer), e.g. "
+                              "https://login.microsoftonline.com/TENANT/v2.0")
+    d.issuer.setText("https://login.example/tenant/v2.0")
+    d.org.click()
+    assert d.error.text() == "Enter this app's client id at your organisation (your administrator has it)"
+    assert d.org.isEnabled() and not d.stop.isVisible() and browser.seen == []
