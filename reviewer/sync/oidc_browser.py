@@ -80,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         answer = {k: v[0] for k, v in parse_qs(parts.query).items()}
         self.server.answer = answer
-        said = "Signed in to the issuer; BWV Reviewer is finishing the sign-in." if "code" in answer \
+        said = "BWV Reviewer has the issuer's answer and is checking it." if "code" in answer \
             else f"Sign-in failed: {answer.get('error_description') or answer.get('error') or 'no code'}."
         data = PAGE.format(html.escape(said)).encode()
         self.send_response(200)
@@ -94,11 +94,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(HTTPServer):
+    def handle_error(self, request, client_address):  # a dropped or silent connection: no traceback on stderr
+        pass
+
+
 class Loopback:
     """A listener on 127.0.0.1 with a port the OS picks, for exactly one redirect to CALLBACK_PATH."""
 
     def __init__(self):
-        self._server = HTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.timeout = POLL_S
         self._server.answer = None
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_address[1]}{CALLBACK_PATH}"
