@@ -13,7 +13,6 @@ from reviewer.ops.context import OpContext
 from reviewer.ops.kinds import kind
 
 FIELDS = ("pts", "title", "note", "category")
-GROUP_FIELDS = ("group_id", "incident_us")  # set at creation only (a grid bookmark's camera rows), never edited
 MAX_INCIDENT_US = 10 * 24 * 3600 * 1_000_000  # an incident's recordings span days at most, not years
 
 
@@ -32,7 +31,8 @@ def clean(fields: dict, category_check=None) -> dict:
 
 
 def clean_group(payload: dict) -> dict:
-    """The grid fields of a create: the group's id and the incident time, both or neither (every copy checks)."""
+    """The grid fields of a create: the group's id and the incident time, both or neither (every copy checks).
+    Set at creation only: an update changes FIELDS, never these."""
     if payload.get("group_id") is None and payload.get("incident_us") is None:
         return {}
     group, us = payload.get("group_id"), payload.get("incident_us")

@@ -14,7 +14,7 @@ from reviewer.annotate.service import Annotations
 from reviewer.errors import ReviewerError
 from reviewer.library import Library
 from reviewer.library.models_ops import OpLogRow
-from reviewer.ops.apply import apply_remote
+from reviewer.ops.apply import StaleRevision, apply_remote, head_of
 from reviewer.ops.envelope import Operation
 from tests.core.test_govern_support import gov_home, ids, lib, template  # noqa: F401
 
@@ -79,3 +79,19 @@ def test_a_remote_grid_bookmark_with_a_broken_incident_time_is_refused(lib, ids)
     assert apply_remote(lib.gov, op, "investigator").status == "refused"
     assert "incident time 'soon' is not a whole number" in \
         lib.gov.audit.events(action="sync.refused")[-1].details["why"]
+
+
+def test_undo_refuses_the_whole_grid_bookmark_when_sync_changed_one_cameras_bookmark(lib, ids):
+    from tests.core.test_ops_apply import remote
+
+    a, b, made = grid_bookmark(lib, ids)
+    on_b = next(m for m in made if m.recording_id == b)
+    seen = head_of(lib.gov, "bookmark", on_b.id)
+    change = remote(lib, b, "bookmark.update", on_b.id, {"fields": {"title": "renamed on B"}}, 2**41, seen=seen)
+    assert apply_remote(lib.gov, change, "investigator").status == "applied"
+    with pytest.raises(StaleRevision):
+        lib.gov.undo.undo()
+    ann = Annotations(lib)
+    assert [m.title for m in ann.bookmarks.list(a)] == ["shout heard"]  # neither camera's bookmark was deleted
+    assert [m.title for m in ann.bookmarks.list(b)] == ["renamed on B"]
+    assert lib.gov.undo.undo_name == "add bookmark 'shout heard' on 2 cameras"  # still there to undo
