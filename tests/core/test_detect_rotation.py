@@ -20,22 +20,17 @@ ACTORS = [Actor(0, 30, (150, 250), (190, 260), (36, 36)),
           Actor(0, 30, (270, 760), (280, 750), (150, 150), variant="dark")]
 
 
-@pytest.fixture(scope="module")
-def turned_clip(tmp_path_factory):
-    path = tmp_path_factory.mktemp("turned") / "portrait.mp4"
-    truth = render(path, ACTORS, FRAMES, DW, DH, rotation=90)
-    return path, truth
-
-
-def test_faces_in_a_turned_clip_are_proposed_on_the_faces_in_stored_pixels(home, turned_clip):
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_faces_in_a_turned_clip_are_proposed_on_the_faces_in_stored_pixels(home, tmp_path, rotation):
     """Before, detection ran on the stored picture and never found the small face lying on its side."""
-    path, display_truth = turned_clip
+    path = tmp_path / f"portrait{rotation}.mp4"
+    display_truth = render(path, ACTORS, FRAMES, DW, DH, rotation=rotation)
     lib = Library(home)
     try:
         rec = lib.import_paths([path]).added[0]
         opened = lib.open_recording(rec.id)
         geo = Geometry.of(opened.info)
-        assert (geo.width, geo.height, geo.rotation) == (DH, DW, 90), "stored on its side"
+        assert (geo.width, geo.height, geo.rotation) == (DH, DW, rotation), "stored on its side"
         done = run_detection(lib, rec.id)
         table = opened.table
     finally:
