@@ -114,7 +114,7 @@ class Detector:
     def _full(self, frame) -> np.ndarray:
         """The displayed picture at full resolution (the stored one itself when the geometry is the identity), of
         a decoded Frame or a Held copy of one."""
-        if isinstance(frame, Held) and frame.width % 2 == 0 and frame.height % 2 == 0:
+        if isinstance(frame, Held):  # 4:2:0 of even sides (Held.of)
             y, u, v = frame.planes
             i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(frame.height * 3 // 2, frame.width)
             rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)

@@ -67,9 +67,9 @@ class Held:
     @classmethod
     def of(cls, frame: Frame, ring: "Ring | None" = None):
         """The frame's copy (into the ring's next buffers, which it reuses), or the frame itself when its picture is
-        not 8-bit 4:2:0 planar."""
+        not 8-bit 4:2:0 planar of even sides."""
         planes = _yuv_planes(frame)
-        if planes is None:
+        if planes is None or frame.width % 2 or frame.height % 2:
             return frame
         if ring is None:
             return cls(frame.index, frame.pts, frame.width, frame.height, tuple(p.copy() for p in planes))
