@@ -5,6 +5,8 @@
   found again, FaceTrack.settle drops these: between detections it interpolates);
 - a track's first detection: backward to the previous sample, so a face entering between samples is covered from
   where it came in;
+- where the tracker loses a face on its way out of the picture (or, backwards, in), the box goes on at the
+  tracker's speed until it is out;
 - two consecutive detections that disagree with the track's motion by more than a tolerance (it turned, stopped or
   sped up between them): forward from the first, kept only if the tracker arrives where the second one is.
 
@@ -71,17 +73,47 @@ class Bridger:
         self.updates += len(result.samples) - 1 + (result.stopped == "lost")
         return [Hit(s.index, s.pts, self._display(s.box), 0.0) for s in result.samples[1:]]
 
+    def _leaving(self, seed: Box, hits: list[Hit], frames: list[Frame], speed=None) -> list[Hit]:
+        """The tracker lost the face on its way out of the picture (fast, blurred, half out: faces KCF cannot hold
+        to the edge): the box goes on at the tracker's last speed until it is out, where a held box would be left
+        behind. Only when that speed takes it out before the next sample: otherwise it is held, erring on
+        covering. `speed`: the track's own (per frame, from its detections), steadier than a tracker's first
+        steps."""
+        boxes = [np.asarray(seed)] + [np.asarray(h.box) for h in hits]
+        if len(hits) >= len(frames) or (speed is None and len(boxes) < 2):
+            return []
+        k = min(4, len(boxes))
+        b = boxes[-1]
+        v = np.asarray(speed) if speed is not None else (boxes[-1] - boxes[-k]) / (k - 1)  # a frame a step
+        w, h = self.geo.display_size
+        end = b + v * (len(frames) - len(hits))
+        cx, cy = (end[0] + end[2]) / 2, (end[1] + end[3]) / 2
+        if 0 < cx < w and 0 < cy < h:
+            return []  # at that speed it would still be (mostly) in the picture by the next sample: not leaving
+        out = []
+        for f in frames[len(hits):]:
+            b = b + v
+            if b[2] <= 0 or b[3] <= 0 or b[0] >= w or b[1] >= h:
+                break
+            out.append(Hit(f.index, f.pts, tuple(float(x) for x in b), 0.0))  # type: ignore[arg-type]
+        return out
+
     def forward(self, t: FaceTrack, interval: list[Frame]) -> None:
         """The track was found on the interval's first sample and missed on its last: follow it across."""
         last = t.found[-1]
         moving = len(t.found) >= 2
         towards = t.predict(interval[-1].index) if moving else None
-        t.ends += self._run(interval[0], last.box, interval[1:-1], towards, REACH)
+        frames = interval[1:-1]
+        hits = self._run(interval[0], last.box, frames, towards, REACH)
+        speed = np.subtract(t.predict(last.index + 1), last.box) if moving else None
+        t.ends += hits + self._leaving(last.box, hits, frames, speed)
 
     def backward(self, t: FaceTrack, interval: list[Frame]) -> None:
         """The track starts on the interval's last sample: follow it back to the one before (frames in order)."""
         first = t.found[0]
-        t.ends += self._run(interval[-1], first.box, interval[-2:0:-1], None, REACH)
+        frames = interval[-2:0:-1]
+        hits = self._run(interval[-1], first.box, frames, None, REACH)
+        t.ends += hits + self._leaving(first.box, hits, frames)
 
     def between(self, t: FaceTrack, interval: list[Frame]) -> None:
         """Found on both samples, but not where its motion said: follow it across; keep the path only if the
