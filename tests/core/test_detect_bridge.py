@@ -101,3 +101,22 @@ def test_a_detection_off_the_tracks_motion_is_bridged_by_the_tracker_on_the_face
         (x0, y0), (x1, y1) = interpolate(masks[k], table.pts_of(n))
         on_face[n] = round(iou((x0, y0, x1, y1), stopping[n]), 2)
     assert all(v >= 0.5 for v in on_face.values()), on_face
+
+
+def test_a_face_lost_on_its_way_out_goes_on_until_it_is_out_and_one_lost_inside_is_not_moved():
+    """Where KCF loses a fast face before it has left, the box goes on at the track's speed until it is out of
+    the picture; a face lost that its speed would keep inside the picture is left to the hold."""
+    from types import SimpleNamespace
+
+    from reviewer.detect.bridge import Bridger
+    from reviewer.detect.link import Hit
+    from reviewer.media.geometry import Geometry
+
+    frames = [SimpleNamespace(index=i, pts=i * 512) for i in range(466, 480)]
+    bridger = Bridger(Geometry(1920, 1080))
+    seed = (1745.0, 503.0, 1774.0, 537.0)  # 29 px wide, 13.3 px a frame to the right, last detected on 465
+    tracked = [Hit(466, 466 * 512, seed, 0.0)]  # the tracker lagged one frame, then lost it
+    out = bridger._leaving(seed, tracked, frames, (13.3, 0.0, 13.3, 0.0))
+    assert [h.index for h in out] == list(range(467, 480)) and out[-1].box[0] < 1920 < out[-1].box[2] + 13.3
+    assert bridger._leaving(seed, tracked, frames, (3.0, 0.0, 3.0, 0.0)) == [], "still inside by the next sample"
+    assert bridger._leaving(seed, tracked, frames, (-13.3, 0.0, -13.3, 0.0)) == [], "going the other way"
