@@ -68,6 +68,8 @@ def test_cancel_stops_a_device_code_sign_in_and_a_store_that_is_down_is_one_line
     ask(qtbot, d, down)
     assert d.error.text() == f"{down}: cannot reach the store: [Errno 111] Connection refused"
     assert d.offered() == [] and d.error.isVisible()
+    ask(qtbot, d, down)  # the same address again (Enter): asked again, the store may be back by now
+    assert d.error.text() == f"{down}: cannot reach the store: [Errno 111] Connection refused"
     d.url.setText("store.example")
     d.look_up()
     assert d.error.text() == "store.example: not a web address (it must start with https:// or http://)"

@@ -161,6 +161,7 @@ class SignInDialog(QDialog):
             return
         self.looking.hide()
         if isinstance(answer, BaseException):
+            self._asked = None  # the same address asks again (Enter, or leaving the field): the store may be back
             self.show_error(str(answer) or type(answer).__name__)
             return
         self.methods = list(answer)
