@@ -192,6 +192,7 @@ class SignInDialog(QDialog):
                     row.addWidget(b)
                     self.org_buttons.append((m, flow, b))
             self.org_layout.addWidget(box)
+            box.show()  # now, not at the layout's queued show: what is offered is offered when the answer is in
 
     def offered(self) -> list[str]:
         """What the user can do now, in words (each visible way to sign in)."""
