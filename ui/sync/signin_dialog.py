@@ -213,10 +213,12 @@ class SignInDialog(QDialog):
             self.waiting.hide()
             self.stop.hide()
 
-    def _url(self) -> str | None:
+    def _url(self, listed: bool) -> str | None:
+        """The typed address, or None with its problem shown. `listed`: an organisation's button belongs to the
+        store whose list it came from (an enrolment code goes to whatever store is typed; the store judges it)."""
         url = self.url.text().strip()
         problem = check_url(url)
-        if problem is None and url != self._asked:
+        if problem is None and listed and url != self._asked:
             problem = f"{url}: wait until the store has said how to sign in"
         if problem is not None:
             self.show_error(problem)
@@ -224,7 +226,7 @@ class SignInDialog(QDialog):
         return url
 
     def sign_in(self) -> None:
-        url, code = self._url(), self.code.text().strip()
+        url, code = self._url(listed=False), self.code.text().strip()
         if url is None:
             return
         if not code:
@@ -237,7 +239,7 @@ class SignInDialog(QDialog):
                         on_error=lambda exc: self.show_error(str(exc) or type(exc).__name__))
 
     def sign_in_org(self, method, flow: str) -> None:
-        url = self._url()
+        url = self._url(listed=True)
         if url is None:
             return
         self.error.hide()
