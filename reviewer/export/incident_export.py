@@ -194,7 +194,9 @@ def _compose(library, job, clock, sources, opened, action, task, credential) -> 
         audio = None if sound is None or record.audio.audio_rate is None else {
             "recording_id": opened[sound.key].view.id, "sha256": sound.key,
             "camera": camera_name(opened[sound.key].view), "media_from": round(sound.start, 6),
-            "media_to": round(sound.end, 6), "redactions_applied": [[round(a, 6), round(b, 6), m]
+            "media_to": round(sound.end, 6), "drift_ppm": round((sound.rate - 1.0) * 1e6, 3),
+            "timing": "on the incident clock: nearest sample, one repeated or dropped every 1e6/drift_ppm",
+            "redactions_applied": [[round(a, 6), round(b, 6), m]
                                                                     for a, b, m in record.audio.audio_spans_out]}
         settings = {"encoder": dataclasses.asdict(enc), "layout": plan.layout, "tile": list(plan.tiles[0].cell[2:]),
                     "leak_check": True}

@@ -174,7 +174,7 @@ def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str
     composite = m.get("sources") if m.get("kind") == "composite" else None
     cc = cross_check(v, output, m.get("c2pa"), anchors_pem, {
         "master SHA-256": m.get("source", {}).get("sha256"), "mask-set hash": m.get("masks", {}).get("sha256"),
-        "source SHA-256s": composite and [s.get("sha256") for s in composite]})
+        "source SHA-256s": composite and sorted(str(s.get("sha256")) for s in composite)})
     if composite:
         _list_sources(v, composite, cc)
     return v
