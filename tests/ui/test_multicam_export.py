@@ -43,6 +43,7 @@ def test_export_incident_range_from_the_grid_with_progress(qtbot, grid, tmp_path
         x, y, w, h = src["picture"]
         assert framecode.read(frame0[y:y + h, x:x + w]) == s.clock.frame_at(src["sha256"], s.time).index
     assert "Incident export finished" in grid.status.text()
+    assert "NO Content Credentials" in grid.status.text()  # no signing identity here: said, not hidden
 
 
 def test_cancelling_an_incident_export_leaves_nothing(qtbot, grid, tmp_path):  # noqa: F811
