@@ -197,3 +197,25 @@ def test_a_composite_package_unzips_to_a_copy_a_recipient_verifies_with_every_so
     assert ok.returncode == 0, ok.stderr
     assert "C2PA trusted" in ok.stdout and "C2PA names all 3 sources" in ok.stdout
     assert len([x for x in ok.stdout.splitlines() if x.startswith("SOURCE: ")]) == 3
+
+
+def test_a_signed_composite_that_fails_after_signing_leaves_no_file_and_no_temp(signing, ids, tmp_path, monkeypatch):
+    """Signing makes a second temp beside the copy; a failure before anything is named (here the report, disk
+    full) removes it with the encoder's, and nothing is disclosed."""
+    from reviewer.export import composite_report
+    from reviewer.export.pipeline import ExportError
+
+    def no_report(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(composite_report, "render", no_report)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    clock = IncidentClocks(signing).clock(INCIDENT)
+    start = max(clock.start(signing.get(ids[n]).sha256) for n in ORDER) + 2.0
+    with pytest.raises(ExportError, match="not enough disk space"):
+        run_incident_export(signing, IncidentExportJob(INCIDENT, start, start + 0.2, out_dir / "c.mp4", layout="2x2",
+                                                       recordings=tuple(ids[n] for n in ORDER), preset="ultrafast",
+                                                       package=out_dir / "c.zip"))
+    assert list(out_dir.iterdir()) == []
+    assert not [e for e in signing.gov.audit.events() if e.action.startswith("incident.export")]
