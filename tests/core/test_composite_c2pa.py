@@ -219,3 +219,60 @@ def test_a_signed_composite_that_fails_after_signing_leaves_no_file_and_no_temp(
                                                        package=out_dir / "c.zip"))
     assert list(out_dir.iterdir()) == []
     assert not [e for e in signing.gov.audit.events() if e.action.startswith("incident.export")]
+
+
+class KeyFileSigner:
+    """A ClaimSigner over the test CA's key file (the keyring is the library's business, not this test's)."""
+
+    def __init__(self, ca):
+        from cryptography.hazmat.primitives import serialization
+
+        from reviewer.provenance.certs import parse_chain
+
+        self.chain = parse_chain(ca.chain.read_bytes(), str(ca.chain))
+        self.tsa_url = None
+        self._key = serialization.load_pem_private_key(ca.key.read_bytes(), None)
+
+    def sign(self, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        r, s = decode_dss_signature(self._key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def check(self) -> None:
+        pass
+
+
+def tiny_mp4(path: Path, frames: int = 5) -> Path:
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=10)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            c.mux(vs.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), 20 * i, np.uint8), format="rgb24")))
+        c.mux(vs.encode(None))
+    return path
+
+
+def test_a_camera_signed_master_keeps_its_own_credential_inside_the_composites(test_ca, tmp_path):
+    from reviewer.provenance.embed import Master, composite_definition, definition, sign_stream
+
+    signer = KeyFileSigner(test_ca)
+    plain, raw, canvas = (tiny_mp4(tmp_path / n) for n in ("plain.mp4", "raw.mp4", "canvas.mp4"))
+    camera = tmp_path / "camera-signed.mp4"  # a camera that signs its footage
+    with open(raw, "rb") as src, open(camera, "w+b") as dst:
+        sign_stream(signer, definition("camera-signed.mp4", "video/mp4", Master(raw, "raw.mp4", sha(raw)), "shot",
+                                       {}), Master(raw, "raw.mp4", sha(raw)), "video/mp4", src, dst)
+    masters = [Master(camera, camera.name, sha(camera)), Master(plain, plain.name, sha(plain))]
+    out = tmp_path / "composite.mp4"
+    with open(canvas, "rb") as src, open(out, "w+b") as dst:
+        sign_stream(signer, composite_definition(out.name, "video/mp4", [(m, f"placed {m.name}") for m in masters],
+                                                 "composited", {}), masters, "video/mp4", src, dst)
+    cc = check_file(out, test_ca.ca_pem)
+    assert cc.state == "trusted", cc.summary()
+    assert [(i["title"], i["sha256"], i["has_credential"]) for i in cc.ingredients] == \
+        [(camera.name, sha(camera), True), (plain.name, sha(plain), False)]
