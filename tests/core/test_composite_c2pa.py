@@ -189,6 +189,11 @@ def test_a_composite_package_unzips_to_a_copy_a_recipient_verifies_with_every_so
     for s in m["sources"]:
         assert f"Camera {s['camera']}: {s['name']}" in text and f"Master SHA-256: {s['sha256']}" in text
     assert "one 'placed' per" in text and "each master is named in them as an ingredient" in text
+    pdf = " ".join(subprocess.run(["pdftotext", str(unpacked / "inc.mp4.report.pdf"), "-"], capture_output=True,
+                                  text=True, check=True).stdout.split())
+    assert "Content Credentials (C2PA) embedded, signed by O=Test Constabulary,CN=BWV Reviewer test signer" in pdf
+    assert m["audio"]["drift_ppm"] == 30.0  # pc-a's clock runs 30 ppm fast: its sound is re-timed, and says so
+    assert "kept on the incident clock: its camera's drift (+30.0 ppm)" in pdf and "33,333 samples" in pdf
 
     # a recipient with no library and only the package's trust anchors
     elsewhere = tmp_path / "no-library"
