@@ -1,10 +1,12 @@
-"""The disclosure package (`reviewer export ... --package`): one ZIP a recipient without our software can check.
+"""The disclosure package (`reviewer export ... --package`, `reviewer incident export ... --package`): one ZIP a
+recipient without our software can check.
 
-It holds each redacted copy (or an incident composite) with its manifest and PDF report, the signing certificate chain (and the trust
-anchors, when configured), SHA256SUMS and a plain-language VERIFY.txt. The files are read back from their final
-names and must still hash to what their manifests say, so the package holds exactly what was disclosed. The ZIP
-is written under a locked temp name, then disclosed through the gate ("recording.export_package", with its
-SHA-256) before it gets its own name, as every other output (reviewer/export/disclose.py).
+It holds each redacted copy (or an incident's composite or separate copies) with its manifest and PDF report, the
+signing certificate chain (and the trust anchors, when configured), SHA256SUMS and a plain-language VERIFY.txt.
+The files are read back from their final names and must still hash to what their manifests say, so the package
+holds exactly what was disclosed. The ZIP is written under a locked temp name, then disclosed through the gate
+("recording.export_package", or "incident.export_package" on the incident, with its SHA-256) before it gets its
+own name, as every other output (reviewer/export/disclose.py).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.errors import ReviewerError
 from reviewer.export.incident_export import IncidentExportJob, run_incident_export
 from reviewer.export.manifest import verify
 from reviewer.incident.service import IncidentClocks
@@ -138,8 +139,6 @@ def test_a_library_that_requires_credentials_accepts_a_composite_and_verify_list
 
 def test_a_required_library_without_an_identity_refuses_before_decoding(lib, ids, tmp_path):
     identity.configure(lib, required=True)
-    from reviewer.errors import ReviewerError
-
     with pytest.raises(ReviewerError, match="requires Content Credentials on every export"):
         run_incident_export(lib, IncidentExportJob(INCIDENT, 10.0, 10.5, tmp_path / "c.mp4"))
     assert not list(tmp_path.glob("c.mp4*")) and not list(tmp_path.glob(".c.*"))
@@ -281,3 +280,30 @@ def test_a_camera_signed_master_keeps_its_own_credential_inside_the_composites(t
     assert cc.state == "trusted", cc.summary()
     assert [(i["title"], i["sha256"], i["has_credential"]) for i in cc.ingredients] == \
         [(camera.name, sha(camera), True), (plain.name, sha(plain), False)]
+
+
+def test_separate_incident_exports_go_into_one_package_disclosed_on_the_incident(lib, ids, tmp_path):
+    import zipfile
+
+    clock = IncidentClocks(lib).clock(INCIDENT)
+    start = max(clock.start(lib.get(ids[n]).sha256) for n in ORDER) + 2.0
+    out = tmp_path / "sep" / "range.mp4"
+    results = run_incident_export(lib, IncidentExportJob(
+        INCIDENT, start, start + 0.2, out, separate=True, recordings=tuple(ids[n] for n in ORDER[:2]),
+        preset="ultrafast", make_dirs=True, package=tmp_path / "sep" / "range.zip"))
+    pkg = results[0].package
+    assert len(results) == 2 and all(r.package == pkg for r in results)
+    with zipfile.ZipFile(pkg.path) as z:
+        names = set(z.namelist())
+        for r in results:
+            assert {r.output.name, r.manifest_path.name, f"{r.output.name}.report.pdf"} <= names
+            assert z.read(r.output.name) == r.output.read_bytes()
+        assert "VERIFY.txt" in names and "NO Content Credentials" in z.read("VERIFY.txt").decode()
+    logged = [e for e in lib.gov.audit.events() if e.action == "incident.export_package"]
+    assert [(e.outcome, e.object_id, e.details["sha256"]) for e in logged] == \
+        [("started", INCIDENT, pkg.sha256), ("ok", INCIDENT, pkg.sha256)] and pkg.sha256 == sha(pkg.path)
+
+    with pytest.raises(ReviewerError, match="x.zip: a disclosure package holds the PDF report"):
+        run_incident_export(lib, IncidentExportJob(INCIDENT, start, start + 0.2, tmp_path / "x.mp4", report=False,
+                                                   package=tmp_path / "x.zip"))
+    assert not list(tmp_path.glob("x*"))

@@ -1,7 +1,7 @@
 """"Export incident range…" from the grid (issue 13 s.4): the interval on the incident clock (from the grid's
-current time), composite layout or separate files, recipient, purpose, output and a disclosure package. The work is the core's
-run_incident_export (reviewer/export/incident_export.py); the focused camera comes first, so its frame rate is
-the composite's and its sound the one carried."""
+current time), composite layout or separate files, recipient, purpose, output and a disclosure package. The work
+is the core's run_incident_export (reviewer/export/incident_export.py); the focused camera comes first, so its
+frame rate is the composite's and its sound the one carried."""
 
 from __future__ import annotations
 
