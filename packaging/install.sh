@@ -41,12 +41,15 @@ fi
 # The bundle leaves the desktop's own libraries (X11/xcb, fonts, GLib, D-Bus, sound, Kerberos, the C++ runtime, ...)
 # to the workstation (docs/decisions/0023). Before anything is installed, ask the dynamic loader, with the search path
 # the app runs with, whether every library the bundle links is here; host-libraries.tsv names the packages.
+command -v ldd >/dev/null || die "ldd not found: cannot check the libraries BWV Reviewer needs (Debian: libc-bin)"
 missing_libraries() {
-  command -v ldd >/dev/null || die "ldd not found: cannot check the libraries BWV Reviewer needs (Debian: libc-bin)"
-  # "libfoo.so.1 => not found", or "/path/libfoo.so.1: version `FOO_2' not found (required by ...)"
+  # "libfoo.so.1 => not found" -> libfoo.so.1; "consumer: /path/libfoo.so.1: version `FOO_2' not found (required
+  # by ...)", a workstation's copy older than the bundle needs -> libfoo.so.1@FOO_2
   find "$src/_internal" -type f -name "*.so*" -print0 \
-    | LD_LIBRARY_PATH="$src/_internal" xargs -0 -r ldd 2>/dev/null \
-    | awk '/=> not found/ {print $1} / version `.*not found/ {sub(/:$/, "", $1); n = split($1, p, "/"); print p[n]}' \
+    | { LD_LIBRARY_PATH="$src/_internal" xargs -0 -r ldd 2>/dev/null || true; } \
+    | awk '/=> not found/ {print $1}
+           / version `.*not found/ {sub(/:$/, "", $2); n = split($2, p, "/"); v = $4; gsub(/[`'"'"']/, "", v)
+                                    print p[n] "@" v}' \
     | sort -u
 }
 lacking=$(missing_libraries)
@@ -54,19 +57,21 @@ if [ -n "$lacking" ]; then
   table="$src/host-libraries.tsv"
   described=""
   debs=""; rpms=""
-  for lib in $lacking; do
+  for item in $lacking; do
+    lib=${item%@*}; what=$lib
+    [ "$item" != "$lib" ] && what="$lib older than ${item#*@}"
     row=$( [ -f "$table" ] && awk -F'\t' -v l="$lib" '$1 == l {print $2 " " $3; exit}' "$table" || true)
     if [ -n "$row" ]; then
       deb=${row%% *}; rpm=${row#* }
-      described="$described${described:+, }$lib (Debian/Ubuntu: $deb; RHEL/Fedora: $rpm)"
+      described="$described${described:+, }$what (Debian/Ubuntu: $deb; RHEL/Fedora: $rpm)"
       case " $debs " in *" $deb "*) ;; *) debs="$debs${debs:+ }$deb" ;; esac
       case " $rpms " in *" $rpm "*) ;; *) rpms="$rpms${rpms:+ }$rpm" ;; esac
     else
-      described="$described${described:+, }$lib (package not known)"
+      described="$described${described:+, }$what (package not known)"
     fi
   done
   hint=""
-  [ -n "$debs" ] && hint="; install them (apt-get install $debs, or dnf install $rpms)"
+  [ -n "$debs" ] && hint="; install or update them (apt-get install $debs, or dnf install $rpms)"
   die "this workstation lacks libraries BWV Reviewer takes from the desktop: $described$hint; nothing was installed"
 fi
 
