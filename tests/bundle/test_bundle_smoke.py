@@ -235,6 +235,29 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
     assert missing == {}
 
 
+def test_the_desktop_stack_comes_from_the_workstation_and_install_sh_finds_it_there(bundle, tmp_path):
+    """ADR 0023: the bundle ships none of the libraries packaging/host_libs.py leaves to the workstation, ships the
+    ones it keeps (FriBiDi, which Pillow loads by name), links no host library without a row naming its package, and
+    carries that table; install.sh's library check passes on this machine, whose packages scripts/dev.sh installs,
+    and the per-user install it then does runs the CLI."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    import host_libs
+
+    host_libs.check(bundle)
+    assert (bundle / "host-libraries.tsv").read_text() == host_libs.table()
+    assert [n for n in host_libs.KEPT if not (bundle / "_internal" / n).is_file()] == []
+    home = tmp_path / "user"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+    p = subprocess.run(["bash", str(bundle / "install.sh")], capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    version = subprocess.run([str(home / ".local" / "bin" / "reviewer"), "--version"], capture_output=True, text=True,
+                             env=env, timeout=TIMEOUT)
+    assert version.returncode == 0 and version.stdout.startswith("reviewer "), version.stderr
+    # the installed copy is the size of the bundle: remove it rather than leave it in pytest's kept temp folders
+    (uninstall,) = (home / ".local" / "share" / "bwv-reviewer" / "versions").glob("*/uninstall.sh")
+    subprocess.run(["bash", str(uninstall)], capture_output=True, env=env, timeout=TIMEOUT, check=True)
+
+
 def test_the_bundled_icu_data_sorts_cases_and_breaks_text_as_the_full_data_does(bundle):
     """The bundle ships ICU's data filtered (packaging/icu_data.py): with that very file, Qt's collation in English
     and Welsh, case mapping and line breaking are those of the full data; only what the filter names changes."""
