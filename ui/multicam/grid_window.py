@@ -16,6 +16,7 @@ SLIDER_STEPS_PER_SECOND = 1000
 
 class GridWindow(QWidget):
     closed = Signal()
+    exportRequested = Signal()  # "Export incident range…": the multicam feature runs it (ui/features/multicam.py)
 
     def __init__(self, session, parent=None):
         super().__init__(parent, Qt.WindowType.Window)
@@ -35,6 +36,7 @@ class GridWindow(QWidget):
         self.back_button = QPushButton("◀ Frame")
         self.fwd_button = QPushButton("Frame ▶")
         self.layout_button = QPushButton("Focus only")
+        self.export_button = QPushButton("Export incident range…")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         lo, hi = session.clock.span()
         self.slider.setRange(int(lo * SLIDER_STEPS_PER_SECOND), int(hi * SLIDER_STEPS_PER_SECOND))
@@ -45,6 +47,7 @@ class GridWindow(QWidget):
         self.back_button.clicked.connect(lambda: session.step(-1))
         self.fwd_button.clicked.connect(lambda: session.step(1))
         self.layout_button.clicked.connect(lambda: self.set_single_focus(not self.single_focus))
+        self.export_button.clicked.connect(self.exportRequested)
         self.slider.sliderReleased.connect(lambda: session.seek(self.slider.value() / SLIDER_STEPS_PER_SECOND))
         for keys, fn in ((("Space",), session.toggle_play), (("Right", "."), lambda: session.step(1)),
                          (("Left", ","), lambda: session.step(-1))):
@@ -56,6 +59,7 @@ class GridWindow(QWidget):
             bar.addWidget(w)
         bar.addWidget(self.slider, 1)
         bar.addWidget(self.time_label)
+        bar.addWidget(self.export_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self._grid_host, 1)
         lay.addWidget(self.lanes)
