@@ -236,7 +236,7 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
 
 
 def test_the_desktop_stack_comes_from_the_workstation_and_install_sh_finds_it_there(bundle, tmp_path):
-    """ADR 0023: the bundle ships none of the libraries packaging/host_libs.py leaves to the workstation, ships the
+    """ADR 0024: the bundle ships none of the libraries packaging/host_libs.py leaves to the workstation, ships the
     ones it keeps (FriBiDi, which Pillow loads by name), links no host library without a row naming its package, and
     carries that table; install.sh's library check passes on this machine, whose packages scripts/dev.sh installs,
     and the per-user install it then does runs the CLI."""
