@@ -100,6 +100,6 @@ def test_install_refuses_when_the_workstation_lacks_a_library_the_bundle_takes_f
     p = sh(bundle / "install.sh", home=home)
     assert p.returncode == 1
     assert p.stderr == ("install.sh: this workstation lacks libraries BWV Reviewer takes from the desktop: "
-                        "libbwvdesk.so.7 (Debian/Ubuntu: libbwvdesk7; RHEL/Fedora: bwvdesk-libs); install or update them "
-                        "(apt-get install libbwvdesk7, or dnf install bwvdesk-libs); nothing was installed\n")
+                        "libbwvdesk.so.7 (Debian/Ubuntu: libbwvdesk7; RHEL/Fedora: bwvdesk-libs); install or update "
+                        "them (apt-get install libbwvdesk7, or dnf install bwvdesk-libs); nothing was installed\n")
     assert not (home / ".local").exists()
