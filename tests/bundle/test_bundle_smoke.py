@@ -199,12 +199,24 @@ def test_export_with_a_mask_verifies_and_the_audit_trail_holds(bundle, imported,
     assert a.returncode == 0
 
 
-def test_gui_opens_the_clip_shows_the_frame_and_quits_cleanly(bundle, scratch, make_clip):
+@pytest.mark.parametrize("platform", ["offscreen", "xcb"])
+def test_gui_opens_the_clip_shows_the_frame_and_quits_cleanly(bundle, scratch, make_clip, platform):
+    """Offscreen, and on an X server (Xvfb) through Qt's xcb plugin, which since ADR 0024 runs on the workstation's
+    X11, xcb, xkbcommon, fontconfig and FreeType rather than copies from the build machine."""
     clip = make_clip("cfr_h264")
-    home, cwd, rid, _src = import_clip(bundle, scratch, clip, "gui")  # no masks: the code must be on screen
-    shot = scratch / "shot.png"
-    p = run(bundle / "bwv-reviewer", rid, "--frame", 37, "--reason", "smoke", "--screenshot", shot, home=home,
-            cwd=cwd, check=False)
+    home, cwd, rid, _src = import_clip(bundle, scratch, clip, f"gui-{platform}")  # no masks: the code must show
+    shot = scratch / f"shot-{platform}.png"
+    args = [rid, "--frame", 37, "--reason", "smoke", "--screenshot", shot]
+    if platform == "offscreen":
+        p = run(bundle / "bwv-reviewer", *args, home=home, cwd=cwd, check=False)
+    else:
+        if not shutil.which("xvfb-run"):
+            pytest.skip("xvfb-run (Debian: xvfb) runs the X server")
+        env = {**bundle_env(home, cwd / "user-home"), "QT_QPA_PLATFORM": "xcb"}
+        cwd.mkdir(parents=True, exist_ok=True)
+        p = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", str(bundle / "bwv-reviewer"),
+                            *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=TIMEOUT,
+                           stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr
     noise = [line for line in p.stderr.splitlines()
              if line.strip() and not any(re.fullmatch(pat, line.strip()) for pat in QT_ENVIRONMENT_NOISE)]
