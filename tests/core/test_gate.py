@@ -258,6 +258,8 @@ ATTEMPTS = {
     "Library.ensure_local": (_none, lambda lib, c, _: lib.ensure_local(c.rid), []),  # already local: no event
     "Annotations.add_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_bookmark(c.rid, c.pts(1), "b"),
                                  [("bookmark.create", OK)]),
+    "Annotations.add_incident_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_incident_bookmark(
+        [(c.rid, c.pts(1))], 1_000_000, "g"), [("bookmark.create", OK)]),
     "Annotations.edit_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).edit_bookmark(b, title="t2"),
                                   [("bookmark.update", OK)]),
     "Annotations.delete_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).delete_bookmark(b),

@@ -13,7 +13,9 @@ from reviewer.export.incident_export import run_incident_export
 from ui.dialogs.message import show_message
 from ui.dialogs.progress_dialog import run_with_progress
 from ui.multicam.export_dialog import IncidentExportDialog
+from ui.multicam.grid_bookmarks import GridBookmarks
 from ui.multicam.grid_window import GridWindow
+from ui.multicam.marks import IncidentMarks
 from ui.player.audio_output import AudioOutput
 from ui.multicam.opening import open_incident
 from ui.multicam.session import GridSession
@@ -78,7 +80,12 @@ class MulticamFeature(QObject):
             self.grid.close()
         gov = self.window.library.gov
         audio = AudioOutput() if self.window.controller.audio_available else None
-        self.grid = grid = GridWindow(GridSession(clock, sources, audio=audio), self.window)
+        session = GridSession(clock, sources, audio=audio)
+        marks = IncidentMarks(self.window.library, session.clock, self.window.runner)
+        self.grid = grid = GridWindow(session, self.window, marks=marks)
+        marks.setParent(grid)
+        grid.closed.connect(marks.detach)
+        grid.bookmarks = GridBookmarks(self.window, grid)
         if audio is not None:
             audio.setParent(grid.session)
             audio.failed.connect(grid.status.setText)

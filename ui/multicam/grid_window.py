@@ -18,7 +18,7 @@ class GridWindow(QWidget):
     closed = Signal()
     exportRequested = Signal()  # "Export incident range…": the multicam feature runs it (ui/features/multicam.py)
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session, parent=None, marks=None):
         super().__init__(parent, Qt.WindowType.Window)
         self.session = session
         self.setObjectName("multicamGrid")
@@ -40,7 +40,7 @@ class GridWindow(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         lo, hi = session.clock.span()
         self.slider.setRange(int(lo * SLIDER_STEPS_PER_SECOND), int(hi * SLIDER_STEPS_PER_SECOND))
-        self.lanes = IncidentLanes(session)
+        self.lanes = IncidentLanes(session, marks)
         self.time_label = QLabel()
         self.status = QLabel()
         self.play_button.clicked.connect(session.toggle_play)
@@ -54,7 +54,7 @@ class GridWindow(QWidget):
             for k in keys:
                 QShortcut(QKeySequence(k), self, activated=fn)
 
-        bar = QHBoxLayout()
+        self.transport_bar = bar = QHBoxLayout()
         for w in (self.back_button, self.play_button, self.fwd_button, self.layout_button):
             bar.addWidget(w)
         bar.addWidget(self.slider, 1)
