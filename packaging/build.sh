@@ -38,7 +38,7 @@ if command -v strip >/dev/null && command -v file >/dev/null; then
 fi
 
 # install.sh / uninstall.sh travel inside the bundle: a workstation gets only the tarball. host-libraries.tsv names
-# the packages of the libraries the bundle takes from the workstation, for install.sh's check (ADR 0024); the build
+# the packages of the libraries the bundle takes from the workstation, for install.sh's check (ADR 0025); the build
 # stops if the bundle ships one of them or links one the table does not name.
 cp packaging/install.sh packaging/uninstall.sh "$DIST/bwv-reviewer/"
 "$PY" packaging/host_libs.py --check "$DIST/bwv-reviewer" --write-table "$DIST/bwv-reviewer/host-libraries.tsv"

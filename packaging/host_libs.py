@@ -1,4 +1,4 @@
-"""Which of the build host's libraries the bundle ships, and which it leaves to the workstation (ADR 0024).
+"""Which of the build host's libraries the bundle ships, and which it leaves to the workstation (ADR 0025).
 
 PyInstaller copies into _internal/ every library the interpreter and the wheels link from the build machine. Most of
 them are the desktop's own plumbing: X11/xcb, fonts, GLib, D-Bus, the sound client, Kerberos, and the base runtime
@@ -211,7 +211,7 @@ def check(bundle: Path) -> None:
 
 def table() -> str:
     """host-libraries.tsv: soname, Debian/Ubuntu package, RHEL/Fedora package; read by install.sh."""
-    lines = ["# libraries BWV Reviewer takes from the workstation (docs/decisions/0024): soname, Debian/Ubuntu "
+    lines = ["# libraries BWV Reviewer takes from the workstation (docs/decisions/0025): soname, Debian/Ubuntu "
              "package, RHEL/Fedora package"]
     lines += [f"{soname}\t{deb}\t{rpm}" for soname, (deb, rpm, _) in sorted(HOST.items())]
     return "\n".join(lines) + "\n"

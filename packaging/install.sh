@@ -39,7 +39,7 @@ fi
   || die "$src: not a BWV Reviewer bundle (bwv-reviewer, reviewer and _internal/resources expected)"
 
 # The bundle leaves the desktop's own libraries (X11/xcb, fonts, GLib, D-Bus, sound, Kerberos, the C++ runtime, ...)
-# to the workstation (docs/decisions/0024). Before anything is installed, ask the dynamic loader, with the search path
+# to the workstation (docs/decisions/0025). Before anything is installed, ask the dynamic loader, with the search path
 # the app runs with, whether every library the bundle links is here; host-libraries.tsv names the packages.
 command -v ldd >/dev/null || die "ldd not found: cannot check the libraries BWV Reviewer needs (Debian: libc-bin)"
 missing_libraries() {

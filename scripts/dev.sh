@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2
-  # the rest of what the bundle takes from the workstation instead of shipping it (packaging/host_libs.py, ADR 0024;
+  # the rest of what the bundle takes from the workstation instead of shipping it (packaging/host_libs.py, ADR 0025;
   # tests/core/test_host_libs.py checks this list against it)
   libx11-6 libx11-xcb1 libxcb1 libxcb-glx0 libxcb-render0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0
   libxcb-xkb1 libwayland-client0 libwayland-cursor0 libwayland-egl1 libfreetype6 libbrotli1 libglib2.0-0

@@ -201,7 +201,7 @@ def test_export_with_a_mask_verifies_and_the_audit_trail_holds(bundle, imported,
 
 @pytest.mark.parametrize("platform", ["offscreen", "xcb"])
 def test_gui_opens_the_clip_shows_the_frame_and_quits_cleanly(bundle, scratch, make_clip, platform):
-    """Offscreen, and on an X server (Xvfb) through Qt's xcb plugin, which since ADR 0024 runs on the workstation's
+    """Offscreen, and on an X server (Xvfb) through Qt's xcb plugin, which since ADR 0025 runs on the workstation's
     X11, xcb, xkbcommon, fontconfig and FreeType rather than copies from the build machine."""
     clip = make_clip("cfr_h264")
     home, cwd, rid, _src = import_clip(bundle, scratch, clip, f"gui-{platform}")  # no masks: the code must show
@@ -248,7 +248,7 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
 
 
 def test_the_desktop_stack_comes_from_the_workstation_and_install_sh_finds_it_there(bundle, tmp_path):
-    """ADR 0024: the bundle ships none of the libraries packaging/host_libs.py leaves to the workstation, ships the
+    """ADR 0025: the bundle ships none of the libraries packaging/host_libs.py leaves to the workstation, ships the
     ones it keeps (FriBiDi, which Pillow loads by name), links no host library without a row naming its package, and
     carries that table; install.sh's library check passes on this machine, whose packages scripts/dev.sh installs,
     and the per-user install it then does runs the CLI."""

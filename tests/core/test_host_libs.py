@@ -1,4 +1,4 @@
-"""packaging/host_libs.py: which build-host libraries the bundle leaves to the workstation (ADR 0024). The spec's
+"""packaging/host_libs.py: which build-host libraries the bundle leaves to the workstation (ADR 0025). The spec's
 filter drops exactly those, keeps the rest, and stops on one nobody decided; the build's check refuses a bundle that
 ships one or links a host library without a row naming its package; CI's fresh machine installs every package the
 bundle links from the host (scripts/dev.sh's RUNTIME_DEBS)."""

@@ -76,7 +76,7 @@ def test_install_refuses_a_file_that_is_not_a_tarball_in_one_line(tmp_path):
 
 @pytest.mark.skipif(not shutil.which("gcc") or not shutil.which("ldd"), reason="gcc builds the test libraries")
 def test_install_refuses_when_the_workstation_lacks_a_library_the_bundle_takes_from_it(tmp_path):
-    """The bundle leaves the desktop's libraries to the workstation (ADR 0024). One missing there: install.sh names
+    """The bundle leaves the desktop's libraries to the workstation (ADR 0025). One missing there: install.sh names
     the library and its packages in one line, exits 1 and installs nothing."""
     bundle = fake_bundle(tmp_path / "build")
     internal = bundle / "_internal"
