@@ -8,7 +8,6 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 
 from reviewer.annotate.service import Annotations
 from reviewer.errors import ReviewerError
@@ -124,7 +123,7 @@ def test_sign_in_dialog_refuses_a_bad_address_and_shows_the_stores_refusal_in_on
     f = window.f.sync
     d = f.sign_in()
     d._login = login
-    ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok = d.code_ok
     d.url.setText("store.example")
     d.code.setText("X")
     ok.click()
