@@ -59,7 +59,12 @@ class SyncFeature(QObject):
         self.downloads = DownloadsPanel()
         self.downloads_dock = window.add_dock("downloadsDock", "Downloads", self.downloads,
                                               Qt.DockWidgetArea.RightDockWidgetArea)
+        annotations = window.docks.get("annotationsDock")
         for dock in (self.conflicts_dock, self.downloads_dock):
+            if annotations is not None:
+                # tabs beside the annotations: stacked under them, the column had no room left and a download's row
+                # (its state: waiting, failed offline...) was squeezed out of sight
+                window.tabifyDockWidget(annotations, dock)
             dock.hide()  # shown when asked for, or when there is something to see
         self.loop = None
         self.footage = None
