@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QComboBox, QInputDialog
 
 from reviewer.export.incident_export import run_incident_export
 from ui.dialogs.message import show_message
@@ -57,9 +57,14 @@ class MulticamFeature(QObject):
         if not refs:
             self.window.statusBar().showMessage("No incident has two or more recordings to show side by side.", 8000)
             return
-        ref, ok = QInputDialog.getItem(self.window, "Open incident in grid", "Incident:", refs, 0, False)
-        if ok and ref:
-            self.open_incident(ref)
+        dialog = QInputDialog(self.window)  # the static getItem() opens too narrow for its own title
+        dialog.setWindowTitle("Open incident in grid")
+        dialog.setLabelText("Incident:")
+        dialog.setComboBoxItems(refs)
+        dialog.setComboBoxEditable(False)
+        dialog.findChild(QComboBox).setMinimumWidth(380)  # QInputDialog resets its own minimum when shown
+        if dialog.exec() and dialog.textValue():
+            self.open_incident(dialog.textValue())
 
     def open_incident(self, reference: str, reason: str | None = None) -> None:
         """Verify and open every recording of the incident off the UI thread, then show the grid. The reason

@@ -1,0 +1,40 @@
+"""Ctrl+Shift+G asks which incident to show: only incidents with two or more recordings are offered, in a picker
+wide enough to read its title and references, and the chosen one opens in the grid."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
+from tests.ui.test_multicam_grid import INCIDENT, scene_paths  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.gui
+
+
+def test_the_picker_offers_incidents_with_two_recordings_and_opens_the_chosen_one(qtbot, window, scene_paths):
+    lib = window.library
+    paths = list(scene_paths.values())
+    assert not lib.import_paths(paths[:2], incident=INCIDENT).errors
+    assert not lib.import_paths(paths[2:3], incident="INC-ALONE").errors
+    seen = {}
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(50, answer)
+            return
+        seen.update(items=dialog.comboBoxItems(), width=dialog.width(), title=dialog.windowTitle(), minw=dialog.minimumWidth())
+        dialog.setTextValue(INCIDENT)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    feature = window.f.multicam
+    window.open_reason = lambda _rid, go: go("picker test")  # the reason is asked by its own dialog elsewhere
+    feature.choose_incident()
+    assert seen["items"] == [INCIDENT]  # the incident with one recording cannot be shown side by side
+    assert seen["title"] == "Open incident in grid" and seen["width"] >= 380, seen
+    qtbot.waitUntil(lambda: feature.grid is not None and feature.grid.session.settled(), timeout=60_000)
+    assert len(feature.grid.session.tiles) == 2
+    feature.grid.close()
