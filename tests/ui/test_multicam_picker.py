@@ -7,6 +7,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
 
+from tests.fixtures import framecode
+from tests.ui.annotate_helpers import open_in, seek
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 from tests.ui.test_multicam_grid import INCIDENT, scene_paths  # noqa: F401 - fixture
 
@@ -37,4 +39,34 @@ def test_the_picker_offers_incidents_with_two_recordings_and_opens_the_chosen_on
     assert seen["title"] == "Open incident in grid" and seen["width"] >= 380, seen
     qtbot.waitUntil(lambda: feature.grid is not None and feature.grid.session.settled(), timeout=60_000)
     assert len(feature.grid.session.tiles) == 2
+    feature.grid.close()
+
+
+def test_from_a_recording_of_the_incident_the_grid_starts_on_it_at_the_frame_the_player_shows(qtbot, window,
+                                                                                                scene_paths):
+    lib = window.library
+    assert not lib.import_paths(list(scene_paths.values())[:2], incident=INCIDENT).errors
+    view = lib.recordings(incident=INCIDENT)[1]
+    window.open_reason = lambda _rid, go: go("picker test")
+    open_in(qtbot, window, view)
+    seek(qtbot, window, 137)
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(50, answer)
+            return
+        answer.chosen = dialog.textValue()
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    feature = window.f.multicam
+    feature.choose_incident()
+    assert answer.chosen == INCIDENT
+    qtbot.waitUntil(lambda: feature.grid is not None and feature.grid.session.settled(), timeout=60_000)
+    s = feature.grid.session
+    assert s.focus == view.sha256
+    assert s.clock.frame_at(view.sha256, s.time).index == 137
+    d = s.tiles[view.sha256].shown
+    assert d.exact and framecode.read(d.rgb) == 137  # the picture itself, by its burned-in code
     feature.grid.close()

@@ -61,6 +61,9 @@ class MulticamFeature(QObject):
         dialog.setWindowTitle("Open incident in grid")
         dialog.setLabelText("Incident:")
         dialog.setComboBoxItems(refs)
+        here = self._player_view()
+        if here is not None and here.incident_ref in refs:  # the incident of the recording being reviewed first
+            dialog.setTextValue(here.incident_ref)
         dialog.setComboBoxEditable(False)
         dialog.findChild(QComboBox).setMinimumWidth(380)  # QInputDialog resets its own minimum when shown
         if dialog.exec() and dialog.textValue():
@@ -101,9 +104,23 @@ class MulticamFeature(QObject):
             self.window.statusBar().showMessage(f"Viewing session not recorded: {exc}", 8000)
         grid.closed.connect(self._end_viewing)
         grid.exportRequested.connect(self.show_export_dialog)
+        self._start_where_the_player_is(session)
         grid.show()
         self.window.statusBar().showMessage(
             f"Incident {clock.reference}: {len(sources)} recordings open side by side, SHA-256 verified.", 8000)
+
+    def _player_view(self):
+        source = self.window.controller.source
+        return source.view if source is not None else None
+
+    def _start_where_the_player_is(self, session: GridSession) -> None:
+        """A reviewer who opens the grid from a recording of the incident asks "what did the others see here?":
+        the grid starts focused on that recording at the frame the player shows, not at the incident's start."""
+        here = self._player_view()
+        if here is None or here.sha256 not in session.keys:
+            return
+        session.set_focus(here.sha256)
+        session.seek(session.clock.time_of_frame(here.sha256, self.window.controller.current_index))
 
     # ---- export an incident range ----------------------------------------------------------------------------------
     def show_export_dialog(self) -> IncidentExportDialog | None:
