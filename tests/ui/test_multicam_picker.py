@@ -70,3 +70,23 @@ def test_from_a_recording_of_the_incident_the_grid_starts_on_it_at_the_frame_the
     d = s.tiles[view.sha256].shown
     assert d.exact and framecode.read(d.rgb) == 137  # the picture itself, by its burned-in code
     feature.grid.close()
+
+
+def test_a_narrow_tile_keeps_its_frame_number_and_camera_time_and_shortens_the_name(qtbot, window, scene_paths):
+    lib = window.library
+    assert not lib.import_paths(list(scene_paths.values())[:2], incident=INCIDENT).errors
+    feature = window.f.multicam
+    feature.open_incident(INCIDENT, reason="label test")
+    qtbot.waitUntil(lambda: feature.grid is not None and feature.grid.session.settled(), timeout=60_000)
+    key = feature.grid.session.keys[0]
+    tile = feature.grid.tiles[key]
+    metrics = tile.fontMetrics()
+    full = tile.label()
+    name = feature.grid.session.camera_name(key)
+    rest = full[len(name):]  # " — frame N — camera time"
+    width = metrics.horizontalAdvance(rest) + metrics.horizontalAdvance("ab…yz")
+    fitted = tile.fitted_label(metrics, width)
+    assert fitted.endswith(rest) and metrics.horizontalAdvance(fitted) <= width
+    assert "…" in fitted and fitted[0] == name[0]
+    assert tile.fitted_label(metrics, 10_000) == full  # room enough: nothing shortened
+    feature.grid.close()

@@ -36,6 +36,17 @@ class GridTile(QWidget):
         when = format_camera_time(camera_time(placement.camera_start, d.media_time))
         return f"{name} — frame {d.index} — {when}"
 
+    def fitted_label(self, metrics, width: int) -> str:
+        """The label within `width` pixels: the camera's name gives way (elided in the middle, where BWV file
+        names differ least), never the frame number or the camera time a reviewer reads off the tile."""
+        full = self.label()
+        name = self.session.camera_name(self.key)
+        if metrics.horizontalAdvance(full) <= width or not full.startswith(name):
+            return full
+        rest = full[len(name):]
+        room = max(0, width - metrics.horizontalAdvance(rest))
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room) + rest
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         # play frames are decoded at the size they are painted (paused ones stay full resolution)
         dpr = self.devicePixelRatioF()
@@ -86,7 +97,7 @@ class GridTile(QWidget):
                 p.drawImage(target, img)
         p.setPen(QColor(230, 230, 230))
         p.drawText(self.rect().adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
-                   self.label())
+                   self.fitted_label(p.fontMetrics(), self.width() - 12))
         if self.session.focus == self.key and len(self.session.keys) > 1:
             p.setPen(QPen(QColor(70, 150, 255), 3))
             p.drawRect(self.rect().adjusted(1, 1, -2, -2))
