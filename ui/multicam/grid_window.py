@@ -36,6 +36,9 @@ class GridWindow(QWidget):
         self.back_button = QPushButton("◀ Frame")
         self.fwd_button = QPushButton("Frame ▶")
         self.layout_button = QPushButton("Focus only")
+        self.preview_button = QPushButton("Redacted")  # the masks' effect on every tile, as the player shows it
+        self.preview_button.setCheckable(True)
+        self.preview_button.setToolTip("Show each camera redacted by its own masks (as exported), or the original")
         self.export_button = QPushButton("Export incident range…")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         lo, hi = session.clock.span()
@@ -55,7 +58,7 @@ class GridWindow(QWidget):
                 QShortcut(QKeySequence(k), self, activated=fn)
 
         self.transport_bar = bar = QHBoxLayout()
-        for w in (self.back_button, self.play_button, self.fwd_button, self.layout_button):
+        for w in (self.back_button, self.play_button, self.fwd_button, self.layout_button, self.preview_button):
             bar.addWidget(w)
         bar.addWidget(self.slider, 1)
         bar.addWidget(self.time_label)

@@ -140,6 +140,16 @@ class GridSession(QObject):
         if tile is not None:
             tile.worker.set_play_fit(width, height)
 
+    def set_redaction(self, processors: dict[str, object]) -> None:
+        """The redaction preview: each tile's frames pass through its recording's frame processor
+        (ui.redaction.preview.frame_processor, the export's own redact()); a key left out shows the original.
+        Paused tiles are asked for their frame again; a playing run re-decodes its queue (DecodeWorker)."""
+        for key, tile in self.tiles.items():
+            tile.worker.set_processor(processors.get(key))
+            if not self.playing and tile.wanted is not None:
+                tile.generation += 1  # the picture on screen was made under the old processor
+                tile.worker.request(tile.wanted, exact=True, generation=tile.generation)
+
     # ---- transport ----------------------------------------------------------------------------------------------
     def set_focus(self, key: str) -> None:
         if key in self.tiles and key != self.focus:
