@@ -58,3 +58,28 @@ def test_tiles_show_each_cameras_masks_and_the_toggle_shows_the_originals(qtbot,
     outside[y0 - 2:y1 + 2, x0 - 2:x1 + 2] = False
     assert np.abs(off.astype(int) - on.astype(int))[outside].max() <= 3  # nothing else changed
     grid.close()
+
+
+def test_a_mask_added_while_the_grid_is_open_reaches_its_tile(qtbot, window, scene_paths):
+    lib = window.library
+    assert not lib.import_paths(list(scene_paths.values())[:2], incident=INCIDENT).errors
+    view = lib.recordings(incident=INCIDENT)[0]
+    feature = window.f.multicam
+    feature.open_incident(INCIDENT, reason="preview test")
+    qtbot.waitUntil(lambda: feature.grid is not None and feature.grid.session.settled(), timeout=60_000)
+    grid, s = feature.grid, feature.grid.session
+    assert not grid.preview_button.isEnabled()  # nothing to redact yet
+    s.seek(s.clock.time_of_frame(view.sha256, 40))
+    qtbot.waitUntil(s.settled, timeout=60_000)
+    assert not s.tiles[view.sha256].shown.processed
+
+    table = s.sources[view.sha256].table
+    x0, y0, x1, y1 = BOX
+    MaskStore(lib).save_track(view.id, MaskTrack(  # as an edit in the player, or a sync, would store it
+        ShapeKind.RECT, (Keyframe(int(table.pts[0]), ((float(x0), float(y0)), (float(x1), float(y1)))),),
+        Effect(EffectKind.SOLID), label="bystander", reason="third-party face"))
+    qtbot.waitUntil(lambda: (d := s.tiles[view.sha256].shown) is not None and d.processed and d.exact,
+                    timeout=60_000)
+    inside = _inside(s.tiles[view.sha256].shown.rgb)
+    assert (inside == inside[0, 0]).all() and grid.preview_button.isEnabled()
+    grid.close()

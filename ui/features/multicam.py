@@ -17,8 +17,8 @@ from ui.multicam.grid_bookmarks import GridBookmarks
 from ui.multicam.grid_window import GridWindow
 from ui.multicam.marks import IncidentMarks
 from ui.player.audio_output import AudioOutput
-from ui.redaction.preview import frame_processor
 from ui.multicam.opening import open_incident
+from ui.multicam.preview import GridPreview
 from ui.multicam.session import GridSession
 from ui.shortcuts import Shortcut
 
@@ -84,7 +84,7 @@ class MulticamFeature(QObject):
                                on_done=self._opened, on_error=self._failed)
 
     def _opened(self, result) -> None:
-        clock, sources, masks = result
+        clock, sources = result
         if self.grid is not None:
             self.grid.close()
         gov = self.window.library.gov
@@ -105,11 +105,7 @@ class MulticamFeature(QObject):
             self.window.statusBar().showMessage(f"Viewing session not recorded: {exc}", 8000)
         grid.closed.connect(self._end_viewing)
         grid.exportRequested.connect(self.show_export_dialog)
-        processors = {k: p for k, ms in masks.items() if (p := frame_processor(ms)) is not None}
-        grid.preview_button.setEnabled(bool(processors))
-        grid.preview_button.toggled.connect(
-            lambda on: session.set_redaction(processors if on else {}))
-        grid.preview_button.setChecked(bool(processors))  # as the player: the effect is shown unless turned off
+        grid.preview = GridPreview(grid, marks)
         self._start_where_the_player_is(session)
         grid.show()
         self.window.statusBar().showMessage(

@@ -28,6 +28,7 @@ class LaneMarks:
     bookmarks: list = field(default_factory=list)
     clips: list = field(default_factory=list)
     masks: list = field(default_factory=list)
+    mask_set: object = None  # the MaskSet itself, for the tiles' redaction preview
 
 
 def frame_time(clock, key: str, pts: int) -> float:
@@ -45,11 +46,12 @@ def read_marks(library, clock, task=None) -> dict[str, LaneMarks]:
         if p.table is None:
             continue
         key, rid = p.key, p.recording_id
-        spans = [span for track in masks.load(rid).tracks for span in active_spans(track, p.table.pts)]
+        mask_set = masks.load(rid)
+        spans = [span for track in mask_set.tracks for span in active_spans(track, p.table.pts)]
         out[key] = LaneMarks(
             [(frame_time(clock, key, b.pts), b) for b in bookmarks.list(rid)],
             [(frame_time(clock, key, c.in_pts), frame_time(clock, key, c.out_pts), c) for c in clips.list(rid)],
-            [(clock.time_of_frame(key, a), clock.time_of_frame(key, b)) for a, b in spans])
+            [(clock.time_of_frame(key, a), clock.time_of_frame(key, b)) for a, b in spans], mask_set)
     return out
 
 

@@ -8,13 +8,11 @@ from reviewer.incident.clock import IncidentClock
 from reviewer.incident.service import IncidentClocks
 from reviewer.library.ingest import subtask
 from reviewer.progress import NO_TASK, Task
-from reviewer.redact.store import MaskStore
 from ui.multicam.session import MAX_TILES
 
 
 def open_incident(library, reference: str, reason: str | None = None,
-                  task: Task = NO_TASK) -> tuple[IncidentClock, dict, dict]:
-    """(clock, OpenRecording by key, MaskSet by key): the masks feed the tiles' redaction preview."""
+                  task: Task = NO_TASK) -> tuple[IncidentClock, dict]:
     clock = IncidentClocks(library).clock(reference)
     placements = clock.placements
     if len(placements) < 2:
@@ -27,6 +25,4 @@ def open_incident(library, reference: str, reason: str | None = None,
     for i, p in enumerate(placements):
         part = subtask(task, i / len(placements), 1 / len(placements))
         sources[p.key] = library.open_recording(p.recording_id, part, reason=reason)
-    store = MaskStore(library)
-    masks = {p.key: store.load(p.recording_id) for p in placements}
-    return clock, sources, masks
+    return clock, sources
