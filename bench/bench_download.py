@@ -9,7 +9,8 @@ tus, registers it as a recording, and signs in a professional_standards user. Th
   client, done by C tools in three processes: receive, write, SHA-256 with the same OpenSSL code as hashlib's,
   fsync; coreutils' sha256sum is not used: it does not use the CPU's SHA instructions and is ~5x slower);
 - client: fetch() into an empty downloads folder (the partial is removed between rounds);
-- for reference, the same httpx client writing the body with no hash and no fsync (where the time goes).
+- for reference, the same httpx client and body reader (reviewer/sync/body.py) writing the body with no hash and
+  no fsync (where the time goes).
 All write to the same temp file system. The best round of each is compared (the machine is shared). The store
 serves every fetch unhashed but the first (it verifies a stored version once: ADR 0008), alike for all of them.
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from reviewer.store.client_auth import StoreAuth, Tokens  # noqa: E402
+from reviewer.sync.body import body  # noqa: E402
 from reviewer.sync.fetch import fetch  # noqa: E402
 from tests.store import services  # noqa: E402
 
@@ -126,11 +128,11 @@ def main() -> int:
                     assert got.size == size and got.received == size
                     shutil.rmtree(folder)
 
-                    # for reference: the same client writing the body with no hash and no fsync
+                    # for reference: the same client and body reader writing the body with no hash and no fsync
                     t0 = time.perf_counter()
                     with client.stream("GET", f"/api/v1/recordings/{sha}/content") as r, \
                             open(root / "bare.bin", "wb", buffering=0) as fh:
-                        for data in r.iter_raw():
+                        for data in body(r, 60.0):
                             fh.write(data)
                     bare_s.append(time.perf_counter() - t0)
                     (root / "bare.bin").unlink()

@@ -96,6 +96,9 @@ def native_component(lib: native_libs.NativeLib) -> dict:
     comp = {"type": "library", "bom-ref": f"native:{lib.path}", "name": lib.name, "version": lib.version,
             "properties": [{"name": "bwv:path", "value": lib.path}, {"name": "bwv:origin", "value": lib.origin},
                            {"name": "bwv:size", "value": str(lib.size)}]}
+    if lib.name in native_libs.STANDS_IN_FOR:
+        comp["description"] = f"stub built by BWV Reviewer in place of {native_libs.STANDS_IN_FOR[lib.name]}, " \
+                              "which is not shipped; it refuses to be used"
     if lib.licence:
         comp["licenses"] = [{"expression": lib.licence}]
     else:
@@ -133,6 +136,11 @@ def third_party_text(dists: dict, libs: list[native_libs.NativeLib]) -> str:
     for lib in libs:
         parts.append(f"{lib.path}  {lib.name} {lib.version}  from {lib.origin}  "
                      f"licence: {lib.licence or 'not determined'}")
+    stubs = [f"{lib.path} stands in for {native_libs.STANDS_IN_FOR[lib.name]}" for lib in libs
+             if lib.name in native_libs.STANDS_IN_FOR]
+    if stubs:
+        parts += ["", "Not shipped: these stubs, built by BWV Reviewer from packaging/stubs/, take the place of "
+                  "libraries the app never uses and refuse if asked:", *stubs]
     parts += ["", "== Python packages ==", ""]
     for name in sorted(dists):
         dist = dists[name]

@@ -46,9 +46,10 @@ echo "== SBOM and THIRD_PARTY_LICENSES"
   --env-sbom "$WORK/env.cdx.json"
 
 echo "== tarball"
-# the folder inside the tarball is named after the version, so two versions unpack side by side
+# the folder inside the tarball is named after the version, so two versions unpack side by side; only member
+# names are renamed ("S": not the targets of links, or `reviewer -> bwv-reviewer` would point at the folder)
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
-  --transform "s,^bwv-reviewer,$NAME," -C "$DIST" -czf "$DIST/$NAME.tar.gz.part" bwv-reviewer
+  --transform "s,^bwv-reviewer,$NAME,S" -C "$DIST" -czf "$DIST/$NAME.tar.gz.part" bwv-reviewer
 mv "$DIST/$NAME.tar.gz.part" "$DIST/$NAME.tar.gz"
 (cd "$DIST" && sha256sum "$NAME.tar.gz" >SHA256SUMS.part && mv SHA256SUMS.part SHA256SUMS)
 

@@ -49,7 +49,17 @@ LICENCES: list[tuple[str, str]] = [
     ("mvec", "LGPL-2.1-or-later"), ("selinux", "LicenseRef-public-domain"), ("sndfile", "LGPL-2.1-or-later"),
     ("systemd", "LGPL-2.1-or-later"),
 ]
-EXACT = {"z": "Zlib", "cv2_blas": "GPL-3.0-or-later", "c2pa_c": "MIT OR Apache-2.0"}  # cv2_blas: packaging/cv2_blas.c, this project's own
+# cv2_blas and the stubs: built from packaging/ (shared_libs.py), this project's own
+EXACT = {"z": "Zlib", "cv2_blas": "GPL-3.0-or-later", "c2pa_c": "MIT OR Apache-2.0",
+         "x265_stub": "GPL-3.0-or-later", "svtav1_stub": "GPL-3.0-or-later", "avif_stub": "GPL-3.0-or-later",
+         "vpx_stub": "GPL-3.0-or-later", "mp3lame_stub": "GPL-3.0-or-later", "opus_stub": "GPL-3.0-or-later",
+         "gnutls_stub": "GPL-3.0-or-later"}
+# the vendored library each stub stands in for; that library is not shipped (its file name in the wheel's folder is
+# a link to the stub), so neither the SBOM nor THIRD_PARTY_LICENSES lists it
+STANDS_IN_FOR = {"libx265_stub": "libx265 (the HEVC encoder)", "libsvtav1_stub": "libSvtAv1Enc (the AV1 encoder)",
+                 "libavif_stub": "libavif (AVIF images, for OpenCV)", "libvpx_stub": "libvpx (VP8/VP9 codecs)",
+                 "libmp3lame_stub": "LAME (the MP3 encoder)", "libopus_stub": "libopus (Opus codecs)",
+                 "libgnutls_stub": "GnuTLS (FFmpeg's https; with it libunistring, nettle, hogweed and GMP)"}
 
 # FFmpeg's own libraries: their licence depends on the build. PyAV's wheel enables libx264/libx265 (GPL) and
 # opencore-amr (Apache-2.0, which needs --enable-version3), so that FFmpeg is GPL-3.0-or-later as a whole; the
@@ -116,6 +126,8 @@ def scan(bundle: Path) -> list[NativeLib]:
         version = m.group("ver") or "unknown"
         if origin == "PySide6" and name.startswith("Qt6"):
             version = _wheel_version("PySide6") or version  # Qt's sonames carry only the major version
+        elif origin == "bwv-reviewer":
+            version = _wheel_version("bwv-reviewer") or version  # the adapter and stubs built from packaging/
         out.append(NativeLib(str(path.relative_to(bundle)), f"lib{name}", version, origin,
                              licence_for(name, origin, rel.as_posix()), path.stat().st_size))
     return out

@@ -7,7 +7,11 @@ hashed name, so the loader cannot tell they are the same library; a link under t
 makes it one (glibc maps a file once, whatever name reaches it).
 
 OpenCV's OpenBLAS has no twin (numpy's is ILP64 with renamed symbols), so an adapter built here from cv2_blas.c
-takes its place the same way: a link under its name.
+takes its place the same way: a link under its name. Libraries PyAV's FFmpeg links for what the app never does
+(x265, SVT-AV1, libvpx, LAME, libopus: it encodes with libx264 and FFmpeg's AAC only, and FFmpeg decodes those
+formats with its own decoders; GnuTLS, for FFmpeg's https) and OpenCV's libavif (the app writes PNG and JPEG only)
+are replaced likewise by stubs built here from stubs/*.c, which define what their consumers take from them and
+refuse cleanly when called.
 
 A rule is applied only when every symbol that a bundled consumer takes from the replaced copy is defined, with the
 same symbol version, by the kept copy; otherwise, or when a rule's pattern matches no library (a wheel moved to a
@@ -33,7 +37,6 @@ SHARED: list[tuple[str, str]] = [
     ("opencv_contrib_python_headless.libs/libavformat-*.so.62.*", "av.libs/libavformat-*.so.62.*"),
     ("opencv_contrib_python_headless.libs/libavutil-*.so.60.*", "av.libs/libavutil-*.so.60.*"),
     ("opencv_contrib_python_headless.libs/libswscale-*.so.9.*", "av.libs/libswscale-*.so.9.*"),
-    ("opencv_contrib_python_headless.libs/libavif-*.so.16.*", "pillow.libs/libavif-*.so.16.*"),
     ("opencv_contrib_python_headless.libs/libpng16-*.so.16.*", "pillow.libs/libpng16-*.so.16.*"),
     ("pillow.libs/libXau-*.so.6.*", "av.libs/libXau-*.so.6.*"),
     ("pillow.libs/libwebp-*.so.7.*", "av.libs/libwebp-*.so.7.*"),
@@ -46,6 +49,21 @@ SHARED: list[tuple[str, str]] = [
 ADAPTERS: list[tuple[str, str, str]] = [
     # OpenCV's OpenBLAS (39 MB + gfortran) -> numpy's; see cv2_blas.c
     ("opencv_contrib_python_headless.libs/libopenblasp-r0-*.so", "cv2_blas.c", "numpy.libs/libscipy_openblas64_*.so"),
+]
+# A library built here in place of a vendored one the app never calls: (the copy to replace, C source in packaging/).
+# It keeps the replaced copy's SONAME, so that it is the same library to the loader (tests preload it by that name).
+# Majors are pinned: a stub is written against one version's API.
+STUBS: list[tuple[str, str]] = [
+    ("av.libs/libx265-*.so.216", "stubs/x265_stub.c"),  # 20.6 MB: the HEVC encoder
+    ("av.libs/libSvtAv1Enc-*.so.4.*", "stubs/svtav1_stub.c"),  # 7 MB: the AV1 encoder (dav1d decodes AV1)
+    ("av.libs/libvpx-*.so.12.*", "stubs/vpx_stub.c"),  # 2.3 MB: VP8/VP9 (FFmpeg's own decoders stay)
+    ("av.libs/libmp3lame-*.so.0.*", "stubs/mp3lame_stub.c"),  # the MP3 encoder (FFmpeg decodes MP3 itself)
+    ("av.libs/libopus-*.so.0.*", "stubs/opus_stub.c"),  # libopus (FFmpeg's own opus decoder stays)
+    # 5.6 MB with its own needs: GnuTLS serves only FFmpeg's https/tls protocols; the app's network is httpx
+    ("av.libs/libgnutls-*.so.30.*", "stubs/gnutls_stub.c"),
+    # 4.9 MB: AVIF images, for cv2 (the app encodes only PNG/JPEG); Pillow's AVIF plugin, its other user, and
+    # with it Pillow's copy are left out of the bundle (bwv-reviewer.spec)
+    ("opencv_contrib_python_headless.libs/libavif-*.so.16.*", "stubs/avif_stub.c"),
 ]
 OWN_LIBS = "bwv_reviewer.libs"
 
@@ -101,9 +119,25 @@ def missing_symbols(replaced: str, kept: str, consumers: list[str]) -> list[str]
     return lost
 
 
-def build_adapters(binaries: list[tuple], work: Path, adapters: list[tuple[str, str, str]] = ADAPTERS
-                   ) -> tuple[list[tuple], list[tuple[str, str]]]:
-    """Compile each adapter (gcc) into OWN_LIBS/: the binaries TOC with the adapters added, and the rules that make
+def _compile(source: str, out: Path, soname: str, link: list[str]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # a stub for a library with versioned symbols names their versions in a linker version script beside it
+    versions = (HERE / source).with_suffix(".map")
+    if versions.is_file():
+        link = [*link, f"-Wl,--version-script={versions}"]
+    cmd = ["gcc", "-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o", str(out), str(HERE / source),
+           f"-Wl,-soname,{soname}", *link]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise SharingError("packaging/shared_libs.py: gcc not found (it builds packaging/" + source + ")") from exc
+    if done.returncode:
+        raise SharingError(f"packaging/shared_libs.py: building {source} failed: {done.stderr.strip()}")
+
+
+def build_adapters(binaries: list[tuple], work: Path, adapters: list[tuple[str, str, str]] = ADAPTERS,
+                   stubs: list[tuple[str, str]] = STUBS) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """Compile each adapter and stub (gcc) into OWN_LIBS/: the binaries TOC with them added, and the rules that make
     share() put them in place of what they replace."""
     entries = [e for e in binaries if e[2] != "SYMLINK"]
     added, rules = [], []
@@ -111,20 +145,17 @@ def build_adapters(binaries: list[tuple], work: Path, adapters: list[tuple[str, 
         _match(entries, replaced_glob)
         target = _match(entries, target_glob)
         out = work / OWN_LIBS / ("lib" + Path(source).stem + ".so")
-        out.parent.mkdir(parents=True, exist_ok=True)
         relative = os.path.relpath(os.path.dirname(target[0].replace("\\", "/")), OWN_LIBS)
-        cmd = ["gcc", "-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o", str(out), str(HERE / source),
-               f"-Wl,-soname,{out.name}", f"-L{os.path.dirname(target[1])}", f"-l:{os.path.basename(target[1])}",
-               f"-Wl,-rpath,$ORIGIN/{relative}"]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True)
-        except FileNotFoundError as exc:
-            raise SharingError("packaging/shared_libs.py: gcc not found (it builds packaging/" + source + ")") from exc
-        if done.returncode:
-            raise SharingError(f"packaging/shared_libs.py: building {source} failed: {done.stderr.strip()}")
-        dest = f"{OWN_LIBS}/{out.name}"
-        added.append((dest, str(out), "BINARY"))
-        rules.append((replaced_glob, dest))
+        _compile(source, out, out.name, [f"-L{os.path.dirname(target[1])}", f"-l:{os.path.basename(target[1])}",
+                                         f"-Wl,-rpath,$ORIGIN/{relative}"])
+        added.append((f"{OWN_LIBS}/{out.name}", str(out), "BINARY"))
+        rules.append((replaced_glob, f"{OWN_LIBS}/{out.name}"))
+    for replaced_glob, source in stubs:
+        replaced = _match(entries, replaced_glob)
+        out = work / OWN_LIBS / ("lib" + Path(source).stem + ".so")
+        _compile(source, out, os.path.basename(replaced[0]), [])
+        added.append((f"{OWN_LIBS}/{out.name}", str(out), "BINARY"))
+        rules.append((replaced_glob, f"{OWN_LIBS}/{out.name}"))
     return binaries + added, rules
 
 

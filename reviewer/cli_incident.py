@@ -1,5 +1,5 @@
 """CLI of the incident clock (issue 13 s.1): `incident show REF`, `incident align REF [--accept]`,
-`incident offset ID --set S | --nudge N | --clear`."""
+`incident offset ID --set S | --nudge N | --clear`; `incident export` is cli_incident_export.py."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def register(sub) -> None:
     of.add_argument("--drift", type=float, metavar="PPM", help="with --set: its clock runs this many ppm fast")
     of.add_argument("--json", action="store_true")
     of.set_defaults(handler=cmd_offset)
+    from reviewer import cli_incident_export
+
+    cli_incident_export.register(isub)
 
 
 def _library():

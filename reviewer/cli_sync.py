@@ -13,7 +13,9 @@ def register(sub) -> None:
     p = cmds.add_parser("login", help="sign in to a store (links the library at first use)",
                         description="With --code: enrols with the one-time code from `reviewer store user add`. "
                                     "With --oidc: device-code sign-in at an external OIDC issuer the store "
-                                    "trusts (open the URL shown, enter the code). Either way the refresh token is "
+                                    "trusts (open the URL shown, enter the code), or with --browser in the "
+                                    "system browser. With --entra: Entra ID through MSAL (device code, or "
+                                    "--browser). Each way the sign-in is "
                                     "kept in the OS keyring only, the store's keys are pinned at first sign-in, "
                                     "the signed offline grant is fetched and the audit chain pushed.")
     p.add_argument("url", metavar="URL", help="the store, e.g. http://127.0.0.1:8400")
@@ -21,9 +23,14 @@ def register(sub) -> None:
     how.add_argument("--code", metavar="CODE", help="one-time enrolment code (the store's own sign-in)")
     how.add_argument("--oidc", metavar="ISSUER", help="an OIDC issuer URL, e.g. "
                      "https://login.microsoftonline.com/TENANT/v2.0")
-    p.add_argument("--client-id", metavar="ID", help="the workstation app's client id at the issuer (with --oidc)")
+    how.add_argument("--entra", metavar="TENANT", help="Entra ID through Microsoft's MSAL: a tenant id or domain, "
+                     "or https://HOST/TENANT for a national cloud (docs/entra.md)")
+    p.add_argument("--client-id", metavar="ID", help="the workstation app's client id at the issuer (with --oidc "
+                   "or --entra)")
+    p.add_argument("--browser", action="store_true", help="with --oidc or --entra: sign in in the system browser "
+                   "(authorization code + PKCE, redirect to loopback) instead of entering a device code")
     p.add_argument("--scope", metavar="SCOPES", help="scopes to ask for (with --oidc; default: openid "
-                   "offline_access; Entra: api://bwv-store/.default offline_access)")
+                   "offline_access; with --entra: the store's API, default api://bwv-store/.default)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_login)
     p = cmds.add_parser("logout", help="forget the sign-in; the library stays linked and is read-only")
@@ -74,18 +81,39 @@ def cmd_login(args) -> int:
     import sys
 
     from reviewer.errors import ReviewerError
-    from reviewer.sync.link import login, login_oidc
+    from reviewer.sync.link import login, login_entra, login_oidc, login_oidc_browser
 
+    if args.browser and not (args.oidc or args.entra):
+        raise ReviewerError("--browser needs --oidc or --entra")
     if args.oidc and not args.client_id:
         raise ReviewerError("--oidc needs --client-id (the workstation app's id at the issuer)")
+    if args.entra:
+        from reviewer.sync.entra import configure
+
+        entra = configure(args.entra, args.client_id or "", args.scope)
 
     def show(code) -> None:  # stderr, so --json output stays one document
         print(for_terminal(f"To sign in, open {code.verification_uri} and enter the code {code.user_code}"),
               file=sys.stderr, flush=True)
 
+    def open_browser(uri: str) -> None:
+        import webbrowser
+
+        print(for_terminal(f"Opening your browser to sign in; if it does not open, visit {uri}"), file=sys.stderr,
+              flush=True)
+        webbrowser.open(uri)
+
     with _library() as lib:
         if args.code:
             st = login(lib, args.url, args.code)
+        elif args.entra:
+            if args.browser:
+                print("Opening your browser to sign in with your organisation's Microsoft account", file=sys.stderr,
+                      flush=True)
+            st = login_entra(lib, args.url, entra, browser=args.browser,
+                             show=lambda message: print(for_terminal(message), file=sys.stderr, flush=True))
+        elif args.browser:
+            st = login_oidc_browser(lib, args.url, args.oidc, args.client_id, args.scope, open_browser=open_browser)
         else:
             st = login_oidc(lib, args.url, args.oidc, args.client_id, args.scope, show=show)
     return _emit(args, st)

@@ -16,7 +16,9 @@ RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 lib
   dbus-daemon dbus-bin gnome-keyring)
 TEST_DEBS=(ffmpeg xvfb x11-utils imagemagick poppler-utils postgresql
   curl openssl  # curl, openssl: anchors of bench/bench_download.py
-  gcc)  # packaging/build.sh builds packaging/cv2_blas.c; tests/core/test_shared_libs.py and test_cv2_blas.py too
+  gcc)  # packaging/build.sh builds cv2_blas.c, stubs/*.c and the filtered ICU data (gcc; binutils, which gcc
+       # brings: nm, objcopy, readelf); tests/core/test_shared_libs.py, test_cv2_blas.py, test_codec_stubs.py and
+       # test_icu_data.py too
 
 # apt-get fails at once when another apt (an unattended upgrade, a second terminal) holds its lock: wait for it
 # instead, up to five minutes, and fail with apt's own message for anything else.

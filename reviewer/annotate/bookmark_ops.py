@@ -13,6 +13,7 @@ from reviewer.ops.context import OpContext
 from reviewer.ops.kinds import kind
 
 FIELDS = ("pts", "title", "note", "category")
+MAX_INCIDENT_US = 10 * 24 * 3600 * 1_000_000  # an incident's recordings span days at most, not years
 
 
 def clean(fields: dict, category_check=None) -> dict:
@@ -27,6 +28,19 @@ def clean(fields: dict, category_check=None) -> dict:
         out["category"] = category_check(fields["category"]) if category_check else text(
             fields["category"], "category", 100).lower()
     return out
+
+
+def clean_group(payload: dict) -> dict:
+    """The grid fields of a create: the group's id and the incident time, both or neither (every copy checks).
+    Set at creation only: an update changes FIELDS, never these."""
+    if payload.get("group_id") is None and payload.get("incident_us") is None:
+        return {}
+    group, us = payload.get("group_id"), payload.get("incident_us")
+    if not isinstance(group, str) or not 1 <= len(group) <= 36:
+        raise ReviewerError(f"bookmark group id {group!r} is not an id of at most 36 characters")
+    if isinstance(us, bool) or not isinstance(us, int) or abs(us) > MAX_INCIDENT_US:
+        raise ReviewerError(f"incident time {us!r} is not a whole number of microseconds within ten days")
+    return {"group_id": group, "incident_us": us}
 
 
 def _row(ctx: OpContext) -> Bookmark:
@@ -46,15 +60,16 @@ def create(ctx: OpContext):
     rec = ctx.recording()
     p = ctx.op.payload
     fields = clean({k: p[k] for k in FIELDS if k in p})
+    group = clean_group(p)
     if ctx.s.get(Bookmark, ctx.op.entity_id) is not None:
         raise ReviewerError(f"bookmark {ctx.op.entity_id} already exists")
     won = ctx.lww({**fields, "deleted": False})
     b = Bookmark(id=ctx.op.entity_id, recording_id=rec.id, author=ctx.op.actor, updated_by=ctx.gov.actor,
-                 **{k: won.get(k, v) for k, v in fields.items()})
+                 **{k: won.get(k, v) for k, v in fields.items()}, **group)
     ctx.s.add(b)
     ctx.s.flush()
     ctx.record("bookmark", b.id, "bookmark.create", {"recording_id": rec.id, "pts": b.pts, "title": b.title,
-                                                     "note": b.note, "category": b.category})
+                                                     "note": b.note, "category": b.category, **group})
     ctx.touched("bookmark", b.id)
     ctx.gov.notify("bookmarks_changed", {"recording_id": rec.id, "id": b.id})
     return b

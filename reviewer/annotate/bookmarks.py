@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import select
 
-from reviewer.annotate.bookmark_ops import FIELDS, clean
+from reviewer.annotate.bookmark_ops import FIELDS, clean, clean_group
 from reviewer.annotate.records import changes, live_recording, resolve, text
 from reviewer.annotate.views import BookmarkView
 from reviewer.errors import NotFound, ReviewerError
@@ -33,7 +33,7 @@ VIEW_COLUMNS = (Bookmark.id, Bookmark.recording_id, Bookmark.pts, Bookmark.title
 
 def view_of(b: Bookmark) -> BookmarkView:
     return BookmarkView(b.id, b.recording_id, b.pts, b.title, b.note, b.category, b.author, b.created_at,
-                        b.updated_at, b.updated_by, b.revision, b.deleted_at is not None)
+                        b.updated_at, b.updated_by, b.revision, b.deleted_at is not None, b.group_id, b.incident_us)
 
 
 def _view_of_row(r) -> BookmarkView:
@@ -101,11 +101,14 @@ class BookmarkStore:
 
     @gated(Action.BOOKMARK)
     def create(self, bookmark_id: str, recording_id: str, pts: int, title: str, note: str = "",
-               category: str = "other") -> BookmarkView:
+               category: str = "other", group_id: str | None = None,
+               incident_us: int | None = None) -> BookmarkView:
+        """`group_id` and `incident_us`: one camera's bookmark of a bookmark made in the multi-camera grid."""
         with self.gov.write() as s:
             self.gov.require(Action.BOOKMARK, "bookmark", bookmark_id, {"recording_id": recording_id}, s=s)
             fields = clean({"pts": pts, "title": title, "note": note, "category": category},
                            lambda c: self._category(s, c))
+            fields |= clean_group({"group_id": group_id, "incident_us": incident_us})
             return self._submit("bookmark.create", bookmark_id, fields, None, recording_id=recording_id)
 
     @gated(Action.BOOKMARK)

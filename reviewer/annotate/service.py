@@ -17,10 +17,11 @@ from reviewer.annotate.bookmarks import BookmarkStore
 from reviewer.annotate.clips import ClipStore
 from reviewer.annotate.evidential import EvidentialStore
 from reviewer.annotate.views import BookmarkView, ClipView, EvidentialMarkView, HoldView
+from reviewer.errors import ReviewerError
 from reviewer.govern.gated import gated, ungated
 from reviewer.govern.holds import HoldStore
 from reviewer.govern.roles import Action
-from reviewer.ops.undoable import push_undoable
+from reviewer.ops.undoable import push_undoable, push_undoable_together
 
 T = TypeVar("T")
 UNDO_CLEAR_REASON = "undo of marking evidential"
@@ -75,6 +76,24 @@ class Annotations:
                           lambda: self.bookmarks.create(bid, recording_id, pts, title, note, category),
                           lambda **kw: self.bookmarks.restore(bid, via="redo", **kw),
                           lambda **kw: self.bookmarks.delete(bid, via="undo", **kw), entity=("bookmark", bid))
+
+    @gated(Action.BOOKMARK)
+    def add_incident_bookmark(self, frames: list[tuple[str, int]], incident_us: int, title: str, note: str = "",
+                              category: str = "other") -> list[BookmarkView]:
+        """A bookmark made in the multi-camera grid: one bookmark per camera at the frame it showed, `frames` as
+        (recording id, pts), sharing a group id and the incident time. Made in one transaction, undone in one step,
+        each an ordinary bookmark.create operation (so it syncs, and each recording's own view lists it)."""
+        if not frames:
+            raise ReviewerError("no camera shows footage at this time: nothing to bookmark")
+        group = str(uuid.uuid4())
+        made = [(str(uuid.uuid4()), rid, pts) for rid, pts in frames]
+        return push_undoable_together(
+            self.gov, f"add bookmark {title!r} on {len(made)} cameras",
+            lambda: [self.bookmarks.create(bid, rid, pts, title, note, category, group, incident_us)
+                     for bid, rid, pts in made],
+            lambda e, **kw: self.bookmarks.restore(e[1], via="redo", **kw),
+            lambda e, **kw: self.bookmarks.delete(e[1], via="undo", **kw),
+            [("bookmark", bid) for bid, _rid, _pts in made])
 
     @gated(Action.BOOKMARK)
     def edit_bookmark(self, bookmark_id: str, merge_key: object | None = None, **fields) -> BookmarkView:

@@ -31,6 +31,8 @@ class BookmarkView:
     updated_by: str
     revision: int
     deleted: bool = False
+    group_id: str | None = None  # made in the multi-camera grid: shared by the bookmark of each camera
+    incident_us: int | None = None  # the incident time it was made at (microseconds from the incident origin)
 
     def to_json(self) -> dict:
         return _jsonable(self)

@@ -1,4 +1,6 @@
-"""Generate demo body-worn footage locally (no downloads): two officers' recordings of one incident.
+"""Generate demo body-worn footage locally (no downloads): two officers' recordings of one incident, whose second
+camera's clock is wrong by a few seconds (as real ones are), so the multi-camera grid and audio alignment have
+something true to find: both cameras hear the same street sounds at the same world moments.
 
 Each recording is 1280x720 at 30 fps, H.264 (yuv420p, B-frames, 60-frame GOP) with AAC street audio, a burned-in
 camera banner whose clock advances with the frames, the camera start time in the MP4 `creation_time` tag, and a
@@ -37,6 +39,14 @@ INCIDENT_START = dt.datetime(2026, 3, 14, 14, 37, 5, tzinfo=dt.timezone.utc)
 AUDIO_CHUNK = 1024
 FILE_MODE = 0o644  # temp files start private (mkstemp); finished footage is ordinary readable files
 BT601, LIMITED = 6, 1  # AVCOL_SPC/PRI/TRC_SMPTE170M, AVCOL_RANGE_MPEG
+# What the whole street hears, in world seconds: (when, which street sound: 0 horn, 1 slam, 2 shout). Irregular on
+# purpose (evenly spaced sounds would correlate as well one spacing off as at the truth), and frequent enough that
+# the cameras' 30 s overlap correlates well above alignment's confidence floor (NCC 0.40, PSR 21; the floor is
+# 0.2 and 10), over each camera's own footsteps, voices and traffic.
+STREET = ((1.5, 2), (13.7, 1), (15.0, 1), (16.0, 1), (17.2, 0), (19.9, 1), (21.1, 1), (22.6, 1), (24.1, 2), (25.6, 1),
+          (26.8, 2), (27.9, 1), (32.4, 0), (33.7, 2), (35.1, 2), (37.0, 1), (38.6, 2), (42.2, 1), (43.4, 2), (44.5, 0),
+          (45.4, 0), (47.9, 2), (48.8, 2), (49.6, 1), (52.0, 2), (54.6, 0), (56.2, 2), (59.0, 1), (61.6, 0), (65.2, 0),
+          (67.5, 0), (68.6, 2), (70.6, 1), (72.1, 2))
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,23 @@ class DemoRecording:
     siren: tuple[float, float] | None = None  # recording-local seconds
     speech: tuple[tuple[float, float, float, float], ...] = field(default=())
     incident_start: dt.datetime = INCIDENT_START
+    clock_error: float = 0.0  # seconds the camera's own clock is ahead of true time
+    hearing: float = 1.0  # how loud the street's sounds reach this camera
 
     @property
     def start_time(self) -> dt.datetime:
+        """When the camera really started (the world's clock)."""
         return self.incident_start + dt.timedelta(seconds=self.offset)
+
+    @property
+    def camera_start(self) -> dt.datetime:
+        """When the camera says it started: its file name, metadata, sidecar and banner all read its own clock."""
+        return self.start_time + dt.timedelta(seconds=self.clock_error)
+
+    def heard(self) -> tuple[tuple[float, int, float, int], ...]:
+        """The street's sounds in this recording's own seconds (SoundPlan.heard)."""
+        return tuple((when - self.offset, which, self.hearing, 7000 + n) for n, (when, which) in enumerate(STREET)
+                     if -1.0 < when - self.offset < self.seconds)
 
     @property
     def frame_count(self) -> int:
@@ -62,7 +85,9 @@ class DemoRecording:
 
 def demo_recordings(seconds: float = 75.0, incident_start: dt.datetime = INCIDENT_START) -> list[DemoRecording]:
     """The incident: PC 2231 walks up the street and stops to speak to a passer-by; PC 1187 arrives 36 s later
-    on the opposite pavement walking back down it. File names carry each camera's start, as real BWV exports do."""
+    on the opposite pavement walking back down it, wearing a camera whose clock is 6.28 s fast (so its own
+    account puts it 42.28 s after PC 2231 until the recordings are aligned by their sound). File names carry each
+    camera's start by its own clock, as real BWV exports do."""
     second = min(30.0, seconds)
     recs = [
         DemoRecording(
@@ -78,13 +103,14 @@ def demo_recordings(seconds: float = 75.0, incident_start: dt.datetime = INCIDEN
                  looks=((15.0, 4.0, 42.0), (19.5, 2.0, -20.0)), seed=23, direction=-1),
             siren=(8.0, 24.0),
             speech=((13.0, 15.5, 150.0, 1.0), (17.0, 18.5, 150.0, 0.9)),
+            clock_error=6.28, hearing=0.8,
         ),
     ]
     out = []
     for r in recs:
-        start = incident_start + dt.timedelta(seconds=r.offset)
+        r = replace(r, incident_start=incident_start)
         device = r.file_name.split("_")[0]
-        out.append(replace(r, incident_start=incident_start, file_name=f"{device}_{start:%Y%m%dT%H%M%S}Z.mp4"))
+        out.append(replace(r, file_name=f"{device}_{r.camera_start:%Y%m%dT%H%M%S}Z.mp4"))
     return out
 
 
@@ -94,7 +120,7 @@ def sidecar_for(video: Path) -> Path:
 
 
 def sidecar_json(rec: DemoRecording) -> str:
-    start = rec.start_time.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rec.start_time.microsecond // 1000:03d}Z"
+    start = rec.camera_start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rec.camera_start.microsecond // 1000:03d}Z"
     return json.dumps({"officer_id": rec.officer_id, "device_id": rec.device_id, "start_time": start,
                        "incident_ref": DEMO_INCIDENT}, indent=2) + "\n"
 
@@ -148,9 +174,8 @@ def _encode(path: Path, rec: DemoRecording, renderer: Renderer, lens: Lens, task
             total: int, which: str = "") -> None:
     frames = rec.frame_count
     cam_poses, phase = poses(rec.walk, frames, FPS)
-    audio = synthesise(SoundPlan(frames / FPS, rec.walk.seed, step_times_from_phase(phase, FPS), rec.siren,
-                                 rec.speech))
-    start = rec.start_time
+    audio = soundtrack(rec, phase)
+    start = rec.camera_start
     try:
         out = av.open(str(path), "w", format="mp4", container_options={"movflags": "+faststart"})
     except av.error.FFmpegError as exc:
@@ -192,6 +217,14 @@ def _encode(path: Path, rec: DemoRecording, renderer: Renderer, lens: Lens, task
         out.mux(aus.encode(None))
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
+
+
+def soundtrack(rec: DemoRecording, phase: np.ndarray | None = None) -> np.ndarray:
+    """The recording's sound (mono float32 at RATE); `phase`: its walk's stride phase, if already worked out."""
+    if phase is None:
+        _poses, phase = poses(rec.walk, rec.frame_count, FPS)
+    return synthesise(SoundPlan(rec.frame_count / FPS, rec.walk.seed, step_times_from_phase(phase, FPS), rec.siren,
+                                rec.speech, rec.heard()))
 
 
 def _send_audio(out, stream, samples: np.ndarray, sent: int, upto: int) -> int:

@@ -1,4 +1,6 @@
-"""The demo soundtrack: street ambience, the wearer's footsteps, a passing two-tone siren and voices.
+"""The demo soundtrack: street ambience, the wearer's footsteps, a passing two-tone siren, voices, and the street's
+own sounds (a car horn, a slammed door, a shout) that every camera there hears at the same world moment: what audio
+alignment (reviewer/incident) finds the cameras' true offsets by.
 
 All of it is synthesised with numpy from a seed; spectral shaping happens in the frequency domain, so a minute of
 48 kHz audio takes well under a second.
@@ -20,6 +22,8 @@ class SoundPlan:
     step_times: np.ndarray  # seconds at which a foot lands
     siren: tuple[float, float] | None  # (start_s, end_s) of a siren passing in the distance
     speech: tuple[tuple[float, float, float, float], ...]  # (start_s, end_s, pitch_hz, loudness 0..1)
+    # street sounds: (start_s, which of STREET_SOUNDS, level 0..1, the event's seed: the same in every camera)
+    heard: tuple[tuple[float, int, float, int], ...] = ()
 
 
 def _shaped_noise(rng: np.random.Generator, n: int, exponent: float, low_hz: float, high_hz: float) -> np.ndarray:
@@ -68,6 +72,36 @@ def _siren(n: int, start: float, end: float) -> np.ndarray:
     return np.where(inside, tone * env, 0.0)
 
 
+def _horn(rng: np.random.Generator) -> np.ndarray:
+    """A car horn: two detuned reeds, sharp attack, 0.25-0.5 s."""
+    t = np.arange(int(rng.uniform(0.25, 0.5) * RATE)) / RATE
+    f = rng.uniform(380, 460)
+    tone = sum(np.sign(np.sin(2 * np.pi * f * r * t)) * 0.5 ** k for k, r in enumerate((1.0, 1.26)))
+    return tone * np.minimum(1, t / 0.004) * np.minimum(1, (t[-1] - t) / 0.02)
+
+
+def _slam(rng: np.random.Generator) -> np.ndarray:
+    """A door slammed or a bin knocked over: a broadband crack with a short ring."""
+    t = np.arange(int(0.3 * RATE)) / RATE
+    crack = rng.standard_normal(t.size) * np.exp(-t / 0.02)
+    ring = np.sin(2 * np.pi * rng.uniform(500, 900) * t) * np.exp(-t / 0.06)
+    return (1.4 * crack + ring) / 1.5
+
+
+def _shout(rng: np.random.Generator) -> np.ndarray:
+    """A short shout from across the street: two loud syllables."""
+    n = int(0.8 * RATE)
+    return 1.3 * _speech(rng, n, 0.0, 0.7, rng.uniform(210, 260)) / 1.5
+
+
+STREET_SOUNDS = (_horn, _slam, _shout)
+
+
+def street_sound(which: int, seed: int) -> np.ndarray:
+    """One street sound, the same samples in every camera that hears it (seeded by the event, not the camera)."""
+    return STREET_SOUNDS[which](np.random.default_rng(seed))
+
+
 VOWELS = [(730, 1090, 2440), (530, 1840, 2480), (270, 2290, 3010), (570, 840, 2410), (440, 1020, 2240),
           (660, 1720, 2410)]
 
@@ -112,10 +146,21 @@ def synthesise(plan: SoundPlan) -> np.ndarray:
         mix += 0.08 * _siren(n, *plan.siren)
     for start, end, pitch, loud in plan.speech:
         mix += 0.07 * loud * _speech(rng, n, start, end, pitch)
+    for start, which, level, seed in plan.heard:
+        _add_at(mix, 0.3 * level * street_sound(which, seed), start)
     peak = float(np.max(np.abs(mix))) if n else 0.0
     if peak > 0.95:
         mix *= 0.95 / peak
     return mix.astype(np.float32)
+
+
+def _add_at(mix: np.ndarray, sound: np.ndarray, start: float) -> None:
+    """Add `sound` into `mix` from `start` seconds (a sound that began before the recording is heard from its
+    middle; one that runs past the end is cut)."""
+    a = int(round(start * RATE))
+    lo, hi = max(0, a), min(mix.size, a + sound.size)
+    if hi > lo:
+        mix[lo:hi] += sound[lo - a:hi - a]
 
 
 def step_times_from_phase(phase: np.ndarray, fps: float) -> np.ndarray:

@@ -15,11 +15,13 @@ from reviewer.outputs import discard, publish_all
 
 
 def disclose(gov, action: Action, recording_id: str, event: str, details: dict,
-             staged: list[tuple[Path, Path]], overwrite: bool, justification: str | None = None) -> int:
+             staged: list[tuple[Path, Path]], overwrite: bool, justification: str | None = None,
+             object_type: str = "recording") -> int:
     """Record `event` as "started" (the gate checks `action` again in the same transaction), publish each
-    (temp, final) pair in order, then record the outcome. Returns the "started" event's sequence number."""
+    (temp, final) pair in order, then record the outcome. Returns the "started" event's sequence number.
+    `object_type` "incident" (with the reference as `recording_id`): a composite of several recordings."""
     try:
-        with gov.gate(action, "recording", recording_id, event, details=details,
+        with gov.gate(action, object_type, recording_id, event, details=details,
                       justification=justification) as g:
             g.outcome = "started"
     except BaseException:
@@ -28,10 +30,10 @@ def disclose(gov, action: Action, recording_id: str, event: str, details: dict,
     try:
         publish_all(staged, overwrite)
     except BaseException as exc:
-        gov.record_now("recording", recording_id, event, outcome="failed", justification=justification,
+        gov.record_now(object_type, recording_id, event, outcome="failed", justification=justification,
                        details={**details, "started_seq": g.seq, "error": str(exc)})
         raise
-    gov.record_now("recording", recording_id, event, justification=justification,
+    gov.record_now(object_type, recording_id, event, justification=justification,
                    details={**details, "started_seq": g.seq})  # the whole record again: each event reads alone
     return g.seq
 

@@ -44,7 +44,8 @@ class ExportResult:
 def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path: Path, provenance: Provenance,
            task: Task = NO_TASK, expected_sha256: str | None = None, redactor: Redactor = redact,
            source_verified: bool = False, publish: Publisher | None = None,
-           overwrite: bool = False, credential: cred.Credential | None = None) -> ExportResult:
+           overwrite: bool = False, credential: cred.Credential | None = None,
+           incident: dict | None = None) -> ExportResult:
     """`source_verified`: the caller has just re-hashed the original against `expected_sha256` (the library does
     on every open), so it is not read a second time; otherwise it is hashed and compared here.
 
@@ -53,7 +54,9 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
     the video are renamed here.
 
     `credential`: the Content Credential to embed (ADR 0021), or why there is none. It is embedded before the
-    manifest is built, so the manifest, the report and the disclosure log all hash the signed file."""
+    manifest is built, so the manifest, the report and the disclosure log all hash the signed file.
+
+    `incident`: the incident interval an incident's separate export was cut to, noted in the manifest."""
     out_path = Path(out_path)
     if source_verified and expected_sha256:
         src_sha = expected_sha256
@@ -85,6 +88,7 @@ def export(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_p
                 ranges=ranges, mask_json=mask_json, settings=settings,
                 provenance=provenance, leak=leak.to_json() if leak is not None else None,
                 source_name=getattr(getattr(source, "view", None), "file_name", None), c2pa=note,
+                incident=incident,
             ))
             staged.append((stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath))
             if publish is not None:

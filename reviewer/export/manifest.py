@@ -53,11 +53,12 @@ def sign(sealed: dict, workstation: str) -> dict:
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
           out_sha256: str, out_size: int, frames: int, duration: float, ranges: list[dict], mask_json: dict,
           settings: dict, provenance, leak: dict | None, source_name: str | None = None,
-          c2pa: dict | None = None) -> dict:
+          c2pa: dict | None = None, incident: dict | None = None) -> dict:
     """`source_name`: the original's file name as imported; the store keeps it under its SHA-256, which the
     reader of a manifest could not match to the file they know. `c2pa`: whether the output carries a Content
     Credential, signed by whom, or why not (reviewer/export/credential.py); absent for exports made without
-    the question being asked (no library)."""
+    the question being asked (no library). `incident`: the incident interval this copy was cut to, when it is one
+    of an incident's separate exports (reviewer/export/incident_separate.py)."""
     return sign(seal({
         "schema": SCHEMA,
         "version": VERSION,
@@ -77,6 +78,7 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
         "incident_ref": provenance.incident_ref,
         "leak_check": leak,
         **({"c2pa": c2pa} if c2pa is not None else {}),
+        **({"incident": incident} if incident is not None else {}),
     }), provenance.workstation)
 
 

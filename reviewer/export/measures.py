@@ -111,7 +111,7 @@ def probe_scale(region: Region) -> int:
     return min_pixel_block(min(region.x1 - region.x0, region.y1 - region.y0)) | 1
 
 
-def _sample_points(inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sample_points(inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Up to PROBE_SAMPLES interior pixels on an even grid over the box: chosen from the geometry alone (so the
     source and the output are sampled at the same places) and without scanning every pixel of a big region."""
     h, w = inner.shape
@@ -130,7 +130,7 @@ def detail_probe(y: np.ndarray, region: Region, inner: np.ndarray) -> np.ndarray
     the region's box, the same on both sides). None when too few pixels are visible to show anything."""
     if np.count_nonzero(inner) < MIN_PIXELS:
         return None
-    r, c = _sample_points(inner)
+    r, c = sample_points(inner)
     if r.size == 0:
         return None
     crop = y[region.y0:region.y1, region.x0:region.x1]

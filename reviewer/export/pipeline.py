@@ -140,7 +140,7 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
                             if chunk is None:
                                 audio_gen = None
                                 break
-                            apts = _mux_audio(out, astream, chunk, apts, record.audio_rate, lay)
+                            apts = mux_audio(out, astream, chunk, apts, record.audio_rate, lay)
                     done += 1
                     if done % 8 == 0:
                         task.report(done / n_total, f"encoding frame {done} of {n_total}")
@@ -148,7 +148,7 @@ def encode(source: MediaSource, mask_set: MaskSet, request: ExportRequest, tmp: 
                 out.mux(p)
             if audio_gen is not None:
                 for chunk in audio_gen:
-                    apts = _mux_audio(out, astream, chunk, apts, record.audio_rate, lay)
+                    apts = mux_audio(out, astream, chunk, apts, record.audio_rate, lay)
             if astream is not None:
                 for p in astream.encode(None):
                     out.mux(p)
@@ -198,14 +198,21 @@ def _redacted_frames(source, reader, mask_set, request, spans, exclude, redactor
             yield vf, PlannedFrame(i, frame.pts, vf.pts), (measures, probes)
 
 
-def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):
+def audio_redactions(source: MediaSource, mask_set: MaskSet) -> tuple[tuple[float, float, str], ...]:
+    """The mask set's mutes and bleeps as (start, end, mode) in the source's seconds; a range ends where its last
+    frame stops being shown."""
     table = source.table
     tb = table.time_base
 
-    def end_of(pts: int) -> float:  # a range ends where its last frame stops being shown
+    def end_of(pts: int) -> float:
         return float((pts + frame_ticks(source, table.index_at_or_before_pts(pts))) * tb)
 
-    red = tuple((float(r.start_pts * tb), end_of(r.end_pts), r.mode) for r in mask_set.audio)
+    return tuple((float(r.start_pts * tb), end_of(r.end_pts), r.mode) for r in mask_set.audio)
+
+
+def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):
+    tb = source.table.time_base
+    red = audio_redactions(source, mask_set)
     out_cursor = 0.0
     for a, b, base in spans:
         start = float(source.table.pts[a] * tb)
@@ -218,7 +225,7 @@ def _audio_chunks(source, mask_set, spans, rate, layout, record: EncodeRecord):
         out_cursor += end - start
 
 
-def _mux_audio(out, stream, chunk, apts: int, rate: int, layout: str) -> int:
+def mux_audio(out, stream, chunk, apts: int, rate: int, layout: str) -> int:
     frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
     frame.sample_rate = rate
     frame.pts = apts
@@ -235,11 +242,21 @@ def run(source: MediaSource, mask_set: MaskSet, request: ExportRequest, out_path
     name (after writing its manifest, report and disclosure, so a finished-looking output never lacks them), or
     without `publish` it is renamed here. The folder must exist (reviewer.outputs decides about creating it).
     Returns (record, seconds, path)."""
+    return run_encoded(out_path, lambda tmp: encode(source, mask_set, request, tmp, task, redactor), task,
+                       leak_checker, publish)
+
+
+def run_encoded(out_path: Path, encode_to: Callable[[Path], object], task: Task = NO_TASK, leak_checker=None,
+                publish: Callable[[Path, object], None] | None = None) -> tuple[object, float, Path]:
+    """The temp-file discipline of every video export (one recording's, or an incident composite's):
+    `encode_to(tmp)` writes and fsyncs the temp beside `out_path` and returns its record, `leak_checker(tmp,
+    record, task)` checks it, `publish(tmp, record)` names it (or it is renamed here). A cancel, a failure or a
+    full disk removes the temp."""
     out_path = Path(out_path)
     lock, tmp = _temp_path(out_path)  # the lock fd is held until the temp is renamed or removed
     started = time.perf_counter()
     try:
-        record = encode(source, mask_set, request, tmp, task, redactor)
+        record = encode_to(tmp)
         if leak_checker is not None:
             leak_checker(tmp, record, task)
         elapsed = time.perf_counter() - started

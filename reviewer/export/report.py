@@ -42,9 +42,7 @@ def _track_frames(table: FrameTable, t: dict) -> str:
     return "-" if span is None else _frame_span(table, *span)
 
 
-def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> bytes:
-    d = Document(f"Export report: {manifest['source']['name']}")
-    d.text("BWV Reviewer - export report", size=16, bold=True)
+def disclosure(d: Document, manifest: dict) -> None:
     d.text(f"Created {manifest['created_at']} by {manifest['operator']['user']} ({manifest['operator']['role']}) "
            f"on {manifest['operator']['workstation']}", size=9)
     d.gap()
@@ -53,19 +51,17 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
     d.text(f"Purpose: {manifest.get('purpose') or '-'}")
     d.text(f"Incident reference: {manifest.get('incident_ref') or '-'}")
     d.gap()
-    d.text("Integrity", size=12, bold=True)
-    src, out = manifest["source"], manifest["output"]
-    d.text(f"Master: {src['name']} ({src['size']} bytes)")
-    d.text(f"Master SHA-256: {src['sha256']}", size=9)
-    d.text(f"Export: {out['name']} ({out['size']} bytes, {out['frames']} frames, {out['duration']:.3f} s)")
-    d.text(f"Export SHA-256: {out['sha256']}", size=9)
-    d.text(f"Mask set SHA-256: {manifest['masks']['sha256']}", size=9)
-    approval = manifest["masks"].get("approval")
+
+
+def approval_line(d: Document, approval: dict | None) -> None:
     if approval:
         d.text(f"Mask set approved by {approval['approved_by']} ({approval['role']}) at {approval['approved_at']}; "
                f"approved SHA-256: {approval['mask_sha256']}", size=9)
     else:
         d.text("Mask set NOT approved by a second user: this is not a redacted copy.", size=9)
+
+
+def credential_and_leak(d: Document, manifest: dict) -> None:
     d.text(f"Manifest SHA-256: {manifest['manifest_sha256']}", size=9)
     c2pa = manifest.get("c2pa")
     if c2pa is not None and c2pa.get("embedded"):
@@ -78,14 +74,10 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
         verdict = "PASSED" if leak["passed"] else "FAILED"
         d.text(f"Leak check {verdict}: {leak['frames_checked']} frames, {leak['regions_checked']} regions, "
                f"{leak['audio_ranges_checked']} audio ranges examined in the decoded output")
-    d.gap()
-    d.text("Ranges exported", size=12, bold=True)
-    for r in manifest["ranges"]:
-        d.text(f"frames {r['in']}-{r['out']} ({format_media_time(r['in_media_time'])} - "
-               f"{format_media_time(r['out_media_time'])})")
-    d.gap()
-    d.text("Redaction log", size=12, bold=True)
-    data = manifest["masks"]["data"]
+
+
+def redaction_log(d: Document, table: FrameTable, data: dict) -> None:
+    """Every mask and range of one recording's mask set, with the frames it reaches and its reason."""
     if not (data["tracks"] or data["blackouts"] or data["audio"]):
         d.text("No redactions were applied.")
     for t in data["tracks"]:
@@ -99,6 +91,29 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
         d.text(f"Full-frame blackout: {_frames(table, r['start_pts'], r['end_pts'])}. Reason: {r['reason']}")
     for r in data["audio"]:
         d.text(f"Audio {r['mode']}: {_frames(table, r['start_pts'], r['end_pts'])}. Reason: {r['reason']}")
+
+
+def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> bytes:
+    d = Document(f"Export report: {manifest['source']['name']}")
+    d.text("BWV Reviewer - export report", size=16, bold=True)
+    disclosure(d, manifest)
+    d.text("Integrity", size=12, bold=True)
+    src, out = manifest["source"], manifest["output"]
+    d.text(f"Master: {src['name']} ({src['size']} bytes)")
+    d.text(f"Master SHA-256: {src['sha256']}", size=9)
+    d.text(f"Export: {out['name']} ({out['size']} bytes, {out['frames']} frames, {out['duration']:.3f} s)")
+    d.text(f"Export SHA-256: {out['sha256']}", size=9)
+    d.text(f"Mask set SHA-256: {manifest['masks']['sha256']}", size=9)
+    approval_line(d, manifest["masks"].get("approval"))
+    credential_and_leak(d, manifest)
+    d.gap()
+    d.text("Ranges exported", size=12, bold=True)
+    for r in manifest["ranges"]:
+        d.text(f"frames {r['in']}-{r['out']} ({format_media_time(r['in_media_time'])} - "
+               f"{format_media_time(r['out_media_time'])})")
+    d.gap()
+    d.text("Redaction log", size=12, bold=True)
+    redaction_log(d, table, manifest["masks"]["data"])
     if bookmarks:
         d.gap()
         d.text("Bookmarks", size=12, bold=True)
@@ -109,10 +124,15 @@ def render(manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = 
                 d.text(b.note, indent=10)
             if b.thumbnail is not None:
                 d.image(b.thumbnail, 200)
+    footer(d, manifest)
+    return d.to_bytes()
+
+
+def footer(d: Document, manifest: dict) -> None:
+    name = manifest["output"]["name"]
     d.gap()
     d.text(f"Produced by {manifest['tool']['name']} {manifest['tool']['version']}. Verify with: "
-           f"reviewer verify {out['name']} --manifest {out['name']}.manifest.json", size=8)
-    return d.to_bytes()
+           f"reviewer verify {name} --manifest {name}.manifest.json", size=8)
 
 
 def write(path: Path, manifest: dict, table: FrameTable, bookmarks: list[ReportBookmark] = ()) -> Path:

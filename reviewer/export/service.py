@@ -42,6 +42,7 @@ class ExportJob:
     overwrite: bool = False  # replace existing outputs (the CLI's --overwrite, or the UI after asking)
     make_dirs: bool = False  # create a missing output folder (and say so)
     package: Path | None = None  # also write this disclosure package (ZIP, reviewer/export/package.py)
+    incident: dict | None = None  # one of an incident's separate exports: its interval, for the manifest
 
     def with_ranges(self, ranges) -> "ExportJob":
         return dataclasses.replace(self, ranges=tuple(tuple(r) for r in ranges))
@@ -142,7 +143,7 @@ def _run(library, job: ExportJob, opened, task: Task, view, mask_set, decision, 
         publish = _publisher(library, job, opened, mask_set, decision, path, ranges)
         # open_recording re-hashed the original moments ago: no second full read of it
         res = export(opened, mask_set, request, path, who, sub, expected_sha256=view.sha256, source_verified=True,
-                     publish=publish, overwrite=job.overwrite, credential=credential)
+                     publish=publish, overwrite=job.overwrite, credential=credential, incident=job.incident)
         results.append(dataclasses.replace(res, created=created if n == 0 else ()))
     return results
 

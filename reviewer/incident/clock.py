@@ -108,11 +108,14 @@ class IncidentClock:
         return {p.key: self.frame_at(p.key, t) for p in self.placements if p.table is not None}
 
     def time_of_frame(self, key: str, index: int) -> float:
-        """Incident time at which frame `index` of recording `key` appears."""
+        """Incident time at which frame `index` of recording `key` appears: frame_at that time is that frame."""
         p = self.get(key)
         if p.table is None:
             raise ValueError(f"recording {p.recording_id[:8]} ({p.file_name}) has no frame table bound")
-        return self.incident_time(key, p.table.media_time(index))
+        t = self.incident_time(key, p.table.media_time(index))
+        if self.frame_at(key, t).index != index:
+            t += 1e-6  # the float round trip landed a hair before the frame's pts; a microsecond is inside it
+        return t
 
     def span(self) -> tuple[float, float]:
         """The incident time from the first recording's start to the last one's end."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reviewer.library.models import Base, Tracked, UTCDateTime, new_id
@@ -51,6 +51,10 @@ class Bookmark(Tracked, Base):
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     category: Mapped[str] = mapped_column(String(100), nullable=False)
     author: Mapped[str] = mapped_column(String(200), nullable=False)
+    # A bookmark made in the multi-camera grid is one row per camera: the rows share group_id, and incident_us is
+    # the incident time (microseconds from the incident's origin, as the cameras were placed then) it was made at
+    group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    incident_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Clip(Tracked, Base):

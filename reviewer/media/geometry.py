@@ -85,6 +85,24 @@ class Geometry:
             image = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_CUBIC)
         return _turn(image, self.rotation)
 
+    def reduced_size(self, width: float, height: float, max_pixels: int | None = None) -> tuple[int, int] | None:
+        """The square-pixel size, before the rotation, of a smaller copy of the display picture that fits inside
+        width x height (display pixels) and holds at most `max_pixels`; None when the full picture already does.
+        Scaling a decoded frame to this size and then turning it (turn_reduced) gives that copy, so the one
+        scale also corrects the sample aspect ratio. Even sides: swscale's chroma stays aligned."""
+        dw, dh = self.display_size
+        s = min(1.0, width / dw, height / dh)
+        if max_pixels is not None:
+            s = min(s, (max_pixels / (dw * dh)) ** 0.5)
+        if s >= 1.0:
+            return None
+        sw, sh = self.scaled_size
+        return max(2, int(sw * s) // 2 * 2), max(2, int(sh * s) // 2 * 2)
+
+    def turn_reduced(self, image: np.ndarray) -> np.ndarray:
+        """A picture already scaled to reduced_size() as it is shown: only the rotation is left to apply."""
+        return _turn(image, self.rotation)
+
     def to_storage(self, image: np.ndarray, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
         """A display picture (H x W [x C]) laid onto the storage grid: what, once shown, looks like `image`."""
         if self.identity:

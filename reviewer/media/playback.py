@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -26,6 +27,12 @@ from reviewer.media.frame_reader import Frame, FrameReader
 from reviewer.media.reverse import ReverseFeeder, segment_frames
 
 PLAYER_CACHE_BYTES = 192 * 1024 * 1024
+# swscale's cheapest filter for play frames scaled down to a view: measured on a 720p frame to 480x270 BGRA,
+# 2.0 ms against 3.9 ms for the full-size conversion (AREA 3.3 ms, BILINEAR 6.1 ms); a paused picture is
+# always the full, unscaled conversion, so this never reaches a still, an export or an exact comparison
+PLAY_INTERPOLATION = "FAST_BILINEAR"
+# catch_up: a decoder slower than real time shows a (late, labelled) frame at least this often instead of none
+STALE_AFTER_S = 0.25
 
 
 PIXEL_FORMATS = ("rgb24", "bgra")
@@ -45,6 +52,7 @@ class Delivery:
     image: Any  # convert(pixels); the array itself when no converter is given
     exact: bool  # False only for a scrub preview that is not the requested index
     processed: bool = False  # True when a frame processor changed the pixels (they are not the original)
+    reduced: bool = False  # a play frame scaled down to its view (set_play_fit); never a request's picture
 
     @property
     def rgb(self) -> np.ndarray:
@@ -85,9 +93,12 @@ class DecodeWorker:
         on_result: Callable[[Delivery], None] | None = None,
         on_error: Callable[[int, BaseException], None] | None = None,
         queue_frames: int = 6,
+        queue_bytes: int | None = None,
         cache_bytes: int = PLAYER_CACHE_BYTES,
         pixel_format: str = "rgb24",
         autostart: bool = True,
+        catch_up: bool = False,
+        decode_threads: int = 0,
     ):
         if pixel_format not in PIXEL_FORMATS:
             raise ValueError(f"pixel_format must be one of {PIXEL_FORMATS}")
@@ -98,11 +109,17 @@ class DecodeWorker:
         self._on_result = on_result or (lambda d: None)
         self._on_error = on_error or (lambda g, e: None)
         self._cache_bytes = cache_bytes
+        self._decode_threads = decode_threads  # 0: the reader's default (FFmpeg's choice)
         self._cond = threading.Condition()
         self._request: _Request | None = None
         self._run: _Run | None = None
         self._queue: deque[Delivery] = deque()
         self._queue_max = max(1, queue_frames)
+        # with a byte bound the queue's frames are also scaled down so that two of them fit (see set_play_fit)
+        self._queue_bytes = queue_bytes
+        self._play_fit: tuple[float, float] | None = None
+        self._play_size: tuple[int, int] | None = None  # pre-rotation size of play frames; None: full size
+        self._reader: FrameReader | None = None
         self._clock_hint = -math.inf  # newest media time the presenter asked about
         self._processor: FrameProcessor | None = None
         self._processor_version = 0  # frames made under an older processor are never queued
@@ -111,8 +128,15 @@ class DecodeWorker:
         self.geometry = Geometry.of(info) if getattr(info, "width", None) else None
         yuv_bytes = int(1.5 * getattr(info, "width", 1920) * getattr(info, "height", 1080))
         self._segment_frames = segment_frames(yuv_bytes)
+        self._channels = 3 if pixel_format == "rgb24" else 4
+        self._update_play_size()
         self._closing = False
         self.skipped_late = 0  # frames decoded during play but never converted because they were already late
+        # catch_up (the grid's tiles, several decoders sharing the cores): GOPs wholly in the past are jumped over
+        # rather than decoded, and a decoder that cannot keep up still shows a frame every STALE_AFTER_S
+        self._catch_up = catch_up
+        self.jumped = 0  # frames never decoded because their whole GOP was already in the past (catch_up)
+        self._last_queued = 0.0  # monotonic time the play queue last took a frame
         self._thread = threading.Thread(target=self._main, name="decode-worker", daemon=True)
         if autostart:
             self._thread.start()
@@ -149,13 +173,53 @@ class DecodeWorker:
             self._queue.clear()
             self._cond.notify_all()
 
-    def _pixels(self, frame: Frame) -> tuple[np.ndarray, bool]:
+    def set_play_fit(self, width: float | None, height: float | None) -> None:
+        """Play frames may be scaled down to fit width x height display pixels (a grid tile's picture on screen):
+        cheaper to convert, queue and paint. Requests (paused pictures, steps, previews) stay full resolution,
+        and so does every frame a frame processor changes (its pixels are what must be seen exactly)."""
+        with self._cond:
+            self._play_fit = (width, height) if width and height else None
+            self._update_play_size()
+
+    def _update_play_size(self) -> None:
+        g = self.geometry
+        if g is None:
+            self._play_size = None
+            return
+        fit = self._play_fit or (math.inf, math.inf)
+        cap = None if self._queue_bytes is None else max(1, self._queue_bytes // (2 * self._channels))
+        self._play_size = g.reduced_size(fit[0], fit[1], cap)
+
+    def _play_frame_bytes(self) -> int:
+        """What the next play frame will occupy in the queue."""
+        if self._play_size is not None:
+            w, h = self._play_size
+        elif self.geometry is not None:
+            w, h = self.geometry.display_size
+        else:
+            return 0
+        return w * h * self._channels
+
+    def held_bytes(self) -> int:
+        """Decoded pictures this worker holds: its reader's cache and its play queue (what a memory budget covers;
+        the picture on screen belongs to the presenter)."""
+        reader = self._reader
+        cached = reader.cache.held_bytes() if reader is not None else 0
+        with self._cond:
+            return cached + sum(d.pixels.nbytes for d in self._queue)
+
+    def _pixels(self, frame: Frame, size: tuple[int, int] | None = None) -> tuple[np.ndarray, bool, bool]:
+        """(pixels, processed, reduced): the picture to show, scaled to `size` (play frames) when given."""
         processor = self._processor
         if processor is not None:
             px = processor(frame, self.pixel_format)
             if px is not None:
-                return self._displayed(np.ascontiguousarray(px)), True
-        return self._displayed(frame_pixels(frame, self.pixel_format)), False
+                return self._displayed(np.ascontiguousarray(px)), True, False
+        if size is not None and self.geometry is not None:
+            px = frame.video.reformat(width=size[0], height=size[1], format=self.pixel_format,
+                                      interpolation=PLAY_INTERPOLATION).to_ndarray()
+            return np.ascontiguousarray(self.geometry.turn_reduced(px)), False, True
+        return self._displayed(frame_pixels(frame, self.pixel_format)), False, False
 
     def _displayed(self, px: np.ndarray) -> np.ndarray:
         return px if self.geometry is None else self.geometry.to_display(px)
@@ -172,6 +236,7 @@ class DecodeWorker:
             n = self.table.frame_count
             done = first_index >= n if step > 0 else first_index < 0
             self._run = _Run(generation, int(first_index), done=done, step=step)
+            self._last_queued = time.monotonic()
             self._cond.notify_all()
 
     def stop_run(self) -> None:
@@ -227,10 +292,12 @@ class DecodeWorker:
     # ---- the decode thread ---------------------------------------------------------------------------------
     def _main(self) -> None:
         try:
-            reader = self._source.reader(cache_bytes=self._cache_bytes)
+            extra = {"threads": self._decode_threads} if self._decode_threads else {}
+            reader = self._source.reader(cache_bytes=self._cache_bytes, **extra)
         except BaseException as exc:  # report, never kill the UI
             self._on_error(-1, exc)
             return
+        self._reader = reader
         try:
             while True:
                 with self._cond:
@@ -258,10 +325,15 @@ class DecodeWorker:
         run = self._run
         if run is None or run.done:
             return False
-        if len(self._queue) < self._queue_max:
+        if len(self._queue) < self._queue_max and self._queue_fits(self._play_frame_bytes()):
             return True
         # backwards, a full queue is the time to decode the next segment down (paced by the feeder)
         return run.step < 0 and (run.feeder is None or run.feeder.decode_wanted())
+
+    def _queue_fits(self, nbytes: int) -> bool:
+        if self._queue_bytes is None or not self._queue:
+            return True  # always one frame; the size cap holds a play frame to half the bound (unless processed)
+        return sum(d.pixels.nbytes for d in self._queue) + nbytes <= self._queue_bytes
 
     def _serve(self, reader: FrameReader, req: _Request) -> None:
         frame = reader.frame(req.index) if req.exact else self._preview(reader, req.index)
@@ -269,7 +341,7 @@ class DecodeWorker:
             superseded = self._request is not None
         if superseded and req.exact:
             return  # a newer request is already waiting; converting this one is wasted work
-        px, processed = self._pixels(frame)
+        px, processed, _ = self._pixels(frame)
         self._on_result(
             Delivery(req.generation, frame.index, frame.pts, self.table.media_time(frame.index), px,
                      self._convert(px), exact=req.exact or frame.index == req.index, processed=processed)
@@ -295,28 +367,50 @@ class DecodeWorker:
             self._produce_reverse(reader, run)
             return
         i = run.next_index
+        if self._catch_up:
+            i = self._past_gops_skipped(i)
         frame = reader.frame(i)
         n = self.table.frame_count
         t = self.table.media_time(i)
         t_next = self.table.media_time(i + 1) if i + 1 < n else math.inf
         with self._cond:
             late = t_next <= self._clock_hint
+            if late and self._catch_up and time.monotonic() - self._last_queued >= STALE_AFTER_S:
+                late = False  # late, but better than a picture frozen until the decoder catches up
             version = self._processor_version
+            size = self._play_size
         delivery = None
         if late:
             self.skipped_late += 1
         else:
-            px, processed = self._pixels(frame)
+            px, processed, reduced = self._pixels(frame, size)
             delivery = Delivery(run.generation, i, frame.pts, t, px, self._convert(px), exact=True,
-                                processed=processed)
+                                processed=processed, reduced=reduced)
         with self._cond:
             if self._run is not run or version != self._processor_version:
                 return  # stopped, restarted or re-processed while decoding
+            if delivery is not None and not self._queue_fits(delivery.pixels.nbytes):
+                return  # the view grew while converting: made again at the new size once there is room
             if delivery is not None:
                 self._queue.append(delivery)
+                self._last_queued = time.monotonic()
             run.next_index = i + 1
             run.done = run.next_index >= n
             self._cond.notify_all()
+
+    def _past_gops_skipped(self, i: int) -> int:
+        """Where a forward run behind the clock should decode next: from the keyframe of the frame due now when
+        that keyframe is past `i` (every frame before it is already late, and decoding from it costs less)."""
+        with self._cond:
+            hint = self._clock_hint
+        if not math.isfinite(hint) or hint <= self.table.media_time(i):
+            return i
+        due = min(self.table.index_at_media_time(hint), self.table.frame_count - 1)
+        key = self.table.keyframe_index_at_or_before(due)
+        if key <= i:
+            return i
+        self.jumped += key - i
+        return key
 
     def _produce_reverse(self, reader: FrameReader, run: _Run) -> None:
         """One step backwards: hand the presenter the next frame down when the queue has room, else decode one
@@ -347,7 +441,7 @@ class DecodeWorker:
         if late:
             self.skipped_late += 1
         else:
-            px, processed = self._pixels(frame)
+            px, processed, _ = self._pixels(frame)
             delivery = Delivery(run.generation, i, frame.pts, table.media_time(i), px, self._convert(px),
                                 exact=True, processed=processed)
         with self._cond:

@@ -27,6 +27,7 @@ class MediaSource:
         info, table = probe(path, task)
         return cls(Path(path), info, table, info.start_time)
 
-    def reader(self, cache_bytes: int = DEFAULT_CACHE_BYTES) -> FrameReader:
-        """A new exact reader. Each thread that decodes gets its own; readers are cheap to open."""
-        return FrameReader(self.path, self.table, cache_bytes=cache_bytes)
+    def reader(self, cache_bytes: int = DEFAULT_CACHE_BYTES, threads: int = 0) -> FrameReader:
+        """A new exact reader. Each thread that decodes gets its own; readers are cheap to open. `threads`: the
+        decoder's threads (0: FFmpeg's choice, one per core and one more)."""
+        return FrameReader(self.path, self.table, cache_bytes=cache_bytes, threads=threads)

@@ -42,3 +42,38 @@ def push_undoable(gov, name: str, first: Callable[[], T], redo: Callable[..., ob
 
     gov.undo.push(Command(name, do, back, merge_key))
     return state["result"]
+
+
+def push_undoable_together(gov, name: str, first: Callable[[], T], redo: Callable[..., object],
+                           undo: Callable[..., object], entities: list[tuple[str, str]]) -> T:
+    """One undo step over several entities changed together (a grid bookmark: one bookmark per camera). `first`
+    runs now; redo and undo run `redo(entity, expect=...)` / `undo(entity, expect=...)` for every entity in one
+    write transaction, so either all of them change or none does (a change that arrived from elsewhere on any one
+    makes the whole step refuse, as push_undoable does for one)."""
+    heads: dict = gov.undo_heads
+    state: dict = {"done": False}
+
+    def mark() -> None:
+        for entity in entities:
+            heads[entity] = head_of(gov, *entity)
+
+    def each(fn) -> None:
+        with gov.write():
+            for entity in entities:
+                fn(entity, expect=heads.get(entity, MISSING))
+
+    def do() -> None:
+        if state["done"]:
+            each(redo)
+        else:
+            with gov.write():
+                state["result"] = first()
+            state["done"] = True
+        mark()
+
+    def back() -> None:
+        each(undo)
+        mark()
+
+    gov.undo.push(Command(name, do, back))
+    return state["result"]

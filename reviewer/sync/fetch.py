@@ -27,31 +27,16 @@ except ImportError:  # Windows: no flock; one download per recording is then up 
 
 from reviewer.errors import ReviewerError
 from reviewer.progress import NO_TASK, Task
+from reviewer.sync.body import body
 from reviewer.sync.sink import Sink
+from reviewer.sync.writeback import Writeback
 
 CHUNK = 1024 * 1024  # the unit of progress and of the resume promise: a restart re-fetches at most this much
-# httpcore receives a response 64 KiB per read, each passing through h11 in Python: a quarter of a download's
-# CPU on a 2-core workstation (bench/bench_download.py). 256 KiB reads (one sink batch: the resume promise holds)
-# quarter that. httpcore has no per-client setting, so this sets its class default; larger reads change nothing
-# else (a read returns what has arrived).
-NETWORK_READ = 256 * 1024
 READ_TIMEOUT_S = 60.0
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 OnBytes = Callable[[int, int], None]  # (bytes held, total)
-
-
-def _larger_network_reads() -> None:
-    try:
-        from httpcore._sync.http11 import HTTP11Connection
-    except ImportError:  # another httpcore layout: its own read size, only slower
-        return
-    if getattr(HTTP11Connection, "READ_NUM_BYTES", NETWORK_READ) < NETWORK_READ:
-        HTTP11Connection.READ_NUM_BYTES = NETWORK_READ
-
-
-_larger_network_reads()
 
 
 class DownloadError(ReviewerError):
@@ -180,9 +165,9 @@ def _fetch(client: httpx.Client, sha256: str, folder: Path, part: Path, task: Ta
                 out.truncate(held)
                 out.seek(held)
                 start, last_report = held, 0.0
-                sink = Sink(out, h)
+                sink = Sink(out, h, Writeback.of(out))
                 try:
-                    for data in r.iter_raw():
+                    for data in body(r, READ_TIMEOUT_S):
                         sink.put(data)
                         received += len(data)
                         task.check("download")

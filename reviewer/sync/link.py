@@ -26,7 +26,7 @@ from reviewer.store import anchor_format
 from reviewer.store.client_auth import SignInError, StoreAuth, enrol, refresh
 from reviewer.store.grant_format import KEY_USE as GRANT_USE
 from reviewer.store.grant_format import format_time, verify_grant
-from reviewer.sync import credentials, oidc_device
+from reviewer.sync import credentials, entra, oidc_browser, oidc_device
 from reviewer.sync.oidc_device import DeviceCode
 from reviewer.sync.grant import GRANT, KEYS, LINK_EVENT_TYPE, URL, USER
 
@@ -68,6 +68,12 @@ def linked_url(library) -> str:
         raise NotLinked(f"{library.paths.home}: this library is not linked to a store (reviewer sync login URL "
                         "--code CODE)")
     return url
+
+
+def sign_in_method(library) -> dict:
+    """How this library last signed in (sync.auth): {"kind": "embedded"}, an OIDC issuer, or Entra through MSAL.
+    The dialog offers the same issuer again after a sign-out."""
+    return json.loads(_read(library).get(AUTH) or '{"kind": "embedded"}')
 
 
 # ---- keys --------------------------------------------------------------------------------------------------------
@@ -207,6 +213,41 @@ def login_oidc(library, url: str, issuer: str, client_id: str, scope: str | None
     return _finish_login(library, url, keys_doc, auth, iss.to_json())
 
 
+def login_oidc_browser(library, url: str, issuer: str, client_id: str, scope: str | None = None,
+                       open_browser: Callable[[str], None] = lambda uri: None,
+                       cancelled: Callable[[], bool] = lambda: False,
+                       timeout_s: float = oidc_browser.WAIT_S) -> dict:
+    """The same with the browser: `open_browser` is handed the issuer's sign-in page (the system browser opens
+    it); this returns once the redirect came back to 127.0.0.1 and every check passed (SignInError otherwise:
+    refused, cancelled or timed out, with nothing kept)."""
+    gov = library.gov
+    url, keys_doc = _before_login(library, url)
+    bi = oidc_browser.discover(issuer, client_id, scope or oidc_device.DEFAULT_SCOPE)
+    tokens = oidc_browser.sign_in(bi, open_browser, cancelled, timeout_s)
+    credentials.save_refresh_token(gov.workstation, url, tokens.refresh_token)
+    auth = oidc_device.OidcAuth(bi.issuer, tokens, on_rotate=_save_rotated(gov.workstation, url))
+    return _finish_login(library, url, keys_doc, auth, bi.issuer.to_json())
+
+
+def login_entra(library, url: str, cfg: entra.Entra, browser: bool = False,
+                show: Callable[[str], None] = lambda message: None,
+                cancelled: Callable[[], bool] = lambda: False, timeout_s: float = entra.WAIT_S) -> dict:
+    """The same with Entra ID through MSAL: its device flow (`show` gets MSAL's instruction), or with `browser`
+    its interactive flow in the system browser (MSAL offers no cancel there: it ends at `timeout_s`). MSAL's token
+    cache is kept only in the keyring."""
+    gov = library.gov
+    url, keys_doc = _before_login(library, url)
+    cache = entra.KeyringCache(gov.workstation, url)
+    app = entra.application(cfg, cache)
+    if browser:
+        entra.interactive(app, cfg, timeout_s)
+    else:
+        entra.device_flow(app, cfg, show, cancelled)
+    auth = entra.MsalAuth(app, cfg, cache, entra.account(app, cfg))
+    cache.persist()
+    return _finish_login(library, url, keys_doc, auth, cfg.to_json())
+
+
 def logout(library) -> bool:
     """Forget the refresh token and the grant; the library stays linked (the store stays its authority) and is
     read-only until someone signs in again. True when a token was removed."""
@@ -230,13 +271,15 @@ def open_client(library) -> httpx.Client:
         raise SignedOut(f"{library.paths.home}: signed out of the store {url} (reviewer sync login {url} --code "
                         "CODE)")
     save = _save_rotated(gov.workstation, url)
-    how = json.loads(_read(library).get(AUTH) or '{"kind": "embedded"}')
+    how = sign_in_method(library)
     # the access token lives in memory only; the spent refresh token is replaced at once
-    if how.get("kind") == "oidc":
+    if how.get("kind") == "entra":
+        auth: httpx.Auth = entra.signed_in(entra.Entra.from_json(how), gov.workstation, url, token)
+    elif how.get("kind") == "oidc":
         iss = oidc_device.Issuer.from_json(how)
         tokens = oidc_device.refresh(iss, token)
         save(tokens)
-        auth: httpx.Auth = oidc_device.OidcAuth(iss, tokens, on_rotate=save)
+        auth = oidc_device.OidcAuth(iss, tokens, on_rotate=save)
     else:
         tokens = refresh(url, token)
         save(tokens)

@@ -74,16 +74,24 @@ def _json(r: httpx.Response, where: str) -> dict:
     return body
 
 
-def discover(issuer: str, client_id: str, scope: str = DEFAULT_SCOPE) -> Issuer:
+def discovery(issuer: str) -> tuple[str, dict]:
+    """(the issuer, normalised; its discovery document), which must name that same issuer."""
     issuer = _checked_url(issuer.rstrip("/"), "OIDC issuer")
     where = issuer + "/.well-known/openid-configuration"
     try:
         doc = _json(httpx.get(where, timeout=TIMEOUT_S), where)
     except httpx.HTTPError as exc:
         raise SignInError(f"{issuer}: cannot reach the OIDC issuer: {exc}") from None
-    if doc.get("issuer", "").rstrip("/") != issuer:
+    if str(doc.get("issuer", "")).rstrip("/") != issuer:
         raise SignInError(f"{where}: names issuer {doc.get('issuer')!r}, not {issuer}")
-    if not doc.get("device_authorization_endpoint") or not doc.get("token_endpoint"):
+    if not doc.get("token_endpoint"):
+        raise SignInError(f"{where}: names no token endpoint")
+    return issuer, doc
+
+
+def discover(issuer: str, client_id: str, scope: str = DEFAULT_SCOPE) -> Issuer:
+    issuer, doc = discovery(issuer)
+    if not doc.get("device_authorization_endpoint"):
         raise SignInError(f"{issuer}: the OIDC issuer offers no device-code sign-in")
     return Issuer(issuer, client_id, scope, _checked_url(doc["token_endpoint"], "token endpoint"),
                   _checked_url(doc["device_authorization_endpoint"], "device authorization endpoint"))
@@ -107,7 +115,7 @@ def start(iss: Issuer) -> DeviceCode:
         raise SignInError(f"{iss.issuer}: malformed device sign-in answer") from None
 
 
-def _tokens(body: dict, previous_refresh: str | None, where: str) -> OidcTokens:
+def tokens_from(body: dict, previous_refresh: str | None, where: str) -> OidcTokens:
     try:
         expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=float(body.get("expires_in", 300)))
         refresh_token = body.get("refresh_token") or previous_refresh
@@ -135,7 +143,7 @@ def poll(iss: Issuer, code: DeviceCode, cancelled: Callable[[], bool] = lambda: 
             raise SignInError(f"{iss.issuer}: cannot reach the token endpoint: {exc}") from None
         body = _json(r, iss.token_endpoint)
         if r.status_code == 200:
-            return _tokens(body, None, iss.token_endpoint)
+            return tokens_from(body, None, iss.token_endpoint)
         error = body.get("error")
         if error == "slow_down":
             interval += 5  # RFC 8628 3.5
@@ -155,7 +163,7 @@ def refresh(iss: Issuer, refresh_token: str) -> OidcTokens:
     if r.status_code != 200:
         raise SignInError(f"{iss.issuer}: refreshing the sign-in refused ({r.status_code}): "
                           f"{body.get('error_description') or body.get('error')}")
-    return _tokens(body, refresh_token, iss.token_endpoint)
+    return tokens_from(body, refresh_token, iss.token_endpoint)
 
 
 class OidcAuth(httpx.Auth):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import queue
 import threading
 
+from reviewer.sync.writeback import Writeback
+
 BATCH = 256 * 1024
 DEPTH = 2  # batches waiting to be written
 HASH_DEPTH = 32  # batches waiting to be hashed (8 MiB; memory only: a resume relies on the written bytes)
@@ -43,8 +45,10 @@ class _Worker:
 
 
 class Sink:
-    def __init__(self, out, h):
+    def __init__(self, out, h, writeback: Writeback | None = None):
+        """`writeback` (writeback.py) starts writing to disk behind the writer, so the final fsync is short."""
         self._out = out
+        self._writeback = writeback
         self._batch = bytearray()
         self.written = 0
         self._writer = _Worker("download-writer", self._write, DEPTH)
@@ -86,3 +90,5 @@ class Sink:
         while view:  # an unbuffered write may take less than it was given
             view = view[self._out.write(view):]
         self.written += len(data)
+        if self._writeback is not None:
+            self._writeback.written(self.written)

@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.fixtures import framecode
+from tests.fixtures import framecode, icu_check
 
 pytestmark = [pytest.mark.bundle, pytest.mark.slow]
 
@@ -122,11 +122,14 @@ def test_both_entry_points_print_one_version_with_commit_and_build_date(bundle, 
         assert p.stderr == ""
         lines.append(p.stdout.strip())
     pattern = r"(reviewer|bwv-reviewer) 0\.\d+\.\d+ \(commit ([0-9a-f]{12})(-dirty)?, built \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)"
-    for line in lines:
+    for exe, line in zip(("reviewer", "bwv-reviewer"), lines):
         m = re.fullmatch(pattern, line)
         assert m, line
+        assert m.group(1) == exe, f"{exe} --version ran the other entry point: {line}"
         assert m.group(2) == commit, f"bundle built from {m.group(2)}, tree is at {commit}"
     assert lines[0].split(" ", 1)[1] == lines[1].split(" ", 1)[1]
+    # one executable, one copy of the archive: `reviewer` is a link to it (bwv-reviewer.spec, entry.py)
+    assert os.readlink(bundle / "reviewer") == "bwv-reviewer"
 
 
 def test_alembic_migrations_run_on_an_empty_home(bundle, scratch):
@@ -230,6 +233,17 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
         if lost:
             missing[str(path.relative_to(bundle))] = lost
     assert missing == {}
+
+
+def test_the_bundled_icu_data_sorts_cases_and_breaks_text_as_the_full_data_does(bundle):
+    """The bundle ships ICU's data filtered (packaging/icu_data.py): with that very file, Qt's collation in English
+    and Welsh, case mapping and line breaking are those of the full data; only what the filter names changes."""
+    shipped = next((bundle / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
+    assert shipped.stat().st_size < 10e6, "the ICU data is not the filtered one"
+    full, ours = icu_check.measure(), icu_check.measure(shipped)
+    assert ours["maps"] == [str(shipped)]
+    assert icu_check.differences(full, ours) <= icu_check.EXPECTED_CHANGES
+    assert ours["welsh"] == icu_check.WELSH_ORDER
 
 
 def test_the_bundle_stays_within_its_size_budget(bundle):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -56,3 +57,25 @@ def test_the_sbom_keeps_shipped_packages_adds_native_libraries_and_validates(tmp
     assert bom.schema_errors(text) is None
     out["components"][0]["type"] = "not-a-type"
     assert bom.schema_errors(json.dumps(out)) is not None
+
+
+def test_a_stub_in_place_of_an_encoder_is_listed_as_ours_and_the_encoder_as_not_shipped(tmp_path):
+    """packaging/shared_libs.py's STUBS: av.libs/libx265-... becomes a link to the stub, so the SBOM must not claim
+    x265 (nor its GPL-2.0 licence) and must say what the stub replaces."""
+    pytest.importorskip("cyclonedx.validation.json", reason="needs the packaging extra (cyclonedx-bom)")
+    touch(tmp_path, "_internal/bwv_reviewer.libs/libx265_stub.so")
+    (tmp_path / "_internal" / "av.libs").mkdir()
+    os.symlink("../bwv_reviewer.libs/libx265_stub.so", tmp_path / "_internal/av.libs/libx265-f5385bb8.so.216")
+    libs = native_libs.scan(tmp_path)
+    from reviewer import __version__
+
+    assert [(lib.name, lib.version, lib.origin, lib.licence) for lib in libs] == [
+        ("libx265_stub", __version__, "bwv-reviewer", "GPL-3.0-or-later")]
+    env = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "metadata": {}, "components": [],
+           "dependencies": []}
+    out = bom.make_sbom(env, {}, libs)
+    assert out["components"][0]["description"].startswith("stub built by BWV Reviewer in place of libx265 ")
+    assert bom.schema_errors(json.dumps(out)) is None
+    text = bom.third_party_text({}, libs)
+    assert "_internal/bwv_reviewer.libs/libx265_stub.so stands in for libx265 (the HEVC encoder)" in text
+    assert "GPL-2.0" not in text

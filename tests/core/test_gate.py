@@ -25,6 +25,7 @@ from reviewer.annotate.clips import ClipStore
 from reviewer.annotate.evidential import EvidentialStore
 from reviewer.annotate.service import Annotations
 from reviewer.export import frame as frame_mod
+from reviewer.export import incident_export as incident_export_mod
 from reviewer.export import service as service_mod
 from reviewer.export import stills as stills_mod
 from reviewer.export.service import ExportJob
@@ -49,7 +50,8 @@ from tests.core.test_govern_support import gov_home, ids, lib, template, user_wi
 SERVICES = [Library, Ingestor, Annotations, BookmarkStore, ClipStore, EvidentialStore, HoldStore, MaskStore, Retention,
             Policies, Users, SyncLoop, IncidentClocks]
 FUNCTIONS = [service_mod.run_export, frame_mod.export_frame, stills_mod.export_stills, approval_mod.status,
-             approval_mod.approve, c2pa_identity.config, c2pa_identity.import_cert, c2pa_identity.configure]
+             approval_mod.approve, c2pa_identity.config, c2pa_identity.import_cert, c2pa_identity.configure,
+             incident_export_mod.run_incident_export]
 
 
 def public_operations() -> dict[str, object]:
@@ -223,6 +225,13 @@ def _gate_clock(c: Ctx) -> IncidentClock:
                                                        duration=v.duration) for v in views))
 
 
+def _incident(c: Ctx) -> str:
+    """An incident of one recording (no masks: its composite is an unredacted copy)."""
+    report = c.sup.import_paths([c.new_file("long_lowres")], incident="GATE-INC")
+    assert not report.errors, report.errors
+    return "GATE-INC"
+
+
 def _new_offset(_c) -> int:
     return uuid.uuid4().int % 10_000_000 + 1
 
@@ -249,6 +258,8 @@ ATTEMPTS = {
     "Library.ensure_local": (_none, lambda lib, c, _: lib.ensure_local(c.rid), []),  # already local: no event
     "Annotations.add_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_bookmark(c.rid, c.pts(1), "b"),
                                  [("bookmark.create", OK)]),
+    "Annotations.add_incident_bookmark": (_none, lambda lib, c, _: Annotations(lib).add_incident_bookmark(
+        [(c.rid, c.pts(1))], 1_000_000, "g"), [("bookmark.create", OK)]),
     "Annotations.edit_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).edit_bookmark(b, title="t2"),
                                   [("bookmark.update", OK)]),
     "Annotations.delete_bookmark": (Ctx.bookmark, lambda lib, c, b: Annotations(lib).delete_bookmark(b),
@@ -334,6 +345,10 @@ ATTEMPTS = {
         c.rid, c.out("export") .with_suffix(".mp4"), ranges=((0, 9),), preset="ultrafast", report=False,
         purpose="gate test", recipient="CPS")),
         [("recording.open", OK), ("recording.export", "started"), ("recording.export", OK)]),
+    "run_incident_export": (_incident, lambda lib, c, ref: incident_export_mod.run_incident_export(
+        lib, incident_export_mod.IncidentExportJob(ref, 0.0, 0.2, c.out("incident").with_suffix(".mp4"), layout="1x2",
+                                                   preset="ultrafast", purpose="gate test", recipient="CPS")),
+        [("recording.open", OK), ("incident.export", "started"), ("incident.export", OK)]),
     "export_frame": (_unredact, lambda lib, c, _: frame_mod.export_frame(lib, c.rid, 5, c.out("frame")),
                      [("recording.open", OK), ("recording.frame_export", "started"),
                       ("recording.frame_export", OK)]),

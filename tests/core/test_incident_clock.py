@@ -68,6 +68,19 @@ def test_incident_time_maps_to_each_recordings_exact_frame_and_back_with_drift()
     assert clock.offset_for_start(b.key, 2.0) == 0
 
 
+def test_the_time_of_every_frame_maps_back_to_that_frame_whatever_the_rates_and_offsets():
+    """A bookmark pin clicked on the grid's timeline seeks to time_of_frame: that time must show that very frame
+    through offset and drift, at NTSC and PAL rates (the frame before would otherwise be shown)."""
+    ntsc = table(np.arange(900) * 1001, Fraction(1, 30000))  # 29.97 fps
+    cfr = table(range(750), Fraction(1, 25))
+    for offset_us, drift in ((0, 0.0), (-6_280_439, 0.0), (12_345_671, 37.3), (-19_000_003, -50.0)):
+        for tab, name in ((ntsc, "n"), (cfr, "c")):
+            p = Placement(name * 64, "r" + name, f"{name}.mp4", T0 + dt.timedelta(seconds=3.3), offset_us, drift,
+                          duration=30.0, table=tab)
+            clock = IncidentClock(INCIDENT, T0, (p,))
+            assert all(clock.frame_at(p.key, clock.time_of_frame(p.key, i)).index == i for i in range(tab.frame_count))
+
+
 def test_a_recording_without_camera_time_sits_at_its_offset_from_the_origin():
     a = Placement("a" * 64, "ra", "a.mp4", T0 + dt.timedelta(seconds=5), duration=30.0)
     phone = Placement("c" * 64, "rc", "phone.mp4", None, 7_250_000, duration=12.0)

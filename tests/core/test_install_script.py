@@ -16,12 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def fake_bundle(where: Path) -> Path:
-    """A folder laid out like dist/bwv-reviewer: two executables and _internal/resources."""
+    """A folder laid out like dist/bwv-reviewer on Linux: one executable that answers to the name it was started
+    by, `reviewer` a link to it, and _internal/resources."""
     bundle = where / "bwv-reviewer-9.9.9-linux-x86_64"
     shutil.copytree(ROOT / "resources", bundle / "_internal" / "resources")
-    for exe in ("bwv-reviewer", "reviewer"):
-        (bundle / exe).write_text(f"#!/bin/sh\necho '{exe} 9.9.9 (commit abc, built today)'\n")
-        (bundle / exe).chmod(0o755)
+    (bundle / "bwv-reviewer").write_text('#!/bin/sh\necho "$(basename "$0") 9.9.9 (commit abc, built today)"\n')
+    (bundle / "bwv-reviewer").chmod(0o755)
+    (bundle / "reviewer").symlink_to("bwv-reviewer")
     for script in ("install.sh", "uninstall.sh"):
         shutil.copy(ROOT / "packaging" / script, bundle / script)
     return bundle

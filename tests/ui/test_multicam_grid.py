@@ -183,7 +183,8 @@ def test_sound_comes_from_the_focused_tile_only_at_its_media_time(qtbot, grid):
     s.seek(30.0)
     wait_settled(qtbot, grid)
     s.play()
-    assert audio.playing and len(audio.prepared) == 1
+    qtbot.waitUntil(lambda: audio.playing, timeout=30_000)  # once every tile has its first frames decoded
+    assert len(audio.prepared) == 1
     path, media = audio.prepared[0]
     assert path == s.sources[by_name["pc-b.mp4"]].path
     assert media == pytest.approx(s.clock.media_time(by_name["pc-b.mp4"], 30.0), abs=0.05)

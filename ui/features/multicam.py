@@ -1,5 +1,6 @@
 """Multi-camera feature: File > "Open incident in grid…" opens an incident's 2-4 recordings side by side on the
-incident clock (ui/multicam). The single-recording player is untouched: the grid is a window of its own."""
+incident clock (ui/multicam). The single-recording player is untouched: the grid is a window of its own. The
+grid's "Export incident range…" runs reviewer.export.incident_export off the UI thread, with progress and cancel."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ import logging
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QInputDialog
 
+from reviewer.export.incident_export import run_incident_export
 from ui.dialogs.message import show_message
+from ui.dialogs.progress_dialog import run_with_progress
+from ui.multicam.export_dialog import IncidentExportDialog
+from ui.multicam.grid_bookmarks import GridBookmarks
 from ui.multicam.grid_window import GridWindow
+from ui.multicam.marks import IncidentMarks
 from ui.player.audio_output import AudioOutput
 from ui.multicam.opening import open_incident
 from ui.multicam.session import GridSession
@@ -35,6 +41,10 @@ class MulticamFeature(QObject):
         self.grid: GridWindow | None = None
         self.last_alert = None
         self._viewing: list[str] = []  # tokens of the viewing sessions the open grid holds, one per recording
+        self.export_dialog: IncidentExportDialog | None = None
+        self.export_op = None  # the running incident export (ui.operations.Operation) and its progress dialog
+        self.export_progress = None
+        self.last_export = None  # its results, when it finished
         window.installEventFilter(self)  # the grid's decoders and viewing sessions end with the main window
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
@@ -70,7 +80,12 @@ class MulticamFeature(QObject):
             self.grid.close()
         gov = self.window.library.gov
         audio = AudioOutput() if self.window.controller.audio_available else None
-        self.grid = grid = GridWindow(GridSession(clock, sources, audio=audio), self.window)
+        session = GridSession(clock, sources, audio=audio)
+        marks = IncidentMarks(self.window.library, session.clock, self.window.runner)
+        self.grid = grid = GridWindow(session, self.window, marks=marks)
+        marks.setParent(grid)
+        grid.closed.connect(marks.detach)
+        grid.bookmarks = GridBookmarks(self.window, grid)
         if audio is not None:
             audio.setParent(grid.session)
             audio.failed.connect(grid.status.setText)
@@ -80,9 +95,44 @@ class MulticamFeature(QObject):
             log.warning("grid viewing sessions not recorded: %s", exc)
             self.window.statusBar().showMessage(f"Viewing session not recorded: {exc}", 8000)
         grid.closed.connect(self._end_viewing)
+        grid.exportRequested.connect(self.show_export_dialog)
         grid.show()
         self.window.statusBar().showMessage(
             f"Incident {clock.reference}: {len(sources)} recordings open side by side, SHA-256 verified.", 8000)
+
+    # ---- export an incident range ----------------------------------------------------------------------------------
+    def show_export_dialog(self) -> IncidentExportDialog | None:
+        if self.grid is None:
+            return None
+        self.export_dialog = dialog = IncidentExportDialog(self.grid.session, self.window.library.paths.exports,
+                                                           self.grid)
+        dialog.accepted.connect(lambda: self.export(dialog.job()))
+        dialog.open()
+        return dialog
+
+    def export(self, job) -> None:
+        """The composite (or separate files) on the Runner, behind a progress dialog whose Cancel stops it: the
+        pipeline removes its temp file, so a cancelled export leaves nothing that looks finished."""
+        parent = self.grid or self.window
+        self.last_export = None
+        self.export_op, self.export_progress = run_with_progress(
+            self.window.runner, parent, f"Exporting incident {job.incident}", run_incident_export,
+            self.window.library, job, on_done=self._exported, on_error=self._export_failed,
+            on_cancelled=lambda: self._say("Incident export cancelled; nothing was written."))
+
+    def _say(self, text: str) -> None:
+        if self.grid is not None:
+            self.grid.status.setText(text)
+        self.window.statusBar().showMessage(text, 10_000)
+
+    def _exported(self, results) -> None:
+        self.last_export = results
+        names = ", ".join(r.output.name for r in results)
+        self._say(f"Incident export finished: {names} (leak check passed, manifest written)")
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self._say("Incident export FAILED.")
+        self.last_alert = show_message(self.grid or self.window, "Incident export failed", str(exc))
 
     def _end_viewing(self) -> None:
         tokens, self._viewing = self._viewing, []

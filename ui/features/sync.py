@@ -42,6 +42,15 @@ def _linked_url(library) -> str | None:
         return None
 
 
+def _sign_in_method(library) -> dict:
+    try:
+        from reviewer.sync.link import sign_in_method
+
+        return sign_in_method(library)
+    except Exception:  # noqa: BLE001 - an older core or library: nothing to offer again
+        return {}
+
+
 class SyncFeature(QObject):
     _event = Signal(str, object)
 
@@ -88,8 +97,11 @@ class SyncFeature(QObject):
     # ---- actions --------------------------------------------------------------------------------------------
     def sign_in(self) -> SignInDialog:
         if self.dialog is None:
+            how = _sign_in_method(self.library)
+            oidc = how if how.get("kind") == "oidc" else {}  # the organisation's issuer, offered again
             self.dialog = SignInDialog(self.library, self.window.runner, _linked_url(self.library) or "",
-                                       parent=self.window)
+                                       parent=self.window, issuer=oidc.get("issuer", ""),
+                                       client_id=oidc.get("client_id", ""), scope=oidc.get("scope", ""))
             self.dialog.signedIn.connect(self._signed_in)
             self.dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog.open()

@@ -16,8 +16,9 @@ SLIDER_STEPS_PER_SECOND = 1000
 
 class GridWindow(QWidget):
     closed = Signal()
+    exportRequested = Signal()  # "Export incident range…": the multicam feature runs it (ui/features/multicam.py)
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session, parent=None, marks=None):
         super().__init__(parent, Qt.WindowType.Window)
         self.session = session
         self.setObjectName("multicamGrid")
@@ -35,27 +36,30 @@ class GridWindow(QWidget):
         self.back_button = QPushButton("◀ Frame")
         self.fwd_button = QPushButton("Frame ▶")
         self.layout_button = QPushButton("Focus only")
+        self.export_button = QPushButton("Export incident range…")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         lo, hi = session.clock.span()
         self.slider.setRange(int(lo * SLIDER_STEPS_PER_SECOND), int(hi * SLIDER_STEPS_PER_SECOND))
-        self.lanes = IncidentLanes(session)
+        self.lanes = IncidentLanes(session, marks)
         self.time_label = QLabel()
         self.status = QLabel()
         self.play_button.clicked.connect(session.toggle_play)
         self.back_button.clicked.connect(lambda: session.step(-1))
         self.fwd_button.clicked.connect(lambda: session.step(1))
         self.layout_button.clicked.connect(lambda: self.set_single_focus(not self.single_focus))
+        self.export_button.clicked.connect(self.exportRequested)
         self.slider.sliderReleased.connect(lambda: session.seek(self.slider.value() / SLIDER_STEPS_PER_SECOND))
         for keys, fn in ((("Space",), session.toggle_play), (("Right", "."), lambda: session.step(1)),
                          (("Left", ","), lambda: session.step(-1))):
             for k in keys:
                 QShortcut(QKeySequence(k), self, activated=fn)
 
-        bar = QHBoxLayout()
+        self.transport_bar = bar = QHBoxLayout()
         for w in (self.back_button, self.play_button, self.fwd_button, self.layout_button):
             bar.addWidget(w)
         bar.addWidget(self.slider, 1)
         bar.addWidget(self.time_label)
+        bar.addWidget(self.export_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self._grid_host, 1)
         lay.addWidget(self.lanes)

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewer.media.timecode import camera_time, format_camera_time
 
 NO_FOOTAGE = "no footage at this time"
+LABEL_BAR = 22  # pixels under the picture for the label
 
 
 class GridTile(QWidget):
@@ -35,6 +36,20 @@ class GridTile(QWidget):
         when = format_camera_time(camera_time(placement.camera_start, d.media_time))
         return f"{name} — frame {d.index} — {when}"
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # play frames are decoded at the size they are painted (paused ones stay full resolution)
+        dpr = self.devicePixelRatioF()
+        self.session.set_view_size(self.key, self.width() * dpr, max(1, self.height() - LABEL_BAR) * dpr)
+        super().resizeEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.session.set_tile_visible(self.key, True)
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.session.set_tile_visible(self.key, False)  # not decoded while playing, as nobody sees it
+        super().hideEvent(event)
+
     def _changed(self, key: str) -> None:
         if key == self.key:
             self.update()
@@ -47,18 +62,28 @@ class GridTile(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(16, 16, 16))
         d = self.session.tiles[self.key].shown
-        bar = 22
+        bar = LABEL_BAR
         area = self.rect().adjusted(0, 0, 0, -bar)
         if d is None:
             p.setPen(QColor(200, 200, 200))
             p.drawText(area, Qt.AlignmentFlag.AlignCenter, NO_FOOTAGE)
         else:
             img = d.image
+            dpr = self.devicePixelRatioF()
             scale = min(area.width() / img.width(), area.height() / img.height())
             w, h = img.width() * scale, img.height() * scale
-            target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            p.drawImage(target, img)
+            if abs(img.width() / dpr - w) <= 2 and abs(img.height() / dpr - h) <= 2:
+                # a play frame decoded at the tile's size: drawn pixel for pixel, where a smooth scaled draw of
+                # the same picture cost the UI thread 20 times more (the grid's largest per-frame cost there)
+                if dpr != 1:
+                    img = QImage(img)
+                    img.setDevicePixelRatio(dpr)
+                p.drawImage(QPointF(area.x() + round((area.width() - img.width() / dpr) / 2),
+                                    area.y() + round((area.height() - img.height() / dpr) / 2)), img)
+            else:
+                target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                p.drawImage(target, img)
         p.setPen(QColor(230, 230, 230))
         p.drawText(self.rect().adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
                    self.label())
