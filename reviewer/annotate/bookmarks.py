@@ -25,10 +25,10 @@ EXPORT_COLUMNS = ("id", "recording_id", "frame", "pts", "media_time", "camera_ti
                   "author", "created_at", "updated_at", "updated_by", "revision")
 
 
-# a view's columns, in BookmarkView's order (deleted_at last: the view says only whether it is set)
+# a view's columns, in BookmarkView's order (the view says only whether deleted_at is set)
 VIEW_COLUMNS = (Bookmark.id, Bookmark.recording_id, Bookmark.pts, Bookmark.title, Bookmark.note, Bookmark.category,
                 Bookmark.author, Bookmark.created_at, Bookmark.updated_at, Bookmark.updated_by, Bookmark.revision,
-                Bookmark.deleted_at)
+                Bookmark.deleted_at, Bookmark.group_id, Bookmark.incident_us)
 
 
 def view_of(b: Bookmark) -> BookmarkView:
@@ -37,7 +37,7 @@ def view_of(b: Bookmark) -> BookmarkView:
 
 
 def _view_of_row(r) -> BookmarkView:
-    return BookmarkView(*r[:-1], r[-1] is not None)
+    return BookmarkView(*r[:11], r[11] is not None, *r[12:])
 
 
 class BookmarkStore:

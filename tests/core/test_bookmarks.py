@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
 import pytest
 
-from reviewer.annotate.bookmarks import DEFAULT_CATEGORIES, export_rows, export_text
+from reviewer.annotate.bookmarks import DEFAULT_CATEGORIES, VIEW_COLUMNS, export_rows, export_text
 from reviewer.annotate.service import Annotations
+from reviewer.annotate.views import BookmarkView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.roles import PermissionDenied, Role
 from reviewer.library.models_govern import Bookmark
@@ -127,3 +129,6 @@ def test_a_listed_bookmark_is_the_same_view_get_reads_tombstones_included(lib, i
     assert listed == [ann.bookmarks.get(kept.id), ann.bookmarks.get(gone.id, include_deleted=True)]
     assert [(b.title, b.revision, b.deleted) for b in listed] == [("kept, edited", 2, False), ("gone", 2, True)]
     assert listed[0].created_at.tzinfo is not None and listed[0].updated_by.startswith("sup@")
+    # a field added to the view must be read by the list too (one column each, deleted_at for `deleted`)
+    assert [c.key for c in VIEW_COLUMNS] == [f.name if f.name != "deleted" else "deleted_at"
+                                             for f in dataclasses.fields(BookmarkView)]
