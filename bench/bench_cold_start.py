@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pwd
 import statistics
 import subprocess
 import sys
@@ -65,6 +66,9 @@ def main() -> int:
             work = Path(tmp)
             env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "REVIEWER_HOME": str(work / "home"),
                    "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8", **extra}
+            # a new library has no supervisor until one is named (ADR 0012): the account running the bench
+            subprocess.run([*cli, "admin", "init", "--supervisor", pwd.getpwuid(os.getuid()).pw_name],
+                           capture_output=True, text=True, env=env, cwd=work, check=True, timeout=600)
             rid = subprocess.run([*cli, "import", str(clip)], capture_output=True, text=True, env=env, cwd=work,
                                  check=True, timeout=600).stdout.strip()
             times = []

@@ -141,6 +141,9 @@ def third_party_text(dists: dict, libs: list[native_libs.NativeLib]) -> str:
     if stubs:
         parts += ["", "Not shipped: these stubs, built by BWV Reviewer from packaging/stubs/, take the place of "
                   "libraries the app never uses and refuse if asked:", *stubs]
+    parts += ["", "Not shipped either: the desktop's own libraries (graphics, fonts, GLib, D-Bus, sound, Kerberos, the "
+              "C++ runtime, OpenSSL) come from the workstation's packages, listed in host-libraries.tsv "
+              "(docs/decisions/0025-host-libraries.md)."]
     parts += ["", "== Python packages ==", ""]
     for name in sorted(dists):
         dist = dists[name]

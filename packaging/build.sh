@@ -37,8 +37,11 @@ if command -v strip >/dev/null && command -v file >/dev/null; then
     | xargs -0 file | grep "not stripped" | cut -d: -f1 | xargs -r strip --strip-unneeded
 fi
 
-# install.sh / uninstall.sh travel inside the bundle: a workstation gets only the tarball
+# install.sh / uninstall.sh travel inside the bundle: a workstation gets only the tarball. host-libraries.tsv names
+# the packages of the libraries the bundle takes from the workstation, for install.sh's check (ADR 0025); the build
+# stops if the bundle ships one of them or links one the table does not name.
 cp packaging/install.sh packaging/uninstall.sh "$DIST/bwv-reviewer/"
+"$PY" packaging/host_libs.py --check "$DIST/bwv-reviewer" --write-table "$DIST/bwv-reviewer/host-libraries.tsv"
 
 echo "== SBOM and THIRD_PARTY_LICENSES"
 "$PY" -m cyclonedx_py environment --of JSON --output-reproducible -o "$WORK/env.cdx.json" "$PY"

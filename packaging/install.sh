@@ -37,6 +37,44 @@ else
 fi
 [ -x "$src/bwv-reviewer" ] && [ -x "$src/reviewer" ] && [ -d "$src/_internal/resources" ] \
   || die "$src: not a BWV Reviewer bundle (bwv-reviewer, reviewer and _internal/resources expected)"
+
+# The bundle leaves the desktop's own libraries (X11/xcb, fonts, GLib, D-Bus, sound, Kerberos, the C++ runtime, ...)
+# to the workstation (docs/decisions/0025). Before anything is installed, ask the dynamic loader, with the search path
+# the app runs with, whether every library the bundle links is here; host-libraries.tsv names the packages.
+command -v ldd >/dev/null || die "ldd not found: cannot check the libraries BWV Reviewer needs (Debian: libc-bin)"
+missing_libraries() {
+  # "libfoo.so.1 => not found" -> libfoo.so.1; "consumer: /path/libfoo.so.1: version `FOO_2' not found (required
+  # by ...)", a workstation's copy older than the bundle needs -> libfoo.so.1@FOO_2
+  find "$src/_internal" -type f -name "*.so*" -print0 \
+    | { LD_LIBRARY_PATH="$src/_internal" xargs -0 -r ldd 2>/dev/null || true; } \
+    | awk '/=> not found/ {print $1}
+           / version `.*not found/ {sub(/:$/, "", $2); n = split($2, p, "/"); v = $4; gsub(/[`'"'"']/, "", v)
+                                    print p[n] "@" v}' \
+    | sort -u
+}
+lacking=$(missing_libraries)
+if [ -n "$lacking" ]; then
+  table="$src/host-libraries.tsv"
+  described=""
+  debs=""; rpms=""
+  for item in $lacking; do
+    lib=${item%@*}; what=$lib
+    [ "$item" != "$lib" ] && what="$lib older than ${item#*@}"
+    row=$( [ -f "$table" ] && awk -F'\t' -v l="$lib" '$1 == l {print $2 " " $3; exit}' "$table" || true)
+    if [ -n "$row" ]; then
+      deb=${row%% *}; rpm=${row#* }
+      described="$described${described:+, }$what (Debian/Ubuntu: $deb; RHEL/Fedora: $rpm)"
+      case " $debs " in *" $deb "*) ;; *) debs="$debs${debs:+ }$deb" ;; esac
+      case " $rpms " in *" $rpm "*) ;; *) rpms="$rpms${rpms:+ }$rpm" ;; esac
+    else
+      described="$described${described:+, }$what (package not known)"
+    fi
+  done
+  hint=""
+  [ -n "$debs" ] && hint="; install or update them (apt-get install $debs, or dnf install $rpms)"
+  die "this workstation lacks libraries BWV Reviewer takes from the desktop: $described$hint; nothing was installed"
+fi
+
 res="$src/_internal/resources"
 name=$(basename "$src")
 [ "$name" = "bwv-reviewer" ] && name="bwv-reviewer-$("$src/reviewer" --version | awk '{print $2}')"

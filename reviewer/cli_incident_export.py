@@ -34,6 +34,9 @@ def register(isub) -> None:
     ex.add_argument("--recipient", default="", metavar="TEXT", help="who receives it (audit trail, manifest)")
     ex.add_argument("--no-audio", action="store_true", help="leave the sound out")
     ex.add_argument("--no-report", action="store_true", help="skip the PDF report(s)")
+    ex.add_argument("--package", nargs="?", const=True, default=None, type=Path, metavar="ZIP",
+                    help="also write a disclosure package: the copy (or copies), manifests, reports, certificate "
+                         "chain, VERIFY.txt (default OUT-disclosure.zip)")
     ex.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     ex.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
     ex.add_argument("--json", action="store_true")
@@ -76,6 +79,7 @@ def _progress(fraction: float, label: str) -> None:
 
 def cmd_export(args) -> int:
     from reviewer.export.incident_export import IncidentExportJob, run_incident_export
+    from reviewer.export.package import package_path_for
     from reviewer.incident.service import IncidentClocks
     from reviewer.library import Library
 
@@ -89,13 +93,15 @@ def cmd_export(args) -> int:
                                 recordings=tuple(args.camera), audio_from=args.audio_from, purpose=args.purpose,
                                 recipient=args.recipient, preset=args.preset, crf=args.crf, audio=not args.no_audio,
                                 report=not args.no_report, overwrite=args.overwrite, make_dirs=args.make_dirs,
-                                tile=_tile(args.tile))
+                                tile=_tile(args.tile),
+                                package=package_path_for(args.out) if args.package is True else args.package)
         results = run_incident_export(lib, job, progress=_progress if sys.stderr.isatty() else None)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     from reviewer.cli import say_created
 
     say_created(p for r in results for p in r.created)
+    pkg = results[0].package
     for r in results:
         c2pa = r.manifest.get("c2pa") or {}
         if not c2pa.get("embedded"):  # loud, on stderr, whatever the output format (ADR 0021)
@@ -104,8 +110,12 @@ def cmd_export(args) -> int:
         if args.json:
             print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,
                               "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"],
-                              "kind": r.manifest.get("kind", "single"), "c2pa": c2pa}))
+                              "kind": r.manifest.get("kind", "single"), "c2pa": c2pa,
+                              "package": pkg and {"path": str(pkg.path), "sha256": pkg.sha256}}))
         else:
+            signed = "Content Credentials embedded" if c2pa.get("embedded") else "NO Content Credentials"
             print(for_terminal(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  "
-                               f"leak check passed"))
+                               f"leak check passed  {signed}"))
+    if pkg and not args.json:
+        print(for_terminal(f"{pkg.path}  disclosure package  sha256 {pkg.sha256}"))
     return 0

@@ -253,6 +253,8 @@ def cmd_verify(args) -> int:
     elif v.ok:
         record = "sidecar" if args.output.suffix.lower() == ".png" else "manifest"
         print(for_terminal(f"OK: {args.output} matches its {record} ({', '.join(v.checks)})"))
+        for source in v.sources:
+            print(for_terminal(f"SOURCE: {source}"))
         for note in v.notes:
             print(for_terminal(f"NOTE: {note}"))
     else:

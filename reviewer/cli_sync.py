@@ -11,7 +11,10 @@ def register(sub) -> None:
     sync = sub.add_parser("sync", help="link this library to a central store: login, logout, status, run")
     cmds = sync.add_subparsers(dest="sync_command", metavar="COMMAND", required=True)
     p = cmds.add_parser("login", help="sign in to a store (links the library at first use)",
-                        description="With --code: enrols with the one-time code from `reviewer store user add`. "
+                        description="With only the URL: asks the store how to sign in and uses its one "
+                                    "organisation sign-in (device code, or --browser), or says which flags "
+                                    "choose. With --code: enrols with the one-time code from `reviewer store user "
+                                    "add`. "
                                     "With --oidc: device-code sign-in at an external OIDC issuer the store "
                                     "trusts (open the URL shown, enter the code), or with --browser in the "
                                     "system browser. With --entra: Entra ID through MSAL (device code, or "
@@ -19,14 +22,14 @@ def register(sub) -> None:
                                     "kept in the OS keyring only, the store's keys are pinned at first sign-in, "
                                     "the signed offline grant is fetched and the audit chain pushed.")
     p.add_argument("url", metavar="URL", help="the store, e.g. http://127.0.0.1:8400")
-    how = p.add_mutually_exclusive_group(required=True)
+    how = p.add_mutually_exclusive_group()  # none: the store's list of methods decides (signin_methods.choose)
     how.add_argument("--code", metavar="CODE", help="one-time enrolment code (the store's own sign-in)")
     how.add_argument("--oidc", metavar="ISSUER", help="an OIDC issuer URL, e.g. "
                      "https://login.microsoftonline.com/TENANT/v2.0")
     how.add_argument("--entra", metavar="TENANT", help="Entra ID through Microsoft's MSAL: a tenant id or domain, "
                      "or https://HOST/TENANT for a national cloud (docs/entra.md)")
     p.add_argument("--client-id", metavar="ID", help="the workstation app's client id at the issuer (with --oidc "
-                   "or --entra)")
+                   "or --entra; without them it replaces the one the store lists)")
     p.add_argument("--browser", action="store_true", help="with --oidc or --entra: sign in in the system browser "
                    "(authorization code + PKCE, redirect to loopback) instead of entering a device code")
     p.add_argument("--scope", metavar="SCOPES", help="scopes to ask for (with --oidc; default: openid "
@@ -83,7 +86,7 @@ def cmd_login(args) -> int:
     from reviewer.errors import ReviewerError
     from reviewer.sync.link import login, login_entra, login_oidc, login_oidc_browser
 
-    if args.browser and not (args.oidc or args.entra):
+    if args.browser and args.code:
         raise ReviewerError("--browser needs --oidc or --entra")
     if args.oidc and not args.client_id:
         raise ReviewerError("--oidc needs --client-id (the workstation app's id at the issuer)")
@@ -93,8 +96,9 @@ def cmd_login(args) -> int:
         entra = configure(args.entra, args.client_id or "", args.scope)
 
     def show(code) -> None:  # stderr, so --json output stays one document
-        print(for_terminal(f"To sign in, open {code.verification_uri} and enter the code {code.user_code}"),
-              file=sys.stderr, flush=True)
+        from reviewer.sync.signin_methods import instruction
+
+        print(for_terminal(instruction(code)), file=sys.stderr, flush=True)
 
     def open_browser(uri: str) -> None:
         import webbrowser
@@ -103,6 +107,21 @@ def cmd_login(args) -> int:
               flush=True)
         webbrowser.open(uri)
 
+    if not (args.code or args.oidc or args.entra):
+        from dataclasses import replace
+
+        from reviewer.sync.signin_methods import choose, fetch, sign_in
+
+        method, flow = choose(args.url, fetch(args.url), args.browser)
+        if args.client_id:
+            method = replace(method, client_id=args.client_id)
+        if flow == "browser" and method.kind == "entra":
+            print("Opening your browser to sign in with your organisation's Microsoft account", file=sys.stderr,
+                  flush=True)
+        with _library() as lib:
+            st = sign_in(lib, args.url, method, flow, scope=args.scope, open_browser=open_browser,
+                         show=lambda line: print(for_terminal(line), file=sys.stderr, flush=True))
+        return _emit(args, st)
     with _library() as lib:
         if args.code:
             st = login(lib, args.url, args.code)

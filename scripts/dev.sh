@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libpulse0 libasound2
+  # the rest of what the bundle takes from the workstation instead of shipping it (packaging/host_libs.py, ADR 0025;
+  # tests/core/test_host_libs.py checks this list against it)
+  libx11-6 libx11-xcb1 libxcb1 libxcb-glx0 libxcb-render0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0
+  libxcb-xkb1 libwayland-client0 libwayland-cursor0 libwayland-egl1 libfreetype6 libbrotli1 libglib2.0-0
+  libgssapi-krb5-2 libstdc++6 libgcc-s1 zlib1g libzstd1 liblzma5 libffi8 libuuid1 libssl3
   libfribidi0  # Pillow's libraqm needs it to shape right-to-left overlay text
   # the workstation key lives in a Secret Service keyring; headless, the app starts its own (run_with_keyring)
   dbus-daemon dbus-bin gnome-keyring)

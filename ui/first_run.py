@@ -24,7 +24,10 @@ ETA_AFTER = 0.02  # the first frames include building the scene: an estimate fro
 
 
 def should_generate(library, settings) -> bool:
-    return not settings.flag(FLAG) and not library.recordings() and library.gov.can(Action.IMPORT)
+    # A library linked to a store lists the store's footage, which arrives after the window is up: it is never
+    # empty for long, and local demo recordings would sit among the force's evidence.
+    return (not settings.flag(FLAG) and library.gov.store_authority() is None and not library.recordings()
+            and library.gov.can(Action.IMPORT))
 
 
 def init_question(library) -> str:

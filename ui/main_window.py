@@ -205,9 +205,11 @@ class MainWindow(QMainWindow):
     def title(self, file_name: str | None = None) -> str:
         """The title bar; a test library (where REVIEWER_USER may act as anyone) says so on every window."""
         parts = [file_name] if file_name else []
-        parts.append(APP_TITLE)
         if self.library.gov.test_library:
             parts.append("TEST LIBRARY")
+        # the app's name last: the window system appends it to any title that does not end with it, which made
+        # "BWV Reviewer — TEST LIBRARY — BWV Reviewer"
+        parts.append(APP_TITLE)
         return " — ".join(parts)
 
     def _opened(self, recording) -> None:

@@ -9,20 +9,31 @@ What is run where (chosen by measurement, docs/decisions/0020-detection-assist.m
 - each small face already tracked is followed at full resolution on every sample by a crop around where it is
   expected, and a new one is searched for backwards through the samples kept since the last fine pass, so a
   small face is tracked from the sample it appeared on, not from the next fine pass.
-Frames between samples are decoded (the codec needs them) but never converted or examined.
+Frames between samples are decoded (the codec needs them) but not examined: they are kept until the next sample
+so the tracker can bridge across them where interpolation is not enough (reviewer/detect/bridge.py).
+
+Detection runs on the displayed picture (ADR 0022: a phone clip turned 90 degrees shows its faces upright only
+once turned), in display pixels; at the end of the pass every box is mapped back to stored pixels, which is
+what masks are kept in.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
+import cv2
 import numpy as np
 
+from reviewer.detect.bridge import Bridger, disagreement
 from reviewer.detect.centerface import CenterFace, nms, round32
 from reviewer.detect.link import REACH, FaceTrack, Hit, Linker, near, same_face
 from reviewer.media.frame_reader import FrameReader
+from reviewer.media.geometry import Geometry, parse_sar
+from reviewer.media.probe import display_geometry
 from reviewer.progress import NO_TASK, Task
+from reviewer.redact.tracking import Held, Ring
 from reviewer.redact.model import Effect
 
 READER_CACHE_BYTES = 16 * 1024 * 1024  # a forward pass needs no cache of its own
@@ -42,6 +53,10 @@ class Settings:
     min_hits: int = 2  # ...or once, if at least `single` confident
     single: float = 0.7
     padding: float = 0.2
+    # the tracker bridges between samples at a track's ends and where a detection is further than this (in face
+    # heights) from where the track's motion put it: twice the padding, the most the padded mask of a linear
+    # guess can be out by and still cover the face half way (0: never bridge)
+    bridge: float = 0.4
     effect: dict = field(default_factory=lambda: Effect().to_json())
 
     def to_json(self) -> dict:
@@ -57,8 +72,10 @@ class PassResult:
     first: int
     last: int
     samples: int
-    width: int
+    width: int  # stored picture: the boxes are in stored pixels
     height: int
+    bridged: int = 0  # tracker updates run between samples...
+    bridge_seconds: float = 0.0  # ...and the time they took (frames read again for it included)
 
 
 def _tiles(w: int, h: int, tw: int, th: int) -> list[tuple[int, int]]:
@@ -74,12 +91,18 @@ def _tiles(w: int, h: int, tw: int, th: int) -> list[tuple[int, int]]:
 
 
 class Detector:
-    def __init__(self, reader: FrameReader, settings: Settings = Settings(), model: CenterFace | None = None):
+    def __init__(self, reader: FrameReader, settings: Settings = Settings(), model: CenterFace | None = None,
+                 geometry: Geometry | None = None):
+        """`geometry`: the recording's (Geometry.of(info)); read from the file when not given."""
         self.reader = reader
         self.s = settings
         self.model = model or CenterFace()
         f0 = reader.frame(0)
-        self.width, self.height = f0.width, f0.height
+        if geometry is None:
+            rotation, sar = display_geometry(reader.path)
+            geometry = Geometry(f0.width, f0.height, rotation, parse_sar(sar))
+        self.geo = geometry
+        self.width, self.height = geometry.display_size  # everything below works in display pixels
         scale = min(1.0, settings.coarse_long_side / max(self.width, self.height))
         self.cw, self.ch = max(2, round(self.width * scale)) & ~1, max(2, round(self.height * scale)) & ~1
         self.tw, self.th = min(settings.tile[0], round32(self.width)), min(settings.tile[1], round32(self.height))
@@ -88,8 +111,22 @@ class Detector:
         self.coarse_in = (self.tw, self.th) if fits else (round32(self.cw), round32(self.ch))
 
     # ---- one picture ------------------------------------------------------------------------------------------
+    def _full(self, frame) -> np.ndarray:
+        """The displayed picture at full resolution (the stored one itself when the geometry is the identity), of
+        a decoded Frame or a Held copy of one."""
+        if isinstance(frame, Held):  # 4:2:0 of even sides (Held.of)
+            y, u, v = frame.planes
+            i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(frame.height * 3 // 2, frame.width)
+            rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+        else:
+            rgb = frame.video.to_ndarray(format="rgb24")
+        return self.geo.to_display(rgb)
+
     def _coarse(self, frame) -> np.ndarray:
-        rgb = frame.video.reformat(width=self.cw, height=self.ch, format="rgb24").to_ndarray()
+        turned = self.geo.rotation in (90, 270)
+        w, h = (self.ch, self.cw) if turned else (self.cw, self.ch)  # scaled to square pixels, then turned
+        rgb = Geometry(w, h, self.geo.rotation).to_display(
+            frame.video.reformat(width=w, height=h, format="rgb24").to_ndarray())
         pad = np.zeros((self.coarse_in[1], self.coarse_in[0], 3), np.uint8)
         pad[:self.ch, :self.cw] = rgb
         d = self.model.detect(pad, self.s.keep)
@@ -135,48 +172,114 @@ class Detector:
     def run(self, first: int, last: int, task: Task = NO_TASK) -> PassResult:
         s = self.s
         linker = Linker(s.start, s.keep, s.max_gap, self.width, self.height)
-        kept: deque = deque(maxlen=max(1, s.fine_every))  # (index, pts, picture) of recent samples, kept as
-        # decoded (YUV: half the bytes of RGB) and converted only if a face that appeared sends us back to them
+        bridger = Bridger(self.geo)
+        kept: deque = deque(maxlen=max(1, s.fine_every))  # recent samples, copied as decoded (YUV: half the
+        # bytes of RGB, into buffers reused: tracking.Held) and converted only if a face that appeared sends us back
+        kept_ring = Ring(max(1, s.fine_every) + 1)
         looked_back: set[int] = set()
         samples = list(range(first, last + 1, s.stride))
         if samples[-1] != last:
             samples.append(last)  # the range's last frame is examined, so a face there is not left to chance
+        interval: list = []  # the frames from the previous sample to this one, copied for the tracker...
+        ring = Ring(s.stride + 2)  # ...into buffers reused interval after interval (the previous sample's survives)
         for n, i in enumerate(samples):
             task.check("face detection")
-            frame = self.reader.frame(i)
+            if s.bridge > 0:
+                held, frame = self._frames(interval[-1].index + 1 if interval else i, i, ring)
+                interval = interval[-1:] + held
+            else:
+                frame = self.reader.frame(i)
+                interval = [frame]
             fine = s.fine_every > 0 and n % s.fine_every == 0
             dets = [self._coarse(frame)]
             full = None
             # seen once, a face's speed is unknown: look further around it
             follow = [(t.predict(i), len(t.found) == 1) for t in linker.active if self._small(t.last.box)]
             if fine or follow:
-                full = frame.video.to_ndarray(format="rgb24")
+                full = self._full(frame)
                 if fine:
                     dets.append(self._fine(full))
                 dets += [self._around(full, b, wide) for b, wide in follow]
             merged = nms(np.concatenate(dets), 0.3)
-            linker.step(i, frame.pts, merged, n == 0)
+            prev = interval[0].index
+            expected = {id(t): t.predict(i) for t in linker.active if t.last.index == prev}
+            ended = len(linker.done)
+            started = linker.step(i, frame.pts, merged, n == 0)
+            if s.bridge > 0 and len(interval) > 2:  # (not on the first sample)
+                self._bridge(bridger, linker.active + linker.done[ended:], started, expected, interval)
             for t in linker.active:
                 # once confirmed (not for every faint tentative one: each look back costs a wide crop a sample)
                 if t.start == "appeared" and id(t) not in looked_back and t.peak >= s.start:
                     looked_back.add(id(t))
                     self._backfill(t, kept)
+                    f0 = t.found[0].index
+                    if s.bridge > 0 and f0 < i:
+                        # found further back: the frames before that sample are read again (rare: a small face
+                        # that appeared; the reader seeks back, then on)
+                        t0 = time.perf_counter()
+                        # into the ring's buffers after this sample's (its others are done with), then handed
+                        # back: the next interval overwrites them and keeps this sample's
+                        at = ring.at
+                        frames, _ = self._frames(max(first, f0 - s.stride), f0, ring)
+                        bridger.seconds += time.perf_counter() - t0
+                        bridger.backward(t, frames)
+                        ring.at = at
             if s.fine_every > 0:
-                kept.append((i, frame.pts, frame.video))
+                kept.append(Held.of(frame, kept_ring))
             task.report((n + 1) / len(samples), f"face detection: frame {i} of {last}")
         every = linker.close()
+        for t in every:
+            t.settle()
         tracks = [t for t in every if (len(t.found) >= s.min_hits and t.peak >= s.start) or t.peak >= s.single]
         low = [max(t.found, key=lambda h: h.score) for t in every if t not in tracks]
-        return PassResult(tracks, sorted(low, key=lambda h: h.index), first, last, len(samples), self.width,
-                          self.height)
+        if not self.geo.identity:
+            for t in tracks:
+                t.hits = [self._stored(h) for h in t.hits]
+                t.bridged = [self._stored(h) for h in t.bridged]
+            low = [self._stored(h) for h in low]
+        return PassResult(tracks, sorted(low, key=lambda h: h.index), first, last, len(samples), self.geo.width,
+                          self.geo.height, bridger.updates, bridger.seconds)
+
+    def _bridge(self, bridger: Bridger, tracks: list[FaceTrack], started: list[FaceTrack], expected: dict,
+                interval: list) -> None:
+        """After a sample's detections are linked: where interpolation from the previous sample is not enough,
+        the tracker bridges the frames between (reviewer/detect/bridge.py). Faint tentative tracks are left
+        alone: most are not faces, and each bridge costs a tracker update a frame."""
+        prev, i = interval[0].index, interval[-1].index
+        new = {id(t) for t in started}
+        for t in tracks:
+            if t.peak < self.s.start:
+                continue
+            if id(t) in new:
+                bridger.backward(t, interval)
+                continue
+            here = t.hits[-1].index == i and t.hits[-1].box is not None
+            if not here and t.last.index == prev:
+                bridger.forward(t, interval)
+            elif here and id(t) in expected and disagreement(expected[id(t)], t.last.box) > self.s.bridge:
+                bridger.between(t, interval)
+
+    def _frames(self, a: int, b: int, ring: Ring | None = None) -> tuple[list, object]:
+        """Frames a..b copied for the tracker (tracking.Held: a decoded frame held pins more than its pixels), and
+        frame b as decoded."""
+        held = [Held.of(self.reader.frame(j), ring) for j in range(a, b)]
+        last = self.reader.frame(b)
+        return held + [Held.of(last, ring)], last
+
+    def _stored(self, h: Hit) -> Hit:
+        if h.box is None:
+            return h
+        (x0, y0), (x1, y1) = self.geo.box_to_storage((h.box[0], h.box[1]), (h.box[2], h.box[3]))
+        return Hit(h.index, h.pts, (x0, y0, x1, y1), h.score)
 
     def _backfill(self, t: FaceTrack, kept: deque) -> None:
         """A face that appeared: look for it on the kept earlier samples, newest first, while it is still there."""
         box = t.hits[0].box
-        for index, pts, video in reversed(kept):
+        for sample in reversed(kept):
+            index, pts = sample.index, sample.pts
             if index >= t.hits[0].index:
                 continue
-            full = video.to_ndarray(format="rgb24")
+            full = self._full(sample)
             d = [r for r in self._around(full, box, wide=True) if same_face(box, tuple(r[:4]), REACH)]
             if not d:
                 return

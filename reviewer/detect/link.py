@@ -27,6 +27,10 @@ class FaceTrack:
     missed: int = 0  # consecutive missed samples at the end
     end: str = ""  # why it ended: "edge" (left the picture), "abrupt" (vanished inside it), "range" (pass ended)
     start: str = ""  # "range" (there when the pass began) or "appeared"
+    # tracker boxes between samples (reviewer/detect/bridge.py): between two detections, checked against both;
+    # from a first or last detection outwards, unchecked, kept only where no detection follows (see settle())
+    bridged: list[Hit] = field(default_factory=list)
+    ends: list[Hit] = field(default_factory=list)
 
     @property
     def found(self) -> list[Hit]:
@@ -39,6 +43,14 @@ class FaceTrack:
     @property
     def peak(self) -> float:
         return max(h.score for h in self.found)
+
+    def settle(self) -> None:
+        """The pass is over: the tracker's boxes outside the detections join the bridged ones. Those inside (from a
+        last detection before a dip, or a first one before a look back found it earlier) are dropped: there the
+        track is interpolated between detections, which the tracker could not be checked against."""
+        f = self.found
+        self.bridged += [h for h in self.ends if h.index < f[0].index or h.index > f[-1].index]
+        self.ends = []
 
     def predict(self, index: int) -> Box:
         """Where the face should be at `index`, moving as it did between its last two detections."""

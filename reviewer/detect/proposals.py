@@ -38,23 +38,27 @@ def _kf(pts: int, box, hidden: bool = False) -> Keyframe:
 
 def to_mask(t: FaceTrack, table: FrameTable, result: PassResult, settings: Settings, run: dict, n: int,
             status: str = PROPOSED, low: bool = False) -> MaskTrack:
-    """Keyframes where the face was found (thinned to what linear interpolation needs within 2 px), held from
-    the sample before it was first seen (it may have been there since) to the sample it was no longer seen on,
-    where the mask hides: between samples nothing was examined, so the mask errs on covering."""
+    """Keyframes where the face was found and where the tracker bridged between samples (thinned to what linear
+    interpolation needs within 2 px), held from the sample before it was first seen (it may have been there since)
+    to the sample it was no longer seen on, where the mask hides: where nothing was examined, the mask errs
+    on covering."""
     found = t.found
-    kept = thin_keyframes([Sample(h.index, h.pts, h.box) for h in found], tolerance=2.0)
+    seen = sorted([Sample(h.index, h.pts, h.box) for h in found + t.bridged], key=lambda s: s.index)
+    kept = thin_keyframes(seen, tolerance=2.0)
     kfs = [_kf(s.pts, s.box) for s in kept]
-    first, last = found[0], found[-1]
-    before = max(result.first, first.index - settings.stride + 1)
+    first, last = seen[0], seen[-1]
+    before = max(result.first, found[0].index - settings.stride + 1)
     if before < first.index:
         kfs.insert(0, _kf(table.pts_of(before), first.box))
-    after = min(result.last, last.index + settings.stride)
+    after = min(result.last, found[-1].index + settings.stride)
     if after > last.index:
         if after - 1 > last.index:
             kfs.append(_kf(table.pts_of(after - 1), last.box))
         kfs.append(_kf(table.pts_of(after), last.box, hidden=True))
     record = {**run, "samples": [[h.pts, round(h.score, 3)] for h in t.hits], "start": t.start or "appeared",
               "end": t.end or "abrupt", "peak": round(max(h.score for h in found), 3)}
+    if t.bridged:
+        record["bridged"] = len(t.bridged)  # frames where the tracker placed the mask between samples
     if low:
         record["low_confidence"] = True
     return MaskTrack(ShapeKind.ELLIPSE, tuple(kfs), effect=Effect.from_json(settings.effect),

@@ -12,6 +12,7 @@ from reviewer.detect.proposals import accept, propose
 from reviewer.errors import ReviewerError
 from reviewer.govern.roles import Action
 from reviewer.media.frame_reader import FrameReader
+from reviewer.media.geometry import Geometry
 from reviewer.library.ingest import subtask
 from reviewer.progress import NO_TASK, Task
 from reviewer.redact.editor import MaskEditor
@@ -44,7 +45,7 @@ def run_detection(library, recording_id: str, first: int | None = None, last: in
     store = editor.store if editor is not None else MaskStore(library)
     reader = FrameReader(opened.path, opened.table, cache_bytes=READER_CACHE_BYTES)
     try:
-        result = Detector(reader, settings, model).run(a, b, subtask(task, 0.05, 0.93))
+        result = Detector(reader, settings, model, Geometry.of(opened.info)).run(a, b, subtask(task, 0.05, 0.93))
     finally:
         reader.close()
     masks = propose(store, view.id, opened.table, result, settings)

@@ -32,6 +32,7 @@ class SoundPlan:
     start: float
     end: float
     redactions: tuple[tuple[float, float, str], ...]
+    rate: float = 1.0  # the recording's media seconds per incident second (1 + drift_ppm e-6)
 
     def spans_out(self) -> list[tuple[float, float, str]]:
         """Its mutes and bleeps in output seconds, clipped to the copy (for the leak check and the manifest)."""
@@ -39,19 +40,44 @@ class SoundPlan:
         for s, e, mode in self.redactions:
             lo, hi = max(s, self.start), min(e, self.end)
             if hi > lo:
-                out.append((lo - self.start, hi - self.start, mode))
+                out.append(((lo - self.start) / self.rate, (hi - self.start) / self.rate, mode))
         return out
+
+
+def on_incident_clock(chunks, ratio: float, total: int, block: int = 1024):
+    """The recording's samples re-timed to the incident clock (ADR 0024): output sample j is its nearest sample
+    to j * ratio, so a camera whose clock drifts by d ppm has one sample repeated (slow) or dropped (fast) every
+    1e6 / d samples, and every other sample is the recording's own; the sound stays within half a sample of
+    its tile's pictures however long the copy. Exactly `total` samples come out (silence past the source)."""
+    pending, base, j = None, 0, 0  # base: the source index of pending[:, 0]
+    for chunk in chunks:
+        pending = chunk if pending is None else np.concatenate([pending, chunk], axis=1)
+        have = base + pending.shape[1]
+        upto = min(total, int(np.ceil((have - 0.5) / ratio)))  # every j whose nearest sample is here
+        if upto <= j:
+            continue
+        idx = np.rint(np.arange(j, upto) * ratio).astype(np.int64) - base
+        out = pending[:, np.minimum(idx, pending.shape[1] - 1)]
+        j = upto
+        keep = max(0, int(np.rint(j * ratio)) - base)
+        pending, base = pending[:, keep:], base + keep
+        for a in range(0, out.shape[1], block):
+            yield np.ascontiguousarray(out[:, a:a + block])
+        if j >= total:
+            return
+    if j < total and pending is not None:
+        yield np.zeros((pending.shape[0], total - j), np.float32)
 
 
 def sound_plan(plan: CompositePlan, key: str, source, mask_set) -> SoundPlan | None:
     """The chosen recording's sound over the interval: its media time at the first output instant to the end of
-    the last output frame (drift over a clip's length is far below a sample's worth of video sync)."""
+    the last output frame, played at its camera's rate on the incident clock (on_incident_clock)."""
     if not source.info.has_audio:
         return None
     clock = plan.clock
     start = clock.media_time(key, plan.interval.start)
     end = clock.media_time(key, plan.time_of(plan.frames))
-    return SoundPlan(key, Path(source.path), start, end, audio_redactions(source, mask_set))
+    return SoundPlan(key, Path(source.path), start, end, audio_redactions(source, mask_set), clock.get(key).rate)
 
 
 BLACK_Y, NEUTRAL = 16, 128  # limited-range black: around letterboxed pictures and on a tile without footage
@@ -102,6 +128,8 @@ def encode(plan: CompositePlan, tiles: list[TileSource], sound: SoundPlan | None
             astream.layout = lay
             astream.bit_rate = enc.audio_bitrate
             chunks = span_samples(sound.path, AudioSpan(sound.start, sound.end, sound.redactions), rate, lay)
+            if sound.rate != 1.0:
+                chunks = on_incident_clock(chunks, sound.rate, int(round(float(plan.frames * plan.step) * rate)))
         with Prefetch(_canvases(plan, tiles, leak_check, task), depth=4, name="composite-decode") as frames:
             for k, (vf, shown) in enumerate(frames):
                 if task.cancel.cancelled:

@@ -7,6 +7,7 @@ grid and the single export's block and detail measures, calibrated on stored pix
 tile check asks instead: at sample points inside each region, is the copy closer to the tile as redacted than to
 the tile unredacted? (Strengths themselves are the single export's concern: the same redact() and validation.) A
 solid fill is also held to its colour (ADR 0005's SOLID_TOLERANCE). A failure names the camera and its frame.
+The rule and its measured margins: ADR 0024.
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ def render(manifest: dict, tables: dict[str, FrameTable]) -> bytes:
     audio = manifest.get("audio")
     d.text(f"Sound: {audio['camera']} ({audio['recording_id']}), {len(audio['redactions_applied'])} mute/bleep "
            f"range(s) applied" if audio else "Sound: none")
+    if audio and audio.get("drift_ppm"):
+        d.text(f"The sound is kept on the incident clock: its camera's drift ({audio['drift_ppm']:+.1f} ppm) is "
+               f"followed by repeating or dropping one sample every {1e6 / abs(audio['drift_ppm']):,.0f} samples; "
+               f"every other sample is the recording's own.", size=9)
     for s in manifest["sources"]:
         d.gap()
         d.text(f"Camera {s['camera']}: {s['name']}", size=12, bold=True)

@@ -15,7 +15,7 @@ from reviewer.export.manifest import mask_hash
 from reviewer.outputs import discard
 from reviewer.provenance import describe
 from reviewer.provenance.check import check_bytes, check_file
-from reviewer.provenance.embed import Master, SigningFailed, definition, sign_bytes, sign_stream
+from reviewer.provenance.embed import Master, SigningFailed, composite_definition, definition, sign_bytes, sign_stream
 from reviewer.provenance.signer import ClaimSigner
 
 
@@ -31,13 +31,16 @@ class Credential:
         return replace(self, master=replace(self.master, path=Path(path)))
 
     def note(self) -> dict:
-        """What our manifest, sidecar and disclosure event say about the credential."""
-        if self.signer is None:
-            return {"embedded": False, "reason": self.unsigned_reason}
-        chain = self.signer.chain
-        return {"embedded": True, "alg": "ES256", "signer": chain.subject,
-                "issuer": chain.leaf.issuer.rfc4514_string(), "certificate_sha256": chain.fingerprint,
-                "time_stamp_authority": self.signer.tsa_url}
+        return _note(self.signer, self.unsigned_reason)
+
+
+def _note(signer: ClaimSigner | None, unsigned_reason: str) -> dict:
+    """What our manifest, sidecar and disclosure event say about the credential."""
+    if signer is None:
+        return {"embedded": False, "reason": unsigned_reason}
+    chain = signer.chain
+    return {"embedded": True, "alg": "ES256", "signer": chain.subject, "issuer": chain.leaf.issuer.rfc4514_string(),
+            "certificate_sha256": chain.fingerprint, "time_stamp_authority": signer.tsa_url}
 
 
 def for_library(library, view, decision, recipient: str = "", purpose: str = "") -> Credential:
@@ -71,6 +74,47 @@ def embed_video(credential: Credential | None, tmp: Path, out_path: Path, mask_j
     with open(tmp, "rb") as src:
         signed = stage_with(out_path, lambda fh: sign_stream(credential.signer, doc, credential.master,
                                                              "video/mp4", src, fh))
+    try:
+        _self_check(check_file(signed), out_path)
+    except BaseException:
+        discard(signed)
+        raise
+    return signed, credential.note()
+
+
+@dataclass(frozen=True)
+class CompositeCredential:
+    """The credential plan of an incident composite: one signer, every source a component (ADR 0024)."""
+
+    signer: ClaimSigner | None
+    fields: dict
+    unsigned_reason: str = ""
+
+    def note(self) -> dict:
+        return _note(self.signer, self.unsigned_reason)
+
+
+def for_incident(library, incident: str, recipient: str = "", purpose: str = "") -> CompositeCredential:
+    """Made before anything is opened or decoded, as for_library: raises if a configured identity cannot sign or
+    the library requires credentials and has none."""
+    from reviewer.provenance.identity import signer_for_export
+
+    signer, why = signer_for_export(library)
+    fields = {"kind": "composite", "incident_ref": incident, "recipient": recipient, "purpose": purpose,
+              "exported_by": library.actor}
+    return CompositeCredential(signer, fields, why)
+
+
+def embed_composite(credential: CompositeCredential, tmp: Path, out_path: Path, sources: list[tuple[Master, str]],
+                    edit: str, fields: dict) -> tuple[Path | None, dict]:
+    """(staged signed copy or None, manifest note), as embed_video: `sources` are (master, its c2pa.placed
+    description) in tile order; `fields` what this copy adds to the plan's disclosure fields."""
+    if credential.signer is None:
+        return None, credential.note()
+    doc = composite_definition(out_path.name, "video/mp4", sources, edit, {**credential.fields, **fields})
+    masters = [m for m, _said in sources]
+    with open(tmp, "rb") as src:
+        signed = stage_with(out_path, lambda fh: sign_stream(credential.signer, doc, masters, "video/mp4", src, fh))
     try:
         _self_check(check_file(signed), out_path)
     except BaseException:

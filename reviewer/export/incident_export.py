@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from reviewer.atomic import stage_bytes
 from reviewer.config import workstation_id
 from reviewer.errors import ReviewerError
 from reviewer.export import composite_manifest as cm
-from reviewer.export import composite_report
+from reviewer.export import composite_publish as cp
+from reviewer.export import credential as cred
 from reviewer.export import manifest as mf
 from reviewer.export.composite_encode import encode, sound_plan
 from reviewer.export.composite_leak import make_checker
 from reviewer.export.composite_plan import Interval, make_plan
 from reviewer.export.composite_tiles import TileSource
-from reviewer.export.disclose import disclose
 from reviewer.export.job import ExportResult
 from reviewer.export.leakcheck import LeakReport
 from reviewer.export.pipeline import run_encoded
@@ -41,8 +40,6 @@ from reviewer.redact.approval import decide_export
 from reviewer.redact.reasons import require_reasons
 from reviewer.redact.render import redact
 from reviewer.redact.store import MaskStore
-
-UNSIGNED = "a composite of several recordings carries no Content Credential (one credential names one master)"
 
 
 @dataclass(frozen=True)
@@ -64,10 +61,19 @@ class IncidentExportJob:
     overwrite: bool = False
     make_dirs: bool = False
     tile: tuple[int, int] | None = None  # the composite's tile picture box (default: from the first recording)
+    package: Path | None = None  # also write this disclosure package (ZIP, reviewer/export/package.py)
 
     @property
     def interval(self) -> Interval:
         return Interval(float(self.start), float(self.end))
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """What a package of the incident's outputs discloses, for package.build: redacted only if every source is."""
+
+    action: Action
+    redacted: bool
 
 
 @dataclass(frozen=True)
@@ -89,15 +95,33 @@ def run_incident_export(library, job: IncidentExportJob, task: Task = NO_TASK,
 
     if progress is not None and task.progress is None:
         task = Task(progress=progress, cancel=task.cancel)
-    job = dataclasses.replace(job, out=Path(job.out).expanduser().absolute())
+    job = dataclasses.replace(job, out=Path(job.out).expanduser().absolute(),  # the audit trail names it in full
+                              package=job.package and Path(job.package).expanduser().absolute())
+    if job.package and not job.report:
+        raise ReviewerError(f"{job.package}: a disclosure package holds the PDF report; do not skip the report")
     clock = IncidentClocks(library).clock(job.incident)
     views = _chosen(library, clock, job)
     sources = _decide(library, views, job)
-    if job.separate:
-        from reviewer.export.incident_separate import run_separate
+    created = check_output_path(library.paths.home, job.package, job.overwrite, job.make_dirs,
+                                "disclosure package").created if job.package else ()
+    with removed_on_failure(tuple(created)):
+        if job.separate:
+            from reviewer.export.incident_separate import run_separate
 
-        return run_separate(library, job, clock, sources, task)
-    return _run_composite(library, job, clock, sources, task)
+            results = run_separate(library, job, clock, sources, task)
+        else:
+            results = _run_composite(library, job, clock, sources, task)
+        if job.package:
+            from reviewer.export import package
+
+            redacted = all(s.decision.redacted for s in sources)
+            pkg = package.build(library, results, job.package,
+                                Disclosed(Action.EXPORT_REDACTED if redacted else Action.EXPORT_UNREDACTED, redacted),
+                                job.incident, job.recipient, job.purpose, job.overwrite, object_type="incident")
+            results = [dataclasses.replace(r, package=pkg) for r in results]
+    if created:
+        results[0] = dataclasses.replace(results[0], created=(*results[0].created, *created))
+    return results
 
 
 def _chosen(library, clock, job: IncidentExportJob) -> list:
@@ -125,11 +149,8 @@ def _decide(library, views, job: IncidentExportJob) -> list[Source]:
 
 
 def _run_composite(library, job: IncidentExportJob, clock, sources: list[Source], task: Task) -> list[ExportResult]:
-    from reviewer.provenance.identity import config
-
-    if config(library).required:  # refused here, before any decoding: the composite cannot carry one
-        raise ReviewerError(f"{library.paths.home}: this library requires Content Credentials on every export, and "
-                            f"{UNSIGNED}; export the cameras with --separate instead")
+    # before any decoding: a workstation that cannot sign (or must, and has no identity) refuses here (ADR 0021)
+    credential = cred.for_incident(library, job.incident, job.recipient, job.purpose)
     action = Action.EXPORT_REDACTED if all(s.decision.redacted for s in sources) else Action.EXPORT_UNREDACTED
     mpath = mf.manifest_path_for(job.out)
     created: list = []
@@ -142,11 +163,11 @@ def _run_composite(library, job: IncidentExportJob, clock, sources: list[Source]
         opened = {s.view.sha256: library.open_recording(s.view.id, reason=reason) for s in sources}
         for s in sources:
             require_reasons(s.mask_set, opened[s.view.sha256].table)
-        result = _compose(library, job, clock, sources, opened, action, task)
+        result = _compose(library, job, clock, sources, opened, action, task, credential)
     return [dataclasses.replace(result, created=tuple(created))]
 
 
-def _compose(library, job, clock, sources, opened, action, task) -> ExportResult:
+def _compose(library, job, clock, sources, opened, action, task, credential) -> ExportResult:
     keys = [s.view.sha256 for s in sources]
     bound = clock.bind({k: opened[k].table for k in keys})
     plan = make_plan(bound, keys, {s.view.sha256: camera_name(s.view) for s in sources},
@@ -173,33 +194,22 @@ def _compose(library, job, clock, sources, opened, action, task) -> ExportResult
         audio = None if sound is None or record.audio.audio_rate is None else {
             "recording_id": opened[sound.key].view.id, "sha256": sound.key,
             "camera": camera_name(opened[sound.key].view), "media_from": round(sound.start, 6),
-            "media_to": round(sound.end, 6), "redactions_applied": [[round(a, 6), round(b, 6), m]
+            "media_to": round(sound.end, 6), "drift_ppm": round((sound.rate - 1.0) * 1e6, 3),
+            "timing": "on the incident clock: nearest sample, one repeated or dropped every 1e6/drift_ppm",
+            "redactions_applied": [[round(a, 6), round(b, 6), m]
                                                                     for a, b, m in record.audio.audio_spans_out]}
         settings = {"encoder": dataclasses.asdict(enc), "layout": plan.layout, "tile": list(plan.tiles[0].cell[2:]),
                     "leak_check": True}
-        written.update(cm.build(plan=plan, record=record, facts=facts, out_name=job.out.name,
-                                out_sha256=sha256_file(tmp), out_size=tmp.stat().st_size, settings=settings,
-                                provenance=who, leak=leak.to_json(), sound=audio,
-                                c2pa={"embedded": False, "reason": UNSIGNED}))
-        staged = [(stage_bytes(mpath, mf.text(written).encode("utf-8")), mpath)]
-        if job.report:  # a report that cannot be written fails the whole export: nothing is published
-            rpath = report_path_for(job.out)
-            tables = {k: opened[k].table for k in keys}
-            staged.append((stage_bytes(rpath, composite_report.render(written, tables)), rpath))
-        staged.append((tmp, job.out))
+        signed, note = cp.sign(credential, tmp, job.out, plan, record, facts, opened, audio)
+        video = signed or tmp
         try:
-            disclose(library.gov, action, job.incident, "incident.export", {
-                "recipient": job.recipient, "purpose": job.purpose, "redacted": action is Action.EXPORT_REDACTED,
-                "kind": "composite", "from": plan.interval.start, "to": plan.interval.end, "layout": plan.layout,
-                "recordings": [{"recording_id": s.view.id, "sha256": s.view.sha256, "redacted": s.decision.redacted,
-                                "approved_by": s.decision.approval and s.decision.approval.approved_by}
-                               for s in sources],
-                "output": str(job.out), "output_sha256": written["output"]["sha256"],
-                "manifest_sha256": written["manifest_sha256"], "mask_set_sha256": written["masks"]["sha256"],
-                "frames": written["output"]["frames"]}, staged, job.overwrite, justification=job.purpose or None,
-                object_type="incident")
+            written.update(cm.build(plan=plan, record=record, facts=facts, out_name=job.out.name,
+                                    out_sha256=sha256_file(video), out_size=video.stat().st_size,
+                                    settings=settings, provenance=who, leak=leak.to_json(), sound=audio, c2pa=note))
+            cp.publish(library, job, plan, sources, action, written, {k: opened[k].table for k in keys}, video)
         finally:
-            discard(*(t for t, _final in staged[:-1]))
+            if signed:  # the unsigned encode is no output of ours: only the signed copy is ever named
+                discard(signed, tmp)
 
     try:
         record, seconds, final = run_encoded(job.out, lambda tmp: encode(plan, tiles, sound, enc, tmp, task),

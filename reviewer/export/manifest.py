@@ -98,6 +98,7 @@ class Verification:
     checks: list[str] = field(default_factory=list)
     c2pa: dict | None = None  # the Content Credential's state (reviewer/provenance/check.py), when looked at
     notes: list[str] = field(default_factory=list)  # what a reader should know that is no failure
+    sources: list[str] = field(default_factory=list)  # an incident composite's masters, one line each
 
     @property
     def ok(self) -> bool:
@@ -170,6 +171,23 @@ def verify(output: Path, manifest_file: Path | None = None, known_keys: dict[str
         v.problems.append("the manifest records a failed leak check")
     from reviewer.provenance.verify import cross_check
 
-    cross_check(v, output, m.get("c2pa"), anchors_pem, {"master SHA-256": m.get("source", {}).get("sha256"),
-                                                        "mask-set hash": m.get("masks", {}).get("sha256")})
+    composite = m.get("sources") if m.get("kind") == "composite" else None
+    cc = cross_check(v, output, m.get("c2pa"), anchors_pem, {
+        "master SHA-256": m.get("source", {}).get("sha256"), "mask-set hash": m.get("masks", {}).get("sha256"),
+        "source SHA-256s": composite and sorted(str(s.get("sha256")) for s in composite)})
+    if composite:
+        _list_sources(v, composite, cc)
     return v
+
+
+def _list_sources(v: Verification, sources: list[dict], cc) -> None:
+    """One line per master of a composite: what the manifest says it showed, and whether the Content Credential
+    names it (an ingredient carrying the same SHA-256)."""
+    named = {i.get("sha256") for i in (cc.ingredients if cc.ok else [])}
+    if named and all(s.get("sha256") in named for s in sources):
+        v.checks.append(f"C2PA names all {len(sources)} sources")
+    for s in sources:
+        frames = "no footage in the interval" if s.get("first_frame") is None else \
+            f"frames {s['first_frame']}-{s['last_frame']}"
+        said = " (a C2PA ingredient)" if s.get("sha256") in named else ""
+        v.sources.append(f"camera {s.get('camera')}: {s.get('name')} SHA-256 {s.get('sha256')}, {frames}{said}")

@@ -1,10 +1,12 @@
-"""The disclosure package (`reviewer export ... --package`): one ZIP a recipient without our software can check.
+"""The disclosure package (`reviewer export ... --package`, `reviewer incident export ... --package`): one ZIP a
+recipient without our software can check.
 
-It holds each redacted copy with its manifest and PDF report, the signing certificate chain (and the trust
-anchors, when configured), SHA256SUMS and a plain-language VERIFY.txt. The files are read back from their final
-names and must still hash to what their manifests say, so the package holds exactly what was disclosed. The ZIP
-is written under a locked temp name, then disclosed through the gate ("recording.export_package", with its
-SHA-256) before it gets its own name, as every other output (reviewer/export/disclose.py).
+It holds each redacted copy (or an incident's composite or separate copies) with its manifest and PDF report, the
+signing certificate chain (and the trust anchors, when configured), SHA256SUMS and a plain-language VERIFY.txt.
+The files are read back from their final names and must still hash to what their manifests say, so the package
+holds exactly what was disclosed. The ZIP is written under a locked temp name, then disclosed through the gate
+("recording.export_package", or "incident.export_package" on the incident, with its SHA-256) before it gets its
+own name, as every other output (reviewer/export/disclose.py).
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ def package_path_for(out: Path) -> Path:
     return out.with_name(out.stem + "-disclosure.zip")
 
 
-def build(library, results: list[ExportResult], path: Path, decision, recording_id: str, recipient: str,
-          purpose: str, overwrite: bool) -> Package:
+def build(library, results: list[ExportResult], path: Path, decision, object_id: str, recipient: str,
+          purpose: str, overwrite: bool, object_type: str = "recording") -> Package:
+    """`decision`: what was disclosed (its `action` and `redacted`); `object_type` "incident" (with the reference
+    as `object_id`) for an incident composite, disclosed as "incident.export_package"."""
     from reviewer.provenance.identity import config
 
     members: list[tuple[str, bytes | Path]] = []
@@ -69,9 +73,10 @@ def build(library, results: list[ExportResult], path: Path, decision, recording_
     sha = sha256_file(tmp)
     files = [{"name": n, "sha256": h} for n, h in sums]
     try:
-        disclose(library.gov, decision.action, recording_id, "recording.export_package", {
+        disclose(library.gov, decision.action, object_id, f"{object_type}.export_package", {
             "recipient": recipient, "purpose": purpose, "output": str(path), "sha256": sha, "files": files,
-            "redacted": decision.redacted}, [(tmp, path)], overwrite, justification=purpose or None)
+            "redacted": decision.redacted}, [(tmp, path)], overwrite, justification=purpose or None,
+            object_type=object_type)
     finally:
         discard(tmp)
     return Package(path, sha, files)

@@ -5,9 +5,34 @@ from __future__ import annotations
 from reviewer.safe_text import for_terminal
 
 
+def _sources(m: dict) -> list[str]:
+    """An incident composite: each master it shows, with its hash, the frames shown and who approved its masks."""
+    lines = [f"  File: {m['output']['name']}",
+             f"    SHA-256: {m['output']['sha256']}",
+             f"    A {m['incident']['layout']} composite of incident {m['incident']['incident']}, incident time "
+             f"{m['incident']['from']} to {m['incident']['to']} s, of these master recordings:"]
+    for s in m["sources"]:
+        frames = "no footage in the interval" if s.get("first_frame") is None else \
+            f"frames {s['first_frame']}-{s['last_frame']}"
+        approved = (s.get("approval") or {}).get("approved_by") or "NOT APPROVED (shown unredacted)"
+        lines += [f"      Camera {s['camera']}: {s['name']}, {frames}",
+                  f"        Master SHA-256: {s['sha256']}",
+                  f"        Redaction approved by: {approved}; mask-set SHA-256: {s['masks_sha256']}"]
+    lines.append(f"    Frames: {m['output']['frames']}")
+    return lines
+
+
 def _what_it_says(m: dict) -> list[str]:
     c2pa = m.get("c2pa") or {}
     approval = (m.get("masks") or {}).get("approval") or {}
+    if m.get("kind") == "composite":
+        lines = _sources(m) + [f"    Recipient: {m.get('recipient') or '-'}; purpose: {m.get('purpose') or '-'}"]
+        if c2pa.get("embedded"):
+            lines.append(f"    Content Credentials signed by: {c2pa['signer']} (issuer {c2pa['issuer']}); "
+                         "each master is named in them as an ingredient with its SHA-256")
+        else:
+            lines.append(f"    NO Content Credentials: {c2pa.get('reason') or 'not recorded'}")
+        return lines
     lines = [
         f"  File: {m['output']['name']}",
         f"    SHA-256: {m['output']['sha256']}",
@@ -96,4 +121,10 @@ def verify_text(manifests: list[dict], has_chain: bool, has_anchors: bool) -> st
         "   mask-set hash, which match the manifest and the report.",
         "",
     ]
+    if any(m.get("kind") == "composite" for m in manifests):
+        parts[-1:-1] = [
+            "   A composite of several cameras records 'created' (a composite of captures), one 'placed' per",
+            "   camera (its frames shown and its own masks) and 'edited' (what was done to the whole); each",
+            "   camera's master recording is an ingredient carrying its SHA-256.",
+        ]
     return "\n".join(for_terminal(line) for line in parts) + "\n"

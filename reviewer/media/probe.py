@@ -35,6 +35,9 @@ def open_container(path: str | Path) -> Iterator[av.container.InputContainer]:
     try:
         container = av.open(str(path), mode="r", metadata_errors="replace")
     except av.error.InvalidDataError:
+        if _mp4_without_index(path, size):
+            raise MediaError(path, "is an MP4 whose index (moov box) is missing: the file was cut short, e.g. a "
+                             "copy or a recording that did not finish; copy it again from the camera or dock") from None
         raise MediaError(path, "is not a media file FFmpeg can read (invalid data)") from None
     except av.error.FFmpegError as exc:
         raise MediaError(path, f"cannot be opened as media ({exc.strerror or exc})") from None
@@ -45,6 +48,36 @@ def open_container(path: str | Path) -> Iterator[av.container.InputContainer]:
         yield container
     finally:
         container.close()
+
+
+def _mp4_without_index(path: Path, size: int, max_boxes: int = 64) -> bool:
+    """True for an ISO-BMFF file (ftyp first) whose top-level boxes run out, or run past the end, before a moov:
+    what a camera file looks like when its copy was cut short (cameras write the index last)."""
+    try:
+        with path.open("rb") as f:
+            pos = 0
+            for n in range(max_boxes):
+                f.seek(pos)
+                head = f.read(16)
+                if len(head) < 8:
+                    return n > 0
+                length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if n == 0 and kind != b"ftyp":
+                    return False
+                if kind == b"moov":
+                    return False
+                if length == 1 and len(head) == 16:
+                    length = int.from_bytes(head[8:16], "big")
+                elif length == 0:  # runs to the end of the file
+                    return True
+                if length < 8:
+                    return False
+                pos += length
+                if pos >= size:
+                    return True
+    except OSError:
+        return False
+    return False
 
 
 @dataclass(frozen=True)

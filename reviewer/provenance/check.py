@@ -29,6 +29,8 @@ class CredentialCheck:
     master_title: str | None = None
     master_has_credential: bool = False
     actions: list[dict] = field(default_factory=list)
+    # every ingredient in order: {"title", "relationship", "sha256", "has_credential"}; a composite's sources
+    ingredients: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,7 +50,8 @@ class CredentialCheck:
 
     def to_json(self) -> dict:
         return {"state": self.state, "ok": self.ok, "failures": self.failures, "signer": self.signer,
-                "master_sha256": self.master_sha256, "fields": self.fields}
+                "master_sha256": self.master_sha256, "fields": self.fields,
+                "ingredients": self.ingredients}
 
 
 def check_file(path: Path, anchors_pem: str | None = None) -> CredentialCheck:
@@ -93,6 +96,9 @@ def _judge(store: dict) -> CredentialCheck:
             check.fields = a.get("data")
         elif str(a.get("label", "")).startswith("c2pa.actions"):
             check.actions = list((a.get("data") or {}).get("actions", []))
+    check.ingredients = [{"title": i.get("title"), "relationship": i.get("relationship"),
+                          "sha256": (i.get("metadata") or {}).get(SHA256_KEY),
+                          "has_credential": bool(i.get("active_manifest"))} for i in manifest.get("ingredients", [])]
     parents = [i for i in manifest.get("ingredients", []) if i.get("relationship") == "parentOf"]
     if parents:
         parent = parents[0]

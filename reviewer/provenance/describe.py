@@ -62,3 +62,34 @@ def still_edit(index: int, media_time: str, applied: list[dict], redacted: bool)
     else:
         what = "the recording's masks applied; none covers this frame" if redacted else "no redaction applied"
     return f"Still of frame {index} ({media_time}) of the master made with BWV Reviewer: {what}."
+
+
+def composite_source(camera: str, name: str, n: int, layout: str, shown: dict, mask_json: dict) -> str:
+    """The c2pa.placed description of one source of an incident composite: which frames it shows, where, and how
+    it was redacted (its own masks)."""
+    if shown.get("first_frame") is None:
+        frames = "no footage in the interval (a black tile that says so)"
+    else:
+        frames = (f"its frames {shown['first_frame']}-{shown['last_frame']} in "
+                  f"{_plural(shown['output_frames_with_footage'], 'output frame')}")
+    red = "; ".join(redactions(mask_json)) or "no redaction applied"
+    return f"Camera {camera} ({name}) placed in tile {n + 1} of the {layout} grid: {frames}; redacted by its own " \
+           f"masks: {red}."
+
+
+def composite_edit(cameras: int, incident: str, layout: str, frames: int, sound: dict | None) -> str:
+    """The c2pa.edited description of an incident composite."""
+    if sound is None:
+        audio = "no sound"
+    else:
+        spans = sound.get("redactions_applied") or []
+        muted = [s for s in spans if s[2] == "mute"]
+        bleeped = [s for s in spans if s[2] == "bleep"]
+        extra = [f"muted in {_plural(len(muted), 'range')}"] if muted else []
+        extra += [f"bleeped in {_plural(len(bleeped), 'range')}"] if bleeped else []
+        audio = f"sound from camera {sound['camera']}" + (f" ({', '.join(extra)})" if extra else "")
+    return (f"Composite of {_plural(cameras, 'recording')} of incident {incident} made with BWV Reviewer: a {layout} "
+            f"grid in which every tile shows its recording's frame at the same incident time (each camera's clock "
+            f"offset and drift applied), each recording redacted by its own masks before it was scaled into its "
+            f"tile and labelled with its camera, camera time and frame number; {audio}; "
+            f"{_plural(frames, 'frame')}, re-encoded H.264/AAC.")

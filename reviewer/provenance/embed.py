@@ -3,7 +3,8 @@
 The credential names the master as its `parentOf` ingredient (title, SHA-256, and the master's own credential when
 it carries one), records `c2pa.opened` then `c2pa.edited` in words, and carries our disclosure fields as a custom
 assertion. `c2pa.redacted` is not used: C2PA means it for removing assertions from an ingredient's manifest, and
-validators reject it for pixel redaction (issue 15).
+validators reject it for pixel redaction (issue 15). An incident composite has no one parent: each master is a
+`componentOf` ingredient with its own `c2pa.placed` action (composite_definition, ADR 0024).
 
 Order (ADR 0021): the credential is embedded first, into a new temp file; our export manifest, the sidecar and the
 disclosure log then hash the signed file, so `reviewer verify` and sha256sum agree on the bytes a recipient holds.
@@ -15,7 +16,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Sequence
 
 import reviewer
 from reviewer.errors import ReviewerError
@@ -24,6 +25,8 @@ from reviewer.provenance.signer import ClaimSigner, NativeSigner
 
 ASSERTION = "org.bwvreviewer.disclosure"  # our fields; reverse-DNS style as C2PA asks of custom labels
 SHA256_KEY = "org.bwvreviewer.sha256"  # the master's SHA-256, in the ingredient's metadata
+# IPTC digital source type: "a composite of two or more captured elements", C2PA's term for a mosaic of captures
+COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeCapture"
 AGENT = "BWV Reviewer"
 MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".png": "image/png",
         ".avi": "video/x-msvideo", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
@@ -48,8 +51,12 @@ def _agent() -> dict:
     return {"name": AGENT, "version": reviewer.__version__}
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def definition(title: str, fmt: str, master: Master, edit: str, fields: dict) -> dict:
-    now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    now = _now()
     return {
         "claim_generator_info": [_agent()],
         "title": title,
@@ -65,33 +72,78 @@ def definition(title: str, fmt: str, master: Master, edit: str, fields: dict) ->
     }
 
 
-def _ingredient(master: Master) -> dict:
-    return {"title": master.name, "relationship": "parentOf", "label": "master",
+def composite_definition(title: str, fmt: str, sources: list[tuple[Master, str]], edit: str, fields: dict) -> dict:
+    """A copy made of several masters side by side (an incident composite): none is its parent, so each is a
+    `componentOf` ingredient placed by its own `c2pa.placed` action (what it shows, how it was redacted), after a
+    `c2pa.created` whose source type says the copy is a composite of captures, and before the `c2pa.edited` that
+    says what was done to the whole."""
+    now = _now()
+    placed = [{"action": "c2pa.placed", "when": now, "softwareAgent": _agent(), "description": said,
+               "parameters": {"ingredientIds": [component_label(n)]}} for n, (_m, said) in enumerate(sources)]
+    return {
+        "claim_generator_info": [_agent()],
+        "title": title,
+        "format": fmt,
+        "assertions": [
+            {"label": "c2pa.actions", "data": {"actions": [
+                {"action": "c2pa.created", "when": now, "softwareAgent": _agent(), "digitalSourceType": COMPOSITE},
+                *placed,
+                {"action": "c2pa.edited", "when": now, "softwareAgent": _agent(), "description": edit},
+            ]}},
+            {"label": ASSERTION, "data": {"source_sha256": [m.sha256 for m, _said in sources], **fields}},
+        ],
+    }
+
+
+def component_label(n: int) -> str:
+    return f"source-{n + 1}"
+
+
+def _ingredient(master: Master, relationship: str = "parentOf", label: str = "master", what: str = "Master") -> dict:
+    return {"title": master.name, "relationship": relationship, "label": label,
             "format": mime_of(master.path) or mime_of(Path(master.name)) or "application/octet-stream",
-            "description": f"Master recording {master.name}, SHA-256 {master.sha256}",
+            "description": f"{what} recording {master.name}, SHA-256 {master.sha256}",
             "metadata": {SHA256_KEY: master.sha256}}
 
 
-def _builder(doc: dict, master: Master, ctx):
-    """A Builder with the master as its parent. A master in a format C2PA reads is passed as a stream, so its own
-    credential (a camera that signs) is carried along; any other is described only."""
+def _ingredients(masters: Master | Sequence[Master]) -> list[tuple[dict, Master]]:
+    """One master: the parent. Several (a composite): each a component, in tile order."""
+    if isinstance(masters, Master):
+        return [(_ingredient(masters), masters)]
+    return [(_ingredient(m, "componentOf", component_label(n), "Source"), m) for n, m in enumerate(masters)]
+
+
+def _builder(doc: dict, masters: Master | Sequence[Master], ctx):
+    """A Builder with the masters as its ingredients. A master in a format C2PA reads is passed as a stream, so its
+    own credential (a camera that signs) is carried along; any other is described only."""
     c2pa = load_c2pa()
 
-    ingredient = _ingredient(master)
-    fmt = mime_of(master.path) or mime_of(Path(master.name))
-    if fmt:
-        builder = c2pa.Builder(doc, context=ctx)
-        try:
-            with open(master.path, "rb") as fh:
-                builder.add_ingredient(ingredient, fmt, fh)
+    parts = _ingredients(masters)
+    fmts = [mime_of(m.path) or mime_of(Path(m.name)) for _i, m in parts]
+    described = [ing for (ing, _m), fmt in zip(parts, fmts) if not fmt]
+    while True:
+        builder = c2pa.Builder({**doc, "ingredients": described} if described else doc, context=ctx)
+        failed = None
+        for (ingredient, master), fmt in zip(parts, fmts):
+            if ingredient in described:
+                continue
+            try:
+                with open(master.path, "rb") as fh:
+                    builder.add_ingredient(ingredient, fmt, fh)
+            except c2pa.C2paError:  # a container c2pa cannot parse: fall back to describing it
+                failed = ingredient
+                break
+        if failed is None:
             return builder
-        except c2pa.C2paError:  # a container c2pa cannot parse: fall back to describing it
-            builder.close()
-    return c2pa.Builder({**doc, "ingredients": [ingredient]}, context=ctx)
+        # the failed add may have left the builder half-changed: start again with that master described only
+        builder.close()
+        described.append(failed)
 
 
-def sign_stream(signer: ClaimSigner, doc: dict, master: Master, fmt: str, src: IO, dst: IO) -> None:
-    """Read `src`, write it with the credential embedded to `dst` (opened "w+b")."""
+def sign_stream(signer: ClaimSigner, doc: dict, master: Master | Sequence[Master], fmt: str, src: IO,
+                dst: IO) -> None:
+    """Read `src`, write it with the credential embedded to `dst` (opened "w+b"). `master`: the parent, or the
+    components of a composite (composite_definition)."""
     c2pa = load_c2pa()
 
     native = NativeSigner(signer)
@@ -110,7 +162,7 @@ def sign_stream(signer: ClaimSigner, doc: dict, master: Master, fmt: str, src: I
         ctx.close()
 
 
-def sign_bytes(signer: ClaimSigner, doc: dict, master: Master, fmt: str, data: bytes) -> bytes:
+def sign_bytes(signer: ClaimSigner, doc: dict, master: Master | Sequence[Master], fmt: str, data: bytes) -> bytes:
     out = io.BytesIO()
     sign_stream(signer, doc, master, fmt, io.BytesIO(data), out)
     return out.getvalue()

@@ -35,7 +35,9 @@ def cross_check(v, file: Path, note: dict | None, anchors_pem: str | None,
     v.checks.append(f"C2PA {cc.state}")
     if cc.state == "valid":
         v.notes.append(cc.summary())
-    got = {"master SHA-256": cc.master_sha256, "mask-set hash": (cc.fields or {}).get("mask_set_sha256")}
+    got = {"master SHA-256": cc.master_sha256, "mask-set hash": (cc.fields or {}).get("mask_set_sha256"),
+           # sorted: a master c2pa cannot parse is described in the definition, ahead of the streamed ones
+           "source SHA-256s": sorted(str(i["sha256"]) for i in cc.ingredients)}
     for name, want in expect.items():
         if want is not None and got.get(name) != want:
             v.problems.append(f"the Content Credential's {name} ({got.get(name)}) differs from our record's ({want})")

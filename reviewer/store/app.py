@@ -1,7 +1,8 @@
 """The store's HTTP API (FastAPI): /api/v1, with its OpenAPI document at /api/v1/openapi.json.
 
-Every route but health, sign-in and the public key needs a bearer token (access.py, ADR 0010); uploads and blob
-checks are for docks and supervisors. The other routes live in routes_*.py, one line each below.
+Every route but health, sign-in (and its list of methods) and the public key needs a bearer token (access.py,
+ADR 0010); uploads and blob checks are for docks and supervisors. The other routes live in routes_*.py, one line
+each below.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from reviewer.store import tus
 from reviewer.store.blobs.base import SHA256_RE
 from reviewer.store.config import StoreConfig
 from reviewer.store import routes_admin, routes_auth, routes_read, routes_training
-from reviewer.store import routes_anchor, routes_grant, routes_operations
+from reviewer.store import routes_anchor, routes_grant, routes_operations, routes_signin
 from reviewer.store import audit, background, dock_register
 from reviewer.store.access import Caller, uploader
 from reviewer.store.context import Context
@@ -94,6 +95,7 @@ def create_app(config: StoreConfig) -> FastAPI:
     issuer = Issuer(load_or_create_key(config.signing_key_path), config.issuer, config.access_ttl_s)
     app.state.ctx = Context(config, sessions, blobs, issuer, ExternalIssuers(config.oidc))
     app.include_router(routes_auth.router)
+    app.include_router(routes_signin.router)
     app.include_router(routes_read.router)
     app.include_router(routes_training.router)
     app.include_router(routes_admin.router)

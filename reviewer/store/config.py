@@ -13,6 +13,10 @@ store home); a TOML file (`reviewer store serve --config FILE`) selects PostgreS
                 interval_seconds = 3600  events_poll_seconds = 0.5  events_keep_days = 30
     [oidc.entra]  issuer = "https://login.microsoftonline.com/TENANT/v2.0"  audience = "api://bwv-store"
                   username_claim = "oid"  (jwks_uri: optional; default from the issuer's discovery document)
+                  Published at GET /api/v1/signin so that a workstation needs only the store's address (public
+                  facts, no secret): client_id = "APP-ID" (the workstation app, a public client; without it the
+                  issuer is trusted but not offered)  scope = "openid offline_access api://bwv-store/.default"
+                  flows = ["browser", "device"]  msal = "TENANT-ID" (offered as Entra through MSAL instead)
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from platformdirs import user_data_dir
 
 from reviewer.store.blobs.verified import REVERIFY_AFTER_S, Verified
 from reviewer.store.errors import ConfigError
+from reviewer.store.signin_format import DEFAULT_SCOPE as DEFAULT_SIGNIN_SCOPE
+from reviewer.store.signin_format import FLOWS
 
 DEFAULT_PORT = 8400
 SECTIONS = {
@@ -40,7 +46,7 @@ SECTIONS = {
                   "events_poll_seconds", "events_keep_days"},
     "oidc": set(),  # one table per external issuer: [oidc.LABEL], keys in OIDC_KEYS
 }
-OIDC_KEYS = {"issuer", "audience", "username_claim", "jwks_uri"}
+OIDC_KEYS = {"issuer", "audience", "username_claim", "jwks_uri", "client_id", "scope", "flows", "msal"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,12 @@ class OidcIssuer:
     audience: str
     username_claim: str = "sub"
     jwks_uri: str | None = None
+    # what the store tells workstations (routes_signin.py); none of it is used to check tokens
+    client_id: str | None = None
+    scope: str = DEFAULT_SIGNIN_SCOPE
+    flows: tuple[str, ...] = FLOWS
+    msal: str | None = None  # an Entra tenant (or https authority): offered as MSAL sign-in
+    name: str = ""  # LABEL of its [oidc.LABEL] table
 
 
 def default_store_home() -> Path:
@@ -187,5 +199,15 @@ def _oidc_issuer(path: Path, label: str, table) -> OidcIssuer:
         raise ConfigError(path, f"[oidc.{label}]: unknown setting {', '.join(sorted(unknown))}")
     if not table.get("issuer") or not table.get("audience"):
         raise ConfigError(path, f"[oidc.{label}] needs an issuer and an audience")
+    flows = table.get("flows", list(FLOWS))
+    if not isinstance(flows, list) or not flows or any(f not in FLOWS for f in flows) or len(set(flows)) != len(flows):
+        raise ConfigError(path, f"[oidc.{label}] flows must list one or both of {', '.join(map(repr, FLOWS))}")
+    client_id, msal = table.get("client_id"), table.get("msal")
+    for key, value in (("client_id", client_id), ("msal", msal), ("scope", table.get("scope", "x"))):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(path, f"[oidc.{label}] {key} must be a non-empty string")
+    if msal is not None and client_id is None:
+        raise ConfigError(path, f"[oidc.{label}] msal needs the client_id of the workstation app")
     return OidcIssuer(str(table["issuer"]), str(table["audience"]), str(table.get("username_claim", "sub")),
-                      table.get("jwks_uri"))
+                      table.get("jwks_uri"), client_id, " ".join(str(table.get("scope", DEFAULT_SIGNIN_SCOPE)).split()),
+                      tuple(flows), msal, label)

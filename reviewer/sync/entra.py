@@ -23,6 +23,7 @@ import httpx
 
 from reviewer.errors import ReviewerError
 from reviewer.store.client_auth import SignInError
+from reviewer.store.signin_format import RESERVED_SCOPES
 from reviewer.sync import credentials
 
 PUBLIC_CLOUD = "https://login.microsoftonline.com"
@@ -30,7 +31,6 @@ PUBLIC_CLOUD = "https://login.microsoftonline.com"
 MICROSOFT_HOSTS = ("login.microsoftonline.com", "login.microsoftonline.us", "login.partner.microsoftonline.cn",
                    "login.chinacloudapi.cn")
 DEFAULT_SCOPES = ("api://bwv-store/.default",)
-RESERVED_SCOPES = {"openid", "profile", "offline_access"}  # MSAL adds them itself and refuses them if asked
 KEEP = ("Account", "RefreshToken", "AppMetadata")  # what a later process needs; no access or ID token
 WAIT_S = 300
 

@@ -71,8 +71,8 @@ def linked_url(library) -> str:
 
 
 def sign_in_method(library) -> dict:
-    """How this library last signed in (sync.auth): {"kind": "embedded"}, an OIDC issuer, or Entra through MSAL.
-    The dialog offers the same issuer again after a sign-out."""
+    """How this library last signed in (sync.auth): {"kind": "embedded"}, an OIDC issuer, or Entra through MSAL
+    (open_client refreshes that way)."""
     return json.loads(_read(library).get(AUTH) or '{"kind": "embedded"}')
 
 

@@ -199,12 +199,24 @@ def test_export_with_a_mask_verifies_and_the_audit_trail_holds(bundle, imported,
     assert a.returncode == 0
 
 
-def test_gui_opens_the_clip_shows_the_frame_and_quits_cleanly(bundle, scratch, make_clip):
+@pytest.mark.parametrize("platform", ["offscreen", "xcb"])
+def test_gui_opens_the_clip_shows_the_frame_and_quits_cleanly(bundle, scratch, make_clip, platform):
+    """Offscreen, and on an X server (Xvfb) through Qt's xcb plugin, which since ADR 0025 runs on the workstation's
+    X11, xcb, xkbcommon, fontconfig and FreeType rather than copies from the build machine."""
     clip = make_clip("cfr_h264")
-    home, cwd, rid, _src = import_clip(bundle, scratch, clip, "gui")  # no masks: the code must be on screen
-    shot = scratch / "shot.png"
-    p = run(bundle / "bwv-reviewer", rid, "--frame", 37, "--reason", "smoke", "--screenshot", shot, home=home,
-            cwd=cwd, check=False)
+    home, cwd, rid, _src = import_clip(bundle, scratch, clip, f"gui-{platform}")  # no masks: the code must show
+    shot = scratch / f"shot-{platform}.png"
+    args = [rid, "--frame", 37, "--reason", "smoke", "--screenshot", shot]
+    if platform == "offscreen":
+        p = run(bundle / "bwv-reviewer", *args, home=home, cwd=cwd, check=False)
+    else:
+        if not shutil.which("xvfb-run"):
+            pytest.skip("xvfb-run (Debian: xvfb) runs the X server")
+        env = {**bundle_env(home, cwd / "user-home"), "QT_QPA_PLATFORM": "xcb"}
+        cwd.mkdir(parents=True, exist_ok=True)
+        p = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", str(bundle / "bwv-reviewer"),
+                            *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=TIMEOUT,
+                           stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr
     noise = [line for line in p.stderr.splitlines()
              if line.strip() and not any(re.fullmatch(pat, line.strip()) for pat in QT_ENVIRONMENT_NOISE)]
@@ -233,6 +245,29 @@ def test_every_bundled_library_finds_its_dependencies(bundle):
         if lost:
             missing[str(path.relative_to(bundle))] = lost
     assert missing == {}
+
+
+def test_the_desktop_stack_comes_from_the_workstation_and_install_sh_finds_it_there(bundle, tmp_path):
+    """ADR 0025: the bundle ships none of the libraries packaging/host_libs.py leaves to the workstation, ships the
+    ones it keeps (FriBiDi, which Pillow loads by name), links no host library without a row naming its package, and
+    carries that table; install.sh's library check passes on this machine, whose packages scripts/dev.sh installs,
+    and the per-user install it then does runs the CLI."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    import host_libs
+
+    host_libs.check(bundle)
+    assert (bundle / "host-libraries.tsv").read_text() == host_libs.table()
+    assert [n for n in host_libs.KEPT if not (bundle / "_internal" / n).is_file()] == []
+    home = tmp_path / "user"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+    p = subprocess.run(["bash", str(bundle / "install.sh")], capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    version = subprocess.run([str(home / ".local" / "bin" / "reviewer"), "--version"], capture_output=True, text=True,
+                             env=env, timeout=TIMEOUT)
+    assert version.returncode == 0 and version.stdout.startswith("reviewer "), version.stderr
+    # the installed copy is the size of the bundle: remove it rather than leave it in pytest's kept temp folders
+    (uninstall,) = (home / ".local" / "share" / "bwv-reviewer" / "versions").glob("*/uninstall.sh")
+    subprocess.run(["bash", str(uninstall)], capture_output=True, env=env, timeout=TIMEOUT, check=True)
 
 
 def test_the_bundled_icu_data_sorts_cases_and_breaks_text_as_the_full_data_does(bundle):

@@ -70,7 +70,8 @@ def make_bad_sidecar(folder: Path, clip) -> Path:
 
 CASES = {
     "zero_byte": (make_zero_byte, "empty"),
-    "truncated": (make_truncated, "truncated.mp4: "),
+    # a camera file whose copy was cut short: cameras write the index (moov) last, so it is what is missing
+    "truncated": (make_truncated, "truncated.mp4: is an MP4 whose index (moov box) is missing: the file was cut short"),
     "random_bytes": (make_random, "not a media file"),
     "audio_only": (make_audio_only, "no video stream"),
     "text_file": (make_text, "not a media file"),

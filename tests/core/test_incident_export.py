@@ -284,15 +284,6 @@ def test_bad_requests_are_one_line_errors(lib, ids, tmp_path):
     assert not (tmp_path / "x.mp4").exists()
 
 
-def test_a_library_that_requires_content_credentials_refuses_a_composite(lib, ids, tmp_path):
-    from reviewer.provenance import identity
-
-    identity.configure(lib, required=True)
-    with pytest.raises(ReviewerError, match="requires Content Credentials on every export, and a composite"):
-        run_incident_export(lib, IncidentExportJob(INCIDENT, 10.0, 10.5, tmp_path / "c.mp4"))
-    assert not list(tmp_path.glob("c.mp4*"))
-
-
 def test_tiles_are_scaled_and_labelled_in_a_1x2_composite(lib, ids, tmp_path):
     clock = IncidentClocks(lib).clock(INCIDENT)
     kb = lib.get(ids["pc-b"]).sha256

@@ -72,3 +72,34 @@ def test_install_refuses_a_file_that_is_not_a_tarball_in_one_line(tmp_path):
     (tmp_path / "junk.tar.gz").write_bytes(b"not a tarball")
     p = sh(ROOT / "packaging" / "install.sh", tmp_path / "junk.tar.gz", home=tmp_path)
     assert p.returncode == 1 and p.stderr.strip() == f"install.sh: {tmp_path / 'junk.tar.gz'}: not a readable .tar.gz"
+
+
+@pytest.mark.skipif(not shutil.which("gcc") or not shutil.which("ldd"), reason="gcc builds the test libraries")
+def test_install_refuses_when_the_workstation_lacks_a_library_the_bundle_takes_from_it(tmp_path):
+    """The bundle leaves the desktop's libraries to the workstation (ADR 0025). One missing there: install.sh names
+    the library and its packages in one line, exits 1 and installs nothing."""
+    bundle = fake_bundle(tmp_path / "build")
+    internal = bundle / "_internal"
+    absent = tmp_path / "gone" / "libbwvdesk.so.7"  # stands for a desktop library the workstation lacks
+    absent.parent.mkdir()
+    absent.with_suffix(".c").write_text("int desk(void) { return 7; }\n")
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(absent), str(absent.with_suffix(".c")),
+                    "-Wl,-soname,libbwvdesk.so.7"], check=True, capture_output=True)
+    plugin = internal / "plugins" / "libuses.so"
+    plugin.parent.mkdir(parents=True)
+    plugin.with_suffix(".c").write_text("int desk(void); int uses(void) { return desk(); }\n")
+    # zlib is there: only what is missing is named
+    subprocess.run(["gcc", "-shared", "-fPIC", "-Wl,--no-as-needed", "-o", str(plugin), str(plugin.with_suffix(".c")),
+                    f"-L{absent.parent}", "-l:libbwvdesk.so.7", "-lz"], check=True, capture_output=True)
+    plugin.with_suffix(".c").unlink()
+    shutil.rmtree(absent.parent)
+    (bundle / "host-libraries.tsv").write_text("# soname, Debian/Ubuntu, RHEL/Fedora\n"
+                                               "libz.so.1\tzlib1g\tzlib\nlibbwvdesk.so.7\tlibbwvdesk7\tbwvdesk-libs\n")
+    home = tmp_path / "user"
+
+    p = sh(bundle / "install.sh", home=home)
+    assert p.returncode == 1
+    assert p.stderr == ("install.sh: this workstation lacks libraries BWV Reviewer takes from the desktop: "
+                        "libbwvdesk.so.7 (Debian/Ubuntu: libbwvdesk7; RHEL/Fedora: bwvdesk-libs); install or update "
+                        "them (apt-get install libbwvdesk7, or dnf install bwvdesk-libs); nothing was installed\n")
+    assert not (home / ".local").exists()

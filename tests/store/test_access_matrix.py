@@ -129,6 +129,9 @@ COLLECTIONS = [  # no id: only the role matters
     ("tombstones", "GET", "/api/v1/admin/tombstones", None, lambda role: 200 if role == "supervisor" else 403),
     ("offline grant", "GET", "/api/v1/grant", None, lambda role: 403 if role == "dock" else 200),
 ]
+OPEN = [  # public: the same answer with or without a token (expected(None) is the anonymous caller's status)
+    ("sign-in methods", "GET", "/api/v1/signin", None, lambda who: 200),
+]
 
 
 def test_every_endpoint_role_and_target_gives_the_expected_status(world):
@@ -171,10 +174,20 @@ def test_every_endpoint_role_and_target_gives_the_expected_status(world):
             n += 1
             if r.status_code != want:
                 wrong.append(f"{name} as {who}: {r.status_code}, expected {want}: {r.text[:120]}")
+    for name, method, path, body, expected in OPEN:
+        answers = set()
+        for who in WHO:
+            r = w.call(who, method, path, json=body)
+            n += 1
+            answers.add(r.text)
+            if r.status_code != expected(who):
+                wrong.append(f"{name} as {who}: {r.status_code}, expected {expected(who)}: {r.text[:120]}")
+        if len(answers) != 1:
+            wrong.append(f"{name}: the answer depends on who asks: {sorted(answers)}")
     assert wrong == [], "\n".join(wrong)
     assert all(len(bodies) == 1 for bodies in seen_404.values()), seen_404
     assert len(seen_404) > 20
-    assert n == 20 * 6 * 3 + 11 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
+    assert n == 20 * 6 * 3 + 11 * 6 + 1 * 6 and ok_bodies == 3 * 1 + 2 + 1 + 1  # each 200 download was the footage
 
 
 def test_lists_hold_only_what_the_role_may_see(world):
@@ -224,7 +237,7 @@ def test_a_missing_or_forged_token_is_401(world, token):
 
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/enrol"), ("POST", "/api/v1/auth/refresh"),
           ("GET", "/api/v1/auth/jwks.json"), ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs"),
-          ("GET", "/api/v1/keys")}
+          ("GET", "/api/v1/keys"), ("GET", "/api/v1/signin")}
 COVERED = {  # what the matrix above exercises, as (method, OpenAPI path)
     ("GET", "/api/v1/incidents/{incident_id}"), ("GET", "/api/v1/incidents/{incident_id}/recordings"),
     ("GET", "/api/v1/recordings/{sha256}"), ("GET", "/api/v1/recordings/{sha256}/content"),

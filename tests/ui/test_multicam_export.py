@@ -30,6 +30,7 @@ def test_export_incident_range_from_the_grid_with_progress(qtbot, grid, tmp_path
     out = tmp_path / "grid" / "composite.mp4"
     dialog.out.setText(str(out))
     dialog.recipient.setText("PSD")
+    dialog.package.setChecked(True)
     dialog.accept()
     qtbot.waitUntil(lambda: feature.last_export is not None, timeout=120_000)
     assert feature.export_progress.isHidden()
@@ -43,6 +44,11 @@ def test_export_incident_range_from_the_grid_with_progress(qtbot, grid, tmp_path
         x, y, w, h = src["picture"]
         assert framecode.read(frame0[y:y + h, x:x + w]) == s.clock.frame_at(src["sha256"], s.time).index
     assert "Incident export finished" in grid.status.text()
+    assert "NO Content Credentials" in grid.status.text()  # no signing identity here: said, not hidden
+    # the disclosure package beside it: its ZIP holds the very copy, disclosed on the incident
+    assert res.package.path == out.with_name("composite-disclosure.zip") and res.package.path.exists()
+    assert {"name": out.name, "sha256": manifest["output"]["sha256"]} in res.package.files
+    assert "Disclosure package: composite-disclosure.zip" in grid.status.text()
 
 
 def test_cancelling_an_incident_export_leaves_nothing(qtbot, grid, tmp_path):  # noqa: F811

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 
 from reviewer.annotate.service import Annotations
 from reviewer.errors import ReviewerError
@@ -82,13 +81,17 @@ def test_status_bar_counts_operations_waiting_to_be_pushed(qtbot, window, make_c
     lib = window.library
     view = import_copy(lib, make_clip("cfr_h264"), tmp_path)
     bar = window.f.sync.status
-    qtbot.waitUntil(lambda: bar.pending.text() == "All changes pushed", timeout=WAIT)
-    assert bar.badge.text() == "Standalone"  # not linked to a store: the README's first command, no server
+    qtbot.waitUntil(lambda: bar.badge.text() == "Standalone", timeout=WAIT)  # the README's first command, no server
     assert bar.user.text() == f"{lib.gov.username} ({lib.gov.role().value.replace('_', ' ')})"
     open_in(qtbot, window, view)
     key(qtbot, window, Qt.Key.Key_M)
     key(qtbot, window, Qt.Key.Key_M)  # the same frame again: a second bookmark, a second operation
+    qtbot.waitUntil(lambda: bar.values.get("pending") == 2, timeout=WAIT)
+    # standalone, there is nowhere to push to: saying "2 changes to push" would read as edits not yet saved
+    assert bar.values["pending"] == 2 and bar.pending.text() == "" and not bar.pending.isVisible()
+    bar.set_loop_status(LoopStatus(online=False, pending=None, last_sync=None, last_error=None))  # linked now
     qtbot.waitUntil(lambda: bar.pending.text() == "2 changes to push", timeout=WAIT)
+    assert bar.pending.isVisible()
 
 
 class LoopStatus:
@@ -124,7 +127,7 @@ def test_sign_in_dialog_refuses_a_bad_address_and_shows_the_stores_refusal_in_on
     f = window.f.sync
     d = f.sign_in()
     d._login = login
-    ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok = d.code_ok
     d.url.setText("store.example")
     d.code.setText("X")
     ok.click()

@@ -15,8 +15,9 @@ from PySide6.QtGui import QDesktopServices
 
 from reviewer.sync import credentials
 from tests.core.test_sync_signin_browser import query, replace_param
-from tests.core.test_sync_signin_oidc import idp, oidc_user, store  # noqa: F401 - fixtures
-from tests.store.oidc_device_idp import CLIENT_ID, browse
+from tests.core.test_sync_signin_methods import store  # noqa: F401 - fixture: a store that offers its issuer
+from tests.core.test_sync_signin_oidc import idp, oidc_user  # noqa: F401 - fixtures
+from tests.store.oidc_device_idp import browse
 from tests.ui.annotate_helpers import WAIT
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 
@@ -52,10 +53,12 @@ def system_browser():
     QDesktopServices.unsetUrlHandler("http")
 
 
-def fill(d, store, idp) -> None:
+def fill(qtbot, d, store) -> None:
+    """Type the store's address only; its methods arrive off the UI thread. d.org: the browser sign-in button."""
     d.url.setText(store.url)
-    d.issuer.setText(idp.issuer)
-    d.client_id.setText(CLIENT_ID)
+    d.look_up()
+    qtbot.waitUntil(lambda: bool(d.org_buttons), timeout=WAIT)
+    d.org = next(b for _m, flow, b in d.org_buttons if flow == "browser")
 
 
 def test_sign_in_with_your_organisation_opens_the_browser_and_finishes_on_the_redirect(qtbot, window, store, idp,
@@ -63,7 +66,7 @@ def test_sign_in_with_your_organisation_opens_the_browser_and_finishes_on_the_re
     oid = oidc_user(store, idp, "investigator")
     browser = system_browser(oid)
     d = window.f.sync.sign_in()
-    fill(d, store, idp)
+    fill(qtbot, d, store)
     with qtbot.waitSignal(d.signedIn, timeout=WAIT):
         d.org.click()
         assert not d.org.isEnabled() and d.stop.isVisible()  # the UI thread went on: the sign-in waits elsewhere
@@ -73,18 +76,21 @@ def test_sign_in_with_your_organisation_opens_the_browser_and_finishes_on_the_re
     qtbot.waitUntil(lambda: bar.user.text() == f"{oid} (investigator)", timeout=WAIT)
     assert window.library.gov.username == oid
     ws = window.library.gov.workstation
-    assert keyring.get_password(credentials.SERVICE, f"{ws} {store.url}") in idp.refresh_tokens
+    # the sync loop, started on sign-in, rotates the token: between the issuer's rotation and the keyring's save the
+    # keyring briefly holds the spent one, so wait for a live one rather than read once
+    qtbot.waitUntil(lambda: keyring.get_password(credentials.SERVICE, f"{ws} {store.url}") in idp.refresh_tokens,
+                    timeout=WAIT)
     qtbot.waitUntil(lambda: window.f.sync.dialog is None, timeout=WAIT)
-    again = window.f.sync.sign_in()  # after a sign-out, say: the organisation's sign-in is offered again
-    assert (again.url.text(), again.issuer.text(), again.client_id.text(), again.scope.text()) == (
-        store.url, idp.issuer, CLIENT_ID, "openid offline_access")
+    again = window.f.sync.sign_in()  # after a sign-out, say: the linked store's address, and what it offers
+    assert again.url.text() == store.url
+    qtbot.waitUntil(lambda: again.offered() == ["code", "oidc browser", "oidc device"], timeout=WAIT)
 
 
 def test_cancel_and_timeout_stop_the_wait_and_a_forged_redirect_is_refused_in_one_line(qtbot, window, store, idp,
                                                                             system_browser):
     browser = system_browser(None)  # a browser the user never finishes in
     d = window.f.sync.sign_in()
-    fill(d, store, idp)
+    fill(qtbot, d, store)
     d.org.click()
     qtbot.waitUntil(lambda: d.waiting.text().startswith("Finish signing in in your browser"), timeout=WAIT)
     probe = query(browser.seen[0])["redirect_uri"].replace("/callback", "/favicon.ico")
@@ -107,16 +113,3 @@ def test_cancel_and_timeout_stop_the_wait_and_a_forged_redirect_is_refused_in_on
     assert d.error.text() == (f"{idp.issuer}: sign-in refused: the browser's answer does not carry this sign-in's "
                               "state (a stale or forged redirect); sign in again")
     assert window.library.gov.store_authority() is None
-
-
-def test_the_organisation_sign_in_says_what_is_missing_before_opening_any_browser(qtbot, window, system_browser):
-    browser = system_browser(None)
-    d = window.f.sync.sign_in()
-    d.url.setText("https://store.example")
-    d.org.click()
-    assert d.error.text() == ("Enter your organisation's sign-in address (its OIDC issuer), e.g. "
-                              "https://login.microsoftonline.com/TENANT/v2.0")
-    d.issuer.setText("https://login.example/tenant/v2.0")
-    d.org.click()
-    assert d.error.text() == "Enter this app's client id at your organisation (your administrator has it)"
-    assert d.org.isEnabled() and not d.stop.isVisible() and browser.seen == []

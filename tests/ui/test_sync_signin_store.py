@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.store import services
 from tests.ui.annotate_helpers import WAIT
@@ -26,8 +25,10 @@ def test_signing_in_through_the_dialog_links_the_library_and_the_status_bar_foll
     name = f"inv-{os.urandom(3).hex()}"
     code = services.add_user(store.config, name, "investigator")
     d = window.f.sync.sign_in()
-    ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok = d.code_ok
     d.url.setText(store.url)
+    d.look_up()
+    qtbot.waitUntil(lambda: d.offered() == ["code"], timeout=WAIT)  # this store offers only enrolment codes
     d.code.setText("not-the-code")
     ok.click()
     qtbot.waitUntil(lambda: d.error.isVisible() and ok.isEnabled(), timeout=WAIT)

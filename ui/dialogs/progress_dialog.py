@@ -22,6 +22,13 @@ class ProgressDialog(QDialog):
         self.bar.setTextVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self.cancel)
+        # The dialog opens straight after a question answered with Enter (first launch) or a file chosen with
+        # Enter: a second Enter, or a held key's repeat, must not cancel the work, nor Space (play) while it runs.
+        # Esc and a click cancel.
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
+        cancel.setDefault(False)
+        cancel.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)

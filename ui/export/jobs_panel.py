@@ -191,7 +191,7 @@ class JobsPanel(QWidget):
         self._list_layout = QVBoxLayout(self._list)
         self._list_layout.setContentsMargins(0, 0, 0, 0)
         self._list_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.list_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows fit the dock's width
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -217,7 +217,10 @@ class JobsPanel(QWidget):
         if row is None:
             row = JobRow(st, self.queue.cancel)
             self.rows[st.id] = row
-            self._list_layout.insertWidget(self._list_layout.count() - 1, row)
+            # newest first, and in sight: appended below an earlier failed export, the new one was out of view and
+            # the dock showed the old failure as if it were the export just queued
+            self._list_layout.insertWidget(0, row)
+            self.list_scroll.verticalScrollBar().setValue(0)
         elif row.state in ("done", "failed", "cancelled") and st.state == "running":
             return  # a late progress snapshot must not resurrect a finished row
         else:

@@ -63,6 +63,11 @@ class ExportFeature(QObject):
         self.panel = JobsPanel(self.queue)
         self.panel.setMinimumHeight(200)  # a restored layout must not squeeze a job row below its progress bar
         self.dock = window.add_dock("exportJobsDock", "Exports", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        annotations = window.docks.get("annotationsDock")
+        if annotations is not None:
+            # a tab beside the annotations: stacked under them, the right column's minimum heights added up to more
+            # than the screen, and the first export grew the window past it (transport and status bar off-screen)
+            window.tabifyDockWidget(annotations, self.dock)
         self.dock.hide()  # shown when the first export is queued; the View menu shows it any time
         self.panel.jobChanged.connect(self._job_changed)
         self.dialog: ExportDialog | None = None

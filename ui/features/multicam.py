@@ -127,8 +127,13 @@ class MulticamFeature(QObject):
 
     def _exported(self, results) -> None:
         self.last_export = results
+        from reviewer.export.credential import note_text
+
         names = ", ".join(r.output.name for r in results)
-        self._say(f"Incident export finished: {names} (leak check passed, manifest written)")
+        signed = note_text(results[0].manifest.get("c2pa")) if results else ""  # loud when not signed (ADR 0021)
+        pkg = results[0].package if results else None
+        packed = f" Disclosure package: {pkg.path.name}." if pkg else ""
+        self._say(f"Incident export finished: {names} (leak check passed, manifest written). {signed}{packed}")
 
     def _export_failed(self, exc: BaseException) -> None:
         self._say("Incident export FAILED.")

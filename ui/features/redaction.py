@@ -83,6 +83,8 @@ class RedactionFeature:
             info.raise_()
             window.resizeDocks([self.dock], [380], Qt.Orientation.Horizontal)
         self.session.selectionChanged.connect(self._show_panel)
+        # tracking's progress and Cancel are in the panel: a tab away behind the recording details, they were unseen
+        self.tracking.runningChanged.connect(lambda running: running and self.dock.isVisible() and self.dock.raise_())
         for source in (self.draw, self.tracking, self.review, self.panel.props, self.panel.ranges):
             source.message.connect(self.say)
 

@@ -42,15 +42,6 @@ def _linked_url(library) -> str | None:
         return None
 
 
-def _sign_in_method(library) -> dict:
-    try:
-        from reviewer.sync.link import sign_in_method
-
-        return sign_in_method(library)
-    except Exception:  # noqa: BLE001 - an older core or library: nothing to offer again
-        return {}
-
-
 class SyncFeature(QObject):
     _event = Signal(str, object)
 
@@ -68,7 +59,12 @@ class SyncFeature(QObject):
         self.downloads = DownloadsPanel()
         self.downloads_dock = window.add_dock("downloadsDock", "Downloads", self.downloads,
                                               Qt.DockWidgetArea.RightDockWidgetArea)
+        annotations = window.docks.get("annotationsDock")
         for dock in (self.conflicts_dock, self.downloads_dock):
+            if annotations is not None:
+                # tabs beside the annotations: stacked under them, the column had no room left and a download's row
+                # (its state: waiting, failed offline...) was squeezed out of sight
+                window.tabifyDockWidget(annotations, dock)
             dock.hide()  # shown when asked for, or when there is something to see
         self.loop = None
         self.footage = None
@@ -96,12 +92,9 @@ class SyncFeature(QObject):
 
     # ---- actions --------------------------------------------------------------------------------------------
     def sign_in(self) -> SignInDialog:
-        if self.dialog is None:
-            how = _sign_in_method(self.library)
-            oidc = how if how.get("kind") == "oidc" else {}  # the organisation's issuer, offered again
+        if self.dialog is None:  # the store says how to sign in: its address is all the dialog needs
             self.dialog = SignInDialog(self.library, self.window.runner, _linked_url(self.library) or "",
-                                       parent=self.window, issuer=oidc.get("issuer", ""),
-                                       client_id=oidc.get("client_id", ""), scope=oidc.get("scope", ""))
+                                       parent=self.window)
             self.dialog.signedIn.connect(self._signed_in)
             self.dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog.open()

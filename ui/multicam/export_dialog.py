@@ -1,7 +1,7 @@
 """"Export incident range…" from the grid (issue 13 s.4): the interval on the incident clock (from the grid's
-current time), composite layout or separate files, recipient, purpose and output. The work is the core's
-run_incident_export (reviewer/export/incident_export.py); the focused camera comes first, so its frame rate is
-the composite's and its sound the one carried."""
+current time), composite layout or separate files, recipient, purpose, output and a disclosure package. The work
+is the core's run_incident_export (reviewer/export/incident_export.py); the focused camera comes first, so its
+frame rate is the composite's and its sound the one carried."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QLineEdit)
 
 from reviewer.export.incident_export import IncidentExportJob
+from reviewer.export.package import package_path_for
 
 DEFAULT_SECONDS = 10.0
 
@@ -36,6 +37,7 @@ class IncidentExportDialog(QDialog):
             self.layout_box.setEnabled(False)  # three or four cameras need the 2x2 tiles
         self.separate = QCheckBox("Separate files, one per camera, aligned to the same interval")
         self.separate.toggled.connect(lambda on: self.layout_box.setEnabled(not on and len(session.keys) <= 2))
+        self.package = QCheckBox("Disclosure package (ZIP: copy, manifest, report, certificate chain, VERIFY.txt)")
         self.recipient = QLineEdit()
         self.purpose = QLineEdit()
         self.out = QLineEdit(str(Path(exports_dir) / f"{_safe(session.clock.reference)}-{int(session.time)}s.mp4"))
@@ -47,6 +49,7 @@ class IncidentExportDialog(QDialog):
         form.addRow("Recipient", self.recipient)
         form.addRow("Purpose", self.purpose)
         form.addRow("Output", self.out)
+        form.addRow("", self.package)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
         buttons.accepted.connect(self.accept)
@@ -56,12 +59,14 @@ class IncidentExportDialog(QDialog):
     def job(self) -> IncidentExportJob:
         s = self.session
         order = [s.focus] + [k for k in s.keys if k != s.focus]
+        out = Path(self.out.text().strip()).expanduser()
         return IncidentExportJob(
             incident=s.clock.reference, start=self.start.value(), end=self.end.value(),
-            out=Path(self.out.text().strip()).expanduser(), layout=self.layout_box.currentText(),
+            out=out, layout=self.layout_box.currentText(),
             separate=self.separate.isChecked(), recordings=tuple(s.clock.get(k).recording_id for k in order),
             audio_from=next((s.clock.get(k).recording_id for k in order if s.clock.get(k).has_audio), None),
-            recipient=self.recipient.text().strip(), purpose=self.purpose.text().strip(), make_dirs=True)
+            recipient=self.recipient.text().strip(), purpose=self.purpose.text().strip(), make_dirs=True,
+            package=package_path_for(out) if self.package.isChecked() else None)
 
 
 def _safe(text: str) -> str:

@@ -180,6 +180,13 @@ class MasksPanel(QScrollArea):
         self.track_cancel.setVisible(running)
         self.track_progress.setValue(0)
         self._update_buttons()
+        if running:  # Ctrl+T with the panel scrolled to the list: the progress and its Cancel were out of sight
+            QTimer.singleShot(0, self.show_tracking_progress)
+
+    def show_tracking_progress(self) -> None:
+        if self.track_cancel.isVisible():
+            self.ensureWidgetVisible(self.track_progress, 0, 10)
+            self.ensureWidgetVisible(self.track_cancel, 0, 10)
 
     def refresh(self) -> None:
         """Rebuild the rows from the masks (keeping the selection)."""

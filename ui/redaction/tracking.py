@@ -77,6 +77,8 @@ class TrackingAssist(QObject):
             on_cancelled=self._cancelled)
         self.runningChanged.emit(True)
         self.progressed.emit(0.0, "tracking…")
+        self.message.emit(f"Tracking {'forward' if direction > 0 else 'backward'} from frame {index} "
+                          "(Esc in the masks panel, or Cancel, stops it)…")
         return True
 
     def cancel(self) -> None:

@@ -56,6 +56,8 @@ class DownloadsPanel(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.itemSelectionChanged.connect(self._enable)
+        # header and a few rows whatever the dock is given: squeezed to its header, a failed download said nothing
+        self.tree.setMinimumHeight(self.tree.fontMetrics().height() * 6)
         self.note = QLabel("Not connected to a store: recordings here are local.")
         self.note.setWordWrap(True)
         self.pause_button = QPushButton("Pause")

@@ -150,7 +150,11 @@ class SyncStatusBar(QWidget):
         self.badge.setStyleSheet(f"color: {colour}; font-weight: bold;")
         self.badge.setToolTip(tip)
         n = v.get("pending") or 0
-        self.pending.setText(f"{n} change{'s' if n != 1 else ''} to push" if n else "All changes pushed")
+        if v.get("linked"):
+            self.pending.setText(f"{n} change{'s' if n != 1 else ''} to push" if n else "All changes pushed")
+        else:  # nowhere to push to: "1 change to push" on a standalone library reads as work not yet saved
+            self.pending.setText("")
+        self.pending.setVisible(bool(self.pending.text()))
         last = v.get("last_sync")
         self.last.setText(f"Last sync {_local(last)}" if last else ("Never synced" if v.get("linked") else ""))
         self.last.setVisible(bool(self.last.text()))
