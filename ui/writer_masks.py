@@ -13,7 +13,8 @@ written at once; an undo that finds a change from elsewhere is refused as stale 
 
 Checks that need no write stay synchronous, so the user hears at once what is wrong: the shape and range
 validation (the same check_track/check_range the store applies) and a role without REDACT (the real store is
-called, which refuses and audits as before). A change refused later (stale, or a record gone in the meantime) is
+called, which refuses and audits as before; a granted role is asked again every few seconds, not at every step
+of a drag). A change refused later (stale, or a record gone in the meantime) is
 reported through `on_failed`, and the editor is reloaded from the database so the screen never shows what was not
 stored.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from typing import Any, Callable
 
 from reviewer.govern.roles import Action
@@ -29,6 +31,8 @@ from reviewer.ops.apply import MISSING
 from reviewer.redact.model import ACCEPTED, PROPOSED, REJECTED, MaskSet, MaskTrack
 from reviewer.redact.store import RangeChange, TrackChange
 from reviewer.redact.validate import check_range, check_track
+
+REDACT_RECHECK_S = 2.0
 
 
 class WriteBehindMaskStore:
@@ -43,6 +47,7 @@ class WriteBehindMaskStore:
         # place), which the overlay must follow while changes are in flight
         self._rank: dict[str, int] = {}
         self.reloaders: list[Callable[[str], None]] = []  # called with a recording id after a failed write
+        self._redact_until = 0.0  # monotonic time until which the role's REDACT is taken as still granted
 
     def __getattr__(self, name: str) -> Any:  # gov, events, bounds, import_set, save_track, ...: the real store's
         return getattr(self._store, name)
@@ -77,7 +82,14 @@ class WriteBehindMaskStore:
 
     def load_tracks(self, recording_id: str, track_ids: list[str]) -> dict[str, MaskTrack | None]:
         pending = self._pending_for(recording_id)
-        out = self._store.load_tracks(recording_id, track_ids)
+        # a track with a change in flight is what its last change makes it, whatever the database holds: a drag
+        # step re-reads only its own track, which is always in flight, so it costs no database read on the UI
+        # thread (each SQLite call there waits for the GIL while a sync runs)
+        covered = {c.entity[1] for changes in pending for c in changes if isinstance(c, TrackChange)}
+        unknown = [t for t in track_ids if t not in covered]
+        out: dict[str, MaskTrack | None] = dict.fromkeys(track_ids)
+        if unknown:
+            out.update(self._store.load_tracks(recording_id, unknown))
         for changes in pending:
             for c in changes:
                 if isinstance(c, TrackChange) and c.entity[1] in out:
@@ -107,7 +119,7 @@ class WriteBehindMaskStore:
               note: tuple[str, dict] | None = None) -> dict:
         """Queue the change; returns no heads (the writer records them in the undo history's heads when the
         change lands, which is when the next undo reads them). `note`: the store's audit note (proposals)."""
-        if not self._store.gov.can(Action.REDACT):  # let the real store refuse (and audit) now, as it always has
+        if not self._may_redact():  # let the real store refuse (and audit) now, as it always has
             return self._store.apply(recording_id, changes, via=via, expects=expects, note=note)
         bounds = None
         for c in changes:
@@ -142,7 +154,21 @@ class WriteBehindMaskStore:
                             label="mask change")
         return {}
 
+    def _may_redact(self) -> bool:
+        """The early role check, asked again at most every REDACT_RECHECK_S while it says yes: a drag stores a step
+        four times a second, and each question is two database reads on the UI thread, which wait for the GIL at
+        every SQLite call while a sync runs. A role withdrawn in between is still refused, by the store on the
+        writer thread (audited there, reported through on_failed); a refusal is never remembered."""
+        now = time.monotonic()
+        if now < self._redact_until:
+            return True
+        if not self._store.gov.can(Action.REDACT):
+            return False
+        self._redact_until = now + REDACT_RECHECK_S
+        return True
+
     def _failed(self, recording_id: str, via: str | None, exc: BaseException) -> None:
+        self._redact_until = 0.0  # perhaps refused for the role: the next change asks again, at once
         for reload in list(self.reloaders):
             reload(recording_id)
         if self._on_failed is not None:

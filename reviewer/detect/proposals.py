@@ -110,14 +110,23 @@ def _view(t: MaskTrack) -> ProposalView:
 
 def list_proposals(store: MaskStore, recording_id: str, statuses=(PROPOSED,)) -> list[ProposalView]:
     """Proposals by first appearance (low-confidence faces are not proposals: see possible_misses)."""
-    return [_view(t) for t in store.load_proposals(recording_id, tuple(statuses))
-            if not (t.proposal or {}).get("low_confidence")]
+    return views_of(store.load_proposals(recording_id, tuple(statuses)), statuses)
+
+
+def views_of(tracks: list[MaskTrack], statuses=(PROPOSED,)) -> list[ProposalView]:
+    """list_proposals from tracks already read (load_proposals' order)."""
+    return [_view(t) for t in tracks if t.status in statuses and not (t.proposal or {}).get("low_confidence")]
 
 
 def summary(store: MaskStore, recording_id: str) -> dict[str, int]:
     """Pending, accepted and rejected proposals: what the export asks about before it runs."""
+    return summary_of(store.load_proposals(recording_id))
+
+
+def summary_of(tracks: list[MaskTrack]) -> dict[str, int]:
+    """summary() from every proposal already read."""
     out = {PROPOSED: 0, ACCEPTED: 0, REJECTED: 0}
-    for t in store.load_proposals(recording_id):
+    for t in tracks:
         if not (t.proposal or {}).get("low_confidence"):
             out[t.status] += 1
     return out
@@ -155,8 +164,13 @@ class PossibleMiss:
 def possible_misses(store: MaskStore, recording_id: str) -> list[PossibleMiss]:
     """For the coverage review: samples inside a proposal where the detector's confidence dipped (or it missed),
     proposals that ended abruptly inside the picture, and faces seen at low confidence and not accepted."""
+    return misses_of(store.load_proposals(recording_id))
+
+
+def misses_of(tracks: list[MaskTrack]) -> list[PossibleMiss]:
+    """possible_misses() from every proposal already read."""
     out: list[PossibleMiss] = []
-    for t in store.load_proposals(recording_id):
+    for t in tracks:
         p = t.proposal or {}
         if p.get("low_confidence"):
             if t.status != ACCEPTED:

@@ -27,6 +27,9 @@ class MaskEditor:
         self.undo = undo or UndoStack()
         self.author = author
         self._set = store.load(recording_id)
+        # the tracks the last reload read again (None: the whole set), so a listener can tell whether the tracks
+        # it cares about may have changed without reading the database itself
+        self.reread: tuple[str, ...] | None = None
         self._listeners: list[Callable[[MaskSet], None]] = []
         self._gesture: dict | None = None  # the merge key and combined changes of the drag in progress
 
@@ -47,6 +50,7 @@ class MaskEditor:
     def reload(self, track_ids: list[str] | None = None) -> None:
         """Read the mask set again; with `track_ids`, only those tracks (a drag step changes one track, and
         reading only it keeps each step cheap)."""
+        self.reread = None if track_ids is None else tuple(track_ids)
         if track_ids is None:
             self._set = self.store.load(self.recording_id)
         else:

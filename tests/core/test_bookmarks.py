@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
 import pytest
 
-from reviewer.annotate.bookmarks import DEFAULT_CATEGORIES, export_rows, export_text
+from reviewer.annotate.bookmarks import DEFAULT_CATEGORIES, VIEW_COLUMNS, export_rows, export_text
 from reviewer.annotate.service import Annotations
+from reviewer.annotate.views import BookmarkView
 from reviewer.errors import NotFound, ReviewerError
 from reviewer.govern.roles import PermissionDenied, Role
 from reviewer.library.models_govern import Bookmark
@@ -112,3 +114,21 @@ def test_export_csv_and_json_give_frame_and_both_clocks(lib, ids):
     parsed = list(csv.DictReader(io.StringIO(export_text(rows, "csv"))))
     assert parsed[1]["note"] == 'says "stop", twice' and parsed[1]["frame"] == "30"
     assert json.loads(export_text(rows, "json")) == rows
+
+
+def test_a_listed_bookmark_is_the_same_view_get_reads_tombstones_included(lib, ids):
+    """The list reads plain columns (a sync re-lists thousands a page), get() the ORM row: one view either way."""
+    rid = ids["cfr_h264"]
+    ann = Annotations(lib)
+    kept = ann.add_bookmark(rid, 512, "kept", note="a note", category="evidence")
+    ann.edit_bookmark(kept.id, title="kept, edited")
+    gone = ann.add_bookmark(rid, 1024, "gone")
+    ann.delete_bookmark(gone.id)
+    assert ann.bookmarks.list(rid) == [ann.bookmarks.get(kept.id)]
+    listed = ann.bookmarks.list(rid, include_deleted=True)
+    assert listed == [ann.bookmarks.get(kept.id), ann.bookmarks.get(gone.id, include_deleted=True)]
+    assert [(b.title, b.revision, b.deleted) for b in listed] == [("kept, edited", 2, False), ("gone", 2, True)]
+    assert listed[0].created_at.tzinfo is not None and listed[0].updated_by.startswith("sup@")
+    # a field added to the view must be read by the list too (one column each, deleted_at for `deleted`)
+    assert [c.key for c in VIEW_COLUMNS] == [f.name if f.name != "deleted" else "deleted_at"
+                                             for f in dataclasses.fields(BookmarkView)]

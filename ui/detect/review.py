@@ -16,7 +16,6 @@ from reviewer.detect import proposals as core
 from reviewer.detect.centerface import ModelMissing
 from reviewer.detect.service import run_detection
 from reviewer.redact.coverage import ReviewItem
-from reviewer.redact.model import PROPOSED
 from ui.dialogs.message import show_message
 
 THUMB_PX = 72  # the longer side of a proposal's thumbnail
@@ -70,6 +69,7 @@ class ProposalReview(QObject):
         self.pending_tracks: list = []
         self.thumbs: dict[str, object] = {}
         self.misses: list[core.PossibleMiss] = []
+        self.counts: dict[str, int] = {}
         self.last_detection = None
         self.last_alert = None
         self.session.recordingChanged.connect(self._recording_changed)
@@ -143,20 +143,46 @@ class ProposalReview(QObject):
     def _masks_changed(self) -> None:
         # `changed` also fires on every pointer move of a drag (live geometry), which leaves the stored set as it
         # was: only a new set (an edit landed, a review step, an undo, a synced change) is worth re-reading
-        if self.session.mask_set is not self._seen_set:
-            self.refresh()
+        ms = self.session.mask_set
+        if ms is self._seen_set:
+            return
+        if not self._may_touch_proposals(ms):
+            self._seen_set = ms
+            return
+        self.refresh()
+
+    def _may_touch_proposals(self, ms) -> bool:
+        """False only when the new set is an edit of ordinary masks: the editor re-read just those tracks (a
+        drag step, a property change), and none of them is, or was, a detector's proposal. Each re-read of the
+        proposals is a database read on the UI thread, which waits for the GIL at every SQLite call while a sync
+        runs (issue 11: a drag's every step paid four of them)."""
+        editor, seen = self.session.editor, self._seen_set
+        reread = editor.reread if editor is not None else None
+        if reread is None or seen is None:
+            return True  # the whole set was read again: a synced change or a review step may have brought any
+        before = {t.id: t for t in seen.tracks}
+        after = {t.id: t for t in ms.tracks}
+        for tid in reread:
+            old, new = before.get(tid), after.get(tid)
+            if old is None and new is None:  # not an applied mask (a pending proposal's own edit?): read
+                return True
+            if any(t is not None and t.proposal is not None for t in (old, new)):
+                return True
+        return False
 
     def refresh(self) -> None:
         self._seen_set = self.session.mask_set
         editor = self.session.editor
         if editor is None:
-            self.views, self.pending_tracks, self.misses = [], [], []
+            self.views, self.pending_tracks, self.misses, self.counts = [], [], [], {}
         else:
-            store, rid = self.session.store, editor.recording_id
-            self.views = core.list_proposals(store, rid)
-            self.misses = core.possible_misses(store, rid)
+            # one read of every proposal; the list, the outlines, the misses and the counts are all cut from it
+            found = self.session.store.load_proposals(editor.recording_id)
+            self.views = core.views_of(found)
+            self.misses = core.misses_of(found)
+            self.counts = core.summary_of(found)
             ids = {v.track_id for v in self.views}
-            self.pending_tracks = [t for t in store.load_proposals(rid, (PROPOSED,)) if t.id in ids]
+            self.pending_tracks = [t for t in found if t.id in ids]
             self._fetch_thumbnails()
         self.window.canvas.update()
         self.changed.emit()
@@ -194,8 +220,8 @@ class ProposalReview(QObject):
         return table.nearest_index_to_pts(view.first_pts), table.nearest_index_to_pts(view.last_pts)
 
     def summary(self) -> dict[str, int]:
-        editor = self.session.editor
-        return core.summary(self.session.store, editor.recording_id) if editor is not None else {}
+        """Pending, accepted and rejected proposals as of the last refresh (which every change of them causes)."""
+        return dict(self.counts)
 
     def accept(self, track_ids: list[str]) -> bool:
         return self._review(track_ids, core.accept, "Accepted")
