@@ -5,12 +5,8 @@ it covers. The masks of all sources are hashed as one record keyed by SHA-256; e
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-import av
-
-import reviewer
 from reviewer.export import manifest as mf
 from reviewer.export.composite_leak import CompositeRecord
 from reviewer.export.composite_plan import CompositePlan
@@ -74,13 +70,7 @@ def build(*, plan: CompositePlan, record: CompositeRecord, facts: dict[str, Sour
         # one record for verify's mask-set check; per-source approvals are in "sources"
         "masks": {"sha256": mf.mask_hash(mask_data), "data": mask_data, "approval": None},
         "settings": settings,
-        "tool": {"name": "BWV Reviewer", "version": reviewer.__version__,
-                 "libav": {k: ".".join(map(str, v)) for k, v in av.library_versions.items()}},
-        "operator": {"user": provenance.operator, "role": provenance.role, "workstation": provenance.workstation},
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-        "purpose": provenance.purpose,
-        "recipient": provenance.recipient,
-        "incident_ref": provenance.incident_ref,
+        **mf.who_made_it(provenance),
         "leak_check": leak,
         "c2pa": c2pa,
     }), provenance.workstation)

@@ -50,6 +50,20 @@ def sign(sealed: dict, workstation: str) -> dict:
     return {**sealed, "signature": WorkstationSigner(workstation).sign(sealed["manifest_sha256"].encode())}
 
 
+def who_made_it(provenance) -> dict:
+    """The fields every manifest (a single export's and an incident composite's) gives its maker: the tool and
+    its FFmpeg, the operator, when, for what purpose and for whom."""
+    return {
+        "tool": {"name": "BWV Reviewer", "version": reviewer.__version__,
+                 "libav": {k: ".".join(map(str, v)) for k, v in av.library_versions.items()}},
+        "operator": {"user": provenance.operator, "role": provenance.role, "workstation": provenance.workstation},
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        "purpose": provenance.purpose,
+        "recipient": provenance.recipient,
+        "incident_ref": provenance.incident_ref,
+    }
+
+
 def build(*, source_path: Path, source_sha256: str, source_size: int, recording_id: str | None, out_path: Path,
           out_sha256: str, out_size: int, frames: int, duration: float, ranges: list[dict], mask_json: dict,
           settings: dict, provenance, leak: dict | None, source_name: str | None = None,
@@ -69,13 +83,7 @@ def build(*, source_path: Path, source_sha256: str, source_size: int, recording_
         "ranges": ranges,
         "masks": {"sha256": mask_hash(mask_json), "data": mask_json, "approval": provenance.approval},
         "settings": settings,
-        "tool": {"name": "BWV Reviewer", "version": reviewer.__version__,
-                 "libav": {k: ".".join(map(str, v)) for k, v in av.library_versions.items()}},
-        "operator": {"user": provenance.operator, "role": provenance.role, "workstation": provenance.workstation},
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-        "purpose": provenance.purpose,
-        "recipient": provenance.recipient,
-        "incident_ref": provenance.incident_ref,
+        **who_made_it(provenance),
         "leak_check": leak,
         **({"c2pa": c2pa} if c2pa is not None else {}),
         **({"incident": incident} if incident is not None else {}),
