@@ -25,7 +25,7 @@ from tests.core.test_govern_support import gov_home, ids, template  # noqa: F401
 from tests.core.test_sync_signin_browser import assert_nothing_kept
 from tests.core.test_sync_signin_oidc import home, idp, oidc_user  # noqa: F401 - fixtures
 from tests.store import services
-from tests.store.oidc_device_idp import AUDIENCE, CLIENT_ID, browse
+from tests.store.oidc_device_idp import AUDIENCE, CLIENT_ID, browse, cli_device_login
 
 REPO = Path(__file__).resolve().parents[2]
 UNOFFERED = '[oidc.service]\nissuer = "https://service.example/tenant"\naudience = "api://bwv-store"\n'
@@ -90,18 +90,8 @@ def test_the_store_lists_exactly_its_public_sign_in_facts_to_anyone(store, rich_
 
 def test_login_with_only_the_url_completes_by_device_code(store, idp, home):
     oid = oidc_user(store, idp, "investigator")
-    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "sync", "login", store.url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env_for(home))
-    try:
-        line = proc.stderr.readline()  # blocks until the CLI prints it
-        prefix = f"To sign in, open {idp.issuer}/device and enter the code "
-        assert line.startswith(prefix), line
-        idp.approve(line[len(prefix):].strip(), oid)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert (proc.returncode, err) == (0, "")
+    rc, out, err = cli_device_login([store.url], env_for(home), idp, oid)
+    assert (rc, err) == (0, "")
     assert out.splitlines()[:2] == [f"store: {store.url} (online)", f"user: {oid} (investigator)"]
     with Library(home) as lib:
         assert json.loads(lib.gov.setting(link.AUTH))["issuer"] == idp.issuer  # the store's issuer, not typed

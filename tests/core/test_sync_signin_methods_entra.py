@@ -5,8 +5,6 @@ loopback provider over https as a generic OIDC authority (the real Entra ID cann
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -17,7 +15,7 @@ from tests.core.test_govern_support import gov_home, ids, template  # noqa: F401
 from tests.core.test_sync_signin_entra import SCOPE, home, idp, trust_the_test_issuer, user  # noqa: F401 - fixtures
 from tests.core.test_sync_signin_methods import env_for
 from tests.store import services
-from tests.store.oidc_device_idp import AUDIENCE, CLIENT_ID
+from tests.store.oidc_device_idp import AUDIENCE, CLIENT_ID, cli_device_login
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +34,8 @@ def test_login_with_only_the_url_signs_in_through_msal_when_the_store_offers_ent
         "kind": "entra", "name": "entra", "tenant": idp.issuer, "client_id": CLIENT_ID, "scope": SCOPE,
         "flows": ["device"]}  # MSAL's own scopes left out: it adds them itself and refuses them asked
     oid = user(store, idp, "supervisor")
-    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "sync", "login", store.url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env_for(home))
-    try:
-        line = proc.stderr.readline()
-        prefix = f"To sign in, open {idp.issuer}/device and enter the code "
-        assert line.startswith(prefix), line
-        idp.approve(line[len(prefix):].strip(), oid)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert (proc.returncode, err) == (0, "")
+    rc, out, err = cli_device_login([store.url], env_for(home), idp, oid)
+    assert (rc, err) == (0, "")
     assert out.splitlines()[1] == f"user: {oid} (supervisor)"
     with Library(home) as lib:
         assert json.loads(lib.gov.setting(link.AUTH)) == {"kind": "entra", "authority": idp.issuer,

@@ -17,7 +17,7 @@ from reviewer.store.client_auth import SignInError
 from reviewer.sync import credentials, link
 from tests.core.test_govern_support import gov_home, ids, template  # noqa: F401
 from tests.store import services
-from tests.store.oidc_device_idp import AUDIENCE, CLIENT_ID, DeviceIdp
+from tests.store.oidc_device_idp import AUDIENCE, CLIENT_ID, DeviceIdp, cli_device_login
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,19 +89,8 @@ def test_the_cli_shows_the_code_and_finishes_once_the_user_approves(store, idp, 
     oid = oidc_user(store, idp, "professional_standards")
     env = {**os.environ, "REVIEWER_HOME": str(home),
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "sync", "login", store.url, "--oidc", idp.issuer,
-                             "--client-id", CLIENT_ID], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    try:
-        line = proc.stderr.readline()  # blocks until the CLI prints it
-        prefix = f"To sign in, open {idp.issuer}/device and enter the code "
-        assert line.startswith(prefix), line
-        idp.approve(line[len(prefix):].strip(), oid)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert (proc.returncode, err) == (0, "")
+    rc, out, err = cli_device_login([store.url, "--oidc", idp.issuer, "--client-id", CLIENT_ID], env, idp, oid)
+    assert (rc, err) == (0, "")
     assert out.splitlines()[1] == f"user: {oid} (professional_standards)"
     r = subprocess.run([sys.executable, "-m", "reviewer", "sync", "login", store.url, "--oidc", idp.issuer],
                        capture_output=True, text=True, env=env, timeout=120)

@@ -203,3 +203,23 @@ def browser_thread(oid: str | None, tamper=None, rewrite=None, seen: list | None
             seen.append(url)
         threading.Thread(target=browse, args=(url, oid, tamper, rewrite), daemon=True).start()
     return open_browser
+
+
+def cli_device_login(args: list[str], env: dict, idp, oid: str) -> tuple[int, str, str]:
+    """Run `reviewer sync login ARGS` as a user would, approve the device code it prints (as `oid`, at the test
+    issuer), and return (exit code, stdout, stderr after the code line)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "sync", "login", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stderr.readline()  # blocks until the CLI prints it
+        prefix = f"To sign in, open {idp.issuer}/device and enter the code "
+        assert line.startswith(prefix), line
+        idp.approve(line[len(prefix):].strip(), oid)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out, err
