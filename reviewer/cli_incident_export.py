@@ -4,12 +4,10 @@ incident's time range as one synchronised composite, or each recording's part as
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 from reviewer.errors import ReviewerError
-from reviewer.safe_text import for_terminal
 
 
 def register(isub) -> None:
@@ -101,21 +99,6 @@ def cmd_export(args) -> int:
     from reviewer.cli import say_created
 
     say_created(p for r in results for p in r.created)
-    pkg = results[0].package
-    for r in results:
-        c2pa = r.manifest.get("c2pa") or {}
-        if not c2pa.get("embedded"):  # loud, on stderr, whatever the output format (ADR 0021)
-            print(for_terminal(f"reviewer: WARNING: {r.output.name} exported WITHOUT Content Credentials: "
-                               f"{c2pa.get('reason')}"), file=sys.stderr)
-        if args.json:
-            print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,
-                              "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"],
-                              "kind": r.manifest.get("kind", "single"), "c2pa": c2pa,
-                              "package": pkg and {"path": str(pkg.path), "sha256": pkg.sha256}}))
-        else:
-            signed = "Content Credentials embedded" if c2pa.get("embedded") else "NO Content Credentials"
-            print(for_terminal(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  "
-                               f"leak check passed  {signed}"))
-    if pkg and not args.json:
-        print(for_terminal(f"{pkg.path}  disclosure package  sha256 {pkg.sha256}"))
-    return 0
+    from reviewer.cli_redact import say_exported
+
+    return say_exported(results, args.json)

@@ -204,21 +204,28 @@ def cmd_export(args) -> int:
     from reviewer.cli import say_created
 
     say_created(p for r in results for p in r.created)
-    c2pa = results[0].manifest.get("c2pa") or {}
-    if not c2pa.get("embedded"):  # loud, on stderr, whatever the output format (ADR 0021)
-        print(f"reviewer: WARNING: exported WITHOUT Content Credentials: {c2pa.get('reason')}", file=sys.stderr)
+    return say_exported(results, args.json)
+
+
+def say_exported(results, as_json: bool) -> int:
+    """One line per exported file (or a JSON object each), its package, and a loud warning on stderr for any
+    file that went out without Content Credentials, whatever the output format (ADR 0021)."""
     pkg = results[0].package
     for r in results:
-        if args.json:
+        c2pa = r.manifest.get("c2pa") or {}
+        if not c2pa.get("embedded"):
+            print(for_terminal(f"reviewer: WARNING: {r.output.name} exported WITHOUT Content Credentials: "
+                               f"{c2pa.get('reason')}"), file=sys.stderr)
+        if as_json:
             print(json.dumps({"output": str(r.output), "manifest": str(r.manifest_path), "frames": r.frames,
                               "sha256": r.manifest["output"]["sha256"], "leak_check": r.manifest["leak_check"],
-                              "c2pa": r.manifest.get("c2pa"),
+                              "kind": r.manifest.get("kind", "single"), "c2pa": r.manifest.get("c2pa"),
                               "package": pkg and {"path": str(pkg.path), "sha256": pkg.sha256}}))
         else:
             signed = "Content Credentials embedded" if c2pa.get("embedded") else "NO Content Credentials"
             print(for_terminal(f"{r.output}  {r.frames} frames  sha256 {r.manifest['output']['sha256']}  "
                                f"leak check passed  {signed}"))
-    if pkg and not args.json:
+    if pkg and not as_json:
         print(for_terminal(f"{pkg.path}  disclosure package  sha256 {pkg.sha256}"))
     return 0
 

@@ -63,7 +63,8 @@ def test_without_an_identity_exports_go_unsigned_with_a_loud_warning(gov_home, l
     approved_code_mask(lib, gov_home, monkeypatch, rid)
     out = tmp_path / "u.mp4"
     p = cli(gov_home, "export", rid, "--out", str(out), "--range", "0:9", "--preset", "ultrafast", "--no-report")
-    assert "reviewer: WARNING: exported WITHOUT Content Credentials: no C2PA signing identity is configured" in p.stderr
+    assert "reviewer: WARNING: u.mp4 exported WITHOUT Content Credentials: no C2PA signing identity is configured" \
+        in p.stderr
     assert "NO Content Credentials" in p.stdout
     m = json.loads(out.with_name(out.name + ".manifest.json").read_text())
     assert m["c2pa"] == {"embedded": False, "reason": m["c2pa"]["reason"]} and "import-cert" in m["c2pa"]["reason"]
