@@ -19,7 +19,9 @@ def test_the_first_export_shows_its_dock_without_growing_the_window(qtbot, windo
     f = window.f.export
     f.reveal()
     qtbot.waitUntil(lambda: f.panel.isVisible(), timeout=WAIT)
-    qtbot.wait(300)  # the layout settles on the next turns of the event loop; a grown window would show by then
+    # the main window's layout settles: activate() does any pending relayout (a window that must grow to fit a
+    # stacked dock grows then) and says False once there is nothing left to do
+    qtbot.waitUntil(lambda: not window.layout().activate(), timeout=WAIT)
     assert window.height() == 920, f"the window grew to {window.height()} px"
     assert window.minimumSizeHint().height() <= 920
     assert window.docks["transportDock"].isVisible()

@@ -13,6 +13,7 @@ import json
 import threading
 
 import pytest
+from PySide6.QtCore import QTimer
 from sqlalchemy import event, select, update
 
 from reviewer.govern.roles import Action, PermissionDenied
@@ -147,12 +148,20 @@ def test_a_proposal_arriving_by_sync_during_a_drag_is_listed_and_outlined(
                                                             "category": "other"})
                  for i in range(1000)]
     sync = sync_on_a_thread(window.library.gov, bookmarks[:500] + mask_ops + bookmarks[500:], 1)
-    k = 1
-    while sync.is_alive():  # the user keeps dragging the ordinary mask while the burst lands
-        _drag_steps(session.editor, track.id, pts, range(k, k + 1))
-        k += 1
-        qtbot.wait(50)
+    steps = [1]  # the next step's number
+
+    def drag_on() -> None:  # the user keeps dragging the ordinary mask while the burst lands (a step every 50 ms)
+        if sync.is_alive():
+            _drag_steps(session.editor, track.id, pts, range(steps[0], steps[0] + 1))
+            steps[0] += 1
+
+    pacer = QTimer(interval=50, timeout=drag_on)
+    drag_on()
+    pacer.start()
+    qtbot.waitUntil(lambda: not sync.is_alive(), timeout=WAIT * 4)
+    pacer.stop()
     sync.join()
+    k = steps[0]
     review, panel = window.f.detect.review, window.f.detect.panel
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=WAIT)
     assert [v.track_id for v in review.views] == [proposal.id]

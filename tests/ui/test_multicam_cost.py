@@ -154,6 +154,8 @@ class SlowReader:
         return getattr(self._reader, name)
 
     def frame(self, index):
+        # the decoder under test, slower than real time: this runs on the tile's decode thread, and the test
+        # itself waits on conditions (qtbot.waitUntil), never on this
         time.sleep(0.04)
         return self._reader.frame(index)
 

@@ -22,7 +22,9 @@ def test_sync_docks_open_as_tabs_with_room_for_their_rows(qtbot, window, make_cl
     panel, dock = (f.downloads, f.downloads_dock) if which == "downloads" else (f.conflicts, f.conflicts_dock)
     f.show_downloads() if which == "downloads" else f.show_conflicts()
     qtbot.waitUntil(lambda: panel.isVisible(), timeout=WAIT)
-    qtbot.wait(300)  # the layout settles on the next turns of the event loop
+    # the main window's layout settles: activate() does any pending relayout (a window that must grow to fit a
+    # stacked dock grows then) and says False once there is nothing left to do
+    qtbot.waitUntil(lambda: not window.layout().activate(), timeout=WAIT)
     assert window.height() == 920, f"the window grew to {window.height()} px"
     assert dock in window.tabifiedDockWidgets(window.docks["annotationsDock"])
     if which == "downloads":
