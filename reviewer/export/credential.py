@@ -71,15 +71,22 @@ def embed_video(credential: Credential | None, tmp: Path, out_path: Path, mask_j
               "ranges": [[r["in"], r["out"]] for r in ranges]}
     doc = definition(out_path.name, "video/mp4", credential.master,
                      describe.export_edit(mask_json, settings, ranges, frames), fields)
+    signed = _signed_and_checked(tmp, out_path, lambda src, fh: sign_stream(credential.signer, doc, credential.master,
+                                                                           "video/mp4", src, fh))
+    return signed, credential.note()
+
+
+def _signed_and_checked(tmp: Path, out_path: Path, sign) -> Path:
+    """The encoded `tmp` signed by sign(src, dst) into a staged copy beside `out_path`, then read back as a
+    recipient's validator would; a copy that fails is discarded, never left behind."""
     with open(tmp, "rb") as src:
-        signed = stage_with(out_path, lambda fh: sign_stream(credential.signer, doc, credential.master,
-                                                             "video/mp4", src, fh))
+        signed = stage_with(out_path, lambda fh: sign(src, fh))
     try:
         _self_check(check_file(signed), out_path)
     except BaseException:
         discard(signed)
         raise
-    return signed, credential.note()
+    return signed
 
 
 @dataclass(frozen=True)
@@ -113,13 +120,8 @@ def embed_composite(credential: CompositeCredential, tmp: Path, out_path: Path, 
         return None, credential.note()
     doc = composite_definition(out_path.name, "video/mp4", sources, edit, {**credential.fields, **fields})
     masters = [m for m, _said in sources]
-    with open(tmp, "rb") as src:
-        signed = stage_with(out_path, lambda fh: sign_stream(credential.signer, doc, masters, "video/mp4", src, fh))
-    try:
-        _self_check(check_file(signed), out_path)
-    except BaseException:
-        discard(signed)
-        raise
+    signed = _signed_and_checked(tmp, out_path,
+                                 lambda src, fh: sign_stream(credential.signer, doc, masters, "video/mp4", src, fh))
     return signed, credential.note()
 
 
