@@ -1,7 +1,7 @@
 """The sync phase of bench_ui_stall.py: the real window, a mask dragged in the mask editor by synthetic mouse
 events on the canvas (the draw tool stores the geometry every 0.25 s and on each release), while another thread
-applies 10,000 remote operations through reviewer.ops.apply.apply_remote in pages of 500, one write transaction
-per page, as the sync loop does."""
+applies 10,000 remote operations with the sync loop's own page application (SyncLoop.apply_page: its page size,
+one write transaction per page, paced as the window's loop is), fed the JSON the store's GET /changes gives."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-PAGE = 500
 CLIP_FRAMES = 300
 
 
@@ -68,29 +67,41 @@ class PagedOps:
     def __len__(self) -> int:
         return self.count
 
-    def page(self, start: int) -> list:
-        return [self.make(i) for i in range(start, min(self.count, start + PAGE))]
+    def page(self, start: int, size: int) -> list[dict]:
+        """Operations start.. as a page of GET /changes lists them (the envelope, its store sequence and the role
+        the store recorded for its author)."""
+        return [{**self.make(i).to_json(), "seq": i + 1, "submitted_role": "investigator"}
+                for i in range(start, min(self.count, start + size))]
 
 
 class SyncApplier:
-    def __init__(self, gov, ops):
-        self.gov, self.ops = gov, ops
+    """The sync loop's page application on a thread of its own, with no store behind it (the wire is not what is
+    measured: a page is one GET)."""
+
+    def __init__(self, library, ops, heartbeat=None):
+        from reviewer.sync.loop import SyncLoop
+        from reviewer.sync.pacing import Pacer
+
+        self.ops = ops
+        self.pacer = Pacer(heartbeat) if heartbeat is not None else None
+        self.loop = SyncLoop(library, http=None, listen=False, pace=self.pacer)
         self.applied = 0
         self.seconds = 0.0
         self.longest_page_s = 0.0
         self._thread = threading.Thread(target=self._run, name="bench-sync", daemon=True)
 
     def _run(self) -> None:
-        from reviewer.ops.apply import apply_remote
+        from reviewer.sync.loop import Cycle
 
+        size = self.loop.pull_page
+        c = Cycle()
         t0 = time.perf_counter()
-        for start in range(0, len(self.ops), PAGE):
+        for start in range(0, len(self.ops), size):
+            page = self.ops.page(start, size)
             p0 = time.perf_counter()
-            with self.gov.write():
-                for n, op in enumerate(self.ops.page(start)):
-                    apply_remote(self.gov, op, "investigator", store_seq=start + n + 1)
-            self.applied = start + PAGE
+            self.loop.apply_page(page, start + len(page), c)
             self.longest_page_s = max(self.longest_page_s, time.perf_counter() - p0)
+        self.applied = c.applied
         self.seconds = time.perf_counter() - t0
 
     def start(self) -> None:
@@ -165,7 +176,7 @@ def wait_for(app, cond, timeout: float = 120.0) -> None:
         raise TimeoutError("condition not met")
 
 
-def run(probe, report, ops_count: int, synchronous_writes: bool = False) -> dict:
+def run(probe, report, ops_count: int, synchronous_writes: bool = False, paced: bool = True) -> dict:
     """Returns {"drag": longest gap dragging alone, "sync": longest gap dragging during the sync}."""
     from reviewer.redact.model import ShapeKind
     from ui.main_window import MainWindow
@@ -201,7 +212,9 @@ def run(probe, report, ops_count: int, synchronous_writes: bool = False) -> dict
     results["drag"] = report("mask drag (anchor)", probe.stop(), f"({dragger.moves} moves, {dragger.releases} "
                                                                  "releases)")
 
-    applier = SyncApplier(lib.gov, remote_ops(view.sha256, ops_count))
+    # paced as the window's own loop is: by the window's heartbeat (ui/sync/heartbeat.py)
+    heartbeat = window.f.sync.heartbeat.heartbeat if paced else None
+    applier = SyncApplier(lib, remote_ops(view.sha256, ops_count), heartbeat)
     mask_writes = lambda: len([e for e in lib.gov.audit.events(object_type="mask_track")])  # noqa: E731
     updates_before = mask_writes()
     dragger.moves = dragger.releases = 0
@@ -215,9 +228,11 @@ def run(probe, report, ops_count: int, synchronous_writes: bool = False) -> dict
     stored = mask_writes() - updates_before
     results["sync"] = report("mask drag + sync", gaps,
                              f"({ops_count} remote ops in {applier.seconds:.1f} s = "
-                             f"{ops_count / max(applier.seconds, 1e-9):.0f} ops/s, longest page "
-                             f"{applier.longest_page_s * 1000:.0f} ms; {dragger.moves} moves, {dragger.releases} "
-                             f"releases, {stored} mask writes stored)")
+                             f"{ops_count / max(applier.seconds, 1e-9):.0f} ops/s, {applier.applied} applied, pages of "
+                             f"{applier.loop.pull_page}, longest {applier.longest_page_s * 1000:.0f} ms, "
+                             + (f"{applier.pacer.pauses} pauses, gave way {applier.pacer.gave_way} times; "
+                                if applier.pacer else "unpaced; ")
+                             + f"{dragger.moves} moves, {dragger.releases} releases, {stored} mask writes stored)")
     window.close()
     lib.close()
     return results

@@ -4,10 +4,11 @@ A 5 ms QTimer probe records the gap between its ticks; a stall is the longest ga
 1080p30 file: idle (the anchor), indexing (build_frame_table on a worker thread reporting progress to a
 progress bar, as an import would), scrubbing (drags on the real timeline scrubber: quick previews while moving,
 an exact seek on each release) and both at once. Then (issue 11) the real window with a mask dragged in the mask
-editor, alone (the anchor) and while another thread applies 10,000 remote operations through apply_remote in
-pages of 500 as the sync loop does (bench/_sync_drag.py). Target: longest gap <= 100 ms.
+editor, alone (the anchor) and while another thread applies 10,000 remote operations with the sync loop's own
+page application, paced as the window's loop is (bench/_sync_drag.py). Target: longest gap <= 100 ms.
 Usage (from the repo root): .venv/bin/python bench/bench_ui_stall.py [--seconds 8] [--only-sync] [--ops 10000]
   [--synchronous-writes: the mask editor writing on the UI thread, as before the writer thread, for comparison]
+  [--unpaced: the sync loop without its Pacer (reviewer/sync/pacing.py), for comparison]
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ def main() -> None:
     ap.add_argument("--only-sync", action="store_true", help="only the mask drag + sync phase")
     ap.add_argument("--ops", type=int, default=10_000, help="remote operations the sync applies")
     ap.add_argument("--synchronous-writes", action="store_true")
+    ap.add_argument("--unpaced", action="store_true", help="the sync loop without its Pacer, for comparison")
     args = ap.parse_args()
     if args.only_sync:
         QApplication.instance() or QApplication([])
@@ -235,8 +237,9 @@ def main() -> None:
 def sync_phase(args) -> None:
     from bench import _sync_drag
 
-    r = _sync_drag.run(Probe(), report, args.ops, synchronous_writes=args.synchronous_writes)
+    r = _sync_drag.run(Probe(), report, args.ops, synchronous_writes=args.synchronous_writes, paced=not args.unpaced)
     how = "writes on the UI thread (old path)" if args.synchronous_writes else "writes on the writer thread"
+    how += ", sync unpaced" if args.unpaced else ", sync paced"
     print(f"summary (sync): longest stall dragging a mask while {args.ops} remote operations apply: {r['sync']:.1f} ms "
           f"(target <= {TARGET_MS:.0f} ms) {verdict(r['sync'], TARGET_MS)}; drag alone {r['drag']:.1f} ms; {how}")
 

@@ -68,6 +68,18 @@ class BookmarkStore:
             return [_view_of_row(r) for r in s.execute(q.order_by(Bookmark.recording_id, Bookmark.pts, Bookmark.id))]
 
     @read_only
+    def of_ids(self, ids) -> list[BookmarkView]:
+        """These bookmarks as they are now, deleted ones included (their `deleted` says so); ids not found are
+        left out. A window that lists thousands re-reads only those a change named."""
+        ids = list(ids)
+        out: list[BookmarkView] = []
+        with self.gov.sessions() as s:
+            for start in range(0, len(ids), 500):
+                q = select(*VIEW_COLUMNS).where(Bookmark.id.in_(ids[start:start + 500]))
+                out.extend(_view_of_row(r) for r in s.execute(q))
+        return out
+
+    @read_only
     def get(self, bookmark_id: str, include_deleted: bool = False) -> BookmarkView:
         with self.gov.sessions() as s:
             return view_of(resolve(s, Bookmark, bookmark_id, "bookmark", include_deleted))

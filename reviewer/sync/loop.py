@@ -72,7 +72,8 @@ class Cycle:
 class SyncLoop:
     def __init__(self, library, http, *, status: SyncStatus | None = None, poll_s: float = 30.0,
                  push_batch: int = PUSH_BATCH, pull_page: int = PULL_PAGE, backoff_min: float = 1.0,
-                 backoff_max: float = 120.0, listen: bool = True, timeout: float | None = None, fault=None):
+                 backoff_max: float = 120.0, listen: bool = True, timeout: float | None = None, fault=None,
+                 pace: Callable[[], None] | None = None):
         self.library, self.gov = library, library.gov
         self.http = http
         self.client = OpsClient(http, timeout)
@@ -81,6 +82,7 @@ class SyncLoop:
         self.backoff_min, self.backoff_max = backoff_min, backoff_max
         self.listen = listen
         self.fault = fault  # tests: called with "pushed" / "page" at the points a kill hurts most
+        self.pace = pace  # called between two applied operations (pacing.py: a window's UI thread gets the GIL)
         self._held: set[str] = set()
         self._audit_pushed = -1  # the audit chain's length at the last push (this process)
         self._grant_at: float | None = None  # when the offline grant was last renewed (again after a failure)
@@ -247,16 +249,23 @@ class SyncLoop:
         since = self.cursor()
         while True:
             page = self.client.changes(since, self.pull_page)
-            with self.gov.write() as s:
-                for i, stored in enumerate(page.operations):
-                    if self.fault and i == len(page.operations) // 2:
-                        self.fault("page")
-                    c.applied += self._apply(s, stored)
-                self._set_state(s, CURSOR_KEY, str(page.cursor))
-            c.pulled += len(page.operations)
+            self.apply_page(page.operations, page.cursor, c)
             since = page.cursor
             if not page.more:
                 return
+
+    def apply_page(self, operations: list[dict], cursor: int, c: Cycle) -> None:
+        """A page of the store's operations (as GET /changes gives them) and the cursor after it, in ONE write
+        transaction."""
+        with self.gov.write() as s:
+            for i, stored in enumerate(operations):
+                if self.fault and i == len(operations) // 2:
+                    self.fault("page")
+                c.applied += self._apply(s, stored)
+                if self.pace is not None:
+                    self.pace()
+            self._set_state(s, CURSOR_KEY, str(cursor))
+        c.pulled += len(operations)
 
     def _apply(self, s, stored: dict) -> int:
         try:

@@ -132,3 +132,20 @@ def test_a_listed_bookmark_is_the_same_view_get_reads_tombstones_included(lib, i
     # a field added to the view must be read by the list too (one column each, deleted_at for `deleted`)
     assert [c.key for c in VIEW_COLUMNS] == [f.name if f.name != "deleted" else "deleted_at"
                                              for f in dataclasses.fields(BookmarkView)]
+
+
+def test_of_ids_reads_just_those_bookmarks_now_tombstones_included(lib, ids):
+    """A window listing thousands re-reads only the bookmarks a change named: as they are now, a deleted one
+    saying so, an unknown id left out, across more ids than one query takes."""
+    rid = ids["cfr_h264"]
+    ann = Annotations(lib)
+    a = ann.add_bookmark(rid, 512, "a")
+    b = ann.add_bookmark(rid, 1024, "b")
+    c = ann.add_bookmark(rid, 1536, "c")
+    ann.edit_bookmark(a.id, title="a, edited")
+    ann.delete_bookmark(b.id)
+    got = {v.id: v for v in ann.bookmarks.of_ids([a.id, b.id, "no-such-id", *(f"x{i}" for i in range(700))])}
+    assert set(got) == {a.id, b.id}
+    assert got[a.id] == ann.bookmarks.get(a.id) and got[a.id].title == "a, edited"
+    assert got[b.id].deleted and got[b.id] == ann.bookmarks.get(b.id, include_deleted=True)
+    assert ann.bookmarks.of_ids([]) == [] and c.id not in got

@@ -7,7 +7,7 @@ import shutil
 import threading
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QTreeView
 
 from tests.fixtures import framecode
 from ui.player.image import rgb_from_qimage
@@ -50,10 +50,11 @@ def canvas_code(window, width: int) -> int | None:
     return framecode.read(img[max(0, r.y()):r.y() + r.height(), max(0, r.x()):r.x() + r.width()], width=width)
 
 
-def click_row(qtbot, tree: QTreeWidget, row: int) -> None:
-    item = tree.topLevelItem(row)
-    tree.scrollToItem(item)
-    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(item).center())
+def click_row(qtbot, tree: QTreeView, row: int) -> None:
+    """Click a row of a list, as a user would (a QTreeWidget's items or a view on a model alike)."""
+    index = tree.model().index(row, 0)
+    tree.scrollTo(index)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualRect(index).center())
 
 
 def audit_actions(window) -> list[tuple[str, str, str]]:

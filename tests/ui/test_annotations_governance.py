@@ -127,7 +127,7 @@ def test_a_trainer_cannot_mark_evidential_and_the_refusal_is_audited(qtbot, trai
     qtbot.waitUntil(lambda: len(f.audit_panel.rows()) == 2, timeout=WAIT)
     # a trainer may still bookmark
     key(qtbot, window, Qt.Key.Key_M)
-    qtbot.waitUntil(lambda: f.bookmarks_panel.tree.topLevelItemCount() == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(f.bookmarks_panel.shown()) == 1, timeout=WAIT)
 
 
 def test_clearing_needs_a_supervisor_and_a_reason(qtbot, window, make_clip, tmp_path):

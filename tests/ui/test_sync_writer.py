@@ -57,7 +57,7 @@ def test_a_bookmark_while_sync_writes_returns_at_once_and_is_stored_after(qtbot,
         assert ann.bookmarks.list(view.id) == []  # not yet written: it waits on the writer thread, not here
         assert window.writer.pending >= 1
     panel = window.f.annotate.bookmarks_panel
-    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(panel.shown()) == 1, timeout=WAIT)
     (b,) = ann.bookmarks.list(view.id)
     assert b.pts == window.controller.table.pts_of(0)
     # the undo history got the edit too (delivered to the UI thread): Ctrl+Z removes it

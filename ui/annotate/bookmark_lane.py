@@ -39,7 +39,8 @@ class BookmarkLane(Lane):
         session's list changes (a sync can bring thousands, and the lane repaints with every playhead move)."""
         every = self.session.bookmarks()
         if self._markers is None or self._markers[0] is not every:
-            self._markers = (every, [(self.session.index_of(b.pts), b) for b in every])
+            index_of = {pts: self.session.index_of(pts) for pts in {b.pts for b in every}}
+            self._markers = (every, [(index_of[b.pts], b) for b in every])
         return self._markers[1]
 
     def pin_xs(self) -> dict[int, float]:
@@ -62,17 +63,16 @@ class BookmarkLane(Lane):
                self.height(), dpr, self.selected_id)
         old = self._pins[0] if self._pins is not None else None
         if old is None or old[0] is not key[0] or old[1] is not key[1] or old[2:] != key[2:]:
-            xs: dict[int, float] = {}
+            # worked out per bookmarked frame, not per bookmark: a sync can bring thousands on a few frames
+            xs = {index: self.x_of_index(index) for index in {index for index, _b in markers}}
             # one pin per pixel column: bookmarks on the same frame, or frames closer than a pixel, look the same
             pins: dict[int, tuple[float, bool]] = {}
-            for index, b in markers:
-                x = xs.get(index)
-                if x is None:
-                    x = xs[index] = self.x_of_index(index)
-                col = round(x)
-                selected = b.id == self.selected_id
-                if col not in pins or selected:
-                    pins[col] = (x, selected)
+            for x in xs.values():
+                pins.setdefault(round(x), (x, False))
+            chosen = next((index for index, b in markers if b.id == self.selected_id), None) \
+                if self.selected_id is not None else None
+            if chosen is not None:
+                pins[round(xs[chosen])] = (xs[chosen], True)
             self._pins = (key, xs, _draw_pins(pins.values(), self.width(), self.height(), dpr))
             self.pixmaps_drawn += 1
         return self._pins[1], self._pins[2]

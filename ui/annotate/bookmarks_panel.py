@@ -1,32 +1,28 @@
 """The open recording's bookmarks: filter by category, author or words; click (or Enter) jumps to the exact
 frame; edit, delete, and export what is listed as CSV or JSON. Buttons call the feature's actions, the same ones
-the shortcuts run."""
+the shortcuts run. The list is a view on a model (bookmark_rows.py): a sync that brings thousands of bookmarks
+costs one layout change per page, not Qt calls per bookmark."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLineEdit, QPushButton,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QStyle,
+                               QTreeView, QVBoxLayout, QWidget)
 
 from reviewer.annotate.bookmarks import export_rows, export_text
 from reviewer.errors import ReviewerError
 from reviewer.media.timecode import format_media_time
 from reviewer.outputs import write_text_output
+from ui.annotate.bookmark_rows import ID_ROLE, BookmarkRows, Row
 
 COLUMNS = ("Frame", "Time", "Title", "Category", "Author")
-ID_ROLE = Qt.ItemDataRole.UserRole
 ALL = None
-# a re-list yields to the event loop after SLICE_S of work, checked every SLICE_ROWS rows
-SLICE_S = 0.010
-SLICE_ROWS = 25
-# rows measured for the columns' widths: a tree of thousands measured row by row stalls the UI
+# rows Qt measures for a column's width (besides the visible ones); the widest texts are measured as well
 MEASURED_ROWS = 200
-FITTED = (0, 1, 3, 4)  # columns sized to their texts once per re-list; the title takes the rest
+FITTED = (0, 1, 3, 4)  # columns sized to their texts when those change; the title takes the rest
 
 
 class BookmarksPanel(QWidget):
@@ -44,23 +40,24 @@ class BookmarksPanel(QWidget):
         self.text = QLineEdit()
         self.text.setPlaceholderText("Filter title and note…")
         self.text.setClearButtonEnabled(True)
-        self.tree = QTreeWidget()
+        self.model = BookmarkRows(COLUMNS, self)
+        self.tree = QTreeView()
         self.tree.setObjectName("bookmarkList")
-        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setModel(self.model)
         self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAllColumnsShowFocus(True)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
-        # Fitted once per re-list, never in ResizeToContents mode: in that mode every text changed in a listed
-        # row measures the column again (~7 ms a row with thousands listed; a sync edits thousands)
+        # Fitted when the widest texts change, never in ResizeToContents mode: in that mode every changed row
+        # measures its columns again (~7 ms a row with thousands listed; a sync edits thousands)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         header.setResizeContentsPrecision(MEASURED_ROWS)
-        self._rows: dict[str, tuple] = {}  # bookmark id -> (its texts and tooltip, its row), as listed
-        self._dropped: list[QTreeWidgetItem] = []  # rows taken out of the list, freed a slice at a time
-        self._job = None  # the re-list under way (a generator), replaced by the next refresh
-        self._slice = QTimer(self, singleShot=True, interval=0)
-        self._slice.timeout.connect(self._step)
+        self._made: dict[str, tuple] = {}  # bookmark id -> (the bookmark as last listed, its row)
+        self._fitted: dict[int, list[str]] = {}  # the widest texts each fitted column was sized for
+        self._select_next: str | None = None
 
         self.add_button = QPushButton("Add (M)")
         self.add_button.setToolTip("Bookmark the frame on screen; Ctrl+M adds one with a title and note")
@@ -86,10 +83,11 @@ class BookmarksPanel(QWidget):
         lay.addWidget(self.tree, 1)
         lay.addLayout(buttons)
 
-        self.tree.itemClicked.connect(lambda item, _c: self._jump(item))
-        self.tree.itemActivated.connect(lambda item, _c: self._jump(item))
-        self.tree.itemDoubleClicked.connect(lambda item, _c: feature.edit_bookmark(item.data(0, ID_ROLE)))
-        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.clicked.connect(self._jump)
+        self.tree.activated.connect(self._jump)
+        self.tree.doubleClicked.connect(lambda index: feature.edit_bookmark(index.data(ID_ROLE)))
+        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(lambda: self._with_selected(feature.delete_bookmark))
@@ -104,11 +102,14 @@ class BookmarksPanel(QWidget):
         """The bookmarks that pass the filters, in frame order."""
         cat, author = self.category.currentData(), self.author.currentData()
         words = self.text.text().lower().split()
+        every = self.session.bookmarks()
+        if cat is ALL and author is ALL and not words:
+            return list(every)
         out = []
-        for b in self.session.bookmarks():
+        for b in every:
             if cat is not ALL and b.category != cat or author is not ALL and b.author != author:
                 continue
-            if any(w not in f"{b.title}\n{b.note}".lower() for w in words):
+            if words and any(w not in f"{b.title}\n{b.note}".lower() for w in words):
                 continue
             out.append(b)
         return out
@@ -116,86 +117,63 @@ class BookmarksPanel(QWidget):
     def select_when_listed(self, bookmark_id: str) -> None:
         """Select a bookmark that the core has just made; the list catches up with the next refresh."""
         self._select_next = bookmark_id
-        item = self.item_for(bookmark_id)
-        if item is not None:
-            self.tree.setCurrentItem(item)
+        if self.model.row_of(bookmark_id) is not None:
+            self.select(bookmark_id)
 
     def refresh(self) -> None:
-        """Re-list from the session. A sync can bring thousands of bookmarks: the rows are made in slices, a few
-        ms per event-loop turn, reusing the row of every bookmark already shown, and handed to the tree in one
-        call at the end, so the UI never waits for the whole list (issue 11: no stall over 100 ms)."""
+        """List again from the session: the rows are worked out in Python (a row is reused while its bookmark
+        shows the same), then handed to the model in one change."""
         every = self.session.bookmarks()
-        _fill(self.category, "All categories", sorted(set(self.session.annotations.bookmarks.categories())
-                                                      | {b.category for b in every}))
-        _fill(self.author, "All authors", sorted({b.author for b in every}))
+        authors = {b.author for b in every}
+        categories = sorted(set(self.session.bookmark_categories()) | {b.category for b in every})
+        _fill(self.category, "All categories", categories)
+        _fill(self.author, "All authors", sorted(authors))
         self.add_button.setEnabled(self.session.view is not None)
-        self._job = self._relist(self.listed(), len({b.author for b in every}) > 1)
-        self._step()
-
-    def _step(self) -> None:
-        """Run the current re-list for one slice (small lists finish here, synchronously), then free the rows
-        of bookmarks no longer listed, a slice at a time."""
-        job = self._job
-        if job is not None:
-            if next(job, None) is None:
-                if self._job is job:
-                    self._job = None
-            elif self._job is job:
-                self._slice.start()
-                return
-        # a row freed on the UI thread waits for the GIL held by the sync thread: a few hundred at once stall
-        deadline = time.perf_counter() + SLICE_S
-        while self._dropped and time.perf_counter() < deadline:
-            shiboken6.delete(self._dropped.pop())
-        if self._dropped and self._job is None:
-            self._slice.start()
-
-    def _relist(self, listed: list, several_authors: bool):
         table = self.session.table
-        rows, frames, deadline = [], {}, time.perf_counter() + SLICE_S
-        for n, b in enumerate(listed, 1):
-            if b.pts not in frames:
-                index = self.session.index_of(b.pts)
-                frames[b.pts] = (str(index), format_media_time(table.media_time(index)))
-            key = ((*frames[b.pts], b.title, b.category, b.author), f"{b.title}\n\n{b.note}" if b.note else b.title)
-            known = self._rows.get(b.id)
-            if known is None:
-                item = QTreeWidgetItem()
-                item.setData(0, ID_ROLE, b.id)
-                item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                _show(item, key, None)
+        frames: dict[int, tuple[str, str]] = {}
+        made: dict[str, tuple] = {}
+        rows = []
+        for b in self.listed():
+            known = self._made.get(b.id)
+            # the session re-reads only changed bookmarks: an unchanged one is the very object listed last time
+            if known is not None and known[0] is b:
+                row = known[1]
             else:
-                # an edited bookmark keeps its row: changing it in place frees nothing (see _step)
-                item = known[1]
-                if known[0] != key:
-                    _show(item, key, known[0])
-                    self._rows[b.id] = (key, item)
-            rows.append((b.id, key, item))
-            # the clock is read once a slice, so a short list (every edit by hand) is always listed at once
-            if n % SLICE_ROWS == 0 and time.perf_counter() > deadline:
-                yield True
-                deadline = time.perf_counter() + SLICE_S
-        selected = getattr(self, "_select_next", None) or self.selected_id()
-        shown = {bid: (key, item) for bid, key, item in rows}
-        self.tree.setUpdatesEnabled(False)
-        try:
-            # taken, not cleared: the rows still listed go straight back in, in the new order
-            self.tree.invisibleRootItem().takeChildren()
-            self.tree.addTopLevelItems([item for _bid, _key, item in rows])
-            current = shown.get(selected)
-            if current is not None:
-                self.tree.setCurrentItem(current[1])
-                self._select_next = None
-            for col in FITTED:
-                self.tree.resizeColumnToContents(col)
-        finally:
-            self.tree.setUpdatesEnabled(True)
-        self._dropped.extend(item for bid, (_key, item) in self._rows.items() if bid not in shown)
-        self._rows = shown
+                if b.pts not in frames:
+                    index = self.session.index_of(b.pts)
+                    frames[b.pts] = (str(index), format_media_time(table.media_time(index)))
+                row = Row(b.id, (*frames[b.pts], b.title, b.category, b.author),
+                          f"{b.title}\n\n{b.note}" if b.note else b.title)
+            made[b.id] = (b, row)
+            rows.append(row)
+        self._made = made
+        self.model.replace(rows)
+        if self._select_next is not None and self.model.row_of(self._select_next) is not None:
+            self.select(self._select_next)
+            self._select_next = None
+        # the candidates for each fitted column's widest text: rows are in frame order, so the last has the
+        # longest frame number and time; categories and authors are few
+        last = rows[-1].texts if rows else ("", "")
+        self._fit({0: [last[0]], 1: [last[1]], 3: categories, 4: sorted(authors)})
         # one author (the usual case on a workstation): the column only takes room from the titles
-        self.tree.setColumnHidden(COLUMNS.index("Author"), not several_authors)
+        self.tree.setColumnHidden(COLUMNS.index("Author"), len(authors) <= 1)
         self.export_button.setEnabled(bool(rows))
         self._update_buttons()
+
+    def _fit(self, widest: dict[int, list[str]]) -> None:
+        """Size the fitted columns to their texts when their widest candidates change: Qt measures the header
+        and MEASURED_ROWS rows, and the candidates are measured here, so a long frame number deep in a long list
+        still fits."""
+        metrics = self.tree.fontMetrics()
+        margin = 2 * (self.tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.tree) + 1)
+        for col in FITTED:
+            if self._fitted.get(col) == widest[col]:
+                continue
+            self._fitted[col] = widest[col]
+            self.tree.resizeColumnToContents(col)
+            need = max((metrics.horizontalAdvance(t) for t in widest[col]), default=0) + margin
+            if self.tree.columnWidth(col) < need:
+                self.tree.setColumnWidth(col, need)
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None
@@ -203,22 +181,32 @@ class BookmarksPanel(QWidget):
         self.delete_button.setEnabled(has)
 
     def selected_id(self) -> str | None:
-        item = self.tree.currentItem()
-        return item.data(0, ID_ROLE) if item is not None and item.isSelected() else None
+        index = self.tree.currentIndex()
+        if not index.isValid() or not self.tree.selectionModel().isSelected(index):
+            return None
+        return index.data(ID_ROLE)
 
-    def item_for(self, bookmark_id: str) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            if self.tree.topLevelItem(i).data(0, ID_ROLE) == bookmark_id:
-                return self.tree.topLevelItem(i)
-        return None
+    def select(self, bookmark_id: str) -> bool:
+        """Make a listed bookmark the current, selected row (False if it is not listed)."""
+        index = self.model.index_of(bookmark_id)
+        if not index.isValid():
+            return False
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.tree.selectionModel().setCurrentIndex(index, flags)
+        self.tree.scrollTo(index)
+        return True
+
+    def shown(self) -> list[tuple[str, ...]]:
+        """The listed rows' texts, in order (what the user reads)."""
+        return [r.texts for r in self.model.rows]
 
     def _with_selected(self, action) -> None:
         bid = self.selected_id()
         if bid is not None:
             action(bid)
 
-    def _jump(self, item: QTreeWidgetItem) -> None:
-        bid = item.data(0, ID_ROLE)
+    def _jump(self, index: QModelIndex) -> None:
+        bid = index.data(ID_ROLE)
         b = next((b for b in self.session.bookmarks() if b.id == bid), None)
         if b is not None:
             self.feature.controller.seek(self.session.index_of(b.pts), exact=True)
@@ -252,17 +240,6 @@ class BookmarksPanel(QWidget):
         made = f" ({done.notice()})" if done.created else ""
         self.feature.say(f"Exported {len(rows)} bookmark{'s' if len(rows) != 1 else ''} to {path}{made}")
         return len(rows)
-
-
-def _show(item: QTreeWidgetItem, key: tuple, before: tuple | None) -> None:
-    """Set a row's texts and tooltip, only those that differ from what it shows."""
-    texts, tip = key
-    old_texts, old_tip = before if before is not None else ((None,) * len(texts), None)
-    for col, (new, old) in enumerate(zip(texts, old_texts)):
-        if new != old:
-            item.setText(col, new)
-    if tip != old_tip:
-        item.setToolTip(2, tip)
 
 
 def _fill(combo: QComboBox, all_label: str, values: list[str]) -> None:

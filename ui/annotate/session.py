@@ -22,6 +22,22 @@ from reviewer.govern.purge import Retention
 COALESCE_MS = 100
 
 
+# more changed bookmarks than this since the last read: one query for all of them, not one by id
+WHOLE_REREAD_OVER = 2000
+
+
+def merged(base: list[BookmarkView], changed: list[BookmarkView], recording_id: str) -> list[BookmarkView]:
+    """`base` with `changed` applied (a deleted one, or one now on another recording, leaves), in the order
+    BookmarkStore.list gives: frame, then id."""
+    by_id = {b.id: b for b in base}
+    for b in changed:
+        if b.deleted or b.recording_id != recording_id:
+            by_id.pop(b.id, None)
+        else:
+            by_id[b.id] = b
+    return sorted(by_id.values(), key=lambda b: (b.pts, b.id))
+
+
 class AnnotateSession(QObject):
     bookmarksChanged = Signal()
     clipsChanged = Signal()
@@ -46,6 +62,11 @@ class AnnotateSession(QObject):
         self.in_index: int | None = None
         self.out_index: int | None = None
         self._bookmarks: list[BookmarkView] | None = None
+        self._categories: list[str] | None = None  # the library's bookmark categories, read with the bookmarks
+        # bookmarks changed since the list was last read: re-read are only these, unless a change named none
+        self._changed_ids: set[str] = set()
+        self._reread_all = False
+        self._reread_asked = 0  # counts requests for a whole re-read (one asked mid-read is not lost)
         self._clips: list[ClipView] | None = None
         self._marks: list[EvidentialMarkView] | None = None
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
@@ -73,7 +94,12 @@ class AnnotateSession(QObject):
         mine = self.view is not None and payload.get("recording_id") in (None, self.view.id)
         if name == "bookmarks_changed":
             if mine:
+                self._bookmark_changed(payload.get("id"))
                 self._changed("bookmarksChanged")  # re-read off the UI thread (_emit_changed)
+        elif name == "bookmark_categories_changed":
+            if self.view is not None:
+                self._bookmark_changed(None)
+                self._changed("bookmarksChanged")  # read with the bookmarks: the category filter lists them
         elif name == "clips_changed":
             if mine:
                 self._clips = None
@@ -98,16 +124,42 @@ class AnnotateSession(QObject):
         dirty, self._dirty = self._dirty, {}
         for name in dirty:
             if name == "bookmarksChanged" and self.view is not None:
-                rid = self.view.id
-                self._reader.run(lambda task=None: self.annotations.bookmarks.list(rid), key="bookmarks",
-                                 on_done=lambda got, rid=rid: self._bookmarks_read(rid, got))
+                self._read_bookmarks()
             else:
                 getattr(self, name).emit()
 
-    def _bookmarks_read(self, recording_id: str, bookmarks: list) -> None:
-        if self.view is not None and self.view.id == recording_id:
-            self._bookmarks = bookmarks
-            self.bookmarksChanged.emit()
+    def _bookmark_changed(self, bookmark_id: str | None) -> None:
+        if bookmark_id is None:
+            self._reread_all = True
+            self._reread_asked += 1
+        else:
+            self._changed_ids.add(bookmark_id)
+
+    def _read_bookmarks(self) -> None:
+        """Re-read the bookmarks on the session's reader thread: only those changes named, merged into the list
+        as last read (a sync page names a hundred of thousands listed), or all of them when there is no list yet,
+        a change named none, or so many changed that one query for all is cheaper. A read superseded by a newer
+        one is dropped unread; the newer one's ids include its own, since ids are let go only on delivery."""
+        rid, base, store = self.view.id, self._bookmarks, self.annotations.bookmarks
+        taken, asked = frozenset(self._changed_ids), self._reread_asked
+        whole = self._reread_all or base is None or len(taken) > WHOLE_REREAD_OVER
+
+        def read(task=None):
+            got = store.list(rid) if whole else merged(base, store.of_ids(taken), rid)
+            return got, store.categories()
+
+        self._reader.run(read, key="bookmarks",
+                         on_done=lambda got: self._bookmarks_read(rid, got[0], got[1], taken, whole, asked))
+
+    def _bookmarks_read(self, recording_id: str, bookmarks: list, categories: list[str], taken: frozenset,
+                        whole: bool, asked: int) -> None:
+        if self.view is None or self.view.id != recording_id:
+            return
+        self._changed_ids -= taken
+        if whole and asked == self._reread_asked:
+            self._reread_all = False
+        self._bookmarks, self._categories = bookmarks, categories
+        self.bookmarksChanged.emit()
 
     # ---- recording ------------------------------------------------------------------------------------------
     def _opened(self, source) -> None:
@@ -122,7 +174,8 @@ class AnnotateSession(QObject):
         self._reset()
 
     def _reset(self) -> None:
-        self._bookmarks = self._clips = self._marks = None
+        self._bookmarks = self._clips = self._marks = self._categories = None
+        self._changed_ids, self._reread_all = set(), False
         self.in_index = self.out_index = None
         self.recordingChanged.emit()
         self.bookmarksChanged.emit()
@@ -141,6 +194,12 @@ class AnnotateSession(QObject):
         if self._bookmarks is None:
             self._bookmarks = self.annotations.bookmarks.list(self.view.id)
         return self._bookmarks
+
+    def bookmark_categories(self) -> list[str]:
+        """The library's bookmark categories, as last read with the bookmarks (off the UI thread after a change)."""
+        if self._categories is None:
+            self._categories = self.annotations.bookmarks.categories()
+        return self._categories
 
     def clips(self) -> list[ClipView]:
         if self.view is None:

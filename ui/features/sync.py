@@ -11,6 +11,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
 from ui.shortcuts import Shortcut
+from ui.sync.heartbeat import HeartbeatTimer
 from ui.sync.conflicts_panel import ConflictsPanel
 from ui.sync.downloads_dock import DownloadsPanel
 from ui.sync.signin_dialog import SignInDialog
@@ -67,6 +68,8 @@ class SyncFeature(QObject):
                 window.tabifyDockWidget(annotations, dock)
             dock.hide()  # shown when asked for, or when there is something to see
         self.loop = None
+        # the UI thread's heartbeat: the loop's pacer gives way when it is late (a drag stays smooth in a sync)
+        self.heartbeat = HeartbeatTimer(self)
         self.footage = None
         self._open_id: str | None = None
         self._waiting_open: tuple | None = None  # a store-only recording opened before the store was connected
@@ -184,7 +187,7 @@ class SyncFeature(QObject):
         waiting, self._waiting_open = self._waiting_open, None
         if waiting is not None and self.downloads.manager is not None:
             self.fetch_first(*waiting)
-        self.loop = _start_loop(self.library, client)
+        self.loop = _start_loop(self.library, client, self.heartbeat.heartbeat)
         if self.loop is not None and self.footage is not None:
             # the store's events reach footage through the one loop: new recordings listed, purges acted on
             self.loop.event_handlers.append(self.footage.on_store_event)
@@ -222,15 +225,16 @@ class SyncFeature(QObject):
         return False
 
 
-def _start_loop(library, client):
+def _start_loop(library, client, heartbeat):
     """The one sync loop (reviewer/sync/loop.py: SyncLoop(library, http).start()) on its own thread, when this
     build has it. Its `status` (reviewer/sync/status.py) is what the status bar reads."""
     try:
         from reviewer.sync.loop import SyncLoop
+        from reviewer.sync.pacing import Pacer
     except ImportError:
         return None
     try:
-        return SyncLoop(library, client).start()
+        return SyncLoop(library, client, pace=Pacer(heartbeat)).start()
     except Exception as exc:  # noqa: BLE001 - the window works standalone; the status bar says offline
         log.warning("sync loop not started: %s", exc)
         return None
