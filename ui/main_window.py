@@ -28,6 +28,7 @@ from ui.player.position_memory import PositionMemory
 from ui.player.shuttle import Shuttle
 from ui.player.transport import TransportBar
 from ui.layouts import ReviewLayouts
+from ui.screen_fit import fit_short_screen
 from ui.settings import Settings
 from ui.features import modules as feature_modules
 from ui.shortcuts import MENUS, all_shortcuts, resolve
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.library_panel.importFolderRequested.connect(self.import_folder)
         self.controller.sourceClosed.connect(self.info.clear)
         self.controller.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+        self._fitted_to_screen = False
         self._restore_layout()
         interpreter.settle()  # the window's objects out of the collector's sight (a full collection stalls the UI)
 
@@ -167,12 +169,25 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.window_geometry(), self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-        elif self.screen() is not None:  # first launch: most of the screen, centred
+        if state is not None:
+            self.restoreState(state)
+        if geometry is None and self.screen() is not None:  # first launch: most of the screen, centred
             avail = self.screen().availableGeometry()
             self.resize(min(1600, int(avail.width() * 0.92)), min(1000, int(avail.height() * 0.92)))
             self.move(avail.center() - self.rect().center())
-        if state is not None:
-            self.restoreState(state)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # the docks' minimum heights are known once they are shown: on a 1366x768 laptop they add up to more than
+        # the screen, and the right-hand docks become one tab group (the window then fits, transport included)
+        if not self._fitted_to_screen:
+            self._fitted_to_screen = True
+            if fit_short_screen(self) and self.screen() is not None:
+                avail = self.screen().availableGeometry()
+                frame = self.frameGeometry().height() - self.height()
+                if self.frameGeometry().height() > avail.height():
+                    self.resize(self.width(), avail.height() - frame)
+                    self.move(self.x(), avail.top())
 
     def closeEvent(self, event) -> None:
         if self.layouts.full_screen:

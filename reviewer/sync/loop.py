@@ -254,6 +254,7 @@ class SyncLoop:
             if not page.more:
                 return
 
+    @ungated(SYNCING)
     def apply_page(self, operations: list[dict], cursor: int, c: Cycle) -> None:
         """A page of the store's operations (as GET /changes gives them) and the cursor after it, in ONE write
         transaction."""
