@@ -55,21 +55,25 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def definition(title: str, fmt: str, master: Master, edit: str, fields: dict) -> dict:
-    now = _now()
+def _manifest(title: str, fmt: str, actions: list[dict], ours: dict) -> dict:
+    """A manifest definition: who made it, its actions, and our own assertion."""
     return {
         "claim_generator_info": [_agent()],
         "title": title,
         "format": fmt,
         "assertions": [
-            {"label": "c2pa.actions", "data": {"actions": [
-                {"action": "c2pa.opened", "when": now, "softwareAgent": _agent(),
-                 "parameters": {"ingredientIds": ["master"]}},
-                {"action": "c2pa.edited", "when": now, "softwareAgent": _agent(), "description": edit},
-            ]}},
-            {"label": ASSERTION, "data": {"master_sha256": master.sha256, **fields}},
+            {"label": "c2pa.actions", "data": {"actions": actions}},
+            {"label": ASSERTION, "data": ours},
         ],
     }
+
+
+def definition(title: str, fmt: str, master: Master, edit: str, fields: dict) -> dict:
+    now = _now()
+    return _manifest(title, fmt, [
+        {"action": "c2pa.opened", "when": now, "softwareAgent": _agent(), "parameters": {"ingredientIds": ["master"]}},
+        {"action": "c2pa.edited", "when": now, "softwareAgent": _agent(), "description": edit},
+    ], {"master_sha256": master.sha256, **fields})
 
 
 def composite_definition(title: str, fmt: str, sources: list[tuple[Master, str]], edit: str, fields: dict) -> dict:
@@ -80,19 +84,11 @@ def composite_definition(title: str, fmt: str, sources: list[tuple[Master, str]]
     now = _now()
     placed = [{"action": "c2pa.placed", "when": now, "softwareAgent": _agent(), "description": said,
                "parameters": {"ingredientIds": [component_label(n)]}} for n, (_m, said) in enumerate(sources)]
-    return {
-        "claim_generator_info": [_agent()],
-        "title": title,
-        "format": fmt,
-        "assertions": [
-            {"label": "c2pa.actions", "data": {"actions": [
-                {"action": "c2pa.created", "when": now, "softwareAgent": _agent(), "digitalSourceType": COMPOSITE},
-                *placed,
-                {"action": "c2pa.edited", "when": now, "softwareAgent": _agent(), "description": edit},
-            ]}},
-            {"label": ASSERTION, "data": {"source_sha256": [m.sha256 for m, _said in sources], **fields}},
-        ],
-    }
+    return _manifest(title, fmt, [
+        {"action": "c2pa.created", "when": now, "softwareAgent": _agent(), "digitalSourceType": COMPOSITE},
+        *placed,
+        {"action": "c2pa.edited", "when": now, "softwareAgent": _agent(), "description": edit},
+    ], {"source_sha256": [m.sha256 for m, _said in sources], **fields})
 
 
 def component_label(n: int) -> str:

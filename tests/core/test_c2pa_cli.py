@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import zipfile
 
 import pytest
 
@@ -18,6 +17,7 @@ from reviewer.provenance.signer import SERVICE, account
 from tests.core.c2pa_support import approved_code_mask, sha, test_ca  # noqa: F401
 from tests.core.test_export_cli import cli
 from tests.core.test_govern_support import gov_home, ids, lib, template  # noqa: F401
+from tests.fixtures.packages import unpack_checked
 
 RID = "cfr_h264"
 
@@ -111,13 +111,7 @@ def test_a_package_unzips_to_a_copy_anyone_can_verify(gov_home, lib, ids, monkey
     logged = [e.details for e in events(lib, "recording.export_package")]
     assert [d["sha256"] for d in logged] == [sha(zpath), sha(zpath)]  # "started", then "ok"
 
-    unpacked = tmp_path / "recipient"
-    with zipfile.ZipFile(zpath) as z:
-        assert sorted(z.namelist()) == sorted(["court.mp4", "court.mp4.manifest.json", "court.mp4.report.pdf",
-                                               "signing-certificate-chain.pem", "trust-anchors.pem",
-                                               "SHA256SUMS", "VERIFY.txt"])
-        z.extractall(unpacked)
-    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=unpacked, capture_output=True).returncode == 0
+    unpacked = unpack_checked(zpath, tmp_path / "recipient", "court.mp4")
     pdf = subprocess.run(["pdftotext", str(unpacked / "court.mp4.report.pdf"), "-"], capture_output=True, text=True,
                          check=True).stdout
     assert ("Content Credentials (C2PA) embedded, signed by O=Test Constabulary,CN=BWV Reviewer test signer"

@@ -25,6 +25,7 @@ from reviewer.provenance.embed import COMPOSITE
 from tests.core.c2pa_support import sha, test_ca  # noqa: F401
 from tests.core.test_incident_export import INCIDENT, decoded, ids, lib, template  # noqa: F401
 from tests.fixtures import framecode
+from tests.fixtures.packages import unpack_checked
 
 ORDER = ("pc-a", "pc-b", "pc-c")
 
@@ -147,8 +148,6 @@ def test_a_required_library_without_an_identity_refuses_before_decoding(lib, ids
 
 def test_a_composite_package_unzips_to_a_copy_a_recipient_verifies_with_every_source_listed(signing, ids, test_ca,
                                                                                            tmp_path):
-    import zipfile
-
     lib = signing
     identity.configure(lib, trust_anchors=test_ca.ca)
     clock = IncidentClocks(lib).clock(INCIDENT)
@@ -175,13 +174,7 @@ def test_a_composite_package_unzips_to_a_copy_a_recipient_verifies_with_every_so
         [("started", "incident", INCIDENT, sha(zpath)), ("ok", "incident", INCIDENT, sha(zpath))]
     assert logged[-1].details["redacted"] is False  # pc-b's masks are not approved: an unredacted disclosure
 
-    unpacked = tmp_path / "recipient"
-    with zipfile.ZipFile(zpath) as z:
-        assert sorted(z.namelist()) == sorted(["inc.mp4", "inc.mp4.manifest.json", "inc.mp4.report.pdf",
-                                               "signing-certificate-chain.pem", "trust-anchors.pem",
-                                               "SHA256SUMS", "VERIFY.txt"])
-        z.extractall(unpacked)
-    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=unpacked, capture_output=True).returncode == 0
+    unpacked = unpack_checked(zpath, tmp_path / "recipient", "inc.mp4")
     assert sha(unpacked / "inc.mp4") == sha(out) == res["sha256"]
     text = (unpacked / "VERIFY.txt").read_text()
     m = json.loads((unpacked / "inc.mp4.manifest.json").read_text())
