@@ -74,7 +74,7 @@ def authenticate(request: Request, _declared=Security(bearer)) -> Caller:
         raise unauthenticated("the access token has expired; refresh it") from None
     except jwt.InvalidTokenError:
         raise unauthenticated("the access token is not valid") from None
-    with ctx.sessions() as s:
+    with ctx.read_sessions()() as s:
         user = s.get(User, key) if issuer == EMBEDDED else find_user(s, key, issuer)
     if user is None:
         if issuer == EMBEDDED:

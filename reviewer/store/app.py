@@ -66,9 +66,10 @@ def tus_error(exc: tus.TusError) -> Response:
 
 
 def create_app(config: StoreConfig) -> FastAPI:
-    from reviewer.store.db import open_store_database
+    from reviewer.store.db import open_reader_sessions, open_store_database
 
     engine, sessions = open_store_database(config.db_url)
+    reader_engine, readers = open_reader_sessions(config.db_url, engine)
     blobs = config.blob_store()
     uploads = Uploads(sessions, blobs, config.staging_dir, config.upload_expiry_s, config.max_upload_size)
     uploads.on_discard = dock_register.on_discard
@@ -87,13 +88,14 @@ def create_app(config: StoreConfig) -> FastAPI:
         finally:
             task.cancel()
             engine.dispose()
+            reader_engine.dispose()
 
     app = FastAPI(title="BWV Reviewer central store", version=__version__, lifespan=lifespan,
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
                   dependencies=[Depends(refuse_nul_text)])
     app.state.uploads = uploads
     issuer = Issuer(load_or_create_key(config.signing_key_path), config.issuer, config.access_ttl_s)
-    app.state.ctx = Context(config, sessions, blobs, issuer, ExternalIssuers(config.oidc))
+    app.state.ctx = Context(config, sessions, blobs, issuer, ExternalIssuers(config.oidc), readers)
     app.include_router(routes_auth.router)
     app.include_router(routes_signin.router)
     app.include_router(routes_read.router)

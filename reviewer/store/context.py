@@ -20,6 +20,12 @@ class Context:
     blobs: BlobStore
     issuer: Issuer
     external: ExternalIssuers
+    # for a read that writes nothing (authenticating a request): on SQLite it does not take the write lock that
+    # `sessions` takes at BEGIN, so fifty clients' authentications do not queue behind every writer
+    readers: sessionmaker[Session] | None = None
+
+    def read_sessions(self) -> sessionmaker[Session]:
+        return self.readers or self.sessions
 
 
 def ctx(request: Request) -> Context:

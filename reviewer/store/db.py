@@ -35,6 +35,15 @@ def create_store_engine(url: str) -> Engine:
     return sqlite_engine(url, begin="BEGIN IMMEDIATE", foreign_keys=False)
 
 
+def open_reader_sessions(url: str, engine: Engine) -> tuple[Engine, sessionmaker[Session]]:
+    """Sessions for reads that write nothing. SQLite: a second engine whose transactions start with a plain
+    (deferred) BEGIN, a snapshot that waits for no writer in WAL mode; other databases: the store's own."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return engine, sessionmaker(engine, expire_on_commit=False)
+    reader = sqlite_engine(url, begin="BEGIN", foreign_keys=False)
+    return reader, sessionmaker(reader, expire_on_commit=False)
+
+
 def open_store_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
     """Connect and migrate to head; a database that cannot be reached is one clear error, not a traceback."""
     from alembic import command
