@@ -14,6 +14,7 @@ import logging
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -131,6 +132,14 @@ def create_app(config: StoreConfig) -> FastAPI:
     async def _store_error(_request, exc: StoreError):
         log.error("%s", exc)
         return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request, exc: OperationalError):
+        # a busy or unreachable database is the store's passing state, not a client's fault: 503, retry later
+        reason = str(exc.orig or exc).splitlines()[0]
+        log.error("database: %s", reason)
+        return JSONResponse({"detail": f"the store's database is unavailable: {reason}; retry shortly"},
+                            status_code=503, headers={"Retry-After": "2"})
 
     @app.get(f"{API}/health", response_model=Health, tags=["service"])
     def health() -> Health:

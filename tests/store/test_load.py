@@ -68,6 +68,11 @@ class Tally:
         return "\n".join(lines)
 
 
+def log_tail(store, chars: int = 6000) -> str:
+    """The server's own account of a failed request (a traceback for a 500), for the assertion message."""
+    return store.log.read_text(errors="replace")[-chars:] if store.log.exists() else "(no log)"
+
+
 def setup(store):
     tag = os.urandom(3).hex()
     env = {"REVIEWER_STORE_HOME": str(store.home)} if store.config is None else None
@@ -167,7 +172,7 @@ def test_fifty_workstations_and_five_docks_lose_nothing(store, store_blobs):
     print("\n" + tally.report(store.kind))
     print(f"  acknowledged ops={len(acked)}  confirmed uploads={len(confirmed)}  "
           f"chain events held={sum(len(e) for e, _ in chains.values())}")
-    assert not tally.errors, "\n".join(tally.errors[:20])
+    assert not tally.errors, "\n".join(tally.errors[:20]) + "\n--- the store's log, last lines:\n" + log_tail(store)
     assert len(chains) == WORKSTATIONS and acked and confirmed
 
     served = pull_all(store, users[0][0])
