@@ -97,6 +97,9 @@ def cmd_user_set(args) -> int:
     return 0
 
 
+KEEP_ALIVE_S = 65
+
+
 def cmd_serve(args) -> int:
     try:
         import uvicorn
@@ -114,5 +117,8 @@ def cmd_serve(args) -> int:
     app = create_app(config)
     print(f"reviewer store: serving http://{config.host}:{config.port}/api/v1 "
           f"({config.db_url.split(':', 1)[0]}, {config.blob_backend} blobs)", flush=True)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", timeout_graceful_shutdown=5)
+    # keep-alive: the server must outlast its clients' idle connections (httpx lets one go after 5 s, uvicorn's
+    # default is also 5 s), or a client's next request can meet a connection the server is just closing
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", timeout_graceful_shutdown=5,
+                timeout_keep_alive=KEEP_ALIVE_S)
     return 0

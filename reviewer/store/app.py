@@ -72,7 +72,8 @@ def create_app(config: StoreConfig) -> FastAPI:
     engine, sessions = open_store_database(config.db_url)
     reader_engine, readers = open_reader_sessions(config.db_url, engine)
     blobs = config.blob_store()
-    uploads = Uploads(sessions, blobs, config.staging_dir, config.upload_expiry_s, config.max_upload_size)
+    uploads = Uploads(sessions, blobs, config.staging_dir, config.upload_expiry_s, config.max_upload_size,
+                      readers=readers)
     uploads.on_discard = dock_register.on_discard
 
     @contextlib.asynccontextmanager
@@ -151,7 +152,7 @@ def create_app(config: StoreConfig) -> FastAPI:
         """Whether the store holds this content, verified (the dock deletes a camera file only after this)."""
         row = None
         if SHA256_RE.match(sha256):
-            with sessions() as s:
+            with readers() as s:
                 row = s.get(Blob, sha256)
         if row is None:
             return JSONResponse({"detail": f"blob {sha256}: not in the store"}, status_code=404)

@@ -43,7 +43,7 @@ def latest_id(s: Session) -> int:
 def visible_since(c: Context, caller: Caller, cursor: int) -> tuple[int, list[StoreEvent]] | None:
     """Events after cursor that the caller may see now, and the new cursor (past invisible ones too); None once
     the caller's account is disabled (the stream ends). The role is re-read each time: a change applies at once."""
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         user = s.get(User, caller.user_id)
         if user is None or not user.active:
             return None
@@ -122,10 +122,10 @@ def resync_frame(through: int) -> bytes:
 
 
 def _horizon(c: Context) -> int:
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         return events_prune.horizon(s)
 
 
 def _latest(c: Context) -> int:
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         return latest_id(s)

@@ -95,7 +95,7 @@ def push_audit(body: AuditPush, workstation: str = WORKSTATION, caller: Caller =
 def latest_checkpoint(workstation: str = WORKSTATION, caller: Caller = Depends(chain_caller),
                       c: Context = Depends(ctx)):
     """The latest checkpoint the store signed of this workstation's chain."""
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         row = anchor.latest(s, workstation)
         if row is None:
             raise Refused(404, f"workstation {workstation}: no audit chain held")

@@ -75,7 +75,7 @@ def list_recordings(after: str | None = Query(None, pattern=r"^[0-9a-f]{64}$"),
                     limit: int = Query(500, ge=1, le=MAX_PAGE),
                     caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     """Every recording the caller may see, ordered by SHA-256, `limit` at a time."""
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         event_id = latest_id(s)  # read first: a change committed after it is reported again, never lost
         if since is not None and since < events_prune.horizon(s):
             raise Refused(410, f"events up to {events_prune.horizon(s)} have been pruned; list again without "

@@ -33,5 +33,5 @@ def push_operations(body: OperationsIn, caller: Caller = Depends(operator), c: C
 def changes(since: int = Query(0, ge=0, lt=2**63), limit: int = Query(500, ge=1, le=operations.MAX_PAGE),
             caller: Caller = Depends(operator), c: Context = Depends(ctx)):
     """Operations after the cursor `since` that the caller may see, oldest first; `cursor` is the next `since`."""
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         return operations.changes(s, caller, since, limit)

@@ -53,7 +53,7 @@ def recording_out(r: Recording) -> RecordingOut:
 
 @router.get("/incidents", response_model=list[IncidentOut], responses=PROBLEMS)
 def list_incidents(caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         rows = s.scalars(access.visible_incidents(caller).order_by(Incident.created_at, Incident.id)).all()
         return [incident_out(i) for i in rows]
 

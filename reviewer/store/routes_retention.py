@@ -173,7 +173,7 @@ def notices(caller: Caller = Depends(authenticate), c: Context = Depends(ctx)):
     """Recordings the caller may see that are due for deletion within the notice period (or overdue)."""
     st = Settings.of(c.config)
     horizon = dt.datetime.now(dt.timezone.utc) + st.notice_days * DAY
-    with c.sessions() as s:
+    with c.read_sessions()() as s:
         rows = s.execute(select(Recording, RetentionMark).outerjoin(RetentionMark,
                                                                      RetentionMark.sha256 == Recording.sha256)
                          .where(Recording.incident_id.in_(access.visible_incidents(caller)

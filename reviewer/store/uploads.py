@@ -42,8 +42,9 @@ def lock_key(upload_id: str) -> int:
 
 
 class Uploads:
-    def __init__(self, sessions, blobs: BlobStore, staging: Path, expiry_s: float, max_size: int):
+    def __init__(self, sessions, blobs: BlobStore, staging: Path, expiry_s: float, max_size: int, readers=None):
         self.sessions, self.blobs = sessions, blobs
+        self.readers = readers or sessions  # for get(), which writes nothing (SQLite: takes no writer turn)
         self.staging = Path(staging)  # only for leftovers of older versions and the empty file
         self.staging.mkdir(parents=True, exist_ok=True)
         self.expiry = dt.timedelta(seconds=expiry_s)
@@ -81,7 +82,7 @@ class Uploads:
         return up
 
     def get(self, upload_id: str, with_tail: bool = False) -> Upload:
-        with self.sessions() as s:
+        with self.readers() as s:
             opts = [undefer(Upload.tail)] if with_tail else []
             up = s.get(Upload, upload_id, options=opts) if len(upload_id) == 32 else None
         if up is None or up.state == "terminated":
