@@ -15,7 +15,7 @@ from reviewer.redact.store import TrackChange
 from tests.fixtures.faces import Actor, render
 from tests.ui.shell import library, make_window, settings, window  # noqa: F401 - fixtures
 from tests.ui.test_redaction_editor import WAIT, open_clip, settle
-from ui.detect.overlay import PROPOSED
+from ui.detect.overlay import PROPOSED, SELECTED
 from ui.player.image import rgb_from_qimage
 
 pytestmark = pytest.mark.gui
@@ -40,6 +40,12 @@ def detect(qtbot, window):
     return f
 
 
+def count_of(rgb: np.ndarray, colour) -> int:
+    """Pixels within a small distance of an overlay colour."""
+    target = np.array([colour.red(), colour.green(), colour.blue()])
+    return int((np.abs(rgb.astype(int) - target).sum(axis=2) < 40).sum())
+
+
 def face_region(shape, box) -> np.ndarray:
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     region = np.zeros(shape[:2], bool)
@@ -62,8 +68,16 @@ def test_accept_masks_the_face_in_the_preview_and_undo_brings_the_proposal_back(
     settle(qtbot, window, 0)
     assert not c.current_processed and np.array_equal(c.current_frame_rgb(), original)
     canvas = rgb_from_qimage(window.canvas.rendered_image())
-    colour = np.array([PROPOSED.red(), PROPOSED.green(), PROPOSED.blue()])
-    assert (np.abs(canvas.astype(int) - colour).sum(axis=2) < 40).sum() > 50
+    assert count_of(canvas, PROPOSED) > 50 and count_of(canvas, SELECTED) == 0
+
+    # selected in the list: outlined solid in the selection colour on the picture, and no longer as pending
+    f.panel.list.item(0).setSelected(True)
+    canvas = rgb_from_qimage(window.canvas.rendered_image())
+    assert count_of(canvas, SELECTED) > 100 and count_of(canvas, PROPOSED) == 0
+    assert np.array_equal(c.current_frame_rgb(), original)  # still an outline only
+    f.panel.list.clearSelection()
+    canvas = rgb_from_qimage(window.canvas.rendered_image())
+    assert count_of(canvas, PROPOSED) > 50 and count_of(canvas, SELECTED) == 0
 
     region = face_region(original.shape, truth[0][0])
     f.panel.list.item(0).setSelected(True)

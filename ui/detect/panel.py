@@ -1,6 +1,7 @@
 """The Proposals dock: the detector's pending proposals by first appearance, each with a thumbnail of its first
-frame and its frame range; Accept all, Accept (the selected), Reject; double-click goes to the first frame. The
-pass's progress and Cancel sit above the list. Buttons call the feature's actions, as the menu does."""
+frame and its frame range; Accept all, Accept (the selected), Reject; double-click goes to the first frame, and
+the selected proposals are outlined solid on the picture. The pass's progress and Cancel sit above the list.
+Buttons call the feature's actions, as the menu does."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class ProposalsPanel(QWidget):
         self.list.setIconSize(QSize(THUMB_PX, THUMB_PX))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.itemDoubleClicked.connect(self._go_to)
+        self.list.itemSelectionChanged.connect(lambda: self.review.highlight(self.selected_ids()))
         lay.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.accept_all_button = QPushButton("Accept all")

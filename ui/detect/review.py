@@ -67,6 +67,7 @@ class ProposalReview(QObject):
         self.op = None
         self.views: list[core.ProposalView] = []
         self.pending_tracks: list = []
+        self.highlighted: frozenset[str] = frozenset()  # track ids selected in the Proposals list
         self.thumbs: dict[str, object] = {}
         self.misses: list[core.PossibleMiss] = []
         self.counts: dict[str, int] = {}
@@ -169,6 +170,13 @@ class ProposalReview(QObject):
             if any(t is not None and t.proposal is not None for t in (old, new)):
                 return True
         return False
+
+    def highlight(self, track_ids) -> None:
+        """Draw these proposals as selected on the canvas (the Proposals list's selection)."""
+        ids = frozenset(track_ids)
+        if ids != self.highlighted:
+            self.highlighted = ids
+            self.window.canvas.update()
 
     def refresh(self) -> None:
         self._seen_set = self.session.mask_set
