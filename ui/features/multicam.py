@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QInputDialog
 from reviewer.export.incident_export import run_incident_export
 from ui.dialogs.message import show_message
 from ui.dialogs.progress_dialog import run_with_progress
+from ui.multicam.clock_follow import ClockFollower
 from ui.multicam.export_dialog import IncidentExportDialog
 from ui.multicam.grid_bookmarks import GridBookmarks
 from ui.multicam.grid_window import GridWindow
@@ -94,6 +95,9 @@ class MulticamFeature(QObject):
         self.grid = grid = GridWindow(session, self.window, marks=marks)
         marks.setParent(grid)
         grid.closed.connect(marks.detach)
+        grid.follower = ClockFollower(self.window.library, session, self.window.runner, parent=grid)
+        grid.closed.connect(grid.follower.detach)
+        session.clockChanged.connect(lambda: marks.set_clock(session.clock))
         grid.bookmarks = GridBookmarks(self.window, grid)
         if audio is not None:
             audio.setParent(grid.session)

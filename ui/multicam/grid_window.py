@@ -72,6 +72,7 @@ class GridWindow(QWidget):
         session.timeChanged.connect(self._time_changed)
         session.playingChanged.connect(lambda on: self.play_button.setText("Pause" if on else "Play"))
         session.focusChanged.connect(lambda _k: self._arrange())
+        session.clockChanged.connect(self._clock_changed)
         session.failed.connect(self.status.setText)
         self._arrange()
         self._time_changed(session.time)
@@ -94,6 +95,10 @@ class GridWindow(QWidget):
         for i, key in enumerate(keys):
             self._grid.addWidget(self.tiles[key], i // cols, i % cols)
             self.tiles[key].show()
+
+    def _clock_changed(self) -> None:
+        lo, hi = self.session.clock.span()
+        self.slider.setRange(int(lo * SLIDER_STEPS_PER_SECOND), int(hi * SLIDER_STEPS_PER_SECOND))
 
     def _time_changed(self, t: float) -> None:
         if not self.slider.isSliderDown():

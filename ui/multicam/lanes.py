@@ -42,6 +42,7 @@ class IncidentLanes(QWidget):
         self.setMouseTracking(True)
         session.timeChanged.connect(lambda _t: self.update())
         session.focusChanged.connect(lambda _k: self.update())
+        session.clockChanged.connect(self.update)
         if marks is not None:
             marks.changed.connect(self.update)
 
@@ -114,7 +115,8 @@ class IncidentLanes(QWidget):
     def _lanes_layer(self) -> QPixmap:
         dpr = self.devicePixelRatioF()
         marks = self.marks.by_key if self.marks is not None else None
-        key = (marks, self.width(), self.height(), dpr, self.session.focus, self.selected_id)
+        key = (marks, self.width(), self.height(), dpr, self.session.focus, self.selected_id,
+               self.session.clock_version)
         if self._layer is None or self._layer[0][0] is not marks or self._layer[0][1:] != key[1:]:
             pixmap = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
             pixmap.setDevicePixelRatio(dpr)

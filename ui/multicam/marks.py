@@ -88,6 +88,11 @@ class IncidentMarks(QObject):
         if payload.get("recording_id") in self._ids | {None} and not self._timer.isActive():
             self._timer.start()
 
+    def set_clock(self, clock) -> None:
+        """The grid's offsets changed: every mark moves to its frame's new incident time."""
+        self.clock = clock
+        self.reload()
+
     def reload(self) -> None:
         self.runner.run(read_marks, self.library, self.clock, key="incident-marks", on_done=self._read)
 

@@ -56,6 +56,7 @@ class GridSession(QObject):
     timeChanged = Signal(float)
     playingChanged = Signal(bool)
     focusChanged = Signal(str)
+    clockChanged = Signal()  # set_clock(): offsets changed while the grid is open
     failed = Signal(str)
     _delivered = Signal(str, object)  # decode thread -> UI thread (queued)
     _errored = Signal(str, object)
@@ -69,6 +70,7 @@ class GridSession(QObject):
             raise ValueError(f"a grid shows 1 to {MAX_TILES} recordings; incident {clock.reference!r} "
                              f"has {len(keys)} open")
         self.clock = clock.bind({k: sources[k].table for k in keys})
+        self.clock_version = 0  # counts set_clock() calls: what the lanes' cached drawing was made for
         self.sources = sources
         self.keys = keys
         self.focus = keys[0]
@@ -165,6 +167,20 @@ class GridSession(QObject):
         self.time = min(max(t, lo), hi)
         self.timeChanged.emit(self.time)
         self._request_exact()
+
+    def set_clock(self, clock: IncidentClock) -> None:
+        """The incident's offsets changed while the grid is open (an alignment accepted, a nudge, a sync): the
+        focused camera stays on the frame it shows and the others move to their frames at that instant."""
+        at = self.clock.frame_at(self.focus, self.time)
+        self.clock = clock.bind({k: self.sources[k].table for k in self.keys})
+        self.clock_version += 1
+        t = self.time
+        if at.index is not None:
+            t = self.clock.time_of_frame(self.focus, at.index)
+            if self.clock.frame_at(self.focus, t).index != at.index:
+                t += 1e-6  # as in step(): a float round trip a hair before the frame's pts
+        self.clockChanged.emit()
+        self.seek(t)
 
     def step(self, frames: int) -> None:
         """Move the focused recording `frames` frames; the other tiles follow to their frame at that instant."""
