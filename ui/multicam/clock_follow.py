@@ -4,11 +4,10 @@ to the session, which keeps the focused camera on its frame and moves the others
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject
 
 from reviewer.incident.service import IncidentClocks
-
-COALESCE_MS = 150  # an alignment accepted for three cameras is three changes: one re-read for them
+from ui.multicam.announced import Announced
 
 
 def read_clock(library, reference: str, task=None):  # noqa: ARG001 - the runner passes every job a task
@@ -16,34 +15,18 @@ def read_clock(library, reference: str, task=None):  # noqa: ARG001 - the runner
 
 
 class ClockFollower(QObject):
-    _event = Signal(object)
-
     def __init__(self, library, session, runner, parent=None):
         super().__init__(parent)
         self.library, self.session, self.runner = library, session, runner
-        self.reads = 0  # clocks read and applied (tests wait on one after a change)
         self._detached = False
-        self._ids = {session.clock.get(k).recording_id for k in session.keys}
-        self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
-        self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
-        self._timer.timeout.connect(self.reload)
-        library.gov.subscribe(self._on_gov_event)
+        # an alignment accepted for three cameras is three announcements: one re-read for them
+        self._announced = Announced(library.gov, ("clock_changed",),
+                                    {session.clock.get(k).recording_id for k in session.keys}, parent=self)
+        self._announced.fired.connect(self.reload)
 
     def detach(self) -> None:
         self._detached = True  # a read still in flight finds the grid closed
-        self.library.gov.unsubscribe(self._on_gov_event)
-        self._timer.stop()
-
-    def _on_gov_event(self, name: str, payload: dict) -> None:  # any thread
-        if name == "clock_changed":
-            try:
-                self._event.emit(payload)
-            except RuntimeError:  # deleted before it could unsubscribe
-                pass
-
-    def _dispatch(self, payload: dict) -> None:
-        if payload.get("recording_id") in self._ids and not self._timer.isActive():
-            self._timer.start()
+        self._announced.detach()
 
     def reload(self) -> None:
         self.runner.run(read_clock, self.library, self.session.clock.reference, key="grid-clock",
@@ -58,4 +41,3 @@ class ClockFollower(QObject):
             return
         if set(self.session.keys) <= {p.key for p in clock.placements}:  # a camera moved out of the incident: keep
             self.session.set_clock(clock)
-        self.reads += 1

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from reviewer.annotate.bookmarks import BookmarkStore
 from reviewer.annotate.clips import ClipStore
 from reviewer.redact.store import MaskStore
+from ui.multicam.announced import Announced
 from ui.redaction.mask_lane import active_spans
 
-COALESCE_MS = 150  # a sync applies many changes in a burst: one re-read for the lot
 EVENTS = ("bookmarks_changed", "clips_changed", "masks_changed", "evidential_changed")
 
 
@@ -59,34 +59,19 @@ class IncidentMarks(QObject):
     """The grid's marks, by SHA-256; `changed` after each (re-)read."""
 
     changed = Signal()
-    _event = Signal(str, object)
 
     def __init__(self, library, clock, runner, parent=None):
         super().__init__(parent)
         self.library, self.clock, self.runner = library, clock, runner
         self.by_key: dict[str, LaneMarks] = {}
         self.reads = 0  # completed reads (tests wait on a read after a change)
-        self._ids = {p.recording_id for p in clock.placements}
-        self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
-        self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
-        self._timer.timeout.connect(self.reload)
-        library.gov.subscribe(self._on_gov_event)
+        self._announced = Announced(library.gov, EVENTS, {p.recording_id for p in clock.placements}, unnamed=True,
+                                    parent=self)
+        self._announced.fired.connect(self.reload)
         self.reload()
 
     def detach(self) -> None:
-        self.library.gov.unsubscribe(self._on_gov_event)
-        self._timer.stop()
-
-    def _on_gov_event(self, name: str, payload: dict) -> None:  # any thread
-        if name in EVENTS:
-            try:
-                self._event.emit(name, payload)
-            except RuntimeError:  # deleted before it could unsubscribe
-                pass
-
-    def _dispatch(self, _name: str, payload: dict) -> None:
-        if payload.get("recording_id") in self._ids | {None} and not self._timer.isActive():
-            self._timer.start()
+        self._announced.detach()
 
     def set_clock(self, clock) -> None:
         """The grid's offsets changed: every mark moves to its frame's new incident time."""
